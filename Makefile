@@ -1,0 +1,62 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+GOVUK_STATIC := src/contactpoint/web/static/govuk
+
+.PHONY: run test test-fast bench lint static install clean
+
+run: install static
+	$(BIN)/contactpoint demo
+
+install: $(VENV)/.installed
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "ContactPoint needs Python 3.11 or newer as $(PYTHON)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+# GOV.UK Frontend comes from npm (package-lock.json pins it) and is built into
+# $(GOVUK_STATIC); the built files are not committed.
+static: $(GOVUK_STATIC)/.built
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(GOVUK_STATIC)/.built: node_modules/.package-lock.json scripts/build-static.mjs
+	npm run --silent build
+	@touch $@
+
+# The whole suite on SQLite, then again on PostgreSQL when CONTACTPOINT_TEST_POSTGRES_URL
+# is set (.ci/run sets it). Skip the slow browser and scale tests locally with
+#   make test PYTEST_ARGS="-m 'not slow'"
+test: $(VENV)/.installed-test static
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$CONTACTPOINT_TEST_POSTGRES_URL" ]; then \
+		echo "== the same suite on PostgreSQL"; \
+		CONTACTPOINT_TEST_ENGINE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else \
+		echo "CONTACTPOINT_TEST_POSTGRES_URL is not set: PostgreSQL run skipped (.ci/run sets it)"; \
+	fi
+
+test-fast:
+	$(MAKE) test PYTEST_ARGS="-m 'not slow'"
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests
+
+bench: install
+	$(BIN)/contactpoint bench
+
+clean:
+	rm -rf $(VENV) node_modules $(GOVUK_STATIC) build .pytest_cache

@@ -1,0 +1,3 @@
+"""ContactPoint: a national index of children, private by design."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Access: organisations, accounts, roles and the rules of who may see what."""

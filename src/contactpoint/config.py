@@ -1,0 +1,67 @@
+"""Deployment configuration, read from the environment (see docs/configuration.md).
+
+Plain Python so the command line can resolve paths before Django is set up.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+POLICIES = ("universal", "targeted")
+
+
+class ConfigError(ValueError):
+    """A setting in the environment has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    keystore_url: str
+    master_key_file: Path
+    index_policy: str
+    debug: bool
+    secret_key_file: Path
+
+    @property
+    def static_root(self) -> Path:
+        return self.data_dir / "static"
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("CONTACTPOINT_DATA_DIR") or "./var").resolve()
+    policy = env.get("CONTACTPOINT_INDEX_POLICY") or "universal"
+    if policy not in POLICIES:
+        raise ConfigError(
+            f"CONTACTPOINT_INDEX_POLICY must be one of {', '.join(POLICIES)}, not {policy!r}"
+        )
+    database_url = env.get("CONTACTPOINT_DATABASE_URL") or _sqlite_url(data_dir / "contactpoint.db")
+    keystore_url = env.get("CONTACTPOINT_KEYSTORE_URL") or _sqlite_url(data_dir / "keystore.db")
+    for name, url in (("CONTACTPOINT_DATABASE_URL", database_url),
+                      ("CONTACTPOINT_KEYSTORE_URL", keystore_url)):
+        if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ConfigError(f"{name} must be sqlite:///path or postgresql://..., not {url!r}")
+    if database_url == keystore_url:
+        raise ConfigError(
+            "CONTACTPOINT_KEYSTORE_URL must name a different database from "
+            "CONTACTPOINT_DATABASE_URL: keys are kept apart from the data they protect"
+        )
+    master = env.get("CONTACTPOINT_MASTER_KEY_FILE")
+    return Config(
+        data_dir=data_dir,
+        database_url=database_url,
+        keystore_url=keystore_url,
+        master_key_file=Path(master).resolve() if master else data_dir / "master.key",
+        index_policy=policy,
+        debug=(env.get("CONTACTPOINT_DEBUG") or "") == "1",
+        secret_key_file=data_dir / "django-secret.key",
+    )
+

@@ -1,0 +1,63 @@
+"""Envelope encryption with AES-256-GCM (the `cryptography` package).
+
+Every sealed value carries associated data naming its owner and purpose (the child's
+ContactPoint ID and what the blob is), so a blob copied onto another child's row, or
+into another column, fails to open rather than showing the wrong child's data.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+FORMAT_V1 = b"\x01"
+NONCE_BYTES = 12
+
+
+class DecryptionError(RuntimeError):
+    """A sealed value failed authentication: wrong key, wrong owner, or tampered with."""
+
+
+def _aad(owner: str, purpose: str) -> bytes:
+    return f"contactpoint|{owner}|{purpose}".encode()
+
+
+def seal(key: AESGCM, owner: str, purpose: str, plaintext: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return FORMAT_V1 + nonce + key.encrypt(nonce, plaintext, _aad(owner, purpose))
+
+
+def open_sealed(key: AESGCM, owner: str, purpose: str, blob: bytes) -> bytes:
+    blob = bytes(blob)
+    if blob[:1] != FORMAT_V1:
+        raise DecryptionError(f"unknown sealed-value format for {purpose}")
+    nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
+    try:
+        return key.decrypt(nonce, body, _aad(owner, purpose))
+    except InvalidTag:
+        raise DecryptionError(f"sealed {purpose} of {owner} failed authentication") from None
+
+
+def seal_json(key: AESGCM, owner: str, purpose: str, value: Any) -> bytes:
+    return seal(key, owner, purpose, orjson.dumps(value))
+
+
+def open_json(key: AESGCM, owner: str, purpose: str, blob: bytes) -> Any:
+    return orjson.loads(open_sealed(key, owner, purpose, blob))
+
+
+def wrap_key(kek: bytes, owner: str, data_key: bytes) -> bytes:
+    """Wrap a data key under a KEK, bound to its owner."""
+    return seal(AESGCM(kek), owner, "data-key", data_key)
+
+
+def unwrap_key(kek: bytes, owner: str, wrapped: bytes) -> bytes:
+    return open_sealed(AESGCM(kek), owner, "data-key", wrapped)
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)

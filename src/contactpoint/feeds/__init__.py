@@ -1,0 +1,1 @@
+"""Feeds: reading, validating and loading source systems' records."""

@@ -1,0 +1,1 @@
+"""Identity: the child's record, its identifiers, and the normalisation of personal values."""

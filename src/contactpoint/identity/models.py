@@ -1,0 +1,99 @@
+"""The index itself: children, the source records they are derived from, the blind index.
+
+Nothing personal is stored in the clear. Names, dates of birth, addresses, contacts,
+identifiers and practitioners' names live only inside sealed blobs (AES-256-GCM under the
+child's own data key, which lives in the separate key store). What is in the clear is
+what the service must query on without a key: the ContactPoint ID, status, the shield
+flag, the responsible local authority, timestamps and opaque blind-index tokens.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ChildStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ARCHIVED = "archived", "Archived"
+    PURGED = "purged", "Purged"
+
+
+class Child(models.Model):
+    contactpoint_id = models.CharField(max_length=10, unique=True)
+    status = models.CharField(
+        max_length=10, choices=ChildStatus.choices, default=ChildStatus.ACTIVE, db_index=True
+    )
+    shielded = models.BooleanField(default=False)
+    local_authority = models.ForeignKey(
+        "access.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    #: The derived record (identity, whereabouts, carers, services, provenance), sealed.
+    record = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "children"
+
+    def __str__(self) -> str:
+        return f"Child {self.contactpoint_id}"
+
+
+class LinkState(models.TextChoices):
+    NEW = "new", "Created a new child"
+    AUTO = "auto", "Linked automatically"
+    MANUAL = "manual", "Linked by a person"
+    REVIEW = "review", "Waiting for review"
+
+
+class SourceRecord(models.Model):
+    """One feed record as received (less any part the loader rejected), sealed.
+
+    Found again by `source_key`, a blind-index digest of (source, source_id), because a
+    source's own id may itself be personal (an NHS number, a pupil number). A delete
+    leaves a tombstone (no payload, no child) so an older upsert cannot bring it back.
+    """
+
+    source = models.ForeignKey("feeds.SourceSystem", on_delete=models.PROTECT,
+                               related_name="records")
+    source_key = models.BinaryField(max_length=16, unique=True)
+    child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="source_records")
+    link_state = models.CharField(max_length=10, choices=LinkState.choices)
+    recorded_at = models.DateTimeField()
+    #: Keyed digest of the sealed content: equal content is recognised without a key.
+    content_digest = models.BinaryField(max_length=16)
+    payload = models.BinaryField(null=True)
+    deleted = models.BooleanField(default=False)
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["child"], name="source_record_child")]
+
+
+class BlindIndexEntry(models.Model):
+    """One blind-index token of one source record, for matching and search.
+
+    `child` repeats the source record's child so a token leads to candidates in one hop.
+    """
+
+    token = models.BinaryField(max_length=16)
+    source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE,
+                                      related_name="tokens")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["token"], name="blind_index_token")]
+
+
+class PostcodeDistrict(models.Model):
+    """Reference data: which local authority a postcode district lies in (ONS NSPL-derived).
+
+    Used to decide which authority a child belongs to; not personal data.
+    """
+
+    district = models.CharField(max_length=4, primary_key=True)
+    authority = models.ForeignKey("access.Organisation", on_delete=models.PROTECT,
+                                  related_name="postcode_districts")

@@ -1,0 +1,1 @@
+"""Matching: deciding which child an incoming source record belongs to."""

@@ -1,0 +1,159 @@
+"""Django settings, derived from the environment by contactpoint.config."""
+
+from __future__ import annotations
+
+import secrets
+
+import dj_database_url
+
+from contactpoint import config as _config
+
+CONFIG = _config.load()
+
+BASE_DIR = CONFIG.data_dir
+DEBUG = CONFIG.debug
+
+
+def _secret_key() -> str:
+    # `contactpoint init` writes this file (mode 0600). Before init (or in a read-only
+    # checkout) a per-process key keeps the app working; sessions then end on restart.
+    try:
+        return CONFIG.secret_key_file.read_text().strip()
+    except OSError:
+        return secrets.token_urlsafe(50)
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "contactpoint.crypto",
+    "contactpoint.access",
+    "contactpoint.feeds",
+    "contactpoint.identity",
+    "contactpoint.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+AUTH_USER_MODEL = "access.User"
+ROOT_URLCONF = "contactpoint.urls"
+WSGI_APPLICATION = "contactpoint.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    db = dj_database_url.parse(url, conn_max_age=60)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web app read while a feed loads; a busy timeout rather than
+        # an immediate "database is locked" when two writers meet.
+        db["OPTIONS"] = {
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
+        db["CONN_MAX_AGE"] = 0
+    return db
+
+
+DATABASES = {
+    "default": _database(CONFIG.database_url),
+    # Per-child data keys live in their own database, never beside the data.
+    "keystore": _database(CONFIG.keystore_url),
+}
+DATABASE_ROUTERS = ["contactpoint.crypto.routers.KeystoreRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = CONFIG.static_root
+# `make` builds GOV.UK Frontend from npm into contactpoint/web/static/govuk (not committed);
+# WhiteNoise serves app static files straight from the finders, so no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+
+# Security headers. HSTS is only ever sent on HTTPS requests, so it is safe to switch
+# on here and takes effect when the app sits behind a TLS-terminating proxy.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 63072000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 15 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+from csp.constants import NONCE, NONE, SELF  # noqa: E402  (grouped with the CSP settings it serves)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "manifest-src": [SELF],
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+CONTACTPOINT = CONFIG

@@ -1,0 +1,1 @@
+"""Web: the GOV.UK-styled pages people use."""

@@ -1,0 +1,29 @@
+"""Fixtures shared by the whole suite: real databases (both engines), real keys."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from contactpoint.crypto import keyring
+from contactpoint.crypto.keystore import get_keystore, reset_keystore
+
+#: Tests that touch children's data need both databases: the data and the key store.
+ALL_DATABASES = ["default", "keystore"]
+both_databases = pytest.mark.django_db(databases=ALL_DATABASES)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Schema from the real migrations, then the key material `contactpoint init` makes."""
+    keyring.create(settings.CONTACTPOINT.master_key_file)
+    reset_keystore()
+    with django_db_blocker.unblock():
+        get_keystore().ensure_system_keys()
+
+
+@pytest.fixture
+def keystore(django_db_setup):
+    ks = get_keystore()
+    yield ks
+    ks.forget_cache()

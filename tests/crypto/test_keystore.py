@@ -1,0 +1,80 @@
+import os
+import stat
+
+import pytest
+from conftest import both_databases
+
+from contactpoint.crypto import envelope, keyring
+from contactpoint.crypto.keystore import KeyStore, MissingKey
+from contactpoint.crypto.models import DataKey, SystemKey
+
+pytestmark = both_databases
+
+
+def test_master_key_file_is_private_and_init_is_idempotent(tmp_path):
+    path = tmp_path / "master.key"
+    ring, created = keyring.create(path)
+    assert created
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again, created_again = keyring.create(path)
+    assert not created_again
+    assert again == ring
+
+
+def test_world_readable_master_key_is_refused(tmp_path):
+    path = tmp_path / "master.key"
+    keyring.create(path)
+    os.chmod(path, 0o644)
+    with pytest.raises(keyring.KeyringError, match="readable by others"):
+        keyring.load(path)
+
+
+def test_child_keys_round_trip_and_are_unique(keystore):
+    keys = keystore.create_child_keys(["1000000001", "1000000002"])
+    keystore.forget_cache()
+    again = keystore.child_keys(["1000000001", "1000000002"])
+    blob = envelope.seal(keys["1000000001"], "1000000001", "t", b"hello")
+    assert envelope.open_sealed(again["1000000001"], "1000000001", "t", blob) == b"hello"
+    with pytest.raises(envelope.DecryptionError):
+        envelope.open_sealed(again["1000000002"], "1000000001", "t", blob)
+
+
+def test_blob_bound_to_its_owner_and_purpose(keystore):
+    key = keystore.create_child_keys(["1000000003"])["1000000003"]
+    blob = envelope.seal(key, "1000000003", "record", b"x")
+    with pytest.raises(envelope.DecryptionError):
+        envelope.open_sealed(key, "1000000004", "record", blob)
+    with pytest.raises(envelope.DecryptionError):
+        envelope.open_sealed(key, "1000000003", "payload", blob)
+
+
+def test_destroyed_key_cannot_be_had_again(keystore):
+    keystore.create_child_keys(["1000000005"])
+    assert keystore.destroy_child_keys(["1000000005"]) == 1
+    keystore.forget_cache()
+    with pytest.raises(MissingKey):
+        keystore.child_key("1000000005")
+
+
+def test_rotation_rewraps_every_key_and_retires_the_old_kek(tmp_path, keystore, settings):
+    path = tmp_path / "master.key"
+    path.write_bytes(settings.CONTACTPOINT.master_key_file.read_bytes())
+    os.chmod(path, 0o600)
+    store = KeyStore(path)
+    old_ring = keyring.load(path)
+    keys = store.create_child_keys([f"20000000{i:02d}" for i in range(25)])
+    token_before = store.blind_index.token("nhs", "9434765919")
+
+    report = store.rotate(batch_size=7)
+
+    new_ring = keyring.load(path)
+    assert new_ring.active_id != old_ring.active_id
+    assert list(new_ring.keys) == [new_ring.active_id]
+    assert report.retired == [old_ring.active_id]
+    assert report.rewrapped >= 26
+    assert not DataKey.objects.exclude(kek_id=new_ring.active_id).exists()
+    assert not SystemKey.objects.exclude(kek_id=new_ring.active_id).exists()
+    fresh = KeyStore(path)
+    blob = envelope.seal(keys["2000000003"], "2000000003", "t", b"kept")
+    assert envelope.open_sealed(fresh.child_key("2000000003"), "2000000003", "t", blob) == b"kept"
+    assert fresh.blind_index.token("nhs", "9434765919") == token_before
