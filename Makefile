@@ -27,10 +27,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 # GOV.UK Frontend comes from npm (package-lock.json pins it) and is built into
-# $(GOVUK_STATIC); the built files are not committed.
+# $(GOVUK_STATIC) by scripts/build-static.mjs (Sass compiled with the assets path
+# under /static/, JS and fonts/images copied); the built files are not committed.
 static: $(GOVUK_STATIC)/.built
 
 node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null \
+		|| { echo "The web assets (GOV.UK Frontend) are built with npm: install Node.js 20.19+" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 
 $(GOVUK_STATIC)/.built: node_modules/.package-lock.json scripts/build-static.mjs
