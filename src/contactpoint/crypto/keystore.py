@@ -62,8 +62,7 @@ class KeyStore:
         if stale:
             self._ring_mtime = self._path.stat().st_mtime_ns if self._path.exists() else 0
             self._ring = keyring.load(self._path)
-        assert self._ring is not None
-        return self._ring
+        return self._ring  # type: ignore[return-value]  (loaded just above when stale)
 
     def _unwrap(self, owner: str, kek_id: str, wrapped: bytes) -> bytes:
         return envelope.unwrap_key(self._keyring(kek_id).key(kek_id), owner, bytes(wrapped))

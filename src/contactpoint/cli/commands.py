@@ -1,0 +1,273 @@
+"""The subcommands. Each registers its arguments and a handler; the work lives in services."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from contactpoint.access.vocabulary import ORGANISATION_TYPES, ROLES
+from contactpoint.cli.progress import Progress
+
+
+class Usage(Exception):
+    """Bad usage found after parsing: exit 2."""
+
+
+class Failure(Exception):
+    """The command could not do its work: exit 1."""
+
+
+def _command(sub, name: str, help_text: str, handler, *, django: bool = True):  # type: ignore[no-untyped-def]
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler, needs_django=django)
+    return parser
+
+
+def _quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date as YYYY-MM-DD") from None
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+# -- init ------------------------------------------------------------------------------------
+
+def _init(args: argparse.Namespace) -> None:
+    from contactpoint.lifecycle.setup import initialise  # noqa: PLC0415
+
+    for line in initialise():
+        print(line)
+
+
+def register_init(sub) -> None:  # type: ignore[no-untyped-def]
+    _command(sub, "init", "create or upgrade the schema and key material (idempotent)", _init)
+
+
+# -- synth -----------------------------------------------------------------------------------
+
+def _synth(args: argparse.Namespace) -> None:
+    from contactpoint.synth import generate  # noqa: PLC0415
+
+    progress = Progress("children", quiet=args.quiet)
+    try:
+        summary = generate(args.children, args.seed, Path(args.out), progress=progress,
+                           workers=args.workers, today=args.today)
+    except OSError as exc:
+        raise Failure(f"cannot write to {args.out}: {exc.strerror or exc}") from None
+    progress.finish()
+    print(summary.line() if hasattr(summary, "line") else summary)
+
+
+def register_synth(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "synth", "write synthetic source feeds and truth.csv", _synth,
+                 django=False)
+    p.add_argument("--children", type=_positive, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--workers", type=_positive, default=None)
+    p.add_argument("--today", type=_date_arg, default=None,
+                   help="the date ages are computed on (default: today)")
+    _quiet(p)
+
+
+# -- ingest ----------------------------------------------------------------------------------
+
+def _ingest(args: argparse.Namespace) -> None:
+    from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+    from contactpoint.feeds.loader import ingest_file  # noqa: PLC0415
+    from contactpoint.feeds.reader import FeedFileError  # noqa: PLC0415
+
+    progress = Progress(f"rows of {Path(args.file).name}", quiet=args.quiet)
+    try:
+        summary = ingest_file(args.source, Path(args.file), today=args.today,
+                              progress=progress)
+    except ValidationError as exc:
+        raise Usage(f"--source {exc.messages[0]}") from None
+    except FeedFileError as exc:
+        raise Failure(str(exc)) from None
+    progress.finish()
+    print(summary.line())
+
+
+def register_ingest(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "ingest", "load one feed file (JSON Lines or CSV)", _ingest)
+    p.add_argument("--source", required=True, metavar="NAME")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
+    _quiet(p)
+
+
+# -- links -----------------------------------------------------------------------------------
+
+def _links(args: argparse.Namespace) -> None:
+    from contactpoint.identity.links import export_links  # noqa: PLC0415
+
+    try:
+        count = export_links(Path(args.out))
+    except OSError as exc:
+        raise Failure(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"wrote {count} source records to {args.out}")
+
+
+def register_links(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "links", "write source,source_id,contactpoint_id,state for every record",
+                 _links)
+    p.add_argument("--out", required=True, metavar="FILE.csv")
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+def _keys_rotate(args: argparse.Namespace) -> None:
+    from contactpoint.crypto.keystore import get_keystore  # noqa: PLC0415
+
+    progress = Progress("keys re-wrapped", quiet=args.quiet)
+    report = get_keystore().rotate(progress=progress)
+    progress.finish()
+    print(f"re-wrapped {report.rewrapped} keys; retired {', '.join(report.retired) or 'none'}")
+
+
+def register_keys(sub) -> None:  # type: ignore[no-untyped-def]
+    p = sub.add_parser("keys", help="key management")
+    ksub = p.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    r = _command(ksub, "rotate",
+                 "re-wrap every data key under a new key-encryption key, online", _keys_rotate)
+    _quiet(r)
+
+
+# -- organisations, users, reference data ----------------------------------------------------
+
+def _org_add(args: argparse.Namespace) -> None:
+    from contactpoint.access import services  # noqa: PLC0415
+
+    try:
+        org, created = services.add_organisation(code=args.code, name=args.name,
+                                                 type=args.type, authority=args.authority)
+    except services.AccessError as exc:
+        raise Usage(str(exc)) from None
+    print(f"{'added' if created else 'updated'} organisation {org.code}")
+
+
+def _user_add(args: argparse.Namespace) -> None:
+    from contactpoint.access import services  # noqa: PLC0415
+
+    try:
+        user, password = services.add_user(username=args.username, org_code=args.org,
+                                           role=args.role, email=args.email)
+    except services.AccessError as exc:
+        raise Usage(str(exc)) from None
+    print(f"added user {user.username} ({user.role}) in {user.organisation.code}")
+    print(f"one-time password (shown once; changed at first sign-in): {password}")
+
+
+def register_org(sub) -> None:  # type: ignore[no-untyped-def]
+    p = sub.add_parser("org", help="organisations")
+    osub = p.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    a = _command(osub, "add", "add or update an accredited organisation", _org_add)
+    a.add_argument("--code", required=True)
+    a.add_argument("--name", required=True)
+    a.add_argument("--type", required=True, choices=ORGANISATION_TYPES)
+    a.add_argument("--authority", metavar="LA_CODE")
+
+
+def register_user(sub) -> None:  # type: ignore[no-untyped-def]
+    p = sub.add_parser("user", help="user accounts")
+    usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    a = _command(usub, "add", "add a named user to an organisation", _user_add)
+    a.add_argument("--username", required=True)
+    a.add_argument("--org", required=True, metavar="CODE")
+    a.add_argument("--role", required=True, choices=ROLES)
+    a.add_argument("--email")
+
+
+def _reference_load(args: argparse.Namespace) -> None:
+    from contactpoint.access.reference import load_reference  # noqa: PLC0415
+
+    try:
+        counts = load_reference(Path(args.dir))
+    except (OSError, ValueError) as exc:
+        raise Failure(str(exc)) from None
+    print(", ".join(f"{name}: {n}" for name, n in counts.items()))
+
+
+def register_reference(sub) -> None:  # type: ignore[no-untyped-def]
+    p = sub.add_parser("reference", help="reference data (authorities, organisations, postcodes)")
+    rsub = p.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
+    a = _command(rsub, "load", "load local_authorities.csv, organisations.csv and "
+                 "postcode_districts.csv from a folder", _reference_load)
+    a.add_argument("dir", metavar="DIR")
+
+
+# -- serve and demo --------------------------------------------------------------------------
+
+def _serve(args: argparse.Namespace) -> None:
+    from contactpoint.web.server import serve  # noqa: PLC0415
+
+    serve(args.host, args.port)
+
+
+def register_serve(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "serve", "serve the web app and API", _serve)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from contactpoint.lifecycle.demo import prepare_demo  # noqa: PLC0415
+    from contactpoint.web.server import serve  # noqa: PLC0415
+
+    for line in prepare_demo(children=args.children, quiet=args.quiet):
+        print(line, flush=True)
+    if not args.no_serve:
+        print(f"Serving on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+        serve(args.host, args.port)
+
+
+def register_demo(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "demo", "prepare ./var with a synthetic population and demo accounts, "
+                 "then serve", _demo)
+    p.add_argument("--children", type=_positive, default=2000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="prepare only")
+    _quiet(p)
+
+
+# -- bench -----------------------------------------------------------------------------------
+
+def _bench(args: argparse.Namespace) -> None:
+    from contactpoint.bench.load import run_load_benchmark  # noqa: PLC0415
+
+    run_load_benchmark(sizes=args.children, engines=args.engine, out=sys.stdout,
+                       work_dir=Path(args.work_dir) if args.work_dir else None)
+
+
+def register_bench(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "bench", "load benchmark: records/s, peak memory, bytes per child",
+                 _bench, django=False)
+    p.add_argument("--children", type=_positive, action="append",
+                   help="population size (repeatable; default 100000 and 1000000)")
+    p.add_argument("--engine", choices=["sqlite", "postgres"], action="append",
+                   help="repeatable; default both (postgres needs CONTACTPOINT_BENCH_POSTGRES_URL)")
+    p.add_argument("--work-dir", help="where feeds and databases go (default: a temp dir)")
+
+
+REGISTRY = [register_init, register_synth, register_ingest, register_links, register_keys,
+            register_org, register_user, register_reference, register_serve, register_demo,
+            register_bench]

@@ -1,0 +1,103 @@
+"""Normalising personal values: the forms we store, show, match and search on.
+
+Pure functions, no framework. Validation errors are ValueError with a message that
+names the rule and never repeats the value (rejection reasons end up in files and logs).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+#: Characters that reorder or hide text: right-to-left overrides and isolates, zero
+#: width joiners and spaces, the BOM. They have no place in a name or an address.
+_INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+_NAME_PUNCTUATION = frozenset("'’‘-‐‑. ")
+_MAX_COMBINING_RUN = 3
+_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "‐": "-", "‑": "-"})
+
+
+def clean_text(value: str) -> str:
+    """NFC, single spaces, trimmed; refuses control and invisible formatting characters."""
+    text = unicodedata.normalize("NFC", value)
+    for ch in text:
+        if ch in _INVISIBLE or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
+            raise ValueError("contains control or invisible formatting characters")
+    return _SPACES.sub(" ", text).strip()
+
+
+def check_name(value: str, max_chars: int = 100) -> str:
+    """A person's name as written, cleaned; letters, marks, spaces, apostrophes, hyphens."""
+    name = clean_text(value).translate(_APOSTROPHES)
+    if not name:
+        raise ValueError("is empty")
+    if len(name) > max_chars:
+        raise ValueError(f"is longer than {max_chars} characters")
+    run = 0
+    for ch in name:
+        category = unicodedata.category(ch)
+        if category.startswith("M"):
+            run += 1
+            if run > _MAX_COMBINING_RUN:
+                raise ValueError("has a run of stacked combining marks")
+            continue
+        run = 0
+        if not (category.startswith("L") or ch in _NAME_PUNCTUATION):
+            raise ValueError("may contain only letters, spaces, apostrophes and hyphens")
+    if not unicodedata.category(name[0]).startswith("L"):
+        raise ValueError("must start with a letter")
+    return name
+
+
+def display_case(name: str) -> str:
+    """Systems that shout (SMITH) or whisper (smith) are shown in name case (Smith, O'Neill).
+
+    Names with mixed case are left exactly as the source wrote them (McDonald, van der Berg).
+    """
+    if name != name.upper() and name != name.lower():
+        return name
+    out = []
+    for word in name.lower().split(" "):
+        parts = re.split(r"([-'])", word)
+        out.append("".join(p[:1].upper() + p[1:] if p not in "-'" else p for p in parts))
+    return " ".join(out)
+
+
+def fold(value: str) -> str:
+    """The matching form of a name: case-folded, accents removed, words of letters only.
+
+    "Zoë O'Neill-Smith" -> 'zoe oneill smith'. Letters with no decomposition (ł, ø, ß)
+    take their usual English spellings.
+    """
+    text = unicodedata.normalize("NFKD", value.casefold()).translate(_FOLD_EXTRA)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['.’‘`]", "", text)
+    text = re.sub(r"[\W\d_]+", " ", text)
+    return " ".join(text.split())
+
+
+_FOLD_EXTRA = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d",
+                             "ð": "d", "þ": "th", "ı": "i"})
+
+
+def normalise_postcode(value: str) -> str:
+    """'ls14ap', ' LS1  4AP ' -> 'LS1 4AP'; ValueError when it is not a UK postcode shape."""
+    compact = re.sub(r"\s+", "", value).upper()
+    if not _POSTCODE.match(compact):
+        raise ValueError("is not a valid UK postcode")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def postcode_district(postcode: str) -> str:
+    """'LS1 4AP' -> 'LS1' (the outward code)."""
+    return postcode.split(" ", 1)[0]
+
+
+def postcode_sector(postcode: str) -> str:
+    """'LS1 4AP' -> 'LS1 4'."""
+    return postcode[:-2]

@@ -1,0 +1,1 @@
+"""Lifecycle: setting up, archiving, purging, shredding and decommissioning."""

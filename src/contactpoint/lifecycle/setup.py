@@ -1,0 +1,45 @@
+"""`contactpoint init`: the data directory, the master key file, both schemas, system keys.
+
+Idempotent: run it on every deploy. It never replaces an existing key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+from contactpoint.crypto import keyring
+from contactpoint.crypto.keystore import get_keystore, reset_keystore
+
+
+def _private_file(path: Path, content: str) -> bool:
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(content)
+    return True
+
+
+def initialise() -> Iterator[str]:
+    config = settings.CONTACTPOINT
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(config.data_dir, 0o700)
+    if _private_file(config.secret_key_file, secrets.token_urlsafe(50)):
+        yield f"created the session signing key {config.secret_key_file}"
+    _, created = keyring.create(config.master_key_file)
+    yield (f"created the master key file {config.master_key_file} (mode 0600): back it up "
+           "apart from the data" if created else f"master key file {config.master_key_file} "
+           "is in place")
+    reset_keystore()
+    for database in ("default", "keystore"):
+        call_command("migrate", database=database, interactive=False, verbosity=0)
+    yield "schema up to date (data and key store)"
+    if get_keystore().ensure_system_keys():
+        yield "created the blind-index key in the key store"

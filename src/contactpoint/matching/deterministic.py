@@ -1,0 +1,70 @@
+"""Deterministic linking: a shared valid NHS number or UPN, or an existing link.
+
+The loader asks a linker to place each incoming record that is not already linked.
+This one knows only identifiers; the probabilistic matcher replaces it behind the same
+interface (`Linker.place`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from contactpoint.crypto.blind import BlindIndex
+from contactpoint.matching.tokens import identifier_tokens
+
+#: Identifier kinds in the order they are trusted to decide a link.
+LINKING_IDENTIFIERS = ("nhs_number", "upn")
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a record goes: an existing child (by pk) or a new child.
+
+    Records placed in the same `new_group` within one batch become one new child.
+    """
+
+    state: str  # "auto" | "new" | "review"
+    child_id: int | None = None
+    new_group: int | None = None
+
+
+class Linker(Protocol):
+    def place(self, records: Sequence[dict[str, Any]],
+              lookup: Callable[[Iterable[bytes]], dict[bytes, set[int]]]) -> list[Placement]: ...
+
+
+class DeterministicLinker:
+    def __init__(self, index: BlindIndex) -> None:
+        self.index = index
+
+    def place(self, records: Sequence[dict[str, Any]],
+              lookup: Callable[[Iterable[bytes]], dict[bytes, set[int]]]) -> list[Placement]:
+        """Place a batch; `lookup(tokens)` returns the existing children holding each token."""
+        tokens = [identifier_tokens(r, self.index) for r in records]
+        known = lookup({t for toks in tokens for t in toks.values()})
+        in_batch: dict[bytes, int] = {}
+        placements: list[Placement] = []
+        for toks in tokens:
+            placement = None
+            for kind in LINKING_IDENTIFIERS:
+                token = toks.get(kind)
+                if token is None:
+                    continue
+                children = known.get(token)
+                if children:
+                    # One identifier held by several children means an earlier wrong link;
+                    # the oldest child is the stable choice until a person resolves it.
+                    placement = Placement("auto", child_id=min(children))
+                    break
+                if token in in_batch:
+                    placement = Placement("auto", new_group=in_batch[token])
+                    break
+            if placement is None:
+                placement = Placement("new", new_group=len(placements))
+            if placement.new_group is not None:
+                for token in toks.values():
+                    in_batch.setdefault(token, placement.new_group)
+            placements.append(placement)
+        return placements
