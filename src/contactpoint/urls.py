@@ -3,3 +3,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("contactpoint.web.urls")),
 ]
+
+# GOV.UK-styled error pages (see contactpoint.web.errors).
+handler400 = "contactpoint.web.errors.bad_request"
+handler403 = "contactpoint.web.errors.permission_denied"
+handler404 = "contactpoint.web.errors.page_not_found"
+handler500 = "contactpoint.web.errors.server_error"

@@ -1,0 +1,27 @@
+"""GOV.UK error pages for people, wired as the project's handler400/403/404/500.
+
+Django's own default views do the work (status codes, the 500 page rendered with no
+request and no context processors, so it cannot fail for the same reason the page did);
+these only point them at our templates.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views import defaults
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return defaults.bad_request(request, exception, template_name="web/400.html")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return defaults.permission_denied(request, exception, template_name="web/403.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return defaults.page_not_found(request, exception, template_name="web/404.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return defaults.server_error(request, template_name="web/500.html")
