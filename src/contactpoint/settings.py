@@ -42,6 +42,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files keep their own caching headers.
+    "contactpoint.web.middleware.PermissionsPolicyMiddleware",
+    "contactpoint.web.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,9 +114,10 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = CONFIG.static_root
 # `make` builds GOV.UK Frontend from npm into contactpoint/web/static/govuk (not committed);
-# WhiteNoise serves app static files straight from the finders, so no collectstatic step.
+# WhiteNoise serves app static files straight from the finders, so no collectstatic step
+# and no STATIC_ROOT (WhiteNoise warns at every start when that directory is missing).
+STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 
 # Security headers. HSTS is only ever sent on HTTPS requests, so it is safe to switch

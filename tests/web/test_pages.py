@@ -110,6 +110,7 @@ def test_an_error_in_a_view_gets_the_500_page():
     page = assert_good_page(response)
     assert _h1(page) == "Sorry, there is a problem with the service"
     assert list(page.iter("script")) == []
+    assert response.headers["Cache-Control"] == "no-store"
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
 
 
