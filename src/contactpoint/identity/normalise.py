@@ -74,7 +74,9 @@ def fold(value: str) -> str:
     "Zoë O'Neill-Smith" -> 'zoe oneill smith'. Letters with no decomposition (ł, ø, ß)
     take their usual English spellings.
     """
-    text = unicodedata.normalize("NFKD", value.casefold()).translate(_FOLD_EXTRA)
+    # Compatibility forms first (so 𝓐 becomes A), then case, then decompose once more.
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value).casefold())
+    text = text.translate(_FOLD_EXTRA)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"['.’‘`]", "", text)
     text = re.sub(r"[\W\d_]+", " ", text)

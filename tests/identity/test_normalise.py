@@ -1,0 +1,55 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+import pytest
+
+from contactpoint.identity.normalise import (
+    check_name,
+    clean_text,
+    display_case,
+    fold,
+    normalise_postcode,
+)
+
+
+@given(st.text())
+def test_fold_is_idempotent_and_plain(value):
+    folded = fold(value)
+    assert fold(folded) == folded
+    assert folded == folded.strip()
+    assert "  " not in folded
+
+
+@given(st.text())
+def test_clean_text_never_keeps_invisible_controls(value):
+    try:
+        cleaned = clean_text(value)
+    except ValueError:
+        return
+    assert "\u202e" not in cleaned and "\u200b" not in cleaned
+    assert clean_text(cleaned) == cleaned
+
+
+@given(st.from_regex(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", fullmatch=True))
+def test_postcode_formatting_is_canonical(compact):
+    canonical = normalise_postcode(compact)
+    assert canonical == f"{compact[:-3]} {compact[-3:]}"
+    assert normalise_postcode(canonical.lower().replace(" ", "  ")) == canonical
+
+
+def test_fold_examples():
+    assert fold("Zoë O’Neill-Smith") == "zoe oneill smith"
+    assert fold("ŁUKASZ Wójcik") == "lukasz wojcik"
+    assert fold("Nguyễn") == "nguyen"
+
+
+def test_display_case():
+    assert display_case("O'NEILL-SMITH") == "O'Neill-Smith"
+    assert display_case("mcdonald") == "Mcdonald"
+    assert display_case("McDonald") == "McDonald"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "1st", "-Ann", "Ann<script>", "Robert'); DROP"])
+def test_check_name_refuses(bad):
+    with pytest.raises(ValueError):
+        check_name(bad)
