@@ -278,6 +278,7 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
                 progress: Callable[[int], None] | None = None,
                 batch_size: int = BATCH_SIZE) -> LoadSummary:
     """Load one feed file; rejected rows and parts go to FILE.rejects.jsonl."""
+    source_name_validator(source_name)
     rows: Iterator[tuple[int, dict[str, Any] | None, str | None]] = (
         (r.line, r.data, r.error) for r in read_feed(path))
     first = next(rows, None)  # opens the file now, so an unreadable file fails before work
