@@ -1,0 +1,183 @@
+"""Writing a whole synthetic population: chunks built in parallel, written in order.
+
+The population is cut into chunks of 2,000 children. A chunk depends only on the
+seed, its number and today's date, so worker processes can build chunks in any order
+and the parent writes them in chunk order: the files are the same bytes whatever the
+number of workers. At most a few chunks are in flight at once, so memory stays flat
+however many children are asked for.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pathlib
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+import orjson
+
+from contactpoint.synth.habits import SOURCES
+from contactpoint.synth.identifiers import MAX_CHILDREN
+from contactpoint.synth.population import CHILDREN_PER_CHUNK, HouseholdBuilder
+from contactpoint.synth.seeding import AffinePermutation
+from contactpoint.synth.sources import SOURCE_VIEWS
+from contactpoint.synth.world import world_for
+
+TRUTH_FILE = "truth.csv"
+REFERENCE_FOLDER = "reference"
+_DUMP_OPTIONS = orjson.OPT_APPEND_NEWLINE
+
+
+@dataclass(frozen=True)
+class GenerationSummary:
+    """What was written: rows per file, people, and the multiple births among them."""
+
+    children: int
+    households: int
+    rows: dict[str, int]  # file name -> rows written (truth.csv without its header)
+    twin_sets: int
+    triplet_sets: int
+    mistakes: dict[str, dict[str, int]] = field(default_factory=dict)  # source -> mistake -> rows
+    reference: dict[str, int] = field(default_factory=dict)  # reference file -> rows
+
+
+@dataclass
+class ChunkOutput:
+    index: int
+    children: int
+    households: int
+    feeds: dict[str, bytes]
+    truth: bytes
+    rows: dict[str, int]
+    twin_sets: int
+    triplet_sets: int
+    mistakes: dict[str, dict[str, int]]
+
+
+def chunk_sizes(children: int) -> list[int]:
+    full, rest = divmod(children, CHILDREN_PER_CHUNK)
+    return [CHILDREN_PER_CHUNK] * full + ([rest] if rest else [])
+
+
+def build_chunk(task: tuple[int, int, int, str]) -> ChunkOutput:
+    """Every source's rows for one chunk of households (runs in a worker process)."""
+    seed, index, children, today_text = task
+    today = date.fromisoformat(today_text)
+    world = world_for(seed)
+    households = HouseholdBuilder(world, index, today).build(children, index * CHILDREN_PER_CHUNK)
+    feeds: dict[str, bytes] = {}
+    rows: dict[str, int] = {}
+    truth: list[str] = []
+    mistakes: dict[str, dict[str, int]] = {}
+    for view_class in SOURCE_VIEWS:
+        view = view_class(world, index, today, _source_ids(seed, view_class.name))
+        lines: list[bytes] = []
+        for household in households:
+            for person_id, row in view.rows(household):
+                lines.append(orjson.dumps(row, option=_DUMP_OPTIONS))
+                truth.append(f"{view.name},{row['source_id']},{person_id}\n")
+        feeds[view.name] = b"".join(lines)
+        rows[view.name] = len(lines)
+        mistakes[view.name] = view.maker.mistakes
+    multiples = [
+        child.multiple for household in households for child in household.children if child.multiple > 1
+    ]
+    return ChunkOutput(
+        index=index,
+        children=children,
+        households=len(households),
+        feeds=feeds,
+        truth="".join(truth).encode(),
+        rows=rows,
+        twin_sets=multiples.count(2) // 2,
+        triplet_sets=multiples.count(3) // 3,
+        mistakes=mistakes,
+    )
+
+
+_ID_PERMUTATIONS: dict[tuple[int, str], AffinePermutation] = {}
+
+
+def _source_ids(seed: int, source: str) -> AffinePermutation:
+    key = (seed, source)
+    if key not in _ID_PERMUTATIONS:
+        _ID_PERMUTATIONS[key] = AffinePermutation(100_000_000, seed, "source_id", source)
+    return _ID_PERMUTATIONS[key]
+
+
+def _in_order(tasks: list[tuple[int, int, int, str]], workers: int) -> Iterator[ChunkOutput]:
+    """Chunk outputs in chunk order, with a bounded number in flight (flat memory)."""
+    if workers <= 1 or len(tasks) <= 1:
+        yield from map(build_chunk, tasks)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    window = 2 * workers
+    with context.Pool(workers) as pool:
+        pending = deque(pool.apply_async(build_chunk, (task,)) for task in tasks[:window])
+        queued = len(pending)
+        while pending:
+            output = pending.popleft().get()
+            if queued < len(tasks):
+                pending.append(pool.apply_async(build_chunk, (tasks[queued],)))
+                queued += 1
+            yield output
+
+
+def generate(
+    children: int,
+    seed: int,
+    out_dir: pathlib.Path,
+    *,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> GenerationSummary:
+    """Write ``out_dir/<source>.jsonl``, ``truth.csv`` and ``reference/*.csv``.
+
+    The bytes depend only on (children, seed, today), never on ``workers``.
+    """
+    if children < 0 or children > MAX_CHILDREN:
+        raise ValueError(f"children must be between 0 and {MAX_CHILDREN:,}")
+    today = today or date.today()  # noqa: DTZ011 - the feeds speak of the local calendar day
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    world = world_for(seed)  # built before forking, so workers inherit it
+    reference = world.write_reference(out_dir / REFERENCE_FOLDER)
+    tasks = [(seed, index, size, today.isoformat()) for index, size in enumerate(chunk_sizes(children))]
+    rows = {f"{source}.jsonl": 0 for source in SOURCES} | {TRUTH_FILE: 0}
+    mistakes: dict[str, dict[str, int]] = {source: {} for source in SOURCES}
+    households = twins = triplets = done = 0
+    files = {source: (out_dir / f"{source}.jsonl").open("wb", buffering=1 << 20) for source in SOURCES}
+    try:
+        with (out_dir / TRUTH_FILE).open("wb", buffering=1 << 20) as truth:
+            truth.write(b"source,source_id,person_id\n")
+            for output in _in_order(tasks, workers or os.cpu_count() or 1):
+                for source in SOURCES:
+                    files[source].write(output.feeds[source])
+                    rows[f"{source}.jsonl"] += output.rows[source]
+                    for mistake, count in output.mistakes[source].items():
+                        mistakes[source][mistake] = mistakes[source].get(mistake, 0) + count
+                truth.write(output.truth)
+                rows[TRUTH_FILE] += sum(output.rows.values())
+                households += output.households
+                twins += output.twin_sets
+                triplets += output.triplet_sets
+                done += output.children
+                if progress:
+                    progress(done, children)
+    finally:
+        for handle in files.values():
+            handle.close()
+    return GenerationSummary(
+        children=children,
+        households=households,
+        rows=rows,
+        twin_sets=twins,
+        triplet_sets=triplets,
+        mistakes={source: dict(sorted(counts.items())) for source, counts in mistakes.items()},
+        reference=reference,
+    )

@@ -1,0 +1,400 @@
+"""The truth: households of synthetic children, as they really are.
+
+Each source system later sees part of this truth, late and with mistakes (see
+``sources`` and ``mistakes``). Households are drawn chunk by chunk from a stream that
+depends only on the seed and the chunk's number, so any chunk can be built alone.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from contactpoint.synth.geography import MOBILE_PREFIX, Address, District, random_address
+from contactpoint.synth.mistakes import drop_accents
+from contactpoint.synth.name_variants import TWIN_PAIRS
+from contactpoint.synth.names import sikh_middle_name, surname_for
+from contactpoint.synth.seeding import stream
+from contactpoint.synth.world import World
+
+CHILDREN_PER_CHUNK = 2000
+_BIRTHS_IN_HOUSEHOLD = ((1, 0.42), (2, 0.38), (3, 0.14), (4, 0.045), (5, 0.012), (6, 0.003))
+TWIN_BIRTH_RATE = 0.0155  # ~3% of children are a twin
+TRIPLET_BIRTH_RATE = 0.00017  # ~0.05% of children are a triplet
+MOVED_RATE = 0.14  # households that moved home in the last two years
+EMIGRATED_RATE = 0.005
+NO_FIXED_ABODE_RATE = 0.002
+SOCIAL_CARE_RATE = 0.055  # children known to children's social care in the last 4 years
+NAME_CHANGE_RATE = 0.012  # children whose surname changed (besides step-families)
+INDEPENDENT_SCHOOL_RATE = 0.065  # not in the school census
+HOME_EDUCATED_RATE = 0.012
+SOURCES_RECORDING_FORMER_NAMES = ("nhs_demographics", "social_care", "school_census")
+_EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
+
+
+@dataclass(slots=True, eq=False)
+class Adult:
+    given_names: str
+    family_name: str
+    sex: str
+    phone: str | None
+    email: str | None
+    lives_with_children: bool = True
+
+
+@dataclass(slots=True, eq=False)
+class CarerLink:
+    adult: Adult
+    relationship: str
+    parental_responsibility: bool
+
+
+@dataclass(slots=True, eq=False)
+class SocialCareCase:
+    authority_code: str
+    category: str  # early_help, child_in_need, child_protection, looked_after
+    opened_on: date
+    closed_on: date | None
+    social_worker: str | None
+    extra_services: list[tuple[str, date, str | None]]  # service type, start, consent
+    earlier_authority_code: str | None = None  # a case also held by the council before a move
+
+
+@dataclass(slots=True, eq=False)
+class Household:
+    number: int
+    culture: str
+    district: District
+    address: Address
+    previous_address: Address | None = None
+    moved_on: date | None = None
+    emigrated_on: date | None = None
+    no_fixed_abode: bool = False
+    independent_school: bool = False
+    claims_child_benefit: bool = True
+    claimant: Adult | None = None
+    adults: list[Adult] = field(default_factory=list)
+    children: list[Child] = field(default_factory=list)
+    primary_pick: int = 0
+    secondary_pick: int = 0
+    gp_pick: int = 0
+    early_years_pick: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Child:
+    person_id: str
+    index: int
+    household: Household
+    given_names: list[str]
+    family_name: str
+    sex: str
+    gender: str
+    date_of_birth: date
+    multiple: int  # 1, or 2 for a twin, 3 for a triplet
+    carers: list[CarerLink]
+    nhs_number: str | None
+    upn: str | None
+    former_family_name: str | None = None
+    name_changed_on: date | None = None
+    former_name_source: str | None = None
+    home_educated: bool = False
+    in_sixth_form: bool = True
+    registered_with_gp: bool = True
+    gp_changed_after_move: bool = False
+    early_years_draw: float = 1.0
+    health_visitor_named: str | None = None
+    school_nurse: bool = False
+    social_care: SocialCareCase | None = None
+
+    def district_on(self, day: date) -> District:
+        household = self.household
+        if household.moved_on and household.previous_address and day < household.moved_on:
+            return household.previous_address.district
+        return household.district
+
+
+def academic_age(date_of_birth: date, day: date) -> int:
+    """Age on 31 August before the academic year of ``day`` begins (it sets the school year)."""
+    year_start = day.year if day.month >= 9 else day.year - 1
+    return year_start - date_of_birth.year - (1 if (date_of_birth.month, date_of_birth.day) >= (9, 1) else 0)
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+class HouseholdBuilder:
+    """Draws the households of one chunk."""
+
+    def __init__(self, world: World, chunk_index: int, today: date) -> None:
+        self.world = world
+        self.names = world.names
+        self.rng = stream(world.seed, "population", chunk_index, today.isoformat())
+        self.today = today
+        self.chunk_index = chunk_index
+
+    # --- people -------------------------------------------------------------------------
+
+    def adult(self, culture: str, sex: str, family_name: str, rng: random.Random) -> Adult:
+        given = self.names.adult_first_name(culture, sex, rng)
+        phone = f"{MOBILE_PREFIX}{rng.randrange(1000):03d}" if rng.random() < 0.93 else None
+        email = None
+        if rng.random() < 0.45:
+            local = drop_accents(f"{given}.{family_name}").lower().replace(" ", "").replace("'", "")
+            email = f"{local}{rng.randrange(100)}@{rng.choice(_EMAIL_DOMAINS)}"
+        return Adult(given, family_name, sex, phone, email)
+
+    def build(self, children_wanted: int, first_index: int) -> list[Household]:
+        households: list[Household] = []
+        index = first_index
+        remaining = children_wanted
+        while remaining > 0:
+            household = self.household(len(households), self.household_size(), remaining, index)
+            households.append(household)
+            index += len(household.children)
+            remaining -= len(household.children)
+        return households
+
+    def household_size(self) -> int:
+        roll = self.rng.random()
+        for size, share in _BIRTHS_IN_HOUSEHOLD:
+            roll -= share
+            if roll < 0:
+                return size
+        return 1
+
+    def household(self, number: int, births: int, limit: int, first_index: int) -> Household:
+        rng, world = self.rng, self.world
+        district = world.districts[int(world.district_picker.pick(rng))]
+        culture = world.culture_pickers[district.authority.code].pick(rng)
+        household = Household(number, culture, district, random_address(district, rng))
+        household.primary_pick = rng.randrange(5)
+        household.secondary_pick = rng.randrange(2)
+        household.gp_pick = rng.randrange(3)
+        household.early_years_pick = rng.randrange(4)
+        household.independent_school = rng.random() < INDEPENDENT_SCHOOL_RATE
+        household.claims_child_benefit = rng.random() < 0.9
+        sizes = self.birth_sizes(births, limit)
+        dates = self.birth_dates(len(sizes))
+        surname = self.names.family_surname(culture, rng)
+        structure = self.family_structure(household, surname, len(sizes))
+        for event, (multiple, born) in enumerate(zip(sizes, dates, strict=True)):
+            self.add_births(household, structure, event, multiple, born, first_index)
+            first_index += multiple
+        household.claimant = next((link.adult for link in household.children[0].carers
+                                   if link.adult.lives_with_children), None)
+        self.life_events(household)
+        return household
+
+    def birth_sizes(self, events: int, limit: int) -> list[int]:
+        """Children per birth (1, or 2 for twins, 3 for triplets), never above the limit."""
+        births: list[int] = []
+        for _ in range(events):
+            room = limit - sum(births)
+            if room <= 0:
+                break
+            roll = self.rng.random()
+            multiple = 3 if roll < TRIPLET_BIRTH_RATE else 2 if roll < TWIN_BIRTH_RATE else 1
+            births.append(multiple if multiple <= room else 1)
+        return births
+
+    def birth_dates(self, events: int) -> list[date]:
+        """Dates of birth, eldest first, spaced like real siblings, all under 18 today."""
+        rng = self.rng
+        max_age = 18 * 365 - 1
+        gaps = [330 + min(int(rng.expovariate(1 / 700)), 2200) for _ in range(events - 1)]
+        while sum(gaps) > max_age - 30:
+            gaps = [gap // 2 for gap in gaps]
+        youngest_age = rng.randrange(max_age - sum(gaps))
+        ages = [youngest_age + sum(gaps[i:]) for i in range(events)]
+        return [self.today - timedelta(days=age) for age in ages]
+
+    def family_structure(self, household: Household, surname: str, events: int) -> dict:
+        """The adults of the household and how each is related to each child."""
+        rng, culture = self.rng, household.culture
+        roll = rng.random()
+        kind = ("two_parents" if roll < 0.64 else "lone_mother" if roll < 0.88 else
+                "step_family" if roll < 0.95 and events > 1 else "lone_father" if roll < 0.975
+                else "kinship" if roll < 0.99 else "two_parents")
+        mother_surname = surname_for(culture, surname if rng.random() < 0.6 else
+                                     self.names.own_surname(culture, rng), "female", rng, married=True)
+        mother = self.adult(culture, "female", mother_surname, rng)
+        father = self.adult(culture, "male", surname, rng)
+        structure = {"kind": kind, "surname": surname, "older_surname": surname, "step_from": 0,
+                     "mother": mother, "father": father, "other": None}
+        if kind == "lone_mother":
+            father.lives_with_children = False
+            if rng.random() < 0.45:  # children carry their mother's name
+                structure["surname"] = structure["older_surname"] = mother_surname
+        elif kind == "lone_father":
+            mother.lives_with_children = False
+        elif kind == "step_family":
+            structure["older_surname"] = surname
+            structure["step_from"] = rng.randint(1, events - 1)
+            step_surname = self.names.family_surname(culture, rng)
+            structure["surname"] = step_surname
+            structure["other"] = self.adult(culture, "male", step_surname, rng)
+            mother.family_name = surname_for(culture, step_surname, "female", rng, married=True)
+            father.lives_with_children = False
+        elif kind == "kinship":
+            mother.lives_with_children = father.lives_with_children = False
+            grandmother = self.adult(culture, "female", mother_surname, rng)
+            grandmother.given_names = self.names.adult_first_name("english", "female", rng) \
+                if culture == "english" else grandmother.given_names
+            structure["other"] = grandmother
+        household.adults = [a for a in (mother, father, structure["other"]) if a and a.lives_with_children]
+        return structure
+
+    def carer_links(self, structure: dict, older: bool) -> list[CarerLink]:
+        kind, rng = structure["kind"], self.rng
+        mother, father, other = structure["mother"], structure["father"], structure["other"]
+        father_has_pr = rng.random() < 0.92
+        if kind == "kinship":
+            return [CarerLink(other, "grandmother", rng.random() < 0.7), CarerLink(mother, "mother", True)]
+        if kind == "step_family" and older:
+            return [CarerLink(mother, "mother", True), CarerLink(other, "stepfather", False),
+                    CarerLink(father, "father", father_has_pr)]
+        if kind == "step_family":
+            return [CarerLink(mother, "mother", True), CarerLink(other, "father", True)]
+        if kind == "lone_father":
+            return [CarerLink(father, "father", True), CarerLink(mother, "mother", True)]
+        links = [CarerLink(mother, "mother", True), CarerLink(father, "father", father_has_pr)]
+        return links if kind == "two_parents" or rng.random() < 0.5 else links[:1]
+
+    def add_births(self, household: Household, structure: dict, event: int, multiple: int,
+                   born: date, first_index: int) -> None:
+        rng, culture = self.rng, household.culture
+        older = structure["kind"] == "step_family" and event < structure["step_from"]
+        family = structure["older_surname"] if older else structure["surname"]
+        sexes = ["female" if rng.random() < 0.488 else "male" for _ in range(multiple)]
+        firsts = self.multiple_first_names(culture, sexes)
+        for i in range(multiple):
+            sex = sexes[i]
+            given = self.names.given_names(culture, sex, rng)
+            if firsts:
+                given[-1 if given[0] in ("Muhammad", "Mohammed") and len(given) > 1 else 0] = firsts[i]
+            sikh = sikh_middle_name(culture, family, sex)
+            if sikh and rng.random() < 0.5:
+                given.append(sikh)
+            index = first_index + i
+            child = Child(
+                person_id=f"P{index:08d}",
+                index=index,
+                household=household,
+                given_names=given,
+                family_name=surname_for(culture, family, sex, rng),
+                sex=sex,
+                gender="other" if rng.random() < 0.002 and age_on(born, self.today) >= 12 else sex,
+                date_of_birth=born,
+                multiple=multiple,
+                carers=self.carer_links(structure, older),
+                nhs_number=self.world.nhs_numbers(index),
+                upn=None,
+            )
+            if older and rng.random() < 0.3:  # took the stepfather's name
+                self.change_surname(child, surname_for(culture, structure["surname"], sex, rng))
+            elif rng.random() < NAME_CHANGE_RATE:
+                self.change_surname(child, surname_for(culture, self.names.family_surname(culture, rng), sex, rng))
+            household.children.append(child)
+
+    def multiple_first_names(self, culture: str, sexes: list[str]) -> list[str] | None:
+        """Twins' names: distinct, and about one pair in four confusingly alike."""
+        rng = self.rng
+        if len(sexes) == 1:
+            return None
+        key = (sexes[0], sexes[1]) if (sexes[0], sexes[1]) in TWIN_PAIRS else (sexes[1], sexes[0])
+        if len(sexes) == 2 and key in TWIN_PAIRS and rng.random() < 0.25:
+            pair = rng.choice(TWIN_PAIRS[key])
+            return list(pair) if key == (sexes[0], sexes[1]) else [pair[1], pair[0]]
+        names: list[str] = []
+        while len(names) < len(sexes):
+            name = self.names.first_name(culture, sexes[len(names)], rng)
+            if name not in names:
+                names.append(name)
+        return names
+
+    def change_surname(self, child: Child, new_surname: str) -> None:
+        if new_surname == child.family_name:
+            return
+        rng = self.rng
+        span = (self.today - child.date_of_birth).days
+        child.former_family_name = child.family_name
+        child.family_name = new_surname
+        child.name_changed_on = child.date_of_birth + timedelta(days=rng.randint(span // 3, span - 1))
+        child.former_name_source = rng.choice(SOURCES_RECORDING_FORMER_NAMES)
+
+    # --- what happened to them ------------------------------------------------------------
+
+    def life_events(self, household: Household) -> None:
+        rng, today, world = self.rng, self.today, self.world
+        youngest = max(child.date_of_birth for child in household.children)
+        roll = rng.random()
+        if roll < MOVED_RATE and (today - youngest).days > 30:
+            household.moved_on = today - timedelta(days=rng.randint(7, min(730, (today - youngest).days)))
+            where = rng.random()
+            old = household.district if where < 0.55 else (
+                rng.choice(world.districts_by_authority[household.district.authority.code])
+                if where < 0.85 else world.districts[int(world.district_picker.pick(rng))])
+            household.previous_address = random_address(old, rng)
+        elif roll < MOVED_RATE + EMIGRATED_RATE:
+            household.emigrated_on = today - timedelta(days=rng.randint(20, 700))
+        elif roll < MOVED_RATE + EMIGRATED_RATE + NO_FIXED_ABODE_RATE:
+            household.no_fixed_abode = True
+        for child in household.children:
+            self.child_services(household, child)
+
+    def child_services(self, household: Household, child: Child) -> None:
+        rng, today = self.rng, self.today
+        age = age_on(child.date_of_birth, today)
+        child.home_educated = rng.random() < HOME_EDUCATED_RATE
+        child.in_sixth_form = rng.random() < 0.45
+        entry_age = academic_age(child.date_of_birth, today)
+        if entry_age >= 4 and not household.independent_school:
+            entry_year = today.year - (entry_age - 4) - (0 if today.month >= 9 else 1)
+            district = household.previous_address.district if household.previous_address else household.district
+            child.upn = self.world.upns(child.index, district.authority.dfe_number, entry_year)
+        child.registered_with_gp = (today - child.date_of_birth).days > rng.randint(14, 70) and rng.random() < 0.985
+        child.gp_changed_after_move = rng.random() < 0.75
+        child.early_years_draw = rng.random()
+        if age < 5 and rng.random() < 0.88:
+            child.health_visitor_named = self.practitioner_name() if rng.random() < 0.4 else ""
+        child.school_nurse = 5 <= age <= 17 and rng.random() < 0.12
+        if rng.random() < SOCIAL_CARE_RATE:
+            child.social_care = self.social_care_case(household, child, age)
+
+    def practitioner_name(self) -> str:
+        rng = self.rng
+        culture = self.world.culture_pickers["E08000035"].pick(rng)
+        sex = "female" if rng.random() < 0.8 else "male"
+        return f"{self.names.adult_first_name(culture, sex, rng)} {self.names.own_surname(culture, rng)}"
+
+    def social_care_case(self, household: Household, child: Child, age: int) -> SocialCareCase:
+        rng, today = self.rng, self.today
+        days_alive = (today - child.date_of_birth).days
+        opened_on = today - timedelta(days=rng.randint(1, max(2, min(4 * 365, days_alive))))
+        closed_on = None
+        if rng.random() < 0.4:
+            closed_on = min(today - timedelta(days=1), opened_on + timedelta(days=rng.randint(60, 540)))
+        roll = rng.random()
+        category = ("early_help" if roll < 0.18 else "child_in_need" if roll < 0.73
+                    else "child_protection" if roll < 0.88 else "looked_after")
+        authority = household.district.authority.code
+        extras: list[tuple[str, date, str | None]] = []
+        for service, min_age, rate, consent_needed in (
+            ("youth_offending", 10, 0.18, False), ("camhs", 11, 0.12, True),
+            ("sexual_health", 13, 0.04, True), ("substance_misuse", 13, 0.05, True),
+            ("voluntary", 0, 0.10, False), ("police", 0, 0.03, False),
+        ):
+            if age >= min_age and rng.random() < rate:
+                consent = ("young_person" if rng.random() < 0.8 else "harm_exception") if consent_needed else None
+                start = opened_on + timedelta(days=rng.randint(0, max(0, (today - opened_on).days - 1)))
+                extras.append((service, start, consent))
+        case = SocialCareCase(authority, category, opened_on, closed_on,
+                              self.practitioner_name() if rng.random() < 0.85 else None, extras)
+        previous = household.previous_address
+        if previous and household.moved_on and opened_on < household.moved_on \
+                and previous.district.authority.code != authority:
+            case.earlier_authority_code = previous.district.authority.code
+        return case

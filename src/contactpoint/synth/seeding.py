@@ -1,0 +1,51 @@
+"""Reproducible random streams, derived without Python's salted ``hash()``.
+
+Every chunk of the population and every source system gets its own stream, derived
+from the seed and a label with BLAKE2b. The streams do not depend on which worker
+process runs a chunk, or on the order chunks run in, so the files are byte-identical
+whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+
+def derive_seed(seed: int, *labels: object) -> int:
+    """A 64-bit integer that depends only on the seed and the labels."""
+    text = ":".join([str(seed), *(str(label) for label in labels)])
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def stream(seed: int, *labels: object) -> random.Random:
+    """A fresh random stream for one purpose (a chunk, a source, the reference data)."""
+    return random.Random(derive_seed(seed, *labels))
+
+
+class AffinePermutation:
+    """A bijection of ``range(modulus)``: ``i -> (a * i + b) % modulus``.
+
+    Used so that identifiers (NHS numbers, UPNs, source ids) are unique without any
+    coordination between chunks, yet do not follow the order people were generated in.
+    """
+
+    __slots__ = ("multiplier", "modulus", "offset")
+
+    def __init__(self, modulus: int, seed: int, *labels: object) -> None:
+        rng = stream(seed, "permutation", modulus, *labels)
+        multiplier = rng.randrange(modulus // 3, modulus)
+        while _gcd(multiplier, modulus) != 1:
+            multiplier += 1
+        self.multiplier = multiplier
+        self.modulus = modulus
+        self.offset = rng.randrange(modulus)
+
+    def __call__(self, index: int) -> int:
+        return (self.multiplier * index + self.offset) % self.modulus
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a

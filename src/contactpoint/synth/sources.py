@@ -1,0 +1,411 @@
+"""What each source system sees of the population, and when.
+
+Each source looks at the truth as of its own snapshot date (the school census day, the
+day before today for PDS...) and sees only the children it would: school-age pupils
+in state schools, families who claim Child Benefit, children known to the councils
+that send social care data, children in early-years settings.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from contactpoint.synth.geography import Address, District, random_address
+from contactpoint.synth.habits import SOURCE_HABITS
+from contactpoint.synth.mistakes import short_form
+from contactpoint.synth.organisations import Organisation
+from contactpoint.synth.population import Child, Household, academic_age, age_on
+from contactpoint.synth.recording import RecordMaker, carer_entry, service, timestamp
+from contactpoint.synth.seeding import AffinePermutation, stream
+from contactpoint.synth.world import World
+
+SOURCE_ID_PREFIXES = {
+    "school_census": "SC-",
+    "nhs_demographics": "PDS-",
+    "child_benefit": "CHB-",
+    "social_care": "{authority}-CSC-",
+    "early_years": "EY-",
+}
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+
+
+def last_school_census(today: date) -> date:
+    """The latest census day at least a week ago (October, January and May censuses)."""
+    candidates = []
+    for year in (today.year - 1, today.year):
+        candidates += [_nth_weekday(year, 1, 3, 3), _nth_weekday(year, 5, 3, 3), _nth_weekday(year, 10, 3, 1)]
+    return max(day for day in candidates if day <= today - timedelta(days=7))
+
+
+def _term_start_after(day: date) -> date:
+    """The first day of the term after a birthday (funded early-years places start then)."""
+    for start in (date(day.year, 1, 1), date(day.year, 4, 15), date(day.year, 9, 1), date(day.year + 1, 1, 1)):
+        if start > day:
+            return start
+    return date(day.year + 1, 1, 1)
+
+
+class SourceView:
+    """One source system's view of one chunk; subclasses say who it sees and how."""
+
+    name = ""
+    snapshot_lag_days = 1
+
+    def __init__(self, world: World, chunk_index: int, today: date, ids: AffinePermutation) -> None:
+        self.world = world
+        self.today = today
+        self.snapshot = today - timedelta(days=self.snapshot_lag_days)
+        self.rng: random.Random = stream(world.seed, "source", self.name, chunk_index, today.isoformat())
+        self.maker = RecordMaker(self.name, SOURCE_HABITS[self.name], self.rng, ids, chunk_index)
+
+    def rows(self, household: Household) -> list[tuple[str, dict]]:
+        raise NotImplementedError
+
+    # --- helpers shared by the sources -------------------------------------------------
+
+    def known_address(self, household: Household, snapshot: date) -> tuple[Address, date | None]:
+        """The address this system holds and the day it learnt of it (None: long held)."""
+        if household.moved_on and household.previous_address:
+            if household.moved_on > snapshot:
+                return household.previous_address, None
+            learnt = self.maker.knows_move(household.moved_on, snapshot)
+            if learnt is None:
+                return household.previous_address, None
+            return household.address, learnt
+        return household.address, None
+
+    def contacts(self, child: Child, limit: int) -> list[dict]:
+        return [
+            carer_entry(link.adult.given_names, link.adult.family_name, link.relationship,
+                        link.parental_responsibility, link.adult.phone, link.adult.email)
+            for link in child.carers if link.adult.lives_with_children
+        ][:limit]
+
+    def district_services(self, district: District):  # noqa: ANN201 - a DistrictServices
+        return self.world.services.by_district[district.index]
+
+    def stamp(self, day: date) -> str:
+        return timestamp(min(day, self.snapshot), self.rng)
+
+
+class SchoolCensus(SourceView):
+    name = "school_census"
+
+    def __init__(self, world: World, chunk_index: int, today: date, ids: AffinePermutation) -> None:
+        super().__init__(world, chunk_index, today, ids)
+        self.snapshot = last_school_census(today)
+
+    def school_on(self, child: Child, day: date) -> tuple[Organisation, date] | None:
+        year = academic_age(child.date_of_birth, day)
+        if year < 4 or year > 17 or (year >= 16 and not child.in_sixth_form):
+            return None
+        household = child.household
+        district = child.district_on(day - timedelta(days=20))
+        services = self.district_services(district)
+        phase_year = 4 if year <= 10 else 11
+        entry = date(day.year - (year - phase_year) - (0 if day.month >= 9 else 1), 9, 1)
+        if year <= 10:
+            school = services.primary_schools[household.primary_pick]
+        else:
+            school = services.secondary_schools[household.secondary_pick]
+        if household.moved_on and district is household.district and household.previous_address \
+                and household.previous_address.district is not district:
+            entry = max(entry, household.moved_on + timedelta(days=20))
+        return school, entry
+
+    def rows(self, household: Household) -> list[tuple[str, dict]]:
+        if household.independent_school or (household.emigrated_on and household.emigrated_on <= self.snapshot):
+            return []
+        out = []
+        for child in household.children:
+            attending = None if child.home_educated else self.school_on(child, self.snapshot)
+            if attending is None:
+                continue
+            school, entry = attending
+            maker = self.maker
+            address, _ = self.known_address(household, self.snapshot)
+            preferred = None
+            if self.rng.random() < 0.08:
+                shorter = short_form(child.given_names, self.rng)
+                preferred = shorter[0] if shorter else None
+            row = maker.record(
+                child,
+                source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
+                recorded_at=timestamp(min(self.snapshot + timedelta(days=self.rng.randint(1, 20)),
+                                          self.today - timedelta(days=1)), self.rng),
+                snapshot=self.snapshot,
+                address=address,
+                address_status="current",
+                identifiers=maker.identifiers(child),
+                carers=self.contacts(child, 2) if self.rng.random() < maker.habits.carers_recorded else [],
+                services=[service("school", school, entry)],
+                preferred_name=preferred,
+            )
+            out.append((child.person_id, row))
+        return out
+
+
+class NhsDemographics(SourceView):
+    name = "nhs_demographics"
+
+    def rows(self, household: Household) -> list[tuple[str, dict]]:
+        out = []
+        rng, snapshot = self.rng, self.snapshot
+        for child in household.children:
+            if child.date_of_birth > snapshot - timedelta(days=3) or rng.random() < 0.004:
+                continue  # birth not yet notified, or never registered with the NHS in England
+            address, learnt = self.known_address(household, snapshot)
+            status = "current"
+            if household.no_fixed_abode:
+                status = "none_known"
+            elif household.emigrated_on and household.emigrated_on <= snapshot and rng.random() < 0.75:
+                status = "left_england"
+            elif rng.random() < 0.004:
+                status = "last_known"  # post returned: the address is in doubt
+            services = self.health_services(child, learnt)
+            events = [child.date_of_birth + timedelta(days=rng.randint(1, 6)), learnt or child.date_of_birth]
+            events += [date.fromisoformat(s["start_date"]) for s in services if s["start_date"]]
+            recorded = max(events) + timedelta(days=rng.randint(0, 60))
+            maker = self.maker
+            row = maker.record(
+                child,
+                source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
+                recorded_at=self.stamp(recorded),
+                snapshot=snapshot,
+                address=None if status == "none_known" else address,
+                address_status=status,
+                identifiers=maker.identifiers(child),
+                carers=self.contacts(child, 1) if rng.random() < maker.habits.carers_recorded else [],
+                services=services,
+                gender=child.sex if child.gender == "other" else child.gender,
+            )
+            out.append((child.person_id, row))
+        return out
+
+    def health_services(self, child: Child, learnt: date | None) -> list[dict]:
+        rng, snapshot, household = self.rng, self.snapshot, child.household
+        services = []
+        if child.registered_with_gp and not household.emigrated_on:
+            district, start = household.district, None
+            if household.moved_on and household.previous_address and child.gp_changed_after_move \
+                    and household.moved_on + timedelta(days=30) <= snapshot:
+                start = household.moved_on + timedelta(days=rng.randint(7, 30))
+            elif household.previous_address:
+                district = household.previous_address.district
+            if start is None:
+                start = child.date_of_birth + timedelta(days=rng.randint(14, 60))
+                if age_on(child.date_of_birth, snapshot) > 4 and rng.random() < 0.5:
+                    start = snapshot - timedelta(days=rng.randint(30, (snapshot - start).days + 30))
+                    start = max(start, child.date_of_birth + timedelta(days=14))
+            practice = self.district_services(district).gp_practices[household.gp_pick]
+            services.append(service("gp", practice, min(start, snapshot)))
+        authority = self.world.services.by_authority[household.district.authority.code]
+        if child.health_visitor_named is not None and age_on(child.date_of_birth, snapshot) < 5:
+            services.append(service("health_visitor", authority.community_health,
+                                    child.date_of_birth + timedelta(days=rng.randint(10, 14)),
+                                    practitioner=child.health_visitor_named or None))
+        if child.school_nurse:
+            services.append(service("school_nurse", authority.community_health,
+                                    snapshot - timedelta(days=rng.randint(20, 900))))
+        return services
+
+
+class ChildBenefit(SourceView):
+    name = "child_benefit"
+    snapshot_lag_days = 3
+
+    def rows(self, household: Household) -> list[tuple[str, dict]]:
+        rng, snapshot = self.rng, self.snapshot
+        claimant = household.claimant
+        if not household.claims_child_benefit or claimant is None:
+            return []
+        if household.emigrated_on and household.emigrated_on + timedelta(days=60) <= snapshot:
+            return []  # the claim stopped when the family left
+        out = []
+        for child in household.children:
+            age = age_on(child.date_of_birth, snapshot)
+            case = child.social_care
+            if (child.date_of_birth > snapshot - timedelta(days=rng.randint(20, 120))
+                    or (age >= 16 and not child.in_sixth_form)
+                    or (case and case.category == "looked_after" and case.closed_on is None)):
+                continue
+            address, learnt = self.known_address(household, snapshot)
+            claimed = child.date_of_birth + timedelta(days=rng.randint(10, 90))
+            relationship = next(link.relationship for link in child.carers if link.adult is claimant) \
+                if any(link.adult is claimant for link in child.carers) else "other"
+            maker = self.maker
+            row = maker.record(
+                child,
+                source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
+                recorded_at=self.stamp(max(claimed, learnt or claimed)),
+                snapshot=snapshot,
+                address=address,
+                address_status="current",
+                identifiers=maker.identifiers(child),
+                carers=[carer_entry(claimant.given_names, claimant.family_name, relationship, True,
+                                    claimant.phone, None)],
+                services=[],
+                gender=child.sex,
+            )
+            out.append((child.person_id, row))
+        return out
+
+
+class SocialCare(SourceView):
+    name = "social_care"
+
+    def rows(self, household: Household) -> list[tuple[str, dict]]:
+        out = []
+        for child in household.children:
+            case = child.social_care
+            if case is None:
+                continue
+            if _sends(self.world, case.authority_code):
+                out.append((child.person_id, self.case_row(child, case.authority_code, earlier=False)))
+            if case.earlier_authority_code and _sends(self.world, case.earlier_authority_code):
+                out.append((child.person_id, self.case_row(child, case.earlier_authority_code, earlier=True)))
+        return out
+
+    def case_row(self, child: Child, authority_code: str, *, earlier: bool) -> dict:
+        rng, maker, household = self.rng, self.maker, child.household
+        case = child.social_care
+        assert case is not None  # noqa: S101 - rows() only calls this for children with a case
+        authority = self.world.services.by_authority[authority_code]
+        opened, closed = case.opened_on, case.closed_on
+        if earlier:
+            address, status = household.previous_address, "last_known"
+            closed = min(self.snapshot, (household.moved_on or self.snapshot) + timedelta(days=rng.randint(10, 60)))
+        else:
+            address, _ = self.known_address(household, self.snapshot)
+            status = "current"
+            if household.no_fixed_abode or rng.random() < 0.02:
+                address, status = None, "none_known"
+            elif household.emigrated_on and household.emigrated_on <= self.snapshot:
+                status = "left_england"
+            elif rng.random() < 0.08:
+                status = "last_known"
+            if household.moved_on and household.previous_address and case.earlier_authority_code:
+                opened = max(opened, household.moved_on + timedelta(days=rng.randint(5, 40)))
+        team = authority.social_care_teams[_TEAM_FOR_CATEGORY[case.category]]
+        lead = case.category in ("child_protection", "looked_after") and rng.random() < 0.8
+        services = [service("social_care", team, opened, end=closed, practitioner=case.social_worker,
+                            lead=lead, caf=case.category == "early_help" and rng.random() < 0.7)]
+        if not earlier:
+            organisations = {"youth_offending": authority.youth_offending, "camhs": authority.camhs,
+                             "sexual_health": authority.sexual_health,
+                             "substance_misuse": authority.substance_misuse,
+                             "voluntary": authority.voluntary[0], "police": authority.police}
+            for kind, start, consent in case.extra_services:
+                services.append(service(kind, organisations[kind], max(start, opened), end=closed,
+                                        consent=consent))
+        carers = self.carers(child)
+        recorded = (closed + timedelta(days=rng.randint(0, 10))) if closed else \
+            self.snapshot - timedelta(days=rng.randint(0, 45))
+        return maker.record(
+            child,
+            source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name].format(authority=authority_code)),
+            recorded_at=self.stamp(max(recorded, opened)),
+            snapshot=self.snapshot,
+            address=address,
+            address_status=status,
+            identifiers=maker.identifiers(child),
+            carers=carers,
+            services=services,
+        )
+
+    def carers(self, child: Child) -> list[dict]:
+        """Everyone with parental responsibility, with a separate parent's own address."""
+        rng = self.rng
+        entries = []
+        for link in child.carers:
+            adult = link.adult
+            elsewhere = None
+            if not adult.lives_with_children:
+                if not link.parental_responsibility and rng.random() < 0.5:
+                    continue
+                home = random_address(child.household.district, rng)
+                elsewhere = {"lines": home.lines(), "town": home.district.town,
+                             "postcode": home.postcode, "uprn": None}
+            entries.append(carer_entry(adult.given_names, adult.family_name, link.relationship,
+                                       link.parental_responsibility, adult.phone, adult.email, elsewhere))
+        case = child.social_care
+        if case and case.category == "looked_after" and case.closed_on is None:
+            foster = self.world.names
+            culture = child.household.culture if rng.random() < 0.4 else "english"
+            entries.insert(0, carer_entry(foster.adult_first_name(culture, "female", rng),
+                                          foster.own_surname(culture, rng), "foster_carer", False,
+                                          f"07700 900{rng.randrange(1000):03d}", None))
+        return entries
+
+
+_TEAM_FOR_CATEGORY = {"early_help": 0, "child_in_need": 1, "child_protection": 2, "looked_after": 3}
+
+
+def _sends(world: World, authority_code: str) -> bool:
+    return world.sends_social_care[authority_code]
+
+
+class EarlyYears(SourceView):
+    name = "early_years"
+    snapshot_lag_days = 7
+
+    def rows(self, household: Household) -> list[tuple[str, dict]]:
+        rng, snapshot = self.rng, self.snapshot
+        if household.emigrated_on and household.emigrated_on <= snapshot:
+            return []
+        out = []
+        for child in household.children:
+            attending = self.setting(child)
+            if attending is None:
+                continue
+            setting, start, end = attending
+            address, learnt = self.known_address(household, snapshot)
+            maker = self.maker
+            row = maker.record(
+                child,
+                source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
+                recorded_at=self.stamp(max(end or start, learnt or start) + timedelta(days=rng.randint(0, 20))),
+                snapshot=snapshot,
+                address=address,
+                address_status="current",
+                identifiers=maker.identifiers(child),
+                carers=self.contacts(child, 2),
+                services=[service("early_years", setting, start, end=end)],
+            )
+            out.append((child.person_id, row))
+        return out
+
+    def setting(self, child: Child) -> tuple[Organisation, date, date | None] | None:
+        """Under-twos in nurseries, funded places from two, nearly all three- and four-year-olds."""
+        snapshot, born = self.snapshot, child.date_of_birth
+        year = academic_age(born, snapshot)
+        age = age_on(born, snapshot)
+        end = None
+        if year >= 4:  # now in reception: a few settings still list them, closed
+            if year > 4 or child.early_years_draw >= 0.08:
+                return None
+            end = date(snapshot.year if snapshot.month >= 9 else snapshot.year - 1, 8, 31)
+            age = 3
+        elif child.early_years_draw >= (0.18 if age < 2 else 0.45 if age == 2 else 0.92):
+            return None
+        if age >= 3:
+            start = _term_start_after(born.replace(year=born.year + 3) if (born.month, born.day) != (2, 29)
+                                      else date(born.year + 3, 3, 1))
+        elif age == 2:
+            start = _term_start_after(born.replace(year=born.year + 2) if (born.month, born.day) != (2, 29)
+                                      else date(born.year + 2, 3, 1))
+        else:
+            start = born + timedelta(days=280 + int(child.early_years_draw * 1000) % 170)
+        if start > snapshot:
+            start = snapshot - timedelta(days=1 + int(child.early_years_draw * 1000) % 30)
+        district = child.district_on(snapshot)
+        settings = self.district_services(district).early_years_settings
+        return settings[child.household.early_years_pick], max(start, born), end
+
+
+SOURCE_VIEWS: tuple[type[SourceView], ...] = (SchoolCensus, NhsDemographics, ChildBenefit, SocialCare, EarlyYears)
