@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 DISABLED_FEATURES = (
     "accelerometer",
     "autoplay",
-    "bluetooth",
     "browsing-topics",
     "camera",
     "display-capture",
