@@ -86,6 +86,9 @@ def _database(url: str) -> dict:
             "transaction_mode": "IMMEDIATE",
         }
         db["CONN_MAX_AGE"] = 0
+    else:
+        # Bind parameters on the server: sealed blobs travel as binary, not as quoted text.
+        db["OPTIONS"] = {"server_side_binding": True}
     return db
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from contactpoint import bulk
 from contactpoint.crypto import envelope, keyring
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.crypto.models import DataKey, SystemKey
@@ -97,13 +99,11 @@ class KeyStore:
         """Create and store a fresh data key for each owner, committed before returning."""
         ring = self._keyring(current=True)
         fresh = {owner: envelope.new_data_key() for owner in owners}
-        rows = [
-            DataKey(owner=owner, kek_id=ring.active_id,
-                    wrapped=envelope.wrap_key(ring.active_key, owner, key))
-            for owner, key in fresh.items()
-        ]
+        now = timezone.now()
+        rows = [(owner, ring.active_id, envelope.wrap_key(ring.active_key, owner, key), now)
+                for owner, key in fresh.items()]
         with transaction.atomic(using=KEYSTORE_DB):
-            DataKey.objects.bulk_create(rows, batch_size=1000)
+            bulk.insert_rows(DataKey, ["owner", "kek_id", "wrapped", "created_at"], rows)
         ciphers = {owner: AESGCM(key) for owner, key in fresh.items()}
         with self._lock:
             for owner, cipher in ciphers.items():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,12 +23,19 @@ import orjson
 from django.db import transaction
 from django.utils import timezone
 
+from contactpoint import bulk
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.feeds.models import FeedLoad, SourceSystem, source_name_validator
 from contactpoint.feeds.reader import read_feed
 from contactpoint.feeds.validate import Rejection, RowRejected, ValidRow, validate_row
 from contactpoint.identity import store
-from contactpoint.identity.models import BlindIndexEntry, Child, LinkState, SourceRecord
+from contactpoint.identity.models import (
+    BlindIndexEntry,
+    Child,
+    ChildStatus,
+    LinkState,
+    SourceRecord,
+)
 from contactpoint.matching.deterministic import DeterministicLinker, Linker, Placement
 from contactpoint.matching.tokens import record_tokens
 
@@ -61,13 +68,32 @@ class LoadSummary:
 
 
 @dataclass(slots=True)
+class _Stored:
+    """What the loader needs to know of a stored source record."""
+
+    pk: int
+    child_id: int | None
+    link_state: str
+    recorded_at: datetime
+    digest: bytes
+
+
+@dataclass(slots=True)
 class _Incoming:
     row: ValidRow
     source_key: bytes
     recorded_at: datetime
     digest: bytes
-    existing: SourceRecord | None = None
-    tokens: set[bytes] = field(default_factory=set)
+    existing: _Stored | None = None
+
+
+@dataclass(slots=True)
+class _Write:
+    item: _Incoming
+    pk: int | None
+    child_id: int | None
+    link_state: str
+    payload: bytes | None = None
 
 
 def register_source(name: str) -> tuple[SourceSystem, bool]:
@@ -149,9 +175,11 @@ class FeedLoader:
     def _load_batch(self, batch: list[ValidRow]) -> None:
         items = self._incoming(batch)
         existing = {
-            bytes(sr.source_key): sr
-            for sr in SourceRecord.objects.filter(source_key__in=[i.source_key for i in items])
-            .select_related("child")
+            bytes(key): _Stored(pk, child_id, link_state, recorded_at, bytes(digest))
+            for key, pk, child_id, link_state, recorded_at, digest in
+            SourceRecord.objects.filter(source_key__in=[i.source_key for i in items])
+            .values_list("source_key", "pk", "child_id", "link_state", "recorded_at",
+                         "content_digest")
         }
         changes: list[_Incoming] = []
         for item in items:
@@ -167,10 +195,14 @@ class FeedLoader:
         new_groups = sorted({p.new_group for p in placements if p.child_id is None})
         new_children = store.reserve_children(self.keys, len(new_groups))
         with transaction.atomic():
-            Child.objects.bulk_create(new_children)
-            group_child = dict(zip(new_groups, new_children, strict=True))
-            affected = self._apply(changes, dict(zip(map(id, to_place), placements,
-                                                     strict=True)), group_child)
+            new_ids = bulk.insert_rows(
+                Child, ["contactpoint_id", "status", "shielded", "created_at", "updated_at"],
+                [(cp_id, ChildStatus.ACTIVE, False, self.now, self.now)
+                 for cp_id in new_children])
+            group_child = dict(zip(new_groups, new_ids, strict=True))
+            cp_ids = dict(zip(new_ids, new_children, strict=True))
+            placed = dict(zip(map(id, to_place), placements, strict=True))
+            affected = self._apply(changes, placed, group_child, cp_ids)
             self.deriver.rederive(affected)
 
     def _stands(self, item: _Incoming) -> bool:
@@ -182,7 +214,7 @@ class FeedLoader:
         held = item.existing
         if held is None:
             return False
-        held_at, held_digest = held.recorded_at, bytes(held.content_digest)
+        held_at, held_digest = held.recorded_at, held.digest
         if held_digest == item.digest and (item.row.recorded_at is None
                                            or item.recorded_at <= held_at):
             self.summary.unchanged += 1
@@ -202,62 +234,69 @@ class FeedLoader:
         return found
 
     def _apply(self, changes: list[_Incoming], placed: dict[int, Placement],
-               group_child: dict[int, Child]) -> set[int]:
+               group_child: dict[int, int], cp_ids: dict[int, str]) -> set[int]:
         """Write source records and their tokens; return the ids of children to re-derive."""
         affected: set[int] = set()
-        creates: list[SourceRecord] = []
-        updates: list[SourceRecord] = []
-        token_rows: list[tuple[SourceRecord, set[bytes]]] = []
-        drop_tokens: list[int] = []
+        writes: list[_Write] = []
         for item in changes:
-            sr = item.existing
-            if sr is None:
-                sr = SourceRecord(source=self.source, source_key=item.source_key,
-                                  received_at=self.now)
-                creates.append(sr)
-            else:
-                updates.append(sr)
-                drop_tokens.append(sr.pk)
-                if sr.child_id is not None:
-                    affected.add(sr.child_id)
-            sr.recorded_at = item.recorded_at
-            sr.content_digest = item.digest
-            sr.updated_at = self.now
+            held = item.existing
+            write = _Write(item, pk=held.pk if held else None,
+                           child_id=held.child_id if held else None,
+                           link_state=held.link_state if held else LinkState.NEW)
+            writes.append(write)
+            if write.child_id is not None:
+                affected.add(write.child_id)
             if item.row.action == "delete":
-                sr.deleted, sr.payload, sr.child = True, None, None
-                sr.link_state = sr.link_state or LinkState.NEW
+                write.child_id = None
                 self.summary.deleted += 1
                 continue
-            sr.deleted = False
-            if sr.child_id is None:
+            if write.child_id is None:
                 placement = placed[id(item)]
-                child = (group_child[placement.new_group] if placement.child_id is None
-                         else Child(pk=placement.child_id))
-                if placement.child_id is None and placement.state == LinkState.NEW:
+                if placement.child_id is None:
+                    write.child_id = group_child[placement.new_group]  # type: ignore[index]
+                else:
+                    write.child_id = placement.child_id
+                write.link_state = placement.state
+                if placement.state == LinkState.NEW:
                     self.summary.created += 1
                 elif placement.state == LinkState.REVIEW:
                     self.summary.review += 1
                 else:
                     self.summary.linked += 1
-                sr.child, sr.link_state = child, placement.state
             else:
                 self.summary.updated += 1
-            affected.add(sr.child_id)
-            token_rows.append((sr, record_tokens(item.row.record, self.index)))
-            # Sealed below, once every child's key is at hand.
-            sr._received, sr._record = item.row.received, item.row.record
-        live = [sr for sr in creates + updates if not sr.deleted]
-        store.seal_payloads(self.keys, live)
-        SourceRecord.objects.bulk_create(creates, batch_size=500)
-        SourceRecord.objects.bulk_update(
-            updates, ["recorded_at", "content_digest", "payload", "deleted", "child",
-                      "link_state", "updated_at"], batch_size=500)
-        if drop_tokens:
-            BlindIndexEntry.objects.filter(source_record_id__in=drop_tokens).delete()
-        BlindIndexEntry.objects.bulk_create(
-            [BlindIndexEntry(token=t, source_record=sr, child_id=sr.child_id)
-             for sr, toks in token_rows for t in sorted(toks)], batch_size=1000)
+            affected.add(write.child_id)
+        live = [w for w in writes if w.item.row.action == "upsert"]
+        payloads = store.seal_source_payloads(
+            self.keys, [(w.child_id, w.item.source_key,
+                         {"received": w.item.row.received, "record": w.item.row.record})
+                        for w in live], cp_ids)
+        for write, payload in zip(live, payloads, strict=True):
+            write.payload = payload
+        self._write_source_records(writes)
         return affected
+
+    def _write_source_records(self, writes: list[_Write]) -> None:
+        columns = ["recorded_at", "content_digest", "payload", "deleted", "child",
+                   "link_state", "updated_at"]
+
+        def values(w: _Write) -> tuple[Any, ...]:
+            return (w.item.recorded_at, w.item.digest, w.payload, w.payload is None,
+                    w.child_id, w.link_state, self.now)
+
+        creates = [w for w in writes if w.pk is None]
+        updates = [w for w in writes if w.pk is not None]
+        new_ids = bulk.insert_rows(
+            SourceRecord, ["source", "source_key", "received_at", *columns],
+            [(self.source.pk, w.item.source_key, self.now, *values(w)) for w in creates])
+        for write, pk in zip(creates, new_ids, strict=True):
+            write.pk = pk
+        bulk.update_rows(SourceRecord, columns, [(w.pk, *values(w)) for w in updates])
+        if updates:
+            BlindIndexEntry.objects.filter(source_record_id__in=[w.pk for w in updates]).delete()
+        bulk.insert_rows(BlindIndexEntry, ["token", "source_record", "child"], [
+            (token, w.pk, w.child_id) for w in writes if w.payload is not None
+            for token in sorted(record_tokens(w.item.row.record, self.index))])
 
 
 def write_rejects(path: Path) -> tuple[Callable[[Rejection], None], Callable[[], None]]:

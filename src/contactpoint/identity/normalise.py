@@ -22,8 +22,14 @@ _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "‐": "-", "‑": "-"})
 
 
+_PLAIN_ASCII = re.compile(r"^[\x20-\x7e]*\Z")
+_PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z' .-]*\Z")
+
+
 def clean_text(value: str) -> str:
     """NFC, single spaces, trimmed; refuses control and invisible formatting characters."""
+    if _PLAIN_ASCII.match(value):  # the common case, without a per-character walk
+        return _SPACES.sub(" ", value).strip()
     text = unicodedata.normalize("NFC", value)
     for ch in text:
         if ch in _INVISIBLE or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
@@ -38,6 +44,8 @@ def check_name(value: str, max_chars: int = 100) -> str:
         raise ValueError("is empty")
     if len(name) > max_chars:
         raise ValueError(f"is longer than {max_chars} characters")
+    if _PLAIN_NAME.match(name):
+        return name
     run = 0
     for ch in name:
         category = unicodedata.category(ch)
@@ -74,7 +82,8 @@ def fold(value: str) -> str:
     "Zoë O'Neill-Smith" -> 'zoe oneill smith'. Letters with no decomposition (ł, ø, ß)
     take their usual English spellings.
     """
-    # Compatibility forms first (so 𝓐 becomes A), then case, then decompose once more.
+    # Compatibility forms first (so a styled mathematical A becomes A), then case, then
+    # decompose once more.
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value).casefold())
     text = text.translate(_FOLD_EXTRA)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))

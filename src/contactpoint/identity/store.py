@@ -8,11 +8,13 @@ one source record), so rows cannot be swapped between children unnoticed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.utils import timezone
 
+from contactpoint import bulk
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.crypto.models import DataKey
@@ -29,8 +31,8 @@ def source_purpose(source_key: bytes) -> str:
     return f"source-record:{bytes(source_key).hex()}"
 
 
-def reserve_children(keys: KeyStore, count: int) -> list[Child]:
-    """Unsaved children with fresh, unused ContactPoint IDs whose keys are already stored.
+def reserve_children(keys: KeyStore, count: int) -> list[str]:
+    """Fresh, unused ContactPoint IDs whose data keys are already stored.
 
     Ids are random, so at national scale a fresh id collides with an existing one about
     once in a hundred draws: every draw is checked against both databases.
@@ -44,27 +46,23 @@ def reserve_children(keys: KeyStore, count: int) -> list[Child]:
         ids |= draw - taken
     ordered = sorted(ids)
     keys.create_child_keys(ordered)
-    return [Child(contactpoint_id=cp_id) for cp_id in ordered]
+    return ordered
 
 
-def _contactpoint_ids(records: Sequence[SourceRecord]) -> dict[int, str]:
-    known = {sr.child.pk: sr.child.contactpoint_id for sr in records
-             if sr.child is not None and sr.child.contactpoint_id}
-    unknown = {sr.child_id for sr in records if sr.child_id not in known}
+def seal_source_payloads(keys: KeyStore, items: Sequence[tuple[int, bytes, Any]],
+                         cp_ids: dict[int, str]) -> list[bytes]:
+    """Seal (child pk, source key, payload) items under each child's key.
+
+    `cp_ids` holds the ContactPoint IDs already known (new children); the rest are read.
+    """
+    unknown = {child_id for child_id, _, _ in items} - cp_ids.keys()
     if unknown:
-        known.update(Child.objects.filter(pk__in=unknown).values_list("pk", "contactpoint_id"))
-    return known
-
-
-def seal_payloads(keys: KeyStore, records: Sequence[SourceRecord]) -> None:
-    """Seal each record's `_received` / `_record` under its child's key."""
-    cp_ids = _contactpoint_ids(records)
-    ciphers = keys.child_keys(set(cp_ids.values()))
-    for sr in records:
-        cp_id = cp_ids[sr.child_id]
-        sr.payload = envelope.seal_json(
-            ciphers[cp_id], cp_id, source_purpose(sr.source_key),
-            {"received": sr._received, "record": sr._record})
+        cp_ids = {**cp_ids, **dict(Child.objects.filter(pk__in=unknown)
+                                   .values_list("pk", "contactpoint_id"))}
+    ciphers = keys.child_keys({cp_ids[child_id] for child_id, _, _ in items})
+    return [envelope.seal_json(ciphers[cp_ids[child_id]], cp_ids[child_id],
+                               source_purpose(source_key), payload)
+            for child_id, source_key, payload in items]
 
 
 def open_payload(keys: KeyStore, cp_id: str, sr: SourceRecord) -> dict[str, Any]:
@@ -98,16 +96,17 @@ class ChildDeriver:
                                                                          "authority_id"))
         return self._districts.get(district)
 
-    def views(self, child: Child, records: Iterable[SourceRecord]) -> list[SourceView]:
-        cipher = self.keys.child_key(child.contactpoint_id)
+    def views(self, cp_id: str, records: Iterable[tuple[int, bytes, datetime, bytes]],
+              cipher: AESGCM | None = None) -> list[SourceView]:
+        """Unseal (source pk, source key, recorded_at, payload) rows of one child."""
+        cipher = cipher or self.keys.child_key(cp_id)
         views = []
-        for sr in records:
-            payload = envelope.open_json(cipher, child.contactpoint_id,
-                                         source_purpose(sr.source_key), sr.payload)
-            source = self._source(sr.source_id)
+        for source_pk, source_key, recorded_at, payload in records:
+            sealed = envelope.open_json(cipher, cp_id, source_purpose(source_key), payload)
+            source = self._source(source_pk)
             views.append(SourceView(source.name, source.trust_rank,
-                                    payload["record"]["source_id"], sr.recorded_at,
-                                    payload["record"]))
+                                    sealed["record"]["source_id"], recorded_at,
+                                    sealed["record"]))
         return views
 
     def local_authority(self, record: dict[str, Any], views: Sequence[SourceView]) -> int | None:
@@ -130,27 +129,26 @@ class ChildDeriver:
                 return source.authority_id
         return None
 
-    def rederive(self, child_ids: Iterable[int]) -> list[Child]:
+    def rederive(self, child_ids: Iterable[int]) -> None:
+        """Re-derive and re-seal these children from their live source records."""
         child_ids = list(child_ids)
         if not child_ids:
-            return []
-        children = list(Child.objects.filter(pk__in=child_ids))
-        records: dict[int, list[SourceRecord]] = {c.pk: [] for c in children}
-        for sr in SourceRecord.objects.filter(Q(child_id__in=child_ids), deleted=False):
-            records[sr.child_id].append(sr)
-        self.keys.child_keys([c.contactpoint_id for c in children])  # one round trip
-        for child in children:
-            views = self.views(child, records[child.pk])
+            return
+        cp_ids = dict(Child.objects.filter(pk__in=child_ids).values_list("pk", "contactpoint_id"))
+        records: dict[int, list[tuple[int, bytes, datetime, bytes]]] = {pk: [] for pk in cp_ids}
+        for child_id, *row in (SourceRecord.objects.filter(child_id__in=child_ids, deleted=False)
+                               .values_list("child_id", "source_id", "source_key",
+                                            "recorded_at", "payload")):
+            records[child_id].append(tuple(row))  # type: ignore[arg-type]
+        ciphers = self.keys.child_keys(cp_ids.values())  # one round trip for every key
+        now = timezone.now()
+        rows = []
+        for pk, cp_id in cp_ids.items():
+            views = self.views(cp_id, records[pk], ciphers[cp_id])
             if not views:
-                child.record, child.local_authority_id = None, None
+                rows.append((pk, None, None, now))
                 continue
             record = derive(views)
-            child.record = envelope.seal_json(self.keys.child_key(child.contactpoint_id),
-                                              child.contactpoint_id, CHILD_RECORD, record)
-            child.local_authority_id = self.local_authority(record, views)
-        now = timezone.now()
-        for child in children:
-            child.updated_at = now
-        Child.objects.bulk_update(children, ["record", "local_authority", "updated_at"],
-                                  batch_size=500)
-        return children
+            sealed = envelope.seal_json(ciphers[cp_id], cp_id, CHILD_RECORD, record)
+            rows.append((pk, sealed, self.local_authority(record, views), now))
+        bulk.update_rows(Child, ["record", "local_authority", "updated_at"], rows)
