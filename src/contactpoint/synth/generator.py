@@ -142,7 +142,7 @@ def generate(
     """
     if children < 0 or children > MAX_CHILDREN:
         raise ValueError(f"children must be between 0 and {MAX_CHILDREN:,}")
-    today = today or date.today()  # noqa: DTZ011 - the feeds speak of the local calendar day
+    today = today or date.today()
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     world = world_for(seed)  # built before forking, so workers inherit it

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from contactpoint.synth.seeding import stream
+from contactpoint.synth.seeding import below, between, pick, stream
 
 # Ofcom drama ranges: 1,000 numbers each, never allocated to a real line.
 MOBILE_PREFIX = "07700 900"
@@ -121,16 +121,7 @@ LOCAL_AUTHORITIES: tuple[LocalAuthority, ...] = (
         bangladeshi=1.5, chinese=1.5),
 )
 
-_STREET_WORDS = """Victoria Albert Church Park Mill Station Queens Kings Manor Chapel Oak Elm Ash
-Beech Willow Highfield Westfield Grange Moor Springfield Woodland Meadow Orchard Windsor York
-Clarence Cross Green Brook Lime Cedar Hawthorn Holly Rose Laurel Sycamore Chestnut Poplar Rowan
-Maple Heather Fern Mount Alexandra Stanley Nelson Wellington Peel Cromwell Gladstone Shakespeare
-Milton Byron Tennyson Bridge Canal Railway Water North South East West Back New Old High School
-Castle Abbey Priory Cemetery Market Hall Vicarage Rectory Farm Garden Hollin Fountain Princess
-Regent Albion Stafford Oxford Cambridge Warwick Lancaster Devonshire Marlborough Norfolk Richmond
-Hamilton Beaconsfield Belgrave Cavendish Elmfield Fairfield Greenhill Hillside Kingsway Lowther
-Moorland Northfield Oakwood Parkside Riverside Southfield Thornhill Valley Woodside Ashgrove
-Beechwood Briar Coronation Jubilee Heath Hazel Larch Primrose Sandy Spring Summer Well Wood""".split()
+_STREET_WORDS = ["Victoria", "Albert", "Church", "Park", "Mill", "Station", "Queens", "Kings", "Manor", "Chapel", "Oak", "Elm", "Ash", "Beech", "Willow", "Highfield", "Westfield", "Grange", "Moor", "Springfield", "Woodland", "Meadow", "Orchard", "Windsor", "York", "Clarence", "Cross", "Green", "Brook", "Lime", "Cedar", "Hawthorn", "Holly", "Rose", "Laurel", "Sycamore", "Chestnut", "Poplar", "Rowan", "Maple", "Heather", "Fern", "Mount", "Alexandra", "Stanley", "Nelson", "Wellington", "Peel", "Cromwell", "Gladstone", "Shakespeare", "Milton", "Byron", "Tennyson", "Bridge", "Canal", "Railway", "Water", "North", "South", "East", "West", "Back", "New", "Old", "High", "School", "Castle", "Abbey", "Priory", "Cemetery", "Market", "Hall", "Vicarage", "Rectory", "Farm", "Garden", "Hollin", "Fountain", "Princess", "Regent", "Albion", "Stafford", "Oxford", "Cambridge", "Warwick", "Lancaster", "Devonshire", "Marlborough", "Norfolk", "Richmond", "Hamilton", "Beaconsfield", "Belgrave", "Cavendish", "Elmfield", "Fairfield", "Greenhill", "Hillside", "Kingsway", "Lowther", "Moorland", "Northfield", "Oakwood", "Parkside", "Riverside", "Southfield", "Thornhill", "Valley", "Woodside", "Ashgrove", "Beechwood", "Briar", "Coronation", "Jubilee", "Heath", "Hazel", "Larch", "Primrose", "Sandy", "Spring", "Summer", "Well", "Wood"]
 _STREET_TYPES = (
     ("Street", 14), ("Road", 22), ("Lane", 8), ("Avenue", 7), ("Close", 9), ("Drive", 7),
     ("Crescent", 5), ("Grove", 5), ("Way", 5), ("Gardens", 4), ("Terrace", 4), ("Place", 3),
@@ -196,7 +187,7 @@ def _place_names(rng: random.Random, count: int, taken: set[str]) -> list[str]:
     prefixes, suffixes = (part.split() for part in _PLACE_PARTS)
     names: list[str] = []
     while len(names) < count:
-        name = rng.choice(prefixes) + rng.choice(suffixes)
+        name = pick(rng, prefixes) + pick(rng, suffixes)
         if name not in taken:
             taken.add(name)
             names.append(name)
@@ -208,13 +199,13 @@ def _streets(rng: random.Random, outward: str, neighbourhoods: list[str]) -> tup
     weights = [weight for _, weight in _STREET_TYPES]
     names: set[str] = set()
     while len(names) < 120:
-        names.add(f"{rng.choice(_STREET_WORDS)} {rng.choices(types, weights)[0]}")
+        names.add(f"{pick(rng, _STREET_WORDS)} {rng.choices(types, weights)[0]}")
     chosen = [_inward_code(number) for number in rng.sample(range(_INWARD_CODES), 4 * len(names))]
     return tuple(
         Street(
             name=name,
             postcodes=tuple(f"{outward} {unit}" for unit in chosen[4 * i : 4 * i + 4]),
-            locality=rng.choice(neighbourhoods) if rng.random() < 0.3 else None,
+            locality=pick(rng, neighbourhoods) if rng.random() < 0.3 else None,
         )
         for i, name in enumerate(sorted(names))
     )
@@ -258,8 +249,8 @@ def build_districts(seed: int) -> tuple[District, ...]:
 
 def random_address(district: District, rng: random.Random) -> Address:
     """A home in the district; about one in six is a flat."""
-    flat = rng.randint(1, 24) if rng.random() < 0.17 else 0
-    return Address(district, rng.randrange(len(district.streets)), 1 + int(rng.random() ** 1.6 * 119), flat)
+    flat = between(rng, 1, 24) if rng.random() < 0.17 else 0
+    return Address(district, below(rng, len(district.streets)), 1 + int(rng.random() ** 1.6 * 119), flat)
 
 
 def building_name(address: Address) -> str:
@@ -267,4 +258,4 @@ def building_name(address: Address) -> str:
 
 
 def drama_phone(prefix: str, rng: random.Random) -> str:
-    return f"{prefix}{rng.randrange(1000):03d}"
+    return f"{prefix}{below(rng, 1000):03d}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from stdnum.gb import upn as upn_check
 
+from contactpoint.identity.identifiers import nhs_check_digit
 from contactpoint.synth.seeding import AffinePermutation
 
 # England issues NHS numbers from 400 000 000-499 999 999 and 600 000 000-799 999 999.
@@ -16,17 +17,6 @@ _ENGLISH_NHS_RANGES = (400_000_000, 600_000_000, 700_000_000)
 _NHS_BLOCK = 12_500_000  # 8 blocks per range: unique for up to 12.5 million children
 _NHS_BLOCKS_PER_RANGE = 8
 MAX_CHILDREN = _NHS_BLOCK
-
-
-def nhs_check_digit(body: str) -> int | None:
-    """The mod 11 check digit for nine digits, or None when no valid digit exists."""
-    total = sum(int(digit) * weight for digit, weight in zip(body, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
 
 
 class NhsNumberIssuer:
@@ -48,14 +38,14 @@ class NhsNumberIssuer:
             body = str(start + permutation(child_index))
             check = nhs_check_digit(body)
             if check is not None:
-                return body + str(check)
+                return body + check
         raise ValueError("no valid NHS number in any block")  # odds about 1 in 10**25
 
 
 def corrupt_nhs_number(number: str) -> str:
     """The same number with a check digit that fails mod 11 (a keying error)."""
     last = int(number[-1])
-    return number[:-1] + str((last + 1 + (last == 8)) % 10)
+    return number[:-1] + str((last + 1) % 10)
 
 
 class UpnIssuer:

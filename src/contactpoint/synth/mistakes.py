@@ -11,6 +11,7 @@ import random
 from datetime import date, timedelta
 
 from contactpoint.synth.name_variants import other_forms
+from contactpoint.synth.seeding import between, pick
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _NEIGHBOURS: dict[str, str] = {}
@@ -31,11 +32,11 @@ def typo(name: str, rng: random.Random) -> str:
     """One keying slip: a neighbouring key, a dropped or doubled letter, two swapped."""
     if len(name) < 3:
         return name
-    position = rng.randrange(1, len(name)) if rng.random() < 0.9 else 0
+    position = between(rng, 1, len(name) - 1) if rng.random() < 0.9 else 0
     letter = name[position]
     kind = rng.random()
     if kind < 0.3 and letter.lower() in _NEIGHBOURS:
-        replacement = rng.choice(_NEIGHBOURS[letter.lower()])
+        replacement = pick(rng, _NEIGHBOURS[letter.lower()])
         replacement = replacement.upper() if letter.isupper() else replacement
         return name[:position] + replacement + name[position + 1 :]
     if kind < 0.55:
@@ -55,7 +56,7 @@ def short_form(given_names: list[str], rng: random.Random) -> list[str] | None:
     forms = other_forms(first)
     if not forms:
         return None
-    return [rng.choice(forms), *given_names[1:]]
+    return [pick(rng, forms), *given_names[1:]]
 
 
 def surname_part(family_name: str, rng: random.Random) -> str | None:
@@ -69,9 +70,9 @@ def surname_part(family_name: str, rng: random.Random) -> str | None:
 def punctuation(name: str, rng: random.Random) -> str | None:
     """How systems that cannot store apostrophes or hyphens write the name."""
     if "'" in name:
-        return name.replace("'", rng.choice(("", " ", "\u2019")))
+        return name.replace("'", pick(rng, ("", " ", "\u2019")))
     if "-" in name:
-        return name.replace("-", rng.choice((" ", "")))
+        return name.replace("-", pick(rng, (" ", "")))
     if " " in name:
         return name.replace(" ", "") if rng.random() < 0.5 else name.title()
     return None
@@ -93,7 +94,7 @@ def swap_day_and_month(day: date) -> date | None:
 
 
 def day_off_by_one(day: date, rng: random.Random) -> date:
-    return day + timedelta(days=rng.choice((-1, 1)))
+    return day + timedelta(days=pick(rng, (-1, 1)))
 
 
 def postcode_format(postcode: str, rng: random.Random) -> str:
@@ -121,4 +122,4 @@ def abbreviate(lines: list[str], rng: random.Random) -> list[str]:
 
 def impossible_date(day: date, rng: random.Random) -> str:
     """A date of birth no calendar has, as a keying or migration error leaves it."""
-    return rng.choice((f"{day.year}-02-30", f"{day.year}-13-{day.day:02d}", f"{day.year}-{day.month:02d}-32"))
+    return pick(rng, (f"{day.year}-02-30", f"{day.year}-13-{day.day:02d}", f"{day.year}-{day.month:02d}-32"))

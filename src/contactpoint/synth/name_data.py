@@ -450,10 +450,5 @@ CULTURES: dict[str, CultureNames] = {
 
 # Adults' given names differ by generation; these carry English-background parents,
 # other communities reuse their children's lists (their names change less by decade).
-ENGLISH_MOTHERS = """Sarah Emma Claire Gemma Laura Lisa Rebecca Kelly Nicola Louise Amy Jennifer
-Samantha Stacey Hayley Kirsty Leanne Natalie Victoria Joanne Rachel Charlotte Katie Jade Danielle
-Zoe Stephanie Kerry Michelle Helen Jessica Lauren Hannah Amanda Donna Tracy Vicky Jodie Carly
-Kayleigh Sophie Becky Holly Chloe Alice Lucy Anna Kate Jenny Catherine Elizabeth""".split()
-ENGLISH_FATHERS = """David Paul Mark James Daniel Michael Christopher Andrew Matthew Richard Lee
-Stephen Craig Darren Wayne Jason Thomas Ben Adam Robert Gareth Jamie Carl Scott Dean Simon Ryan
-Liam Ashley Martin Neil Stuart Jonathan Luke Nathan Anthony Steven Sam Tom Alex Chris Kevin""".split()
+ENGLISH_MOTHERS = ["Sarah", "Emma", "Claire", "Gemma", "Laura", "Lisa", "Rebecca", "Kelly", "Nicola", "Louise", "Amy", "Jennifer", "Samantha", "Stacey", "Hayley", "Kirsty", "Leanne", "Natalie", "Victoria", "Joanne", "Rachel", "Charlotte", "Katie", "Jade", "Danielle", "Zoe", "Stephanie", "Kerry", "Michelle", "Helen", "Jessica", "Lauren", "Hannah", "Amanda", "Donna", "Tracy", "Vicky", "Jodie", "Carly", "Kayleigh", "Sophie", "Becky", "Holly", "Chloe", "Alice", "Lucy", "Anna", "Kate", "Jenny", "Catherine", "Elizabeth"]
+ENGLISH_FATHERS = ["David", "Paul", "Mark", "James", "Daniel", "Michael", "Christopher", "Andrew", "Matthew", "Richard", "Lee", "Stephen", "Craig", "Darren", "Wayne", "Jason", "Thomas", "Ben", "Adam", "Robert", "Gareth", "Jamie", "Carl", "Scott", "Dean", "Simon", "Ryan", "Liam", "Ashley", "Martin", "Neil", "Stuart", "Jonathan", "Luke", "Nathan", "Anthony", "Steven", "Sam", "Tom", "Alex", "Chris", "Kevin"]

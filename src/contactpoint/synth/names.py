@@ -14,6 +14,7 @@ from bisect import bisect
 from itertools import accumulate
 
 from contactpoint.synth.name_data import CULTURES, ENGLISH_FATHERS, ENGLISH_MOTHERS, CultureNames
+from contactpoint.synth.seeding import pick
 
 
 class WeightedPicker:
@@ -77,8 +78,7 @@ def _given_picker(names: str) -> WeightedPicker:
 
 
 _SIKH_FAMILIES = frozenset(
-    "Singh Gill Sandhu Sidhu Dhillon Bains Johal Atwal Sohal Chahal Grewal Sangha Dhaliwal "
-    "Kalsi Bhogal Hothi Virdee Sahota Mann Basra".split()
+    ["Singh", "Gill", "Sandhu", "Sidhu", "Dhillon", "Bains", "Johal", "Atwal", "Sohal", "Chahal", "Grewal", "Sangha", "Dhaliwal", "Kalsi", "Bhogal", "Hothi", "Virdee", "Sahota", "Mann", "Basra"]
 )
 _MUSLIM_CULTURES = frozenset({"pakistani", "bangladeshi", "arabic", "somali"})
 _LITHUANIAN_ENDINGS = (  # masculine ending, unmarried feminine, married feminine
@@ -117,7 +117,7 @@ class NameBook:
         names = [first]
         if sex == "male" and culture in _MUSLIM_CULTURES and first not in _MUHAMMADS:
             if rng.random() < 0.22:
-                names.insert(0, _MUHAMMADS[0] if rng.random() < 0.6 else rng.choice(_MUHAMMADS))
+                names.insert(0, _MUHAMMADS[0] if rng.random() < 0.6 else pick(rng, _MUHAMMADS))
                 return names
         if rng.random() < self.middle_rate[culture]:
             middle = (self.middle_girls if sex == "female" else self.middle_boys)[culture]
@@ -174,9 +174,9 @@ def surname_for(
     elif culture == "indian" and family_surname == "Singh":
         return "Kaur"
     elif culture == "bangladeshi" and rng.random() < (0.7 if married else 0.2):
-        return rng.choice(("Begum", "Khatun", "Akter", "Sultana"))
+        return pick(rng, ("Begum", "Khatun", "Akter", "Sultana"))
     elif culture == "pakistani" and rng.random() < (0.35 if married else 0.08):
-        return rng.choice(("Bibi", "Begum", "Akhtar", "Kausar", "Parveen"))
+        return pick(rng, ("Bibi", "Begum", "Akhtar", "Kausar", "Parveen"))
     return family_surname
 
 

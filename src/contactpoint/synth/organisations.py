@@ -19,7 +19,7 @@ ORGANISATION_TYPES = (
     "youth_offending", "police", "voluntary", "other",
 )
 
-_SAINTS = "Mary John Joseph Peter Paul Anne Michael Patrick Thomas Margaret Bede Chad Hilda".split()
+_SAINTS = ["Mary", "John", "Joseph", "Peter", "Paul", "Anne", "Michael", "Patrick", "Thomas", "Margaret", "Bede", "Chad", "Hilda"]
 _ODS_REGION_LETTERS = "ABCDEFGHJKLMNPY"
 
 

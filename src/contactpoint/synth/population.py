@@ -15,7 +15,7 @@ from contactpoint.synth.geography import MOBILE_PREFIX, Address, District, rando
 from contactpoint.synth.mistakes import drop_accents
 from contactpoint.synth.name_variants import TWIN_PAIRS
 from contactpoint.synth.names import sikh_middle_name, surname_for
-from contactpoint.synth.seeding import stream
+from contactpoint.synth.seeding import below, between, pick, stream
 from contactpoint.synth.world import World
 
 CHILDREN_PER_CHUNK = 2000
@@ -139,11 +139,11 @@ class HouseholdBuilder:
 
     def adult(self, culture: str, sex: str, family_name: str, rng: random.Random) -> Adult:
         given = self.names.adult_first_name(culture, sex, rng)
-        phone = f"{MOBILE_PREFIX}{rng.randrange(1000):03d}" if rng.random() < 0.93 else None
+        phone = f"{MOBILE_PREFIX}{below(rng, 1000):03d}" if rng.random() < 0.93 else None
         email = None
         if rng.random() < 0.45:
             local = drop_accents(f"{given}.{family_name}").lower().replace(" ", "").replace("'", "")
-            email = f"{local}{rng.randrange(100)}@{rng.choice(_EMAIL_DOMAINS)}"
+            email = f"{local}{below(rng, 100)}@{pick(rng, _EMAIL_DOMAINS)}"
         return Adult(given, family_name, sex, phone, email)
 
     def build(self, children_wanted: int, first_index: int) -> list[Household]:
@@ -170,10 +170,10 @@ class HouseholdBuilder:
         district = world.districts[int(world.district_picker.pick(rng))]
         culture = world.culture_pickers[district.authority.code].pick(rng)
         household = Household(number, culture, district, random_address(district, rng))
-        household.primary_pick = rng.randrange(5)
-        household.secondary_pick = rng.randrange(2)
-        household.gp_pick = rng.randrange(3)
-        household.early_years_pick = rng.randrange(4)
+        household.primary_pick = below(rng, 5)
+        household.secondary_pick = below(rng, 2)
+        household.gp_pick = below(rng, 3)
+        household.early_years_pick = below(rng, 4)
         household.independent_school = rng.random() < INDEPENDENT_SCHOOL_RATE
         household.claims_child_benefit = rng.random() < 0.9
         sizes = self.birth_sizes(births, limit)
@@ -207,7 +207,7 @@ class HouseholdBuilder:
         gaps = [330 + min(int(rng.expovariate(1 / 700)), 2200) for _ in range(events - 1)]
         while sum(gaps) > max_age - 30:
             gaps = [gap // 2 for gap in gaps]
-        youngest_age = rng.randrange(max_age - sum(gaps))
+        youngest_age = below(rng, max_age - sum(gaps))
         ages = [youngest_age + sum(gaps[i:]) for i in range(events)]
         return [self.today - timedelta(days=age) for age in ages]
 
@@ -232,7 +232,7 @@ class HouseholdBuilder:
             mother.lives_with_children = False
         elif kind == "step_family":
             structure["older_surname"] = surname
-            structure["step_from"] = rng.randint(1, events - 1)
+            structure["step_from"] = between(rng, 1, events - 1)
             step_surname = self.names.family_surname(culture, rng)
             structure["surname"] = step_surname
             structure["other"] = self.adult(culture, "male", step_surname, rng)
@@ -270,6 +270,7 @@ class HouseholdBuilder:
         family = structure["older_surname"] if older else structure["surname"]
         sexes = ["female" if rng.random() < 0.488 else "male" for _ in range(multiple)]
         firsts = self.multiple_first_names(culture, sexes)
+        carers = self.carer_links(structure, older)  # twins share their carers
         for i in range(multiple):
             sex = sexes[i]
             given = self.names.given_names(culture, sex, rng)
@@ -289,7 +290,7 @@ class HouseholdBuilder:
                 gender="other" if rng.random() < 0.002 and age_on(born, self.today) >= 12 else sex,
                 date_of_birth=born,
                 multiple=multiple,
-                carers=self.carer_links(structure, older),
+                carers=list(carers),
                 nhs_number=self.world.nhs_numbers(index),
                 upn=None,
             )
@@ -306,7 +307,7 @@ class HouseholdBuilder:
             return None
         key = (sexes[0], sexes[1]) if (sexes[0], sexes[1]) in TWIN_PAIRS else (sexes[1], sexes[0])
         if len(sexes) == 2 and key in TWIN_PAIRS and rng.random() < 0.25:
-            pair = rng.choice(TWIN_PAIRS[key])
+            pair = pick(rng, TWIN_PAIRS[key])
             return list(pair) if key == (sexes[0], sexes[1]) else [pair[1], pair[0]]
         names: list[str] = []
         while len(names) < len(sexes):
@@ -322,8 +323,8 @@ class HouseholdBuilder:
         span = (self.today - child.date_of_birth).days
         child.former_family_name = child.family_name
         child.family_name = new_surname
-        child.name_changed_on = child.date_of_birth + timedelta(days=rng.randint(span // 3, span - 1))
-        child.former_name_source = rng.choice(SOURCES_RECORDING_FORMER_NAMES)
+        child.name_changed_on = child.date_of_birth + timedelta(days=between(rng, span // 3, span - 1))
+        child.former_name_source = pick(rng, SOURCES_RECORDING_FORMER_NAMES)
 
     # --- what happened to them ------------------------------------------------------------
 
@@ -332,14 +333,14 @@ class HouseholdBuilder:
         youngest = max(child.date_of_birth for child in household.children)
         roll = rng.random()
         if roll < MOVED_RATE and (today - youngest).days > 30:
-            household.moved_on = today - timedelta(days=rng.randint(7, min(730, (today - youngest).days)))
+            household.moved_on = today - timedelta(days=between(rng, 7, min(730, (today - youngest).days)))
             where = rng.random()
             old = household.district if where < 0.55 else (
-                rng.choice(world.districts_by_authority[household.district.authority.code])
+                pick(rng, world.districts_by_authority[household.district.authority.code])
                 if where < 0.85 else world.districts[int(world.district_picker.pick(rng))])
             household.previous_address = random_address(old, rng)
         elif roll < MOVED_RATE + EMIGRATED_RATE:
-            household.emigrated_on = today - timedelta(days=rng.randint(20, 700))
+            household.emigrated_on = today - timedelta(days=between(rng, 20, 700))
         elif roll < MOVED_RATE + EMIGRATED_RATE + NO_FIXED_ABODE_RATE:
             household.no_fixed_abode = True
         for child in household.children:
@@ -355,7 +356,7 @@ class HouseholdBuilder:
             entry_year = today.year - (entry_age - 4) - (0 if today.month >= 9 else 1)
             district = household.previous_address.district if household.previous_address else household.district
             child.upn = self.world.upns(child.index, district.authority.dfe_number, entry_year)
-        child.registered_with_gp = (today - child.date_of_birth).days > rng.randint(14, 70) and rng.random() < 0.985
+        child.registered_with_gp = (today - child.date_of_birth).days > between(rng, 14, 70) and rng.random() < 0.985
         child.gp_changed_after_move = rng.random() < 0.75
         child.early_years_draw = rng.random()
         if age < 5 and rng.random() < 0.88:
@@ -373,10 +374,10 @@ class HouseholdBuilder:
     def social_care_case(self, household: Household, child: Child, age: int) -> SocialCareCase:
         rng, today = self.rng, self.today
         days_alive = (today - child.date_of_birth).days
-        opened_on = today - timedelta(days=rng.randint(1, max(2, min(4 * 365, days_alive))))
+        opened_on = today - timedelta(days=between(rng, 1, max(2, min(4 * 365, days_alive))))
         closed_on = None
         if rng.random() < 0.4:
-            closed_on = min(today - timedelta(days=1), opened_on + timedelta(days=rng.randint(60, 540)))
+            closed_on = min(today - timedelta(days=1), opened_on + timedelta(days=between(rng, 60, 540)))
         roll = rng.random()
         category = ("early_help" if roll < 0.18 else "child_in_need" if roll < 0.73
                     else "child_protection" if roll < 0.88 else "looked_after")
@@ -389,7 +390,8 @@ class HouseholdBuilder:
         ):
             if age >= min_age and rng.random() < rate:
                 consent = ("young_person" if rng.random() < 0.8 else "harm_exception") if consent_needed else None
-                start = opened_on + timedelta(days=rng.randint(0, max(0, (today - opened_on).days - 1)))
+                until = closed_on or today
+                start = opened_on + timedelta(days=between(rng, 0, max(0, (until - opened_on).days - 1)))
                 extras.append((service, start, consent))
         case = SocialCareCase(authority, category, opened_on, closed_on,
                               self.practitioner_name() if rng.random() < 0.85 else None, extras)

@@ -15,7 +15,7 @@ from contactpoint.synth.habits import RecordingHabits
 from contactpoint.synth.identifiers import corrupt_nhs_number, corrupt_upn
 from contactpoint.synth.organisations import Organisation
 from contactpoint.synth.population import Child
-from contactpoint.synth.seeding import AffinePermutation
+from contactpoint.synth.seeding import AffinePermutation, below, between
 
 _SOURCE_ID_SPACE = 100_000_000
 ROWS_PER_CHUNK_LIMIT = 8192
@@ -24,7 +24,7 @@ _NO_ADDRESS = ("none_known", "left_england")  # source ids are unique while a ch
 
 def timestamp(day: date, rng: random.Random) -> str:
     """An ISO UTC time on that day in office hours, as batch loads stamp records."""
-    seconds = rng.randrange(7 * 3600, 19 * 3600)
+    seconds = between(rng, 7 * 3600, 19 * 3600 - 1)
     return f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z"
 
 
@@ -149,7 +149,7 @@ class RecordMaker:
             "family_name": family,
             "former_family_names": former,
             "preferred_name": preferred_name,
-            "date_of_birth": self.date_of_birth(child),
+            "date_of_birth": self.date_of_birth(child, snapshot),
             "gender": gender,
             "address": recorded_address,
             "address_status": address_status if recorded_address or address_status in _NO_ADDRESS else None,
@@ -158,25 +158,28 @@ class RecordMaker:
             "services": services,
         }
 
-    def date_of_birth(self, child: Child) -> str | None:
+    def date_of_birth(self, child: Child, snapshot: date) -> str | None:
+        """As recorded: sometimes day and month swapped or a day out, never in the future."""
         habits, rng = self.habits, self.rng
         born = child.date_of_birth
         if rng.random() < habits.bad_row:
-            kind = rng.randrange(3)
+            kind = below(rng, 3)
             self.made(("bad_row_no_date_of_birth", "bad_row_impossible_date", "bad_row_too_old")[kind])
             if kind == 0:
                 return None
             if kind == 1:
                 return mistakes.impossible_date(born, rng)
-            return born.replace(year=born.year - rng.randint(25, 40), day=min(born.day, 28)).isoformat()
+            return born.replace(year=born.year - between(rng, 25, 40), day=min(born.day, 28)).isoformat()
         if rng.random() < habits.day_month_swapped:
             swapped = mistakes.swap_day_and_month(born)
-            if swapped:
+            if swapped and swapped <= snapshot:
                 self.made("day_month_swapped")
                 return swapped.isoformat()
         if rng.random() < habits.day_off_by_one:
-            self.made("day_off_by_one")
-            return mistakes.day_off_by_one(born, rng).isoformat()
+            slipped = mistakes.day_off_by_one(born, rng)
+            if slipped <= snapshot:
+                self.made("day_off_by_one")
+                return slipped.isoformat()
         return born.isoformat()
 
     def address(self, address: Address | None, fold: bool, caps: bool) -> dict | None:
@@ -196,7 +199,7 @@ class RecordMaker:
         town = address.district.town
         if fold or caps:
             lines = [_fold_case(line, fold, caps) for line in lines]
-            town, postcode = _fold_case(town, fold, caps), postcode.upper() if caps else postcode
+            town = _fold_case(town, fold, caps)
         return {"lines": lines, "town": town, "postcode": postcode,
                 "uprn": address.uprn if self.source == "nhs_demographics" and rng.random() < 0.8 else None}
 

@@ -17,7 +17,7 @@ from contactpoint.synth.mistakes import short_form
 from contactpoint.synth.organisations import Organisation
 from contactpoint.synth.population import Child, Household, academic_age, age_on
 from contactpoint.synth.recording import RecordMaker, carer_entry, service, timestamp
-from contactpoint.synth.seeding import AffinePermutation, stream
+from contactpoint.synth.seeding import AffinePermutation, below, between, stream
 from contactpoint.synth.world import World
 
 SOURCE_ID_PREFIXES = {
@@ -86,7 +86,7 @@ class SourceView:
             for link in child.carers if link.adult.lives_with_children
         ][:limit]
 
-    def district_services(self, district: District):  # noqa: ANN201 - a DistrictServices
+    def district_services(self, district: District):
         return self.world.services.by_district[district.index]
 
     def stamp(self, day: date) -> str:
@@ -136,7 +136,7 @@ class SchoolCensus(SourceView):
             row = maker.record(
                 child,
                 source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
-                recorded_at=timestamp(min(self.snapshot + timedelta(days=self.rng.randint(1, 20)),
+                recorded_at=timestamp(min(self.snapshot + timedelta(days=between(self.rng, 1, 20)),
                                           self.today - timedelta(days=1)), self.rng),
                 snapshot=self.snapshot,
                 address=address,
@@ -168,9 +168,9 @@ class NhsDemographics(SourceView):
             elif rng.random() < 0.004:
                 status = "last_known"  # post returned: the address is in doubt
             services = self.health_services(child, learnt)
-            events = [child.date_of_birth + timedelta(days=rng.randint(1, 6)), learnt or child.date_of_birth]
+            events = [child.date_of_birth + timedelta(days=between(rng, 1, 6)), learnt or child.date_of_birth]
             events += [date.fromisoformat(s["start_date"]) for s in services if s["start_date"]]
-            recorded = max(events) + timedelta(days=rng.randint(0, 60))
+            recorded = max(events) + timedelta(days=between(rng, 0, 60))
             maker = self.maker
             row = maker.record(
                 child,
@@ -194,24 +194,24 @@ class NhsDemographics(SourceView):
             district, start = household.district, None
             if household.moved_on and household.previous_address and child.gp_changed_after_move \
                     and household.moved_on + timedelta(days=30) <= snapshot:
-                start = household.moved_on + timedelta(days=rng.randint(7, 30))
+                start = household.moved_on + timedelta(days=between(rng, 7, 30))
             elif household.previous_address:
                 district = household.previous_address.district
             if start is None:
-                start = child.date_of_birth + timedelta(days=rng.randint(14, 60))
+                start = child.date_of_birth + timedelta(days=between(rng, 14, 60))
                 if age_on(child.date_of_birth, snapshot) > 4 and rng.random() < 0.5:
-                    start = snapshot - timedelta(days=rng.randint(30, (snapshot - start).days + 30))
+                    start = snapshot - timedelta(days=between(rng, 30, (snapshot - start).days + 30))
                     start = max(start, child.date_of_birth + timedelta(days=14))
             practice = self.district_services(district).gp_practices[household.gp_pick]
             services.append(service("gp", practice, min(start, snapshot)))
         authority = self.world.services.by_authority[household.district.authority.code]
         if child.health_visitor_named is not None and age_on(child.date_of_birth, snapshot) < 5:
             services.append(service("health_visitor", authority.community_health,
-                                    child.date_of_birth + timedelta(days=rng.randint(10, 14)),
+                                    min(snapshot, child.date_of_birth + timedelta(days=between(rng, 10, 14))),
                                     practitioner=child.health_visitor_named or None))
         if child.school_nurse:
             services.append(service("school_nurse", authority.community_health,
-                                    snapshot - timedelta(days=rng.randint(20, 900))))
+                                    snapshot - timedelta(days=between(rng, 20, 900))))
         return services
 
 
@@ -230,12 +230,12 @@ class ChildBenefit(SourceView):
         for child in household.children:
             age = age_on(child.date_of_birth, snapshot)
             case = child.social_care
-            if (child.date_of_birth > snapshot - timedelta(days=rng.randint(20, 120))
+            if (child.date_of_birth > snapshot - timedelta(days=between(rng, 20, 120))
                     or (age >= 16 and not child.in_sixth_form)
                     or (case and case.category == "looked_after" and case.closed_on is None)):
                 continue
             address, learnt = self.known_address(household, snapshot)
-            claimed = child.date_of_birth + timedelta(days=rng.randint(10, 90))
+            claimed = child.date_of_birth + timedelta(days=between(rng, 10, 90))
             relationship = next(link.relationship for link in child.carers if link.adult is claimant) \
                 if any(link.adult is claimant for link in child.carers) else "other"
             maker = self.maker
@@ -279,7 +279,7 @@ class SocialCare(SourceView):
         opened, closed = case.opened_on, case.closed_on
         if earlier:
             address, status = household.previous_address, "last_known"
-            closed = min(self.snapshot, (household.moved_on or self.snapshot) + timedelta(days=rng.randint(10, 60)))
+            closed = min(self.snapshot, (household.moved_on or self.snapshot) + timedelta(days=between(rng, 10, 60)))
         else:
             address, _ = self.known_address(household, self.snapshot)
             status = "current"
@@ -290,7 +290,9 @@ class SocialCare(SourceView):
             elif rng.random() < 0.08:
                 status = "last_known"
             if household.moved_on and household.previous_address and case.earlier_authority_code:
-                opened = max(opened, household.moved_on + timedelta(days=rng.randint(5, 40)))
+                opened = min(self.snapshot, max(opened, household.moved_on + timedelta(days=between(rng, 5, 40))))
+                if closed and closed < opened:
+                    closed = None  # the case moved with the family and is open in the new council
         team = authority.social_care_teams[_TEAM_FOR_CATEGORY[case.category]]
         lead = case.category in ("child_protection", "looked_after") and rng.random() < 0.8
         services = [service("social_care", team, opened, end=closed, practitioner=case.social_worker,
@@ -301,11 +303,12 @@ class SocialCare(SourceView):
                              "substance_misuse": authority.substance_misuse,
                              "voluntary": authority.voluntary[0], "police": authority.police}
             for kind, start, consent in case.extra_services:
-                services.append(service(kind, organisations[kind], max(start, opened), end=closed,
-                                        consent=consent))
+                start = max(start, opened)
+                services.append(service(kind, organisations[kind], min(start, closed) if closed else start,
+                                        end=closed, consent=consent))
         carers = self.carers(child)
-        recorded = (closed + timedelta(days=rng.randint(0, 10))) if closed else \
-            self.snapshot - timedelta(days=rng.randint(0, 45))
+        recorded = (closed + timedelta(days=between(rng, 0, 10))) if closed else \
+            self.snapshot - timedelta(days=between(rng, 0, 45))
         return maker.record(
             child,
             source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name].format(authority=authority_code)),
@@ -339,7 +342,7 @@ class SocialCare(SourceView):
             culture = child.household.culture if rng.random() < 0.4 else "english"
             entries.insert(0, carer_entry(foster.adult_first_name(culture, "female", rng),
                                           foster.own_surname(culture, rng), "foster_carer", False,
-                                          f"07700 900{rng.randrange(1000):03d}", None))
+                                          f"07700 900{below(rng, 1000):03d}", None))
         return entries
 
 
@@ -369,7 +372,7 @@ class EarlyYears(SourceView):
             row = maker.record(
                 child,
                 source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
-                recorded_at=self.stamp(max(end or start, learnt or start) + timedelta(days=rng.randint(0, 20))),
+                recorded_at=self.stamp(max(end or start, learnt or start) + timedelta(days=between(rng, 0, 20))),
                 snapshot=snapshot,
                 address=address,
                 address_status="current",
