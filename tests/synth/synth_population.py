@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import orjson
+
 from contactpoint.synth import SOURCES, GenerationSummary
 from contactpoint.synth.generator import chunk_sizes
 from contactpoint.synth.population import CHILDREN_PER_CHUNK, Child, HouseholdBuilder
@@ -30,7 +31,9 @@ class Population:
 
 def load_population(folder: pathlib.Path, summary: GenerationSummary, seed: int) -> Population:
     rows = {
-        source: [orjson.loads(line) for line in (folder / f"{source}.jsonl").read_bytes().splitlines()]
+        source: [
+            orjson.loads(line) for line in (folder / f"{source}.jsonl").read_bytes().splitlines()
+        ]
         for source in SOURCES
     }
     truth = {}

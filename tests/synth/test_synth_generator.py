@@ -7,18 +7,19 @@ import hashlib
 import pathlib
 
 import pytest
+from synth_population import SEED, TODAY, Population
 
 from contactpoint.synth import SOURCES, generate
 from contactpoint.synth.generator import REFERENCE_FOLDER, TRUTH_FILE
-
-from synth_population import SEED, TODAY, Population
 
 FILES = [f"{source}.jsonl" for source in SOURCES] + [TRUTH_FILE]
 
 
 def digests(folder: pathlib.Path) -> dict[str, str]:
-    names = FILES + [f"{REFERENCE_FOLDER}/{name}" for name in
-                     ("local_authorities.csv", "postcode_districts.csv", "organisations.csv")]
+    names = FILES + [
+        f"{REFERENCE_FOLDER}/{name}"
+        for name in ("local_authorities.csv", "postcode_districts.csv", "organisations.csv")
+    ]
     return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names}
 
 
@@ -27,8 +28,10 @@ def small_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Pa
     """4,500 children (three chunks) generated four ways."""
     runs = {}
     for label, seed, workers, children in (
-        ("one_worker", 11, 1, 4500), ("two_workers", 11, 2, 4500),
-        ("other_seed", 12, 1, 4500), ("one_chunk", 11, 1, 2000),
+        ("one_worker", 11, 1, 4500),
+        ("two_workers", 11, 2, 4500),
+        ("other_seed", 12, 1, 4500),
+        ("one_chunk", 11, 1, 2000),
     ):
         folder = tmp_path_factory.mktemp(label)
         generate(children, seed, folder, today=TODAY, workers=workers)
@@ -60,7 +63,9 @@ def test_the_same_folder_regenerated_is_unchanged(tmp_path, small_runs):
 
 def test_truth_lists_every_row_once(population: Population):
     listed = population.truth
-    written = {(source, row["source_id"]) for source, rows in population.rows.items() for row in rows}
+    written = {
+        (source, row["source_id"]) for source, rows in population.rows.items() for row in rows
+    }
     assert set(listed) == written
     assert len(listed) == sum(len(rows) for rows in population.rows.values())
     assert set(listed.values()) <= set(population.children)
@@ -82,7 +87,14 @@ def test_summary_counts_match_the_files(population: Population):
 
 def test_progress_reports_children_done_until_all_are(tmp_path):
     calls = []
-    generate(4100, SEED, tmp_path, today=TODAY, workers=1, progress=lambda done, total: calls.append((done, total)))
+    generate(
+        4100,
+        SEED,
+        tmp_path,
+        today=TODAY,
+        workers=1,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls == [(2000, 4100), (4000, 4100), (4100, 4100)]
 
 
@@ -109,10 +121,24 @@ def test_reference_data_is_in_its_own_folder(population: Population):
 def test_every_organisation_a_feed_mentions_is_in_the_reference(population: Population):
     with (population.folder / REFERENCE_FOLDER / "organisations.csv").open() as handle:
         organisations = {row["code"]: row for row in csv.DictReader(handle)}
-    authorities = {row["code"] for row in csv.DictReader(
-        (population.folder / REFERENCE_FOLDER / "local_authorities.csv").open())}
-    types = {"local_authority", "school", "early_years", "gp_practice", "nhs_trust", "social_care",
-             "youth_offending", "police", "voluntary", "other"}
+    authorities = {
+        row["code"]
+        for row in csv.DictReader(
+            (population.folder / REFERENCE_FOLDER / "local_authorities.csv").open()
+        )
+    }
+    types = {
+        "local_authority",
+        "school",
+        "early_years",
+        "gp_practice",
+        "nhs_trust",
+        "social_care",
+        "youth_offending",
+        "police",
+        "voluntary",
+        "other",
+    }
     assert {row["type"] for row in organisations.values()} <= types
     assert {row["authority_code"] for row in organisations.values()} <= authorities
     for rows in population.rows.values():

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum.gb import nhs, upn
 
-from contactpoint.synth.identifiers import NhsNumberIssuer, UpnIssuer, corrupt_nhs_number, corrupt_upn
+from contactpoint.identity.identifiers import nhs_check_digit as identity_nhs_check_digit
+from contactpoint.synth.identifiers import (
+    NhsNumberIssuer,
+    UpnIssuer,
+    corrupt_nhs_number,
+    corrupt_upn,
+    nhs_check_digit,
+    upn_check_letter,
+)
 
 
 def test_nhs_numbers_are_valid_unique_and_english():
@@ -34,3 +44,14 @@ def test_corrupted_identifiers_fail_their_checks():
     assert not nhs.is_valid(corrupt_nhs_number(number))
     pupil = UpnIssuer(3)(77, 330, 2020)
     assert not upn.is_valid(corrupt_upn(pupil))
+
+
+@given(st.integers(0, 999_999_999))
+def test_nhs_check_digit_agrees_with_the_identity_package(body):
+    expected = identity_nhs_check_digit(f"{body:09d}")
+    assert nhs_check_digit(body) == (None if expected is None else int(expected))
+
+
+@given(st.integers(0, 999_999_999_999))
+def test_upn_check_letter_agrees_with_python_stdnum(body):
+    assert upn_check_letter(body) == upn.calc_check_digit(f"{body:012d}")

@@ -18,7 +18,9 @@ def test_ages_run_from_newborn_to_seventeen_roughly_evenly(population: Populatio
     assert max(shares) < 0.08
 
 
-def test_twins_share_surname_birthday_address_and_carers_but_not_first_names(population: Population):
+def test_twins_share_surname_birthday_address_and_carers_but_not_first_names(
+    population: Population,
+):
     sets: dict[tuple, list] = {}
     for child in population.children.values():
         if child.multiple > 1:
@@ -35,7 +37,9 @@ def test_twins_share_surname_birthday_address_and_carers_but_not_first_names(pop
         for other in others:
             assert other.household is first.household
             assert [link.adult for link in other.carers] == [link.adult for link in first.carers]
-            if other.sex == first.sex and not (first.former_family_name or other.former_family_name):
+            if other.sex == first.sex and not (
+                first.former_family_name or other.former_family_name
+            ):
                 same_sex_sets += 1
                 same_surname += other.family_name == first.family_name
     assert same_surname > 0.95 * same_sex_sets  # some Bangladeshi girls carry Begum, a sister not
@@ -46,19 +50,29 @@ def test_triplets_are_rare_but_present(population: Population):
 
 
 def test_sources_see_twins_with_the_same_birthday_and_postcode(population: Population):
-    rows = {population.truth[("nhs_demographics", row["source_id"])]: row
-            for row in population.rows["nhs_demographics"]}
+    rows = {
+        population.truth[("nhs_demographics", row["source_id"])]: row
+        for row in population.rows["nhs_demographics"]
+    }
     pairs = alike = 0
     for child in population.children.values():
-        twin = next((c for c in child.household.children if c is not child and c.multiple == 2
-                     and c.date_of_birth == child.date_of_birth), None)
+        twin = next(
+            (
+                c
+                for c in child.household.children
+                if c is not child and c.multiple == 2 and c.date_of_birth == child.date_of_birth
+            ),
+            None,
+        )
         if child.multiple != 2 or twin is None or child.person_id > twin.person_id:
             continue
         ours, theirs = rows.get(child.person_id), rows.get(twin.person_id)
         if ours and theirs and ours["address"] and theirs["address"]:
             pairs += 1
-            same_postcode = (ours["address"]["postcode"].replace(" ", "").upper()
-                             == theirs["address"]["postcode"].replace(" ", "").upper())
+            same_postcode = (
+                ours["address"]["postcode"].replace(" ", "").upper()
+                == theirs["address"]["postcode"].replace(" ", "").upper()
+            )
             alike += ours["date_of_birth"] == theirs["date_of_birth"] and same_postcode
     assert pairs > 200
     assert alike / pairs > 0.9
@@ -68,8 +82,10 @@ def test_names_are_diverse_with_a_long_tail(population: Population):
     surnames = Counter(child.family_name for child in population.children.values())
     assert len(surnames) > 2500  # about 10,000 households; a million children carry 60,000+
     assert 0.007 < surnames["Smith"] / len(population.children) < 0.02
-    everything = " ".join(" ".join(child.given_names) + " " + child.family_name
-                          for child in population.children.values())
+    everything = " ".join(
+        " ".join(child.given_names) + " " + child.family_name
+        for child in population.children.values()
+    )
     for feature in ("'", "-", "ë", "ó", "Ł", "ñ", "Muhammad", "Nguyen", "Patel", "Kaur", "Mc"):
         assert feature in everything, feature
     assert any(" " in child.family_name for child in population.children.values())
@@ -78,13 +94,18 @@ def test_names_are_diverse_with_a_long_tail(population: Population):
 def test_given_names_depend_on_sex(population: Population):
     girls = Counter(c.given_names[0] for c in population.children.values() if c.sex == "female")
     boys = Counter(c.given_names[0] for c in population.children.values() if c.sex == "male")
-    assert girls["Olivia"] > 20 and boys["Olivia"] == 0
-    assert boys["Oliver"] > 20 and girls["Oliver"] == 0
+    assert girls["Olivia"] > 20
+    assert boys["Olivia"] == 0
+    assert boys["Oliver"] > 20
+    assert girls["Oliver"] == 0
 
 
 def test_step_families_give_siblings_different_surnames(population: Population):
-    mixed = sum(1 for household in {c.household for c in population.children.values()}
-                if len({child.family_name for child in household.children}) > 1)
+    mixed = sum(
+        1
+        for household in {c.household for c in population.children.values()}
+        if len({child.family_name for child in household.children}) > 1
+    )
     assert mixed > 100
 
 

@@ -64,16 +64,23 @@ def test_identifiers_held(population: Population, source):
 def test_postcodes_formatted_oddly(population: Population, source):
     habits = SOURCE_HABITS[source]
     postcodes = [row["address"]["postcode"] for row in population.rows[source] if row["address"]]
-    odd = sum(1 for postcode in postcodes
-              if postcode != postcode.strip() or " " not in postcode or "  " in postcode
-              or (postcode != postcode.upper()))
+    odd = sum(
+        1
+        for postcode in postcodes
+        if postcode != postcode.strip()
+        or " " not in postcode
+        or "  " in postcode
+        or (postcode != postcode.upper())
+    )
     assert within_band(odd, len(postcodes), habits.postcode_format), (odd, len(postcodes))
 
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_family_names_in_capitals(population: Population, source):
     habits = SOURCE_HABITS[source]
-    rows = [row for row in population.rows[source] if any(ch.isalpha() for ch in row["family_name"])]
+    rows = [
+        row for row in population.rows[source] if any(ch.isalpha() for ch in row["family_name"])
+    ]
     capitals = sum(row["family_name"].isupper() for row in rows)
     expected = habits.all_caps + (1 - habits.all_caps) * habits.family_caps
     assert within_band(capitals, len(rows), expected), (capitals, len(rows))
@@ -102,7 +109,8 @@ def test_gender_missing(population: Population, source):
 def test_child_benefit_writes_names_in_ascii_capitals(population: Population):
     for row in population.rows["child_benefit"]:
         for text in (row["given_names"], row["family_name"]):
-            assert text == text.upper() and text.isascii()
+            assert text == text.upper()
+            assert text.isascii()
 
 
 def test_docs_publish_the_rates_the_generator_uses():

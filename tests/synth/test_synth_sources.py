@@ -18,8 +18,6 @@ def coverage(population: Population, source: str) -> float:
     return len(people) / len(population.children)
 
 
-
-
 def test_coverage_per_source(population: Population):
     assert 0.97 < coverage(population, "nhs_demographics") <= 1.0
     assert 0.60 < coverage(population, "school_census") < 0.72
@@ -33,7 +31,8 @@ def test_school_census_has_only_pupils_of_school_age_in_state_schools(population
     for row in population.rows["school_census"]:
         child = population.true_child("school_census", row)
         assert 4 <= academic_age(child.date_of_birth, census) <= 17
-        assert not child.household.independent_school and not child.home_educated
+        assert not child.household.independent_school
+        assert not child.home_educated
         assert [s["type"] for s in row["services"]] == ["school"]
         assert row["identifiers"]["nhs_number"] is None
 
@@ -57,8 +56,13 @@ def test_social_care_comes_only_from_councils_that_send_it(population: Populatio
 
 
 def test_services_match_the_childs_age(population: Population):
-    minimum_age = {"youth_offending": 10, "camhs": 11, "sexual_health": 13, "substance_misuse": 13,
-                   "school_nurse": 5}
+    minimum_age = {
+        "youth_offending": 10,
+        "camhs": 11,
+        "sexual_health": 13,
+        "substance_misuse": 13,
+        "school_nurse": 5,
+    }
     for source in SOURCES:
         for row in population.rows[source]:
             child = population.true_child(source, row)
@@ -68,7 +72,11 @@ def test_services_match_the_childs_age(population: Population):
                 if involvement["type"] == "health_visitor":
                     assert age < 5
                 if involvement["start_date"]:
-                    assert child.date_of_birth <= date.fromisoformat(involvement["start_date"]) <= TODAY
+                    assert (
+                        child.date_of_birth
+                        <= date.fromisoformat(involvement["start_date"])
+                        <= TODAY
+                    )
                 if involvement["end_date"] and involvement["start_date"]:
                     assert involvement["start_date"] <= involvement["end_date"]
 
@@ -84,7 +92,9 @@ def test_child_benefit_lists_the_claimant_only(population: Population):
 
 def test_a_source_sees_a_child_once_except_two_councils_after_a_move(population: Population):
     for source in SOURCES:
-        seen = Counter(population.truth[(source, row["source_id"])] for row in population.rows[source])
+        seen = Counter(
+            population.truth[(source, row["source_id"])] for row in population.rows[source]
+        )
         limit = 2 if source == "social_care" else 1
         assert max(seen.values()) <= limit, source
 
@@ -92,7 +102,10 @@ def test_a_source_sees_a_child_once_except_two_councils_after_a_move(population:
     for row in population.rows["social_care"]:
         person = population.truth[("social_care", row["source_id"])]
         two_councils.setdefault(person, set()).add(row["source_id"][:9])
-    seen = Counter(population.truth[("social_care", row["source_id"])] for row in population.rows["social_care"])
+    seen = Counter(
+        population.truth[("social_care", row["source_id"])]
+        for row in population.rows["social_care"]
+    )
     assert all(len(two_councils[person]) == 2 for person, rows in seen.items() if rows == 2)
 
 

@@ -83,7 +83,10 @@ def build_chunk(task: tuple[int, int, int, str]) -> ChunkOutput:
         rows[view.name] = len(lines)
         mistakes[view.name] = view.maker.mistakes
     multiples = [
-        child.multiple for household in households for child in household.children if child.multiple > 1
+        child.multiple
+        for household in households
+        for child in household.children
+        if child.multiple > 1
     ]
     return ChunkOutput(
         index=index,
@@ -147,11 +150,15 @@ def generate(
     out_dir.mkdir(parents=True, exist_ok=True)
     world = world_for(seed)  # built before forking, so workers inherit it
     reference = world.write_reference(out_dir / REFERENCE_FOLDER)
-    tasks = [(seed, index, size, today.isoformat()) for index, size in enumerate(chunk_sizes(children))]
+    tasks = [
+        (seed, index, size, today.isoformat()) for index, size in enumerate(chunk_sizes(children))
+    ]
     rows = {f"{source}.jsonl": 0 for source in SOURCES} | {TRUTH_FILE: 0}
     mistakes: dict[str, dict[str, int]] = {source: {} for source in SOURCES}
     households = twins = triplets = done = 0
-    files = {source: (out_dir / f"{source}.jsonl").open("wb", buffering=1 << 20) for source in SOURCES}
+    files = {
+        source: (out_dir / f"{source}.jsonl").open("wb", buffering=1 << 20) for source in SOURCES
+    }
     try:
         with (out_dir / TRUTH_FILE).open("wb", buffering=1 << 20) as truth:
             truth.write(b"source,source_id,person_id\n")

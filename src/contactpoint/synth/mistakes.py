@@ -19,8 +19,14 @@ for _row in _KEYBOARD_ROWS:
     for _i, _key in enumerate(_row):
         _NEIGHBOURS[_key] = _row[max(0, _i - 1) : _i] + _row[_i + 1 : _i + 2]
 _ABBREVIATIONS = (
-    (" Road", " Rd"), (" Street", " St"), (" Avenue", " Ave"), (" Lane", " Ln"),
-    (" Drive", " Dr"), (" Close", " Cl"), (" Crescent", " Cres"), (" Gardens", " Gdns"),
+    (" Road", " Rd"),
+    (" Street", " St"),
+    (" Avenue", " Ave"),
+    (" Lane", " Ln"),
+    (" Drive", " Dr"),
+    (" Close", " Cl"),
+    (" Crescent", " Cres"),
+    (" Gardens", " Gdns"),
 )
 _ACCENTED = str.maketrans(
     "ąćęłńóśźżĄĆĘŁŃÓŚŹŻėūįšžčĖŪĮŠŽČıİşŞğĞöÖüÜçÇéèáíúñÉÁÍÚÑãõâêôàëïøőűăîșțȘȚŢţọẹễảạ",
@@ -51,7 +57,10 @@ def typo(name: str, rng: random.Random) -> str:
 def short_form(given_names: list[str], rng: random.Random) -> list[str] | None:
     """The name the child goes by, or another spelling: None when there is none."""
     first = given_names[0]
-    if first in ("Muhammad", "Mohammed", "Mohammad", "Mohamed", "Muhammed") and len(given_names) > 1:
+    if (
+        first in ("Muhammad", "Mohammed", "Mohammad", "Mohamed", "Muhammed")
+        and len(given_names) > 1
+    ):
         return given_names[1:2]  # registered "Muhammad Ayaan", known as Ayaan
     forms = other_forms(first)
     if not forms:
@@ -110,16 +119,18 @@ def abbreviate(lines: list[str], rng: random.Random) -> list[str]:
     """Road -> Rd and friends, or the locality line left out."""
     if len(lines) > 1 and not lines[-1][:1].isdigit() and rng.random() < 0.4:
         return lines[:-1]
-    shortened = []
-    for line in lines:
-        for long, short in _ABBREVIATIONS:
-            if line.endswith(long):
-                line = line[: -len(long)] + short
-                break
-        shortened.append(line)
-    return shortened
+    return [_abbreviated(line) for line in lines]
+
+
+def _abbreviated(line: str) -> str:
+    for long, short in _ABBREVIATIONS:
+        if line.endswith(long):
+            return line[: -len(long)] + short
+    return line
 
 
 def impossible_date(day: date, rng: random.Random) -> str:
     """A date of birth no calendar has, as a keying or migration error leaves it."""
-    return pick(rng, (f"{day.year}-02-30", f"{day.year}-13-{day.day:02d}", f"{day.year}-{day.month:02d}-32"))
+    return pick(
+        rng, (f"{day.year}-02-30", f"{day.year}-13-{day.day:02d}", f"{day.year}-{day.month:02d}-32")
+    )

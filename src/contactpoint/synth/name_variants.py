@@ -14,11 +14,13 @@ Daniel: Dan Danny | Matthew: Matt | Nathaniel: Nate Nathan | Frederick: Freddie 
 Edward: Ed Eddie Ted Teddy | Theodore: Theo Teddy | Charles: Charlie | Henry: Harry Hal
 Jacob: Jake Jakey | Joseph: Joe Joey | Michael: Mike Mikey | Christopher: Chris | Zachary: Zac Zack
 Oliver: Ollie Olly | Alfred: Alfie | Harrison: Harry | Maximilian: Max | Sebastian: Seb
-Stanley: Stan | Albert: Albie Bert | Jonathan: Jon Jonny | Katherine: Kate Katie | Catherine: Cat Kate
+Stanley: Stan | Albert: Albie Bert | Jonathan: Jon Jonny | Katherine: Kate Katie
+Catherine: Cat Kate
 Rebecca: Becky Becca | Jessica: Jess Jessie | Victoria: Tori Vicky | Isabella: Bella Izzy
 Isabelle: Izzy Belle | Isabel: Izzy Bel | Abigail: Abbie Abi | Charlotte: Lottie Charlie
 Eleanor: Ellie Nell | Florence: Flo Florrie | Matilda: Tilly Tilda | Georgia: Georgie
-Olivia: Liv Livvy | Amelia: Millie Amy | Gabriella: Gabby Ella | Penelope: Penny | Francesca: Fran Frankie
+Olivia: Liv Livvy | Amelia: Millie Amy | Gabriella: Gabby Ella | Penelope: Penny
+Francesca: Fran Frankie
 Harriet: Hattie | Margaret: Maggie | Madeleine: Maddie | Madison: Maddie | Annabelle: Annie Bella
 Arabella: Bella | Evelyn: Evie | Emily: Em Emmy | Lillian: Lily | Beatrice: Bea Trixie
 Anthony: Tony Ant | Dominic: Dom | Lewis: Lew | Nicholas: Nick Nicky | Timothy: Tim
@@ -33,15 +35,20 @@ Stefan: Stef | Ștefan: Stefan | Ionuț: Ionut | Kwabena: Kobby | Ebenezer: Ebbi
 """
 
 _SPELLINGS = """
-Muhammad Mohammed Mohammad Mohamed Muhammed Mohamad | Aidan Aiden Ayden Aden | Jayden Jaden Jaiden Jaydon
+Muhammad Mohammed Mohammad Mohamed Muhammed Mohamad | Aidan Aiden Ayden Aden
+Jayden Jaden Jaiden Jaydon
 Kayden Kaiden Caden | Leah Lea Lia | Zoe Zoë Zoey | Isabel Isobel Isabell | Hannah Hanna
-Amelie Amélie | Layla Laila Leila Lailah | Yusuf Yousef Yusef Youssef Yousuf | Hussain Hussein Husain
+Amelie Amélie | Layla Laila Leila Lailah | Yusuf Yousef Yusef Youssef Yousuf
+Hussain Hussein Husain
 Ahmed Ahmad Ahmet | Fatima Fatimah Fatma | Aisha Ayesha Aysha Aishah | Maryam Mariam Mariyam
 Chaudhry Chaudhary Choudhury Chowdhury Choudhry | Catherine Katherine Kathryn | Stephen Steven
 Philip Phillip | MacDonald McDonald | Mackenzie McKenzie Mckenzie | Thompson Thomson | Nguyen Nguyễn
-Abdirahman Abdurahman Abdulrahman | Hamza Hamzah | Zain Zayn Zane | Rehman Rahman | Mahmood Mahmud Mehmood
-Ibrahim Ebrahim Ibraheem | Mustafa Mustapha Mostafa | Sean Shaun Shawn | Ellie Elli Elly | Mollie Molly
-Lily Lilly Lillie | Sophia Sofia | Freya Freyja | Harvey Harvie | Louie Louis Lewie | Aaliyah Aliyah Aleah
+Abdirahman Abdurahman Abdulrahman | Hamza Hamzah | Zain Zayn Zane | Rehman Rahman
+Mahmood Mahmud Mehmood
+Ibrahim Ebrahim Ibraheem | Mustafa Mustapha Mostafa | Sean Shaun Shawn | Ellie Elli Elly
+Mollie Molly
+Lily Lilly Lillie | Sophia Sofia | Freya Freyja | Harvey Harvie | Louie Louis Lewie
+Aaliyah Aliyah Aleah
 Caitlin Kaitlyn Katelyn | Niamh Neve Nieve | Grainne Gráinne | Sinead Sinéad | Darcy Darcey Darcie
 Hayley Haley Hailey | Kiera Keira Kira | Tia Tiah | Jasmine Yasmin Jazmin | Maisie Maisy Maizie
 Rhys Reece Reese | Millie Milly | Evie Evey | Ayaan Ayan | Imran Emran | Osman Othman Usman

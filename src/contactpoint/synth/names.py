@@ -78,7 +78,28 @@ def _given_picker(names: str) -> WeightedPicker:
 
 
 _SIKH_FAMILIES = frozenset(
-    ["Singh", "Gill", "Sandhu", "Sidhu", "Dhillon", "Bains", "Johal", "Atwal", "Sohal", "Chahal", "Grewal", "Sangha", "Dhaliwal", "Kalsi", "Bhogal", "Hothi", "Virdee", "Sahota", "Mann", "Basra"]
+    [
+        "Singh",
+        "Gill",
+        "Sandhu",
+        "Sidhu",
+        "Dhillon",
+        "Bains",
+        "Johal",
+        "Atwal",
+        "Sohal",
+        "Chahal",
+        "Grewal",
+        "Sangha",
+        "Dhaliwal",
+        "Kalsi",
+        "Bhogal",
+        "Hothi",
+        "Virdee",
+        "Sahota",
+        "Mann",
+        "Basra",
+    ]
 )
 _MUSLIM_CULTURES = frozenset({"pakistani", "bangladeshi", "arabic", "somali"})
 _LITHUANIAN_ENDINGS = (  # masculine ending, unmarried feminine, married feminine
@@ -115,10 +136,10 @@ class NameBook:
         """A child's given names: first name, sometimes middle names, and customs."""
         first = self.first_name(culture, sex, rng)
         names = [first]
-        if sex == "male" and culture in _MUSLIM_CULTURES and first not in _MUHAMMADS:
-            if rng.random() < 0.22:
-                names.insert(0, _MUHAMMADS[0] if rng.random() < 0.6 else pick(rng, _MUHAMMADS))
-                return names
+        muslim_boy = sex == "male" and culture in _MUSLIM_CULTURES and first not in _MUHAMMADS
+        if muslim_boy and rng.random() < 0.22:
+            names.insert(0, _MUHAMMADS[0] if rng.random() < 0.6 else pick(rng, _MUHAMMADS))
+            return names
         if rng.random() < self.middle_rate[culture]:
             middle = (self.middle_girls if sex == "female" else self.middle_boys)[culture]
             second = middle.pick(rng)
@@ -162,21 +183,27 @@ def surname_for(
     """The form of the family surname that a person of this sex carries."""
     if sex != "female":
         return family_surname
+    if culture in ("polish", "lithuanian"):
+        return _feminine_form(culture, family_surname, married=married)
+    if culture == "indian" and family_surname == "Singh":
+        return "Kaur"
+    if culture == "bangladeshi" and rng.random() < (0.7 if married else 0.2):
+        return pick(rng, ("Begum", "Khatun", "Akter", "Sultana"))
+    if culture == "pakistani" and rng.random() < (0.35 if married else 0.08):
+        return pick(rng, ("Bibi", "Begum", "Akhtar", "Kausar", "Parveen"))
+    return family_surname
+
+
+def _feminine_form(culture: str, family_surname: str, *, married: bool) -> str:
+    """Kowalski -> Kowalska; Kazlauskas -> Kazlauskaitė (daughter), Kazlauskienė (wife)."""
     if culture == "polish":
         for masculine, feminine in _POLISH_ENDINGS:
             if family_surname.endswith(masculine):
                 return family_surname[: -len(masculine)] + feminine
-    elif culture == "lithuanian":
-        for masculine, unmarried, married_form in _LITHUANIAN_ENDINGS:
-            if family_surname.endswith(masculine):
-                ending = married_form if married else unmarried
-                return family_surname[: -len(masculine)] + ending
-    elif culture == "indian" and family_surname == "Singh":
-        return "Kaur"
-    elif culture == "bangladeshi" and rng.random() < (0.7 if married else 0.2):
-        return pick(rng, ("Begum", "Khatun", "Akter", "Sultana"))
-    elif culture == "pakistani" and rng.random() < (0.35 if married else 0.08):
-        return pick(rng, ("Bibi", "Begum", "Akhtar", "Kausar", "Parveen"))
+        return family_surname
+    for masculine, unmarried, married_form in _LITHUANIAN_ENDINGS:
+        if family_surname.endswith(masculine):
+            return family_surname[: -len(masculine)] + (married_form if married else unmarried)
     return family_surname
 
 

@@ -15,11 +15,33 @@ from contactpoint.synth.geography import District, LocalAuthority, drama_phone
 from contactpoint.synth.seeding import stream
 
 ORGANISATION_TYPES = (
-    "local_authority", "school", "early_years", "gp_practice", "nhs_trust", "social_care",
-    "youth_offending", "police", "voluntary", "other",
+    "local_authority",
+    "school",
+    "early_years",
+    "gp_practice",
+    "nhs_trust",
+    "social_care",
+    "youth_offending",
+    "police",
+    "voluntary",
+    "other",
 )
 
-_SAINTS = ["Mary", "John", "Joseph", "Peter", "Paul", "Anne", "Michael", "Patrick", "Thomas", "Margaret", "Bede", "Chad", "Hilda"]
+_SAINTS = [
+    "Mary",
+    "John",
+    "Joseph",
+    "Peter",
+    "Paul",
+    "Anne",
+    "Michael",
+    "Patrick",
+    "Thomas",
+    "Margaret",
+    "Bede",
+    "Chad",
+    "Hilda",
+]
 _ODS_REGION_LETTERS = "ABCDEFGHJKLMNPY"
 
 
@@ -100,8 +122,15 @@ def _primary_name(rng: random.Random, place: str) -> str:
 
 
 def _secondary_name(rng: random.Random, place: str) -> str:
-    return rng.choice((f"{place} High School", f"{place} Academy", f"{place} School",
-                       f"St {rng.choice(_SAINTS)}'s Catholic High School", f"{place} College"))
+    return rng.choice(
+        (
+            f"{place} High School",
+            f"{place} Academy",
+            f"{place} School",
+            f"St {rng.choice(_SAINTS)}'s Catholic High School",
+            f"{place} College",
+        )
+    )
 
 
 def _district_services(directory: _Directory, district: District) -> DistrictServices:
@@ -110,28 +139,54 @@ def _district_services(directory: _Directory, district: District) -> DistrictSer
     letter = _ODS_REGION_LETTERS[hash_free_index(la.code, len(_ODS_REGION_LETTERS))]
     return DistrictServices(
         primary_schools=tuple(
-            directory.add(directory.code("URN:", 100000, 149999),
-                          _primary_name(rng, places[i % 3]), "school", la)
+            directory.add(
+                directory.code("URN:", 100000, 149999),
+                _primary_name(rng, places[i % 3]),
+                "school",
+                la,
+            )
             for i in range(5)
         ),
         secondary_schools=tuple(
-            directory.add(directory.code("URN:", 136000, 149999),
-                          _secondary_name(rng, places[i]), "school", la)
+            directory.add(
+                directory.code("URN:", 136000, 149999),
+                _secondary_name(rng, places[i]),
+                "school",
+                la,
+            )
             for i in range(2)
         ),
         gp_practices=tuple(
-            directory.add(directory.code(f"ODS:{letter}", 80000, 89999, width=5),
-                          rng.choice((f"{places[i]} Medical Practice", f"{places[i]} Surgery",
-                                      f"The {places[i]} Health Centre", f"{places[i]} Family Practice")),
-                          "gp_practice", la)
+            directory.add(
+                directory.code(f"ODS:{letter}", 80000, 89999, width=5),
+                rng.choice(
+                    (
+                        f"{places[i]} Medical Practice",
+                        f"{places[i]} Surgery",
+                        f"The {places[i]} Health Centre",
+                        f"{places[i]} Family Practice",
+                    )
+                ),
+                "gp_practice",
+                la,
+            )
             for i in range(3)
         ),
         early_years_settings=tuple(
-            directory.add(directory.code("URN:EY", 300000, 599999),
-                          rng.choice((f"Little Acorns Day Nursery ({places[i % 3]})",
-                                      f"{places[i % 3]} Pre-School", f"{places[i % 3]} Children's Centre Nursery",
-                                      f"Little Stars {places[i % 3]}", f"{places[i % 3]} Montessori")),
-                          "early_years", la)
+            directory.add(
+                directory.code("URN:EY", 300000, 599999),
+                rng.choice(
+                    (
+                        f"Little Acorns Day Nursery ({places[i % 3]})",
+                        f"{places[i % 3]} Pre-School",
+                        f"{places[i % 3]} Children's Centre Nursery",
+                        f"Little Stars {places[i % 3]}",
+                        f"{places[i % 3]} Montessori",
+                    )
+                ),
+                "early_years",
+                la,
+            )
             for i in range(4)
         ),
     )
@@ -152,20 +207,34 @@ def _authority_services(
     return AuthorityServices(
         council=directory.add(f"LA:{la.code}", la.council, "local_authority", la),
         social_care_teams=tuple(
-            directory.add(f"LA:{la.code}:CSC{i}", f"{area} Children's Social Care - {team} Team",
-                          "social_care", la)
-            for i, team in enumerate(("Assessment", "Child in Need", "Child Protection",
-                                      "Children in Care"), start=1)
+            directory.add(
+                f"LA:{la.code}:CSC{i}",
+                f"{area} Children's Social Care - {team} Team",
+                "social_care",
+                la,
+            )
+            for i, team in enumerate(
+                ("Assessment", "Child in Need", "Child Protection", "Children in Care"), start=1
+            )
         ),
-        youth_offending=directory.add(f"LA:{la.code}:YOT", f"{area} Youth Justice Service",
-                                      "youth_offending", la),
-        community_health=directory.add(trust, f"{area} Community Health NHS Trust", "nhs_trust", la),
-        camhs=directory.add(f"{trust}:CAMHS", f"{area} Child and Adolescent Mental Health Service",
-                            "nhs_trust", la),
-        sexual_health=directory.add(f"{trust}:SH", f"{area} Young People's Sexual Health Clinic",
-                                    "nhs_trust", la),
-        substance_misuse=directory.add(directory.code("CHY:", 1000000, 1199999, width=7),
-                                       f"{area} Young People's Drug and Alcohol Service", "voluntary", la),
+        youth_offending=directory.add(
+            f"LA:{la.code}:YOT", f"{area} Youth Justice Service", "youth_offending", la
+        ),
+        community_health=directory.add(
+            trust, f"{area} Community Health NHS Trust", "nhs_trust", la
+        ),
+        camhs=directory.add(
+            f"{trust}:CAMHS", f"{area} Child and Adolescent Mental Health Service", "nhs_trust", la
+        ),
+        sexual_health=directory.add(
+            f"{trust}:SH", f"{area} Young People's Sexual Health Clinic", "nhs_trust", la
+        ),
+        substance_misuse=directory.add(
+            directory.code("CHY:", 1000000, 1199999, width=7),
+            f"{area} Young People's Drug and Alcohol Service",
+            "voluntary",
+            la,
+        ),
         voluntary=tuple(
             directory.add(directory.code("CHY:", 1000000, 1199999, width=7), name, "voluntary", la)
             for name in (f"{area} Family Action", f"{area} Young Carers")

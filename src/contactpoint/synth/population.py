@@ -118,11 +118,19 @@ class Child:
 def academic_age(date_of_birth: date, day: date) -> int:
     """Age on 31 August before the academic year of ``day`` begins (it sets the school year)."""
     year_start = day.year if day.month >= 9 else day.year - 1
-    return year_start - date_of_birth.year - (1 if (date_of_birth.month, date_of_birth.day) >= (9, 1) else 0)
+    return (
+        year_start
+        - date_of_birth.year
+        - (1 if (date_of_birth.month, date_of_birth.day) >= (9, 1) else 0)
+    )
 
 
 def age_on(date_of_birth: date, day: date) -> int:
-    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+    return (
+        day.year
+        - date_of_birth.year
+        - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+    )
 
 
 class HouseholdBuilder:
@@ -181,10 +189,19 @@ class HouseholdBuilder:
         surname = self.names.family_surname(culture, rng)
         structure = self.family_structure(household, surname, len(sizes))
         for event, (multiple, born) in enumerate(zip(sizes, dates, strict=True)):
-            self.add_births(household, structure, event, multiple, born, first_index)
+            self.add_births(
+                household,
+                structure,
+                event=event,
+                multiple=multiple,
+                born=born,
+                first_index=first_index,
+            )
             first_index += multiple
-        household.claimant = next((link.adult for link in household.children[0].carers
-                                   if link.adult.lives_with_children), None)
+        household.claimant = next(
+            (link.adult for link in household.children[0].carers if link.adult.lives_with_children),
+            None,
+        )
         self.life_events(household)
         return household
 
@@ -215,15 +232,37 @@ class HouseholdBuilder:
         """The adults of the household and how each is related to each child."""
         rng, culture = self.rng, household.culture
         roll = rng.random()
-        kind = ("two_parents" if roll < 0.64 else "lone_mother" if roll < 0.88 else
-                "step_family" if roll < 0.95 and events > 1 else "lone_father" if roll < 0.975
-                else "kinship" if roll < 0.99 else "two_parents")
-        mother_surname = surname_for(culture, surname if rng.random() < 0.6 else
-                                     self.names.own_surname(culture, rng), "female", rng, married=True)
+        kind = (
+            "two_parents"
+            if roll < 0.64
+            else "lone_mother"
+            if roll < 0.88
+            else "step_family"
+            if roll < 0.95 and events > 1
+            else "lone_father"
+            if roll < 0.975
+            else "kinship"
+            if roll < 0.99
+            else "two_parents"
+        )
+        mother_surname = surname_for(
+            culture,
+            surname if rng.random() < 0.6 else self.names.own_surname(culture, rng),
+            "female",
+            rng,
+            married=True,
+        )
         mother = self.adult(culture, "female", mother_surname, rng)
         father = self.adult(culture, "male", surname, rng)
-        structure = {"kind": kind, "surname": surname, "older_surname": surname, "step_from": 0,
-                     "mother": mother, "father": father, "other": None}
+        structure = {
+            "kind": kind,
+            "surname": surname,
+            "older_surname": surname,
+            "step_from": 0,
+            "mother": mother,
+            "father": father,
+            "other": None,
+        }
         if kind == "lone_mother":
             father.lives_with_children = False
             if rng.random() < 0.45:  # children carry their mother's name
@@ -241,10 +280,15 @@ class HouseholdBuilder:
         elif kind == "kinship":
             mother.lives_with_children = father.lives_with_children = False
             grandmother = self.adult(culture, "female", mother_surname, rng)
-            grandmother.given_names = self.names.adult_first_name("english", "female", rng) \
-                if culture == "english" else grandmother.given_names
+            grandmother.given_names = (
+                self.names.adult_first_name("english", "female", rng)
+                if culture == "english"
+                else grandmother.given_names
+            )
             structure["other"] = grandmother
-        household.adults = [a for a in (mother, father, structure["other"]) if a and a.lives_with_children]
+        household.adults = [
+            a for a in (mother, father, structure["other"]) if a and a.lives_with_children
+        ]
         return structure
 
     def carer_links(self, structure: dict, older: bool) -> list[CarerLink]:
@@ -252,10 +296,16 @@ class HouseholdBuilder:
         mother, father, other = structure["mother"], structure["father"], structure["other"]
         father_has_pr = rng.random() < 0.92
         if kind == "kinship":
-            return [CarerLink(other, "grandmother", rng.random() < 0.7), CarerLink(mother, "mother", True)]
+            return [
+                CarerLink(other, "grandmother", rng.random() < 0.7),
+                CarerLink(mother, "mother", True),
+            ]
         if kind == "step_family" and older:
-            return [CarerLink(mother, "mother", True), CarerLink(other, "stepfather", False),
-                    CarerLink(father, "father", father_has_pr)]
+            return [
+                CarerLink(mother, "mother", True),
+                CarerLink(other, "stepfather", False),
+                CarerLink(father, "father", father_has_pr),
+            ]
         if kind == "step_family":
             return [CarerLink(mother, "mother", True), CarerLink(other, "father", True)]
         if kind == "lone_father":
@@ -263,8 +313,16 @@ class HouseholdBuilder:
         links = [CarerLink(mother, "mother", True), CarerLink(father, "father", father_has_pr)]
         return links if kind == "two_parents" or rng.random() < 0.5 else links[:1]
 
-    def add_births(self, household: Household, structure: dict, event: int, multiple: int,
-                   born: date, first_index: int) -> None:
+    def add_births(
+        self,
+        household: Household,
+        structure: dict,
+        *,
+        event: int,
+        multiple: int,
+        born: date,
+        first_index: int,
+    ) -> None:
         rng, culture = self.rng, household.culture
         older = structure["kind"] == "step_family" and event < structure["step_from"]
         family = structure["older_surname"] if older else structure["surname"]
@@ -275,7 +333,9 @@ class HouseholdBuilder:
             sex = sexes[i]
             given = self.names.given_names(culture, sex, rng)
             if firsts:
-                given[-1 if given[0] in ("Muhammad", "Mohammed") and len(given) > 1 else 0] = firsts[i]
+                given[-1 if given[0] in ("Muhammad", "Mohammed") and len(given) > 1 else 0] = (
+                    firsts[i]
+                )
             sikh = sikh_middle_name(culture, family, sex)
             if sikh and rng.random() < 0.5:
                 given.append(sikh)
@@ -297,7 +357,9 @@ class HouseholdBuilder:
             if older and rng.random() < 0.3:  # took the stepfather's name
                 self.change_surname(child, surname_for(culture, structure["surname"], sex, rng))
             elif rng.random() < NAME_CHANGE_RATE:
-                self.change_surname(child, surname_for(culture, self.names.family_surname(culture, rng), sex, rng))
+                self.change_surname(
+                    child, surname_for(culture, self.names.family_surname(culture, rng), sex, rng)
+                )
             household.children.append(child)
 
     def multiple_first_names(self, culture: str, sexes: list[str]) -> list[str] | None:
@@ -323,7 +385,9 @@ class HouseholdBuilder:
         span = (self.today - child.date_of_birth).days
         child.former_family_name = child.family_name
         child.family_name = new_surname
-        child.name_changed_on = child.date_of_birth + timedelta(days=between(rng, span // 3, span - 1))
+        child.name_changed_on = child.date_of_birth + timedelta(
+            days=between(rng, span // 3, span - 1)
+        )
         child.former_name_source = pick(rng, SOURCES_RECORDING_FORMER_NAMES)
 
     # --- what happened to them ------------------------------------------------------------
@@ -333,11 +397,19 @@ class HouseholdBuilder:
         youngest = max(child.date_of_birth for child in household.children)
         roll = rng.random()
         if roll < MOVED_RATE and (today - youngest).days > 30:
-            household.moved_on = today - timedelta(days=between(rng, 7, min(730, (today - youngest).days)))
+            household.moved_on = today - timedelta(
+                days=between(rng, 7, min(730, (today - youngest).days))
+            )
             where = rng.random()
-            old = household.district if where < 0.55 else (
-                pick(rng, world.districts_by_authority[household.district.authority.code])
-                if where < 0.85 else world.districts[int(world.district_picker.pick(rng))])
+            old = (
+                household.district
+                if where < 0.55
+                else (
+                    pick(rng, world.districts_by_authority[household.district.authority.code])
+                    if where < 0.85
+                    else world.districts[int(world.district_picker.pick(rng))]
+                )
+            )
             household.previous_address = random_address(old, rng)
         elif roll < MOVED_RATE + EMIGRATED_RATE:
             household.emigrated_on = today - timedelta(days=between(rng, 20, 700))
@@ -354,9 +426,15 @@ class HouseholdBuilder:
         entry_age = academic_age(child.date_of_birth, today)
         if entry_age >= 4 and not household.independent_school:
             entry_year = today.year - (entry_age - 4) - (0 if today.month >= 9 else 1)
-            district = household.previous_address.district if household.previous_address else household.district
+            district = (
+                household.previous_address.district
+                if household.previous_address
+                else household.district
+            )
             child.upn = self.world.upns(child.index, district.authority.dfe_number, entry_year)
-        child.registered_with_gp = (today - child.date_of_birth).days > between(rng, 14, 70) and rng.random() < 0.985
+        child.registered_with_gp = (today - child.date_of_birth).days > between(
+            rng, 14, 70
+        ) and rng.random() < 0.985
         child.gp_changed_after_move = rng.random() < 0.75
         child.early_years_draw = rng.random()
         if age < 5 and rng.random() < 0.88:
@@ -369,7 +447,8 @@ class HouseholdBuilder:
         rng = self.rng
         culture = self.world.culture_pickers["E08000035"].pick(rng)
         sex = "female" if rng.random() < 0.8 else "male"
-        return f"{self.names.adult_first_name(culture, sex, rng)} {self.names.own_surname(culture, rng)}"
+        given = self.names.adult_first_name(culture, sex, rng)
+        return f"{given} {self.names.own_surname(culture, rng)}"
 
     def social_care_case(self, household: Household, child: Child, age: int) -> SocialCareCase:
         rng, today = self.rng, self.today
@@ -377,26 +456,54 @@ class HouseholdBuilder:
         opened_on = today - timedelta(days=between(rng, 1, max(2, min(4 * 365, days_alive))))
         closed_on = None
         if rng.random() < 0.4:
-            closed_on = min(today - timedelta(days=1), opened_on + timedelta(days=between(rng, 60, 540)))
+            closed_on = min(
+                today - timedelta(days=1), opened_on + timedelta(days=between(rng, 60, 540))
+            )
         roll = rng.random()
-        category = ("early_help" if roll < 0.18 else "child_in_need" if roll < 0.73
-                    else "child_protection" if roll < 0.88 else "looked_after")
+        category = (
+            "early_help"
+            if roll < 0.18
+            else "child_in_need"
+            if roll < 0.73
+            else "child_protection"
+            if roll < 0.88
+            else "looked_after"
+        )
         authority = household.district.authority.code
         extras: list[tuple[str, date, str | None]] = []
         for service, min_age, rate, consent_needed in (
-            ("youth_offending", 10, 0.18, False), ("camhs", 11, 0.12, True),
-            ("sexual_health", 13, 0.04, True), ("substance_misuse", 13, 0.05, True),
-            ("voluntary", 0, 0.10, False), ("police", 0, 0.03, False),
+            ("youth_offending", 10, 0.18, False),
+            ("camhs", 11, 0.12, True),
+            ("sexual_health", 13, 0.04, True),
+            ("substance_misuse", 13, 0.05, True),
+            ("voluntary", 0, 0.10, False),
+            ("police", 0, 0.03, False),
         ):
             if age >= min_age and rng.random() < rate:
-                consent = ("young_person" if rng.random() < 0.8 else "harm_exception") if consent_needed else None
+                consent = (
+                    ("young_person" if rng.random() < 0.8 else "harm_exception")
+                    if consent_needed
+                    else None
+                )
                 until = closed_on or today
-                start = opened_on + timedelta(days=between(rng, 0, max(0, (until - opened_on).days - 1)))
+                start = opened_on + timedelta(
+                    days=between(rng, 0, max(0, (until - opened_on).days - 1))
+                )
                 extras.append((service, start, consent))
-        case = SocialCareCase(authority, category, opened_on, closed_on,
-                              self.practitioner_name() if rng.random() < 0.85 else None, extras)
+        case = SocialCareCase(
+            authority,
+            category,
+            opened_on,
+            closed_on,
+            self.practitioner_name() if rng.random() < 0.85 else None,
+            extras,
+        )
         previous = household.previous_address
-        if previous and household.moved_on and opened_on < household.moved_on \
-                and previous.district.authority.code != authority:
+        if (
+            previous
+            and household.moved_on
+            and opened_on < household.moved_on
+            and previous.district.authority.code != authority
+        ):
             case.earlier_authority_code = previous.district.authority.code
         return case

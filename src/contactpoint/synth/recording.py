@@ -14,12 +14,15 @@ from contactpoint.synth.geography import Address
 from contactpoint.synth.habits import RecordingHabits
 from contactpoint.synth.identifiers import corrupt_nhs_number, corrupt_upn
 from contactpoint.synth.organisations import Organisation
-from contactpoint.synth.population import Child
+from contactpoint.synth.population import Adult, Child
 from contactpoint.synth.seeding import AffinePermutation, below, between
 
 _SOURCE_ID_SPACE = 100_000_000
 ROWS_PER_CHUNK_LIMIT = 8192
-_NO_ADDRESS = ("none_known", "left_england")  # source ids are unique while a chunk has fewer rows per source
+_NO_ADDRESS = (
+    "none_known",
+    "left_england",
+)  # source ids are unique while a chunk has fewer rows per source
 
 
 def timestamp(day: date, rng: random.Random) -> str:
@@ -28,9 +31,17 @@ def timestamp(day: date, rng: random.Random) -> str:
     return f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z"
 
 
-def service(kind: str, organisation: Organisation, start: date | None, *, end: date | None = None,
-            practitioner: str | None = None, lead: bool = False, caf: bool = False,
-            consent: str | None = None) -> dict:
+def service(
+    kind: str,
+    organisation: Organisation,
+    start: date | None,
+    *,
+    end: date | None = None,
+    practitioner: str | None = None,
+    lead: bool = False,
+    caf: bool = False,
+    consent: str | None = None,
+) -> dict:
     return {
         "type": kind,
         "organisation": organisation.name,
@@ -49,8 +60,14 @@ def service(kind: str, organisation: Organisation, start: date | None, *, end: d
 class RecordMaker:
     """Builds one source's rows for one chunk, counting each mistake it makes."""
 
-    def __init__(self, source: str, habits: RecordingHabits, rng: random.Random,
-                 ids: AffinePermutation, chunk_index: int) -> None:
+    def __init__(
+        self,
+        source: str,
+        habits: RecordingHabits,
+        rng: random.Random,
+        ids: AffinePermutation,
+        chunk_index: int,
+    ) -> None:
         self.source = source
         self.habits = habits
         self.rng = rng
@@ -81,54 +98,80 @@ class RecordMaker:
         """Given names, family name and former names as this system holds them."""
         family, former = child.family_name, []
         if child.former_family_name and child.name_changed_on:
-            stale = child.name_changed_on > snapshot or self.rng.random() < self.habits.name_change_never_updated
+            stale = (
+                child.name_changed_on > snapshot
+                or self.rng.random() < self.habits.name_change_never_updated
+            )
             if stale:
                 family = child.former_family_name
             elif child.former_name_source == self.source:
                 former = [child.former_family_name]
         return list(child.given_names), family, former
 
-    def record(self, child: Child, *, source_id: str, recorded_at: str, snapshot: date,
-               address: Address | None, address_status: str | None, identifiers: dict,
-               carers: list[dict], services: list[dict], preferred_name: str | None = None,
-               gender: str | None = None) -> dict:
+    def written_names(self, child: Child, snapshot: date) -> tuple[list[str], str, list[str]]:
+        """The names as someone keyed them: short forms, halves, slips of the finger."""
         habits, rng, made = self.habits, self.rng, self.made
+        random = rng.random  # bound once: this runs for every row
         given, family, former = self.names(child, snapshot)
-        if len(given) > 1 and rng.random() < habits.middle_names_dropped:
+        if len(given) > 1 and random() < habits.middle_names_dropped:
             given = given[:1]
-        if rng.random() < habits.short_form:
+        if random() < habits.short_form:
             shorter = mistakes.short_form(given, rng)
             if shorter:
                 given = shorter
                 made("short_form")
-        if "-" in family and rng.random() < habits.surname_part:
+        if "-" in family and random() < habits.surname_part:
             family = mistakes.surname_part(family, rng) or family
             made("surname_part")
-        if rng.random() < habits.punctuation:
+        if random() < habits.punctuation:
             changed = mistakes.punctuation(family, rng)
             if changed is not None:
                 family = changed
                 made("punctuation")
-        if rng.random() < habits.given_typo:
+        if random() < habits.given_typo:
             given[0] = mistakes.typo(given[0], rng)
             made("given_typo")
-        if rng.random() < habits.family_typo:
+        if random() < habits.family_typo:
             family = mistakes.typo(family, rng)
             made("family_typo")
+        return given, family, former
+
+    def record(
+        self,
+        child: Child,
+        *,
+        source_id: str,
+        recorded_at: str,
+        snapshot: date,
+        address: Address | None,
+        address_status: str | None,
+        identifiers: dict,
+        carers: list[dict],
+        services: list[dict],
+        preferred_name: str | None = None,
+        gender: str | None = None,
+    ) -> dict:
+        habits, made = self.habits, self.made
+        random = self.rng.random  # bound once: this runs for every row
+        given, family, former = self.written_names(child, snapshot)
         given_text = " ".join(given)
-        if rng.random() < habits.names_swapped:
+        if random() < habits.names_swapped:
             given_text, family = family, given_text
             made("names_swapped")
-        fold = rng.random() < habits.accents_dropped
+        fold = random() < habits.accents_dropped
         if fold and not (given_text + family).isascii():
             given_text, family = mistakes.drop_accents(given_text), mistakes.drop_accents(family)
             former = [mistakes.drop_accents(name) for name in former]
             made("accents_dropped")
-        caps = rng.random() < habits.all_caps
+        caps = random() < habits.all_caps
         if caps:
-            given_text, family, former = given_text.upper(), family.upper(), [n.upper() for n in former]
+            given_text, family, former = (
+                given_text.upper(),
+                family.upper(),
+                [n.upper() for n in former],
+            )
             preferred_name = preferred_name.upper() if preferred_name else None
-        elif rng.random() < habits.family_caps:
+        elif random() < habits.family_caps:
             family = family.upper()
             made("family_caps")
         if fold or caps:
@@ -137,8 +180,8 @@ class RecordMaker:
                 carer["family_name"] = _fold_case(carer["family_name"], fold, caps)
         if gender is None:
             gender = child.gender
-        if rng.random() < habits.gender_missing:
-            gender = None if rng.random() < 0.5 else "unspecified"
+        if random() < habits.gender_missing:
+            gender = None if random() < 0.5 else "unspecified"
             made("gender_missing")
         recorded_address = self.address(address, fold, caps)
         return {
@@ -152,7 +195,9 @@ class RecordMaker:
             "date_of_birth": self.date_of_birth(child, snapshot),
             "gender": gender,
             "address": recorded_address,
-            "address_status": address_status if recorded_address or address_status in _NO_ADDRESS else None,
+            "address_status": address_status
+            if recorded_address or address_status in _NO_ADDRESS
+            else None,
             "identifiers": identifiers,
             "carers": carers,
             "services": services,
@@ -164,12 +209,16 @@ class RecordMaker:
         born = child.date_of_birth
         if rng.random() < habits.bad_row:
             kind = below(rng, 3)
-            self.made(("bad_row_no_date_of_birth", "bad_row_impossible_date", "bad_row_too_old")[kind])
+            self.made(
+                ("bad_row_no_date_of_birth", "bad_row_impossible_date", "bad_row_too_old")[kind]
+            )
             if kind == 0:
                 return None
             if kind == 1:
                 return mistakes.impossible_date(born, rng)
-            return born.replace(year=born.year - between(rng, 25, 40), day=min(born.day, 28)).isoformat()
+            return born.replace(
+                year=born.year - between(rng, 25, 40), day=min(born.day, 28)
+            ).isoformat()
         if rng.random() < habits.day_month_swapped:
             swapped = mistakes.swap_day_and_month(born)
             if swapped and swapped <= snapshot:
@@ -200,12 +249,20 @@ class RecordMaker:
         if fold or caps:
             lines = [_fold_case(line, fold, caps) for line in lines]
             town = _fold_case(town, fold, caps)
-        return {"lines": lines, "town": town, "postcode": postcode,
-                "uprn": address.uprn if self.source == "nhs_demographics" and rng.random() < 0.8 else None}
+        return {
+            "lines": lines,
+            "town": town,
+            "postcode": postcode,
+            "uprn": address.uprn
+            if self.source == "nhs_demographics" and rng.random() < 0.8
+            else None,
+        }
 
     def identifiers(self, child: Child) -> dict:
         habits, rng = self.habits, self.rng
-        nhs = child.nhs_number if child.nhs_number and rng.random() < habits.nhs_number_held else None
+        nhs = (
+            child.nhs_number if child.nhs_number and rng.random() < habits.nhs_number_held else None
+        )
         upn = child.upn if child.upn and rng.random() < habits.upn_held else None
         if (nhs or upn) and rng.random() < habits.invalid_identifier:
             self.made("invalid_identifier")
@@ -222,8 +279,20 @@ def _fold_case(text: str, fold: bool, caps: bool) -> str:
     return text.upper() if caps else text
 
 
-def carer_entry(given: str, family: str, relationship: str, responsibility: bool,
-                phone: str | None, email: str | None, address: dict | None = None) -> dict:
-    return {"given_names": given, "family_name": family, "relationship": relationship,
-            "parental_responsibility": responsibility, "phone": phone, "email": email,
-            "address": address}
+def carer_entry(
+    adult: Adult,
+    relationship: str,
+    responsibility: bool,
+    *,
+    with_email: bool = True,
+    address: dict | None = None,
+) -> dict:
+    return {
+        "given_names": adult.given_names,
+        "family_name": adult.family_name,
+        "relationship": relationship,
+        "parental_responsibility": responsibility,
+        "phone": adult.phone,
+        "email": adult.email if with_email else None,
+        "address": address,
+    }

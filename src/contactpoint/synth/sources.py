@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from contactpoint.synth.geography import Address, District, random_address
+from contactpoint.synth.geography import MOBILE_PREFIX, Address, District, random_address
 from contactpoint.synth.habits import SOURCE_HABITS
 from contactpoint.synth.mistakes import short_form
 from contactpoint.synth.organisations import Organisation
-from contactpoint.synth.population import Child, Household, academic_age, age_on
+from contactpoint.synth.population import Adult, Child, Household, academic_age, age_on
 from contactpoint.synth.recording import RecordMaker, carer_entry, service, timestamp
 from contactpoint.synth.seeding import AffinePermutation, below, between, stream
 from contactpoint.synth.world import World
@@ -38,13 +38,22 @@ def last_school_census(today: date) -> date:
     """The latest census day at least a week ago (October, January and May censuses)."""
     candidates = []
     for year in (today.year - 1, today.year):
-        candidates += [_nth_weekday(year, 1, 3, 3), _nth_weekday(year, 5, 3, 3), _nth_weekday(year, 10, 3, 1)]
+        candidates += [
+            _nth_weekday(year, 1, 3, 3),
+            _nth_weekday(year, 5, 3, 3),
+            _nth_weekday(year, 10, 3, 1),
+        ]
     return max(day for day in candidates if day <= today - timedelta(days=7))
 
 
 def _term_start_after(day: date) -> date:
     """The first day of the term after a birthday (funded early-years places start then)."""
-    for start in (date(day.year, 1, 1), date(day.year, 4, 15), date(day.year, 9, 1), date(day.year + 1, 1, 1)):
+    for start in (
+        date(day.year, 1, 1),
+        date(day.year, 4, 15),
+        date(day.year, 9, 1),
+        date(day.year + 1, 1, 1),
+    ):
         if start > day:
             return start
     return date(day.year + 1, 1, 1)
@@ -60,7 +69,9 @@ class SourceView:
         self.world = world
         self.today = today
         self.snapshot = today - timedelta(days=self.snapshot_lag_days)
-        self.rng: random.Random = stream(world.seed, "source", self.name, chunk_index, today.isoformat())
+        self.rng: random.Random = stream(
+            world.seed, "source", self.name, chunk_index, today.isoformat()
+        )
         self.maker = RecordMaker(self.name, SOURCE_HABITS[self.name], self.rng, ids, chunk_index)
 
     def rows(self, household: Household) -> list[tuple[str, dict]]:
@@ -81,9 +92,9 @@ class SourceView:
 
     def contacts(self, child: Child, limit: int) -> list[dict]:
         return [
-            carer_entry(link.adult.given_names, link.adult.family_name, link.relationship,
-                        link.parental_responsibility, link.adult.phone, link.adult.email)
-            for link in child.carers if link.adult.lives_with_children
+            carer_entry(link.adult, link.relationship, link.parental_responsibility)
+            for link in child.carers
+            if link.adult.lives_with_children
         ][:limit]
 
     def district_services(self, district: District):
@@ -113,13 +124,19 @@ class SchoolCensus(SourceView):
             school = services.primary_schools[household.primary_pick]
         else:
             school = services.secondary_schools[household.secondary_pick]
-        if household.moved_on and district is household.district and household.previous_address \
-                and household.previous_address.district is not district:
+        if (
+            household.moved_on
+            and district is household.district
+            and household.previous_address
+            and household.previous_address.district is not district
+        ):
             entry = max(entry, household.moved_on + timedelta(days=20))
         return school, entry
 
     def rows(self, household: Household) -> list[tuple[str, dict]]:
-        if household.independent_school or (household.emigrated_on and household.emigrated_on <= self.snapshot):
+        if household.independent_school or (
+            household.emigrated_on and household.emigrated_on <= self.snapshot
+        ):
             return []
         out = []
         for child in household.children:
@@ -136,13 +153,20 @@ class SchoolCensus(SourceView):
             row = maker.record(
                 child,
                 source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
-                recorded_at=timestamp(min(self.snapshot + timedelta(days=between(self.rng, 1, 20)),
-                                          self.today - timedelta(days=1)), self.rng),
+                recorded_at=timestamp(
+                    min(
+                        self.snapshot + timedelta(days=between(self.rng, 1, 20)),
+                        self.today - timedelta(days=1),
+                    ),
+                    self.rng,
+                ),
                 snapshot=self.snapshot,
                 address=address,
                 address_status="current",
                 identifiers=maker.identifiers(child),
-                carers=self.contacts(child, 2) if self.rng.random() < maker.habits.carers_recorded else [],
+                carers=self.contacts(child, 2)
+                if self.rng.random() < maker.habits.carers_recorded
+                else [],
                 services=[service("school", school, entry)],
                 preferred_name=preferred,
             )
@@ -163,14 +187,16 @@ class NhsDemographics(SourceView):
             status = "current"
             if household.no_fixed_abode:
                 status = "none_known"
-            elif household.emigrated_on and household.emigrated_on <= snapshot and rng.random() < 0.75:
+            elif (
+                household.emigrated_on
+                and household.emigrated_on <= snapshot
+                and rng.random() < 0.75
+            ):
                 status = "left_england"
             elif rng.random() < 0.004:
                 status = "last_known"  # post returned: the address is in doubt
-            services = self.health_services(child, learnt)
-            events = [child.date_of_birth + timedelta(days=between(rng, 1, 6)), learnt or child.date_of_birth]
-            events += [date.fromisoformat(s["start_date"]) for s in services if s["start_date"]]
-            recorded = max(events) + timedelta(days=between(rng, 0, 60))
+            services, latest = self.health_services(child)
+            recorded = max(latest, learnt or latest) + timedelta(days=between(rng, 1, 60))
             maker = self.maker
             row = maker.record(
                 child,
@@ -180,39 +206,60 @@ class NhsDemographics(SourceView):
                 address=None if status == "none_known" else address,
                 address_status=status,
                 identifiers=maker.identifiers(child),
-                carers=self.contacts(child, 1) if rng.random() < maker.habits.carers_recorded else [],
+                carers=self.contacts(child, 1)
+                if rng.random() < maker.habits.carers_recorded
+                else [],
                 services=services,
                 gender=child.sex if child.gender == "other" else child.gender,
             )
             out.append((child.person_id, row))
         return out
 
-    def health_services(self, child: Child, learnt: date | None) -> list[dict]:
+    def health_services(self, child: Child) -> tuple[list[dict], date]:
+        """GP registration, health visiting and school nursing; and the latest start date."""
         rng, snapshot, household = self.rng, self.snapshot, child.household
         services = []
+        latest = child.date_of_birth
         if child.registered_with_gp and not household.emigrated_on:
             district, start = household.district, None
-            if household.moved_on and household.previous_address and child.gp_changed_after_move \
-                    and household.moved_on + timedelta(days=30) <= snapshot:
+            if (
+                household.moved_on
+                and household.previous_address
+                and child.gp_changed_after_move
+                and household.moved_on + timedelta(days=30) <= snapshot
+            ):
                 start = household.moved_on + timedelta(days=between(rng, 7, 30))
             elif household.previous_address:
                 district = household.previous_address.district
             if start is None:
                 start = child.date_of_birth + timedelta(days=between(rng, 14, 60))
                 if age_on(child.date_of_birth, snapshot) > 4 and rng.random() < 0.5:
-                    start = snapshot - timedelta(days=between(rng, 30, (snapshot - start).days + 30))
+                    start = snapshot - timedelta(
+                        days=between(rng, 30, (snapshot - start).days + 30)
+                    )
                     start = max(start, child.date_of_birth + timedelta(days=14))
             practice = self.district_services(district).gp_practices[household.gp_pick]
-            services.append(service("gp", practice, min(start, snapshot)))
+            latest = min(start, snapshot)
+            services.append(service("gp", practice, latest))
         authority = self.world.services.by_authority[household.district.authority.code]
         if child.health_visitor_named is not None and age_on(child.date_of_birth, snapshot) < 5:
-            services.append(service("health_visitor", authority.community_health,
-                                    min(snapshot, child.date_of_birth + timedelta(days=between(rng, 10, 14))),
-                                    practitioner=child.health_visitor_named or None))
+            services.append(
+                service(
+                    "health_visitor",
+                    authority.community_health,
+                    min(snapshot, child.date_of_birth + timedelta(days=between(rng, 10, 14))),
+                    practitioner=child.health_visitor_named or None,
+                )
+            )
         if child.school_nurse:
-            services.append(service("school_nurse", authority.community_health,
-                                    snapshot - timedelta(days=between(rng, 20, 900))))
-        return services
+            services.append(
+                service(
+                    "school_nurse",
+                    authority.community_health,
+                    snapshot - timedelta(days=between(rng, 20, 900)),
+                )
+            )
+        return services, latest
 
 
 class ChildBenefit(SourceView):
@@ -230,14 +277,19 @@ class ChildBenefit(SourceView):
         for child in household.children:
             age = age_on(child.date_of_birth, snapshot)
             case = child.social_care
-            if (child.date_of_birth > snapshot - timedelta(days=between(rng, 20, 120))
-                    or (age >= 16 and not child.in_sixth_form)
-                    or (case and case.category == "looked_after" and case.closed_on is None)):
+            if (
+                child.date_of_birth > snapshot - timedelta(days=between(rng, 20, 120))
+                or (age >= 16 and not child.in_sixth_form)
+                or (case and case.category == "looked_after" and case.closed_on is None)
+            ):
                 continue
             address, learnt = self.known_address(household, snapshot)
             claimed = child.date_of_birth + timedelta(days=between(rng, 10, 90))
-            relationship = next(link.relationship for link in child.carers if link.adult is claimant) \
-                if any(link.adult is claimant for link in child.carers) else "other"
+            relationship = (
+                next(link.relationship for link in child.carers if link.adult is claimant)
+                if any(link.adult is claimant for link in child.carers)
+                else "other"
+            )
             maker = self.maker
             row = maker.record(
                 child,
@@ -247,8 +299,7 @@ class ChildBenefit(SourceView):
                 address=address,
                 address_status="current",
                 identifiers=maker.identifiers(child),
-                carers=[carer_entry(claimant.given_names, claimant.family_name, relationship, True,
-                                    claimant.phone, None)],
+                carers=[carer_entry(claimant, relationship, True, with_email=False)],
                 services=[],
                 gender=child.sex,
             )
@@ -266,9 +317,16 @@ class SocialCare(SourceView):
             if case is None:
                 continue
             if _sends(self.world, case.authority_code):
-                out.append((child.person_id, self.case_row(child, case.authority_code, earlier=False)))
+                out.append(
+                    (child.person_id, self.case_row(child, case.authority_code, earlier=False))
+                )
             if case.earlier_authority_code and _sends(self.world, case.earlier_authority_code):
-                out.append((child.person_id, self.case_row(child, case.earlier_authority_code, earlier=True)))
+                out.append(
+                    (
+                        child.person_id,
+                        self.case_row(child, case.earlier_authority_code, earlier=True),
+                    )
+                )
         return out
 
     def case_row(self, child: Child, authority_code: str, *, earlier: bool) -> dict:
@@ -279,7 +337,10 @@ class SocialCare(SourceView):
         opened, closed = case.opened_on, case.closed_on
         if earlier:
             address, status = household.previous_address, "last_known"
-            closed = min(self.snapshot, (household.moved_on or self.snapshot) + timedelta(days=between(rng, 10, 60)))
+            closed = min(
+                self.snapshot,
+                (household.moved_on or self.snapshot) + timedelta(days=between(rng, 10, 60)),
+            )
         else:
             address, _ = self.known_address(household, self.snapshot)
             status = "current"
@@ -290,28 +351,56 @@ class SocialCare(SourceView):
             elif rng.random() < 0.08:
                 status = "last_known"
             if household.moved_on and household.previous_address and case.earlier_authority_code:
-                opened = min(self.snapshot, max(opened, household.moved_on + timedelta(days=between(rng, 5, 40))))
+                opened = min(
+                    self.snapshot,
+                    max(opened, household.moved_on + timedelta(days=between(rng, 5, 40))),
+                )
                 if closed and closed < opened:
                     closed = None  # the case moved with the family and is open in the new council
         team = authority.social_care_teams[_TEAM_FOR_CATEGORY[case.category]]
         lead = case.category in ("child_protection", "looked_after") and rng.random() < 0.8
-        services = [service("social_care", team, opened, end=closed, practitioner=case.social_worker,
-                            lead=lead, caf=case.category == "early_help" and rng.random() < 0.7)]
+        services = [
+            service(
+                "social_care",
+                team,
+                opened,
+                end=closed,
+                practitioner=case.social_worker,
+                lead=lead,
+                caf=case.category == "early_help" and rng.random() < 0.7,
+            )
+        ]
         if not earlier:
-            organisations = {"youth_offending": authority.youth_offending, "camhs": authority.camhs,
-                             "sexual_health": authority.sexual_health,
-                             "substance_misuse": authority.substance_misuse,
-                             "voluntary": authority.voluntary[0], "police": authority.police}
-            for kind, start, consent in case.extra_services:
-                start = max(start, opened)
-                services.append(service(kind, organisations[kind], min(start, closed) if closed else start,
-                                        end=closed, consent=consent))
+            organisations = {
+                "youth_offending": authority.youth_offending,
+                "camhs": authority.camhs,
+                "sexual_health": authority.sexual_health,
+                "substance_misuse": authority.substance_misuse,
+                "voluntary": authority.voluntary[0],
+                "police": authority.police,
+            }
+            for kind, started, consent in case.extra_services:
+                start = max(started, opened)
+                services.append(
+                    service(
+                        kind,
+                        organisations[kind],
+                        min(start, closed) if closed else start,
+                        end=closed,
+                        consent=consent,
+                    )
+                )
         carers = self.carers(child)
-        recorded = (closed + timedelta(days=between(rng, 0, 10))) if closed else \
-            self.snapshot - timedelta(days=between(rng, 0, 45))
+        recorded = (
+            (closed + timedelta(days=between(rng, 0, 10)))
+            if closed
+            else self.snapshot - timedelta(days=between(rng, 0, 45))
+        )
         return maker.record(
             child,
-            source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name].format(authority=authority_code)),
+            source_id=maker.new_source_id(
+                SOURCE_ID_PREFIXES[self.name].format(authority=authority_code)
+            ),
             recorded_at=self.stamp(max(recorded, opened)),
             snapshot=self.snapshot,
             address=address,
@@ -332,17 +421,35 @@ class SocialCare(SourceView):
                 if not link.parental_responsibility and rng.random() < 0.5:
                     continue
                 home = random_address(child.household.district, rng)
-                elsewhere = {"lines": home.lines(), "town": home.district.town,
-                             "postcode": home.postcode, "uprn": None}
-            entries.append(carer_entry(adult.given_names, adult.family_name, link.relationship,
-                                       link.parental_responsibility, adult.phone, adult.email, elsewhere))
+                elsewhere = {
+                    "lines": home.lines(),
+                    "town": home.district.town,
+                    "postcode": home.postcode,
+                    "uprn": None,
+                }
+            entries.append(
+                carer_entry(
+                    adult, link.relationship, link.parental_responsibility, address=elsewhere
+                )
+            )
         case = child.social_care
         if case and case.category == "looked_after" and case.closed_on is None:
-            foster = self.world.names
+            names = self.world.names
             culture = child.household.culture if rng.random() < 0.4 else "english"
-            entries.insert(0, carer_entry(foster.adult_first_name(culture, "female", rng),
-                                          foster.own_surname(culture, rng), "foster_carer", False,
-                                          f"07700 900{below(rng, 1000):03d}", None))
+            entries.insert(
+                0,
+                carer_entry(
+                    Adult(
+                        names.adult_first_name(culture, "female", rng),
+                        names.own_surname(culture, rng),
+                        "female",
+                        f"{MOBILE_PREFIX}{below(rng, 1000):03d}",
+                        None,
+                    ),
+                    "foster_carer",
+                    False,
+                ),
+            )
         return entries
 
 
@@ -372,7 +479,9 @@ class EarlyYears(SourceView):
             row = maker.record(
                 child,
                 source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
-                recorded_at=self.stamp(max(end or start, learnt or start) + timedelta(days=between(rng, 0, 20))),
+                recorded_at=self.stamp(
+                    max(end or start, learnt or start) + timedelta(days=between(rng, 0, 20))
+                ),
                 snapshot=snapshot,
                 address=address,
                 address_status="current",
@@ -397,11 +506,17 @@ class EarlyYears(SourceView):
         elif child.early_years_draw >= (0.18 if age < 2 else 0.45 if age == 2 else 0.92):
             return None
         if age >= 3:
-            start = _term_start_after(born.replace(year=born.year + 3) if (born.month, born.day) != (2, 29)
-                                      else date(born.year + 3, 3, 1))
+            start = _term_start_after(
+                born.replace(year=born.year + 3)
+                if (born.month, born.day) != (2, 29)
+                else date(born.year + 3, 3, 1)
+            )
         elif age == 2:
-            start = _term_start_after(born.replace(year=born.year + 2) if (born.month, born.day) != (2, 29)
-                                      else date(born.year + 2, 3, 1))
+            start = _term_start_after(
+                born.replace(year=born.year + 2)
+                if (born.month, born.day) != (2, 29)
+                else date(born.year + 2, 3, 1)
+            )
         else:
             start = born + timedelta(days=280 + int(child.early_years_draw * 1000) % 170)
         if start > snapshot:
@@ -411,4 +526,10 @@ class EarlyYears(SourceView):
         return settings[child.household.early_years_pick], max(start, born), end
 
 
-SOURCE_VIEWS: tuple[type[SourceView], ...] = (SchoolCensus, NhsDemographics, ChildBenefit, SocialCare, EarlyYears)
+SOURCE_VIEWS: tuple[type[SourceView], ...] = (
+    SchoolCensus,
+    NhsDemographics,
+    ChildBenefit,
+    SocialCare,
+    EarlyYears,
+)

@@ -28,7 +28,9 @@ class World:
         # Children are spread over districts by their authority's share of children.
         per_authority: dict[str, int] = {}
         for district in self.districts:
-            per_authority[district.authority.code] = per_authority.get(district.authority.code, 0) + 1
+            per_authority[district.authority.code] = (
+                per_authority.get(district.authority.code, 0) + 1
+            )
         self.district_picker = WeightedPicker(
             [str(d.index) for d in self.districts],
             [d.authority.weight / per_authority[d.authority.code] for d in self.districts],
@@ -50,7 +52,8 @@ class World:
         folder.mkdir(parents=True, exist_ok=True)
         tables = {
             "local_authorities.csv": (
-                ("code", "name"), [(la.code, la.name) for la in LOCAL_AUTHORITIES]
+                ("code", "name"),
+                [(la.code, la.name) for la in LOCAL_AUTHORITIES],
             ),
             "postcode_districts.csv": (
                 ("district", "authority_code"),
