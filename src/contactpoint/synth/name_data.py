@@ -22,6 +22,7 @@ class CultureNames:
     girls: str
     surnames: str  # comma-separated, most common first
     tail_parts: tuple[str, str] = ("", "")  # prefixes, suffixes: rare surnames compose them
+    tail_joins: str = ""  # optional middles: Ash+ing+ton as well as Ash+ton
     tail_share: float = 0.0  # share of families carrying a composed rare surname
     middle_boys: str = ""
     middle_girls: str = ""
@@ -108,7 +109,8 @@ ENGLISH = CultureNames(
         man er son s den ing gate bury borough thorpe holme croft shaw ridge lock hall cott stone
         brook mere wall tree ston sley wright ingham sby nell low hill sworth cliffe""",
     ),
-    tail_share=0.34,
+    tail_share=0.4,
+    tail_joins="ing s",
     middle_boys="""James John William Thomas Alexander George David Michael Lee Edward Robert Peter
     Jack Charles Henry Anthony Paul Joseph Oliver Arthur Daniel Ray Francis Luke Stephen""",
     middle_girls="""Rose Grace Mae May Louise Elizabeth Jane Marie Ann Anne Lily Jade Olivia
@@ -364,6 +366,7 @@ NIGERIAN = CultureNames(
         dipo koya jide nkwo chukwu onye afor emeka oro eke""",
     ),
     tail_share=0.45,
+    tail_joins="wa",
     middle_boys="Oluwaseun Chukwuemeka Ayodeji Chinonso Adebola Tobechukwu Olumide",
     middle_girls="Oluwadamilola Chinwe Adebimpe Ifeoluwa Ngozi Temiloluwa",
     middle_rate=0.7,

@@ -10,6 +10,7 @@ surname, many Muslim boys are registered "Muhammad <name>" and called by the sec
 from __future__ import annotations
 
 import random
+import re
 from bisect import bisect
 from itertools import accumulate
 
@@ -40,17 +41,22 @@ def _dedupe(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def composed_surnames(prefixes: str, suffixes: str) -> list[str]:
+_TRIPLED = re.compile(r"(.)\1\1")  # Moss+s+er: no name has a letter three times over
+
+
+def composed_surnames(prefixes: str, suffixes: str, joins: str = "") -> list[str]:
     """Every prefix with every suffix: plausible rare surnames no frequency list holds."""
     composed = []
     for prefix in prefixes.split():
         for suffix in suffixes.split():
+            if suffix[0].islower():
+                composed += [prefix + join + suffix for join in joins.split()]
             if suffix[0].isupper():  # a particle and a name: Mac+Lean, Al-+Masri, Abu Bakri
                 joiner = "" if prefix[-1] in "-'" or prefix in ("Mac", "Mc") else " "
                 composed.append(prefix + joiner + suffix)
             else:
                 composed.append(prefix + suffix)
-    return composed
+    return [name for name in composed if not _TRIPLED.search(name)]
 
 
 def _surname_picker(culture: CultureNames) -> WeightedPicker:
@@ -66,9 +72,13 @@ def _surname_picker(culture: CultureNames) -> WeightedPicker:
     names = list(weights_by_name)
     weights = list(weights_by_name.values())
     if culture.tail_share:
-        tail = [n for n in _dedupe(composed_surnames(*culture.tail_parts)) if n not in explicit]
+        parts = culture.tail_parts
+        plain = set(composed_surnames(parts[0], parts[1]))
+        composed = composed_surnames(parts[0], parts[1], culture.tail_joins)
+        tail = [name for name in _dedupe(composed) if name not in explicit]
+        relative = [2.0 if name in plain else 1.0 for name in tail]  # joined forms are rarer
         names += tail
-        weights += [1000.0 * culture.tail_share / len(tail)] * len(tail)
+        weights += [1000.0 * culture.tail_share * w / sum(relative) for w in relative]
     return WeightedPicker(names, weights)
 
 
