@@ -66,6 +66,8 @@ def prepare_demo(children: int = 2000, quiet: bool = False) -> Iterator[str]:
     counts = load_reference(folder / "reference")
     yield "reference data: " + ", ".join(f"{n} {name}" for name, n in counts.items())
     for feed in sorted(folder.glob("*.jsonl")):
+        if feed.name.endswith(".rejects.jsonl"):  # the loader's own output beside each feed
+            continue
         summary = ingest_file(feed.stem, feed, progress=Progress(feed.name, quiet=quiet))
         yield f"{feed.name}: {summary.line()}"
     authority = (Organisation.objects.filter(type=OrganisationType.LOCAL_AUTHORITY)
