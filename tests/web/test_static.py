@@ -26,8 +26,8 @@ def _govuk_frontend_is_built():
 
 def _fetch(client, url):
     response = client.get(url)
+    # Reading a streamed file to its end closes it (the test client wraps the iterator).
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
     return response, body
 
 
