@@ -5,11 +5,14 @@ databases at the server in CONTACTPOINT_TEST_POSTGRES_URL: the data in that data
 the key store in a sibling database named `<name>_keys`.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
 _data_dir = tempfile.mkdtemp(prefix="contactpoint-test-")
+atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 os.environ["CONTACTPOINT_DATA_DIR"] = _data_dir
 os.environ.pop("CONTACTPOINT_MASTER_KEY_FILE", None)
 

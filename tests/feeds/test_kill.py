@@ -1,0 +1,75 @@
+"""A load killed with SIGKILL mid-way, run again, ends exactly as one clean run ends."""
+
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date
+
+import pytest
+
+from contactpoint.synth import generate
+
+TODAY = "2026-11-22"
+
+
+def contactpoint(data_dir, *args, wait=True):
+    env = {**os.environ, "CONTACTPOINT_DATA_DIR": str(data_dir)}
+    for name in ("CONTACTPOINT_DATABASE_URL", "CONTACTPOINT_KEYSTORE_URL",
+                 "CONTACTPOINT_MASTER_KEY_FILE", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "contactpoint.cli.main", *args]
+    if not wait:
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+
+
+def partition(data_dir):
+    """Which source records share a child: ids differ between runs, groupings must not."""
+    contactpoint(data_dir, "links", "--out", str(data_dir / "links.csv"))
+    groups = {}
+    with open(data_dir / "links.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            groups.setdefault(row["contactpoint_id"], set()).add(
+                (row["source"], row["source_id"], row["state"]))
+    return sorted(sorted(g) for g in groups.values())
+
+
+def committed_source_records(data_dir):
+    try:
+        with sqlite3.connect(data_dir / "contactpoint.db", timeout=1) as db:
+            return db.execute("SELECT count(*) FROM identity_sourcerecord").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_sigkill_mid_load_then_rerun_equals_a_clean_run(tmp_path):
+    feeds = tmp_path / "feeds"
+    generate(3000, 11, feeds, today=date.fromisoformat(TODAY))
+    feed = feeds / "nhs_demographics.jsonl"
+
+    clean = tmp_path / "clean"
+    contactpoint(clean, "init")
+    contactpoint(clean, "ingest", "--source", "nhs_demographics", str(feed), "--today", TODAY)
+
+    killed = tmp_path / "killed"
+    contactpoint(killed, "init")
+    load = contactpoint(killed, "ingest", "--source", "nhs_demographics", str(feed),
+                        "--today", TODAY, wait=False)
+    deadline = time.monotonic() + 120
+    while committed_source_records(killed) < 1000 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    load.send_signal(signal.SIGKILL)
+    load.wait()
+    loaded = committed_source_records(killed)
+    assert 0 < loaded < 2900, "the kill must land mid-load for this test to mean anything"
+
+    rerun = contactpoint(killed, "ingest", "--source", "nhs_demographics", str(feed),
+                         "--today", TODAY)
+    assert f"unchanged {loaded}" in rerun.stdout
+    assert partition(killed) == partition(clean)
