@@ -9,6 +9,7 @@ however many children are asked for.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pathlib
@@ -21,10 +22,10 @@ import orjson
 
 from contactpoint.synth.habits import SOURCES
 from contactpoint.synth.identifiers import MAX_CHILDREN
-from contactpoint.synth.population import CHILDREN_PER_CHUNK, HouseholdBuilder
+from contactpoint.synth.population import CHILDREN_PER_CHUNK, Household, HouseholdBuilder
 from contactpoint.synth.seeding import AffinePermutation
 from contactpoint.synth.sources import SOURCE_VIEWS
-from contactpoint.synth.world import world_for
+from contactpoint.synth.world import World, world_for
 
 TRUTH_FILE = "truth.csv"
 REFERENCE_FOLDER = "reference"
@@ -63,22 +64,43 @@ def chunk_sizes(children: int) -> list[int]:
 
 
 def build_chunk(task: tuple[int, int, int, str]) -> ChunkOutput:
-    """Every source's rows for one chunk of households (runs in a worker process)."""
+    """Every source's rows for one chunk of households (runs in a worker process).
+
+    The cyclic garbage collector is paused meanwhile: a chunk makes hundreds of
+    thousands of short-lived objects and the collector would scan them again and
+    again. The only cycles (a household and its children) are broken at the end.
+    """
     seed, index, children, today_text = task
     today = date.fromisoformat(today_text)
     world = world_for(seed)
+    collecting = gc.isenabled()
+    gc.disable()
     households = HouseholdBuilder(world, index, today).build(children, index * CHILDREN_PER_CHUNK)
+    try:
+        return _chunk_output(world, index, today, households)
+    finally:
+        for household in households:
+            household.children.clear()
+        if collecting:
+            gc.enable()
+
+
+def _chunk_output(
+    world: World, index: int, today: date, households: list[Household]
+) -> ChunkOutput:
     feeds: dict[str, bytes] = {}
     rows: dict[str, int] = {}
     truth: list[str] = []
     mistakes: dict[str, dict[str, int]] = {}
+    dump, options = orjson.dumps, _DUMP_OPTIONS
     for view_class in SOURCE_VIEWS:
-        view = view_class(world, index, today, _source_ids(seed, view_class.name))
+        view = view_class(world, index, today, _source_ids(world.seed, view_class.name))
         lines: list[bytes] = []
+        prefix = view.name + ","
         for household in households:
             for person_id, row in view.rows(household):
-                lines.append(orjson.dumps(row, option=_DUMP_OPTIONS))
-                truth.append(f"{view.name},{row['source_id']},{person_id}\n")
+                lines.append(dump(row, option=options))
+                truth.append(f"{prefix}{row['source_id']},{person_id}\n")
         feeds[view.name] = b"".join(lines)
         rows[view.name] = len(lines)
         mistakes[view.name] = view.maker.mistakes
@@ -90,7 +112,7 @@ def build_chunk(task: tuple[int, int, int, str]) -> ChunkOutput:
     ]
     return ChunkOutput(
         index=index,
-        children=children,
+        children=sum(len(household.children) for household in households),
         households=len(households),
         feeds=feeds,
         truth="".join(truth).encode(),
