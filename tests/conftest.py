@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -11,6 +13,27 @@ from contactpoint.crypto.keystore import get_keystore, reset_keystore
 #: Tests that touch children's data need both databases: the data and the key store.
 ALL_DATABASES = ["default", "keystore"]
 both_databases = pytest.mark.django_db(databases=ALL_DATABASES)
+
+
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "keystore"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL run (`make test`'s second pass) only database tests run again.
+
+    Everything else (parsers, the synthetic population, pages without data) does not
+    depend on the engine and has just passed on the SQLite run.
+    """
+    if os.environ.get("CONTACTPOINT_TEST_ENGINE") != "postgres":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(
+            getattr(item, "fixturenames", ()))
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
