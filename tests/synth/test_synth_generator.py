@@ -6,11 +6,12 @@ import csv
 import hashlib
 import pathlib
 
+import orjson
 import pytest
 from synth_population import SEED, TODAY, Population
 
 from contactpoint.synth import SOURCES, generate
-from contactpoint.synth.generator import REFERENCE_FOLDER, TRUTH_FILE
+from contactpoint.synth.generator import REFERENCE_FOLDER, TRUTH_FILE, json_lines
 
 FILES = [f"{source}.jsonl" for source in SOURCES] + [TRUTH_FILE]
 
@@ -151,3 +152,13 @@ def test_every_organisation_a_feed_mentions_is_in_the_reference(population: Popu
 def test_too_many_children_is_refused(tmp_path):
     with pytest.raises(ValueError, match="children must be"):
         generate(-1, SEED, tmp_path, today=TODAY)
+
+
+def test_json_lines_are_the_rows_dumped_one_by_one():
+    rows = [
+        {"source_id": "A-1", "carers": [{"given_names": 'O"Brien},{"source_id":'}], "x": None},
+        {"source_id": "A-2", "services": [{"type": "gp"}, {"type": "school"}]},
+    ]
+    expected = b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows)
+    assert json_lines(rows) == expected
+    assert json_lines([]) == b""

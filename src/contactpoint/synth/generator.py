@@ -29,7 +29,8 @@ from contactpoint.synth.world import World, world_for
 
 TRUTH_FILE = "truth.csv"
 REFERENCE_FOLDER = "reference"
-_DUMP_OPTIONS = orjson.OPT_APPEND_NEWLINE
+_BATCH = 64
+_ROW_BOUNDARY = b'},{"source_id":'  # only between rows: no nested object has a source_id
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,18 @@ class ChunkOutput:
     twin_sets: int
     triplet_sets: int
     mistakes: dict[str, dict[str, int]]
+
+
+def json_lines(records: list[dict]) -> bytes:
+    """One JSON object a line, in the order given.
+
+    Serialised as one array and split at the row boundaries: the same bytes as dumping
+    each row, in a third of the time (orjson's per-call cost dominates small objects).
+    The boundary cannot occur inside a string, where every quote is escaped.
+    """
+    if not records:
+        return b""
+    return orjson.dumps(records)[1:-1].replace(_ROW_BOUNDARY, b'}\n{"source_id":') + b"\n"
 
 
 def chunk_sizes(children: int) -> list[int]:
@@ -92,17 +105,23 @@ def _chunk_output(
     rows: dict[str, int] = {}
     truth: list[str] = []
     mistakes: dict[str, dict[str, int]] = {}
-    dump, options = orjson.dumps, _DUMP_OPTIONS
     for view_class in SOURCE_VIEWS:
         view = view_class(world, index, today, _source_ids(world.seed, view_class.name))
-        lines: list[bytes] = []
+        records: list[dict] = []
+        parts: list[bytes] = []
+        count = 0
         prefix = view.name + ","
         for household in households:
             for person_id, row in view.rows(household):
-                lines.append(dump(row, option=options))
+                records.append(row)
                 truth.append(f"{prefix}{row['source_id']},{person_id}\n")
-        feeds[view.name] = b"".join(lines)
-        rows[view.name] = len(lines)
+            if len(records) >= _BATCH:  # small batches: freed rows' memory is reused while hot
+                parts.append(json_lines(records))
+                count += len(records)
+                records = []
+        parts.append(json_lines(records))
+        feeds[view.name] = b"".join(parts)
+        rows[view.name] = count + len(records)
         mistakes[view.name] = view.maker.mistakes
     multiples = [
         child.multiple

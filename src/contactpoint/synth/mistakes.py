@@ -8,8 +8,9 @@ ten, a swapped day and month is only made when the result is a real date.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
+from contactpoint.synth.dates import days
 from contactpoint.synth.name_variants import other_forms
 from contactpoint.synth.seeding import between, pick
 
@@ -103,7 +104,7 @@ def swap_day_and_month(day: date) -> date | None:
 
 
 def day_off_by_one(day: date, rng: random.Random) -> date:
-    return day + timedelta(days=pick(rng, (-1, 1)))
+    return day + days(pick(rng, (-1, 1)))
 
 
 def postcode_format(postcode: str, rng: random.Random) -> str:

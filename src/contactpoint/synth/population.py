@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from contactpoint.synth.dates import days
 from contactpoint.synth.geography import MOBILE_PREFIX, Address, District, random_address
 from contactpoint.synth.mistakes import drop_accents
 from contactpoint.synth.name_variants import TWIN_PAIRS
@@ -226,7 +227,7 @@ class HouseholdBuilder:
             gaps = [gap // 2 for gap in gaps]
         youngest_age = below(rng, max_age - sum(gaps))
         ages = [youngest_age + sum(gaps[i:]) for i in range(events)]
-        return [self.today - timedelta(days=age) for age in ages]
+        return [self.today - days(age) for age in ages]
 
     def family_structure(self, household: Household, surname: str, events: int) -> dict:
         """The adults of the household and how each is related to each child."""
@@ -412,7 +413,7 @@ class HouseholdBuilder:
             )
             household.previous_address = random_address(old, rng)
         elif roll < MOVED_RATE + EMIGRATED_RATE:
-            household.emigrated_on = today - timedelta(days=between(rng, 20, 700))
+            household.emigrated_on = today - days(between(rng, 20, 700))
         elif roll < MOVED_RATE + EMIGRATED_RATE + NO_FIXED_ABODE_RATE:
             household.no_fixed_abode = True
         for child in household.children:
@@ -453,12 +454,10 @@ class HouseholdBuilder:
     def social_care_case(self, household: Household, child: Child, age: int) -> SocialCareCase:
         rng, today = self.rng, self.today
         days_alive = (today - child.date_of_birth).days
-        opened_on = today - timedelta(days=between(rng, 1, max(2, min(4 * 365, days_alive))))
+        opened_on = today - days(between(rng, 1, max(2, min(4 * 365, days_alive))))
         closed_on = None
         if rng.random() < 0.4:
-            closed_on = min(
-                today - timedelta(days=1), opened_on + timedelta(days=between(rng, 60, 540))
-            )
+            closed_on = min(today - days(1), opened_on + days(between(rng, 60, 540)))
         roll = rng.random()
         category = (
             "early_help"

@@ -7,9 +7,10 @@ the same inputs always serialise to the same bytes.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
 from contactpoint.synth import mistakes
+from contactpoint.synth.dates import days
 from contactpoint.synth.geography import Address
 from contactpoint.synth.habits import RecordingHabits
 from contactpoint.synth.identifiers import corrupt_nhs_number, corrupt_upn
@@ -91,7 +92,7 @@ class RecordMaker:
         habits, rng = self.habits, self.rng
         if rng.random() < habits.address_never_updated:
             return None
-        learnt = moved_on + timedelta(days=int(rng.expovariate(1 / habits.address_update_days)))
+        learnt = moved_on + days(int(rng.expovariate(1 / habits.address_update_days)))
         return learnt if learnt <= snapshot else None
 
     def names(self, child: Child, snapshot: date) -> tuple[list[str], str, list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from contactpoint.synth.dates import days
 from contactpoint.synth.geography import MOBILE_PREFIX, Address, District, random_address
 from contactpoint.synth.habits import SOURCE_HABITS
 from contactpoint.synth.mistakes import short_form
@@ -31,7 +32,7 @@ SOURCE_ID_PREFIXES = {
 
 def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
     first = date(year, month, 1)
-    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+    return first + days((weekday - first.weekday()) % 7 + 7 * (nth - 1))
 
 
 def last_school_census(today: date) -> date:
@@ -43,7 +44,7 @@ def last_school_census(today: date) -> date:
             _nth_weekday(year, 5, 3, 3),
             _nth_weekday(year, 10, 3, 1),
         ]
-    return max(day for day in candidates if day <= today - timedelta(days=7))
+    return max(day for day in candidates if day <= today - days(7))
 
 
 def _term_start_after(day: date) -> date:
@@ -68,7 +69,7 @@ class SourceView:
     def __init__(self, world: World, chunk_index: int, today: date, ids: AffinePermutation) -> None:
         self.world = world
         self.today = today
-        self.snapshot = today - timedelta(days=self.snapshot_lag_days)
+        self.snapshot = today - days(self.snapshot_lag_days)
         self.rng: random.Random = stream(
             world.seed, "source", self.name, chunk_index, today.isoformat()
         )
@@ -116,7 +117,7 @@ class SchoolCensus(SourceView):
         if year < 4 or year > 17 or (year >= 16 and not child.in_sixth_form):
             return None
         household = child.household
-        district = child.district_on(day - timedelta(days=20))
+        district = child.district_on(day - days(20))
         services = self.district_services(district)
         phase_year = 4 if year <= 10 else 11
         entry = date(day.year - (year - phase_year) - (0 if day.month >= 9 else 1), 9, 1)
@@ -130,7 +131,7 @@ class SchoolCensus(SourceView):
             and household.previous_address
             and household.previous_address.district is not district
         ):
-            entry = max(entry, household.moved_on + timedelta(days=20))
+            entry = max(entry, household.moved_on + days(20))
         return school, entry
 
     def rows(self, household: Household) -> list[tuple[str, dict]]:
@@ -155,8 +156,8 @@ class SchoolCensus(SourceView):
                 source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
                 recorded_at=timestamp(
                     min(
-                        self.snapshot + timedelta(days=between(self.rng, 1, 20)),
-                        self.today - timedelta(days=1),
+                        self.snapshot + days(between(self.rng, 1, 20)),
+                        self.today - days(1),
                     ),
                     self.rng,
                 ),
@@ -181,7 +182,7 @@ class NhsDemographics(SourceView):
         out = []
         rng, snapshot = self.rng, self.snapshot
         for child in household.children:
-            if child.date_of_birth > snapshot - timedelta(days=3) or rng.random() < 0.004:
+            if child.date_of_birth > snapshot - days(3) or rng.random() < 0.004:
                 continue  # birth not yet notified, or never registered with the NHS in England
             address, learnt = self.known_address(household, snapshot)
             status = "current"
@@ -196,7 +197,7 @@ class NhsDemographics(SourceView):
             elif rng.random() < 0.004:
                 status = "last_known"  # post returned: the address is in doubt
             services, latest = self.health_services(child)
-            recorded = max(latest, learnt or latest) + timedelta(days=between(rng, 1, 60))
+            recorded = max(latest, learnt or latest) + days(between(rng, 1, 60))
             maker = self.maker
             row = maker.record(
                 child,
@@ -226,18 +227,18 @@ class NhsDemographics(SourceView):
                 household.moved_on
                 and household.previous_address
                 and child.gp_changed_after_move
-                and household.moved_on + timedelta(days=30) <= snapshot
+                and household.moved_on + days(30) <= snapshot
             ):
-                start = household.moved_on + timedelta(days=between(rng, 7, 30))
+                start = household.moved_on + days(between(rng, 7, 30))
             elif household.previous_address:
                 district = household.previous_address.district
             if start is None:
-                start = child.date_of_birth + timedelta(days=between(rng, 14, 60))
+                start = child.date_of_birth + days(between(rng, 14, 60))
                 if age_on(child.date_of_birth, snapshot) > 4 and rng.random() < 0.5:
                     start = snapshot - timedelta(
                         days=between(rng, 30, (snapshot - start).days + 30)
                     )
-                    start = max(start, child.date_of_birth + timedelta(days=14))
+                    start = max(start, child.date_of_birth + days(14))
             practice = self.district_services(district).gp_practices[household.gp_pick]
             latest = min(start, snapshot)
             services.append(service("gp", practice, latest))
@@ -247,7 +248,7 @@ class NhsDemographics(SourceView):
                 service(
                     "health_visitor",
                     authority.community_health,
-                    min(snapshot, child.date_of_birth + timedelta(days=between(rng, 10, 14))),
+                    min(snapshot, child.date_of_birth + days(between(rng, 10, 14))),
                     practitioner=child.health_visitor_named or None,
                 )
             )
@@ -256,7 +257,7 @@ class NhsDemographics(SourceView):
                 service(
                     "school_nurse",
                     authority.community_health,
-                    snapshot - timedelta(days=between(rng, 20, 900)),
+                    snapshot - days(between(rng, 20, 900)),
                 )
             )
         return services, latest
@@ -271,20 +272,20 @@ class ChildBenefit(SourceView):
         claimant = household.claimant
         if not household.claims_child_benefit or claimant is None:
             return []
-        if household.emigrated_on and household.emigrated_on + timedelta(days=60) <= snapshot:
+        if household.emigrated_on and household.emigrated_on + days(60) <= snapshot:
             return []  # the claim stopped when the family left
         out = []
         for child in household.children:
             age = age_on(child.date_of_birth, snapshot)
             case = child.social_care
             if (
-                child.date_of_birth > snapshot - timedelta(days=between(rng, 20, 120))
+                child.date_of_birth > snapshot - days(between(rng, 20, 120))
                 or (age >= 16 and not child.in_sixth_form)
                 or (case and case.category == "looked_after" and case.closed_on is None)
             ):
                 continue
             address, learnt = self.known_address(household, snapshot)
-            claimed = child.date_of_birth + timedelta(days=between(rng, 10, 90))
+            claimed = child.date_of_birth + days(between(rng, 10, 90))
             relationship = (
                 next(link.relationship for link in child.carers if link.adult is claimant)
                 if any(link.adult is claimant for link in child.carers)
@@ -339,7 +340,7 @@ class SocialCare(SourceView):
             address, status = household.previous_address, "last_known"
             closed = min(
                 self.snapshot,
-                (household.moved_on or self.snapshot) + timedelta(days=between(rng, 10, 60)),
+                (household.moved_on or self.snapshot) + days(between(rng, 10, 60)),
             )
         else:
             address, _ = self.known_address(household, self.snapshot)
@@ -353,7 +354,7 @@ class SocialCare(SourceView):
             if household.moved_on and household.previous_address and case.earlier_authority_code:
                 opened = min(
                     self.snapshot,
-                    max(opened, household.moved_on + timedelta(days=between(rng, 5, 40))),
+                    max(opened, household.moved_on + days(between(rng, 5, 40))),
                 )
                 if closed and closed < opened:
                     closed = None  # the case moved with the family and is open in the new council
@@ -392,9 +393,9 @@ class SocialCare(SourceView):
                 )
         carers = self.carers(child)
         recorded = (
-            (closed + timedelta(days=between(rng, 0, 10)))
+            (closed + days(between(rng, 0, 10)))
             if closed
-            else self.snapshot - timedelta(days=between(rng, 0, 45))
+            else self.snapshot - days(between(rng, 0, 45))
         )
         return maker.record(
             child,
@@ -480,7 +481,7 @@ class EarlyYears(SourceView):
                 child,
                 source_id=maker.new_source_id(SOURCE_ID_PREFIXES[self.name]),
                 recorded_at=self.stamp(
-                    max(end or start, learnt or start) + timedelta(days=between(rng, 0, 20))
+                    max(end or start, learnt or start) + days(between(rng, 0, 20))
                 ),
                 snapshot=snapshot,
                 address=address,
@@ -518,9 +519,9 @@ class EarlyYears(SourceView):
                 else date(born.year + 2, 3, 1)
             )
         else:
-            start = born + timedelta(days=280 + int(child.early_years_draw * 1000) % 170)
+            start = born + days(280 + int(child.early_years_draw * 1000) % 170)
         if start > snapshot:
-            start = snapshot - timedelta(days=1 + int(child.early_years_draw * 1000) % 30)
+            start = snapshot - days(1 + int(child.early_years_draw * 1000) % 30)
         district = child.district_on(snapshot)
         settings = self.district_services(district).early_years_settings
         return settings[child.household.early_years_pick], max(start, born), end
