@@ -72,11 +72,11 @@ SERVICE_TYPES = {
 SENSITIVE = {"camhs", "sexual_health", "substance_misuse"}
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 SOURCE_ID = {
-    "school_census": re.compile(r"^SC-\d{8}$"),
-    "nhs_demographics": re.compile(r"^PDS-\d{8}$"),
-    "child_benefit": re.compile(r"^CHB-\d{8}$"),
-    "social_care": re.compile(r"^E\d{8}-CSC-\d{8}$"),
-    "early_years": re.compile(r"^EY-\d{8}$"),
+    "school_census": re.compile(r"^SC-\d{9}$"),
+    "nhs_demographics": re.compile(r"^PDS-\d{9}$"),
+    "child_benefit": re.compile(r"^CHB-\d{9}$"),
+    "social_care": re.compile(r"^E\d{8}-CSC-\d{9}$"),
+    "early_years": re.compile(r"^EY-\d{9}$"),
 }
 
 
@@ -130,9 +130,10 @@ def test_source_ids_are_unique_and_shaped_per_source(population: Population):
 
 
 def test_source_ids_do_not_follow_the_order_of_the_children(population: Population):
-    ids = [int(row["source_id"][-8:]) for row in population.rows["nhs_demographics"]]
-    rising = sum(1 for a, b in itertools.pairwise(ids) if b > a)
-    assert 0.3 < rising / len(ids) < 0.7
+    ids = [int(row["source_id"][-9:]) for row in population.rows["nhs_demographics"]]
+    steps = [b - a for a, b in itertools.pairwise(ids)]
+    assert 0.4 < sum(step > 0 for step in steps) / len(steps) < 0.6
+    assert len(set(steps)) > 0.99 * len(steps)  # no constant stride either
 
 
 def test_recorded_at_is_a_utc_time_no_later_than_today(population: Population):

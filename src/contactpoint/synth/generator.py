@@ -23,7 +23,8 @@ import orjson
 from contactpoint.synth.habits import SOURCES
 from contactpoint.synth.identifiers import MAX_CHILDREN
 from contactpoint.synth.population import CHILDREN_PER_CHUNK, Household, HouseholdBuilder
-from contactpoint.synth.seeding import AffinePermutation
+from contactpoint.synth.recording import SOURCE_ID_BITS
+from contactpoint.synth.seeding import MixingPermutation
 from contactpoint.synth.sources import SOURCE_VIEWS
 from contactpoint.synth.world import World, world_for
 
@@ -142,13 +143,13 @@ def _chunk_output(
     )
 
 
-_ID_PERMUTATIONS: dict[tuple[int, str], AffinePermutation] = {}
+_ID_PERMUTATIONS: dict[tuple[int, str], MixingPermutation] = {}
 
 
-def _source_ids(seed: int, source: str) -> AffinePermutation:
+def _source_ids(seed: int, source: str) -> MixingPermutation:
     key = (seed, source)
     if key not in _ID_PERMUTATIONS:
-        _ID_PERMUTATIONS[key] = AffinePermutation(100_000_000, seed, "source_id", source)
+        _ID_PERMUTATIONS[key] = MixingPermutation(SOURCE_ID_BITS, seed, "source_id", source)
     return _ID_PERMUTATIONS[key]
 
 

@@ -16,14 +16,11 @@ from contactpoint.synth.habits import RecordingHabits
 from contactpoint.synth.identifiers import corrupt_nhs_number, corrupt_upn
 from contactpoint.synth.organisations import Organisation
 from contactpoint.synth.population import Adult, Child
-from contactpoint.synth.seeding import AffinePermutation, below, between
+from contactpoint.synth.seeding import MixingPermutation, below, between
 
-_SOURCE_ID_SPACE = 100_000_000
-ROWS_PER_CHUNK_LIMIT = 8192
-_NO_ADDRESS = (
-    "none_known",
-    "left_england",
-)  # source ids are unique while a chunk has fewer rows per source
+ROWS_PER_CHUNK_LIMIT = 8192  # source ids are unique while a chunk has fewer rows per source
+SOURCE_ID_BITS = 27  # 2**27 ids (nine digits): 8,192 rows a chunk for 32 million children
+_NO_ADDRESS = ("none_known", "left_england")
 
 
 def timestamp(day: date, rng: random.Random) -> str:
@@ -66,7 +63,7 @@ class RecordMaker:
         source: str,
         habits: RecordingHabits,
         rng: random.Random,
-        ids: AffinePermutation,
+        ids: MixingPermutation,
         chunk_index: int,
     ) -> None:
         self.source = source
@@ -82,7 +79,7 @@ class RecordMaker:
             raise OverflowError(f"{self.source}: too many rows in one chunk for unique ids")
         number = self.ids(self.next_key)
         self.next_key += 1
-        return f"{prefix}{number:08d}"
+        return f"{prefix}{number:09d}"
 
     def made(self, mistake: str) -> None:
         self.mistakes[mistake] = self.mistakes.get(mistake, 0) + 1

@@ -69,3 +69,27 @@ def between(rng: random.Random, low: int, high: int) -> int:
 
 def pick(rng: random.Random, items: Sequence[T]) -> T:
     return items[int(rng.random() * len(items))]
+
+
+class MixingPermutation:
+    """A bijection of ``range(2**bits)`` that scatters neighbours (xor-shift-multiply).
+
+    Unlike an affine map, consecutive inputs give outputs with no constant difference,
+    so row ids reveal nothing of the order the rows were written in.
+    """
+
+    __slots__ = ("mask", "multipliers", "offset", "shifts")
+
+    def __init__(self, bits: int, seed: int, *labels: object) -> None:
+        rng = stream(seed, "mixing", bits, *labels)
+        self.mask = (1 << bits) - 1
+        self.multipliers = tuple(rng.randrange(1 << (bits - 1), 1 << bits) | 1 for _ in range(3))
+        self.shifts = (bits // 2, bits // 3 + 1, bits // 2 + 1)
+        self.offset = rng.randrange(1 << bits)
+
+    def __call__(self, value: int) -> int:
+        mask = self.mask
+        for multiplier, shift in zip(self.multipliers, self.shifts, strict=True):
+            value ^= value >> shift
+            value = (value * multiplier) & mask
+        return value ^ self.offset

@@ -18,7 +18,7 @@ from contactpoint.synth.mistakes import short_form
 from contactpoint.synth.organisations import Organisation
 from contactpoint.synth.population import Adult, Child, Household, academic_age, age_on
 from contactpoint.synth.recording import RecordMaker, carer_entry, service, timestamp
-from contactpoint.synth.seeding import AffinePermutation, below, between, stream
+from contactpoint.synth.seeding import MixingPermutation, below, between, stream
 from contactpoint.synth.world import World
 
 SOURCE_ID_PREFIXES = {
@@ -66,7 +66,7 @@ class SourceView:
     name = ""
     snapshot_lag_days = 1
 
-    def __init__(self, world: World, chunk_index: int, today: date, ids: AffinePermutation) -> None:
+    def __init__(self, world: World, chunk_index: int, today: date, ids: MixingPermutation) -> None:
         self.world = world
         self.today = today
         self.snapshot = today - days(self.snapshot_lag_days)
@@ -108,7 +108,7 @@ class SourceView:
 class SchoolCensus(SourceView):
     name = "school_census"
 
-    def __init__(self, world: World, chunk_index: int, today: date, ids: AffinePermutation) -> None:
+    def __init__(self, world: World, chunk_index: int, today: date, ids: MixingPermutation) -> None:
         super().__init__(world, chunk_index, today, ids)
         self.snapshot = last_school_census(today)
 
