@@ -41,6 +41,7 @@ def _dedupe(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+_CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
 _TRIPLED = re.compile(r"(.)\1\1")  # Moss+s+er: no name has a letter three times over
 
 
@@ -49,7 +50,7 @@ def composed_surnames(prefixes: str, suffixes: str, joins: str = "") -> list[str
     composed = []
     for prefix in prefixes.split():
         for suffix in suffixes.split():
-            if suffix[0].islower():
+            if suffix[0] in _CONSONANTS:  # Ash+ing+ton, Wood+s+ley; not Ash+s+ingham
                 composed += [prefix + join + suffix for join in joins.split()]
             if suffix[0].isupper():  # a particle and a name: Mac+Lean, Al-+Masri, Abu Bakri
                 joiner = "" if prefix[-1] in "-'" or prefix in ("Mac", "Mc") else " "
