@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import pathlib
+import threading
 
 import orjson
 import pytest
@@ -162,3 +163,16 @@ def test_json_lines_are_the_rows_dumped_one_by_one():
     expected = b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows)
     assert json_lines(rows) == expected
     assert json_lines([]) == b""
+
+
+def test_same_bytes_when_workers_cannot_be_forked(tmp_path, small_runs):
+    """With another thread running, workers start from a fork server instead."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        generate(4500, 11, tmp_path, today=TODAY, workers=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert digests(tmp_path) == digests(small_runs["one_worker"])

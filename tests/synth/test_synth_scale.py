@@ -5,6 +5,7 @@ Run with `pytest tests/synth -m slow -s -p no:django --confcutdir=tests/synth`.
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 
@@ -15,6 +16,10 @@ from contactpoint.synth import generate
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("CONTACTPOINT_TEST_ENGINE") == "postgres",
+    reason="no database here: the SQLite run of the suite has measured it",
+)
 def test_a_million_children(tmp_path):
     started = time.perf_counter()
     summary = generate(1_000_000, SEED, tmp_path, today=TODAY)

@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import pathlib
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -153,13 +154,24 @@ def _source_ids(seed: int, source: str) -> MixingPermutation:
     return _ID_PERMUTATIONS[key]
 
 
+def _start_method() -> str | None:
+    """Fork when it is safe (workers then share the world already built), else forkserver.
+
+    Forking a process that runs other threads (a test server, say) can deadlock a child
+    on a lock some thread held; forkserver children start clean and build the world.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else None
+
+
 def _in_order(tasks: list[tuple[int, int, int, str]], workers: int) -> Iterator[ChunkOutput]:
     """Chunk outputs in chunk order, with a bounded number in flight (flat memory)."""
     if workers <= 1 or len(tasks) <= 1:
         yield from map(build_chunk, tasks)
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context = multiprocessing.get_context(_start_method())
     window = 2 * workers
     with context.Pool(workers) as pool:
         pending = deque(pool.apply_async(build_chunk, (task,)) for task in tasks[:window])
