@@ -24,7 +24,7 @@ def _authority(code: str | None) -> Organisation | None:
 
 
 @transaction.atomic
-def add_organisation(*, code: str, name: str, type: str,  # noqa: A002  (the contract's word)
+def add_organisation(*, code: str, name: str, type: str,
                      authority: str | None = None) -> tuple[Organisation, bool]:
     if type not in OrganisationType.values:
         raise AccessError(f"unknown organisation type {type!r}")

@@ -25,7 +25,9 @@ from contactpoint.crypto.models import DataKey, SystemKey
 from contactpoint.crypto.routers import KEYSTORE_DB
 
 BLIND_INDEX_KEY = "blind-index"
-CACHE_SIZE = 200_000
+#: Unwrapped keys kept per process. Each costs about 2.6 KB (an OpenSSL context), so the
+#: cache is sized for a few batches of a load, not for the whole index.
+CACHE_SIZE = 20_000
 
 
 class MissingKey(LookupError):

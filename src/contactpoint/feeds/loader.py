@@ -13,7 +13,7 @@ them; a crash between the two leaves an unused key, never data without a key.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -26,9 +26,11 @@ from django.utils import timezone
 from contactpoint import bulk
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.feeds.models import FeedLoad, SourceSystem, source_name_validator
-from contactpoint.feeds.reader import read_feed
-from contactpoint.feeds.validate import Rejection, RowRejected, ValidRow, validate_row
+from contactpoint.feeds.pipeline import Checked, check, checked_rows
+from contactpoint.feeds.reader import FEED_SUFFIXES, FeedFileError
+from contactpoint.feeds.validate import Rejection, ValidRow
 from contactpoint.identity import store
+from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import (
     BlindIndexEntry,
     Child,
@@ -93,6 +95,9 @@ class _Write:
     pk: int | None
     child_id: int | None
     link_state: str
+    #: The child the stored version belonged to (re-derived: it may lose this record).
+    existing_child: int | None = None
+    new_group: int | None = None
     payload: bytes | None = None
 
 
@@ -121,25 +126,23 @@ class FeedLoader:
     def load_rows(self, rows: Iterable[tuple[int, dict[str, Any] | None, str | None]],
                   on_reject: Callable[[Rejection], None],
                   progress: Callable[[int], None] | None = None) -> LoadSummary:
+        """Validate and load parsed rows (line, data or None, why not) in this process."""
+        return self.load_checked(
+            (check(line, data, error, today=self.today, now=self.now)
+             for line, data, error in rows), on_reject, progress)
+
+    def load_checked(self, rows: Iterable[Checked], on_reject: Callable[[Rejection], None],
+                     progress: Callable[[int], None] | None = None) -> LoadSummary:
         batch: list[ValidRow] = []
-        for line, data, error in rows:
+        for checked in rows:
             self.summary.read += 1
-            if data is None:
+            for rejection in checked.rejections:
+                on_reject(rejection)
+            if checked.row is None:
                 self.summary.rejected += 1
-                on_reject(Rejection(line, None, None, error or "row cannot be read"))
                 continue
-            try:
-                valid = validate_row(line, data, today=self.today, now=self.now)
-            except RowRejected as exc:
-                self.summary.rejected += 1
-                sid = data.get("source_id")
-                on_reject(Rejection(line, sid if isinstance(sid, str) else None, exc.field,
-                                    exc.reason))
-                continue
-            for part in valid.rejections:
-                self.summary.parts_rejected += 1
-                on_reject(part)
-            batch.append(valid)
+            self.summary.parts_rejected += len(checked.rejections)
+            batch.append(checked.row)
             if len(batch) >= self.batch_size:
                 self._load_batch(batch)
                 batch = []
@@ -192,17 +195,22 @@ class FeedLoader:
         to_place = [i for i in changes if i.row.action == "upsert"
                     and (i.existing is None or i.existing.child_id is None)]
         placements = self.linker.place([i.row.record for i in to_place], self._lookup)
-        new_groups = sorted({p.new_group for p in placements if p.child_id is None})
+        writes, new_groups = self._plan(changes, dict(zip(map(id, to_place), placements,
+                                                          strict=True)))
         new_children = store.reserve_children(self.keys, len(new_groups))
         with transaction.atomic():
-            new_ids = bulk.insert_rows(
-                Child, ["contactpoint_id", "status", "shielded", "created_at", "updated_at"],
-                [(cp_id, ChildStatus.ACTIVE, False, self.now, self.now)
-                 for cp_id in new_children])
-            group_child = dict(zip(new_groups, new_ids, strict=True))
-            cp_ids = dict(zip(new_ids, new_children, strict=True))
-            placed = dict(zip(map(id, to_place), placements, strict=True))
-            affected = self._apply(changes, placed, group_child, cp_ids)
+            cp_ids = self._insert_new_children(writes, new_groups, new_children)
+            affected = {w.existing_child for w in writes if w.existing_child is not None}
+            affected |= {w.child_id for w in writes
+                         if w.child_id is not None and w.child_id not in cp_ids}
+            payloads = store.seal_source_payloads(
+                self.keys, [(w.child_id, w.item.source_key,
+                             {"received": w.item.row.received, "record": w.item.row.record})
+                            for w in writes if w.item.row.action == "upsert"], cp_ids)
+            for write, payload in zip([w for w in writes if w.item.row.action == "upsert"],
+                                      payloads, strict=True):
+                write.payload = payload
+            self._write_source_records(writes)
             self.deriver.rederive(affected)
 
     def _stands(self, item: _Incoming) -> bool:
@@ -233,48 +241,62 @@ class FeedLoader:
                 found.setdefault(bytes(token), set()).add(child_id)
         return found
 
-    def _apply(self, changes: list[_Incoming], placed: dict[int, Placement],
-               group_child: dict[int, int], cp_ids: dict[int, str]) -> set[int]:
-        """Write source records and their tokens; return the ids of children to re-derive."""
-        affected: set[int] = set()
+    def _plan(self, changes: list[_Incoming],
+              placed: dict[int, Placement]) -> tuple[list[_Write], list[int]]:
+        """Decide each change's child (existing pk, or a new group); count the outcomes."""
         writes: list[_Write] = []
         for item in changes:
             held = item.existing
             write = _Write(item, pk=held.pk if held else None,
                            child_id=held.child_id if held else None,
-                           link_state=held.link_state if held else LinkState.NEW)
+                           link_state=held.link_state if held else LinkState.NEW,
+                           existing_child=held.child_id if held else None)
             writes.append(write)
-            if write.child_id is not None:
-                affected.add(write.child_id)
             if item.row.action == "delete":
                 write.child_id = None
                 self.summary.deleted += 1
                 continue
-            if write.child_id is None:
-                placement = placed[id(item)]
-                if placement.child_id is None:
-                    write.child_id = group_child[placement.new_group]  # type: ignore[index]
-                else:
-                    write.child_id = placement.child_id
-                write.link_state = placement.state
-                if placement.state == LinkState.NEW:
-                    self.summary.created += 1
-                elif placement.state == LinkState.REVIEW:
-                    self.summary.review += 1
-                else:
-                    self.summary.linked += 1
-            else:
+            if write.child_id is not None:
                 self.summary.updated += 1
-            affected.add(write.child_id)
-        live = [w for w in writes if w.item.row.action == "upsert"]
-        payloads = store.seal_source_payloads(
-            self.keys, [(w.child_id, w.item.source_key,
-                         {"received": w.item.row.received, "record": w.item.row.record})
-                        for w in live], cp_ids)
-        for write, payload in zip(live, payloads, strict=True):
-            write.payload = payload
-        self._write_source_records(writes)
-        return affected
+                continue
+            placement = placed[id(item)]
+            write.child_id, write.new_group = placement.child_id, placement.new_group
+            write.link_state = placement.state
+            if placement.state == LinkState.NEW:
+                self.summary.created += 1
+            elif placement.state == LinkState.REVIEW:
+                self.summary.review += 1
+            else:
+                self.summary.linked += 1
+        new_groups = sorted({w.new_group for w in writes
+                             if w.child_id is None and w.new_group is not None})
+        return writes, new_groups
+
+    def _insert_new_children(self, writes: list[_Write], new_groups: list[int],
+                             new_children: list[str]) -> dict[int, str]:
+        """Insert new children already derived from their records in this batch.
+
+        A new child's only records are in this batch, so there is nothing to read back:
+        its record is derived and sealed here and inserted whole.
+        """
+        members: dict[int, list[_Write]] = {g: [] for g in new_groups}
+        for write in writes:
+            if write.child_id is None and write.new_group is not None:
+                members[write.new_group].append(write)
+        rows = []
+        for group, cp_id in zip(new_groups, new_children, strict=True):
+            views = [SourceView(self.source.name, self.source.trust_rank, w.item.row.source_id,
+                                w.item.recorded_at, w.item.row.record) for w in members[group]]
+            sealed, authority = self.deriver.seal_derived(cp_id, views)
+            rows.append((cp_id, ChildStatus.ACTIVE, False, sealed, authority, self.now,
+                         self.now))
+        new_ids = bulk.insert_rows(
+            Child, ["contactpoint_id", "status", "shielded", "record", "local_authority",
+                    "created_at", "updated_at"], rows)
+        for group, pk in zip(new_groups, new_ids, strict=True):
+            for write in members[group]:
+                write.child_id = pk
+        return dict(zip(new_ids, new_children, strict=True))
 
     def _write_source_records(self, writes: list[_Write]) -> None:
         columns = ["recorded_at", "content_digest", "payload", "deleted", "child",
@@ -318,21 +340,20 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
                 batch_size: int = BATCH_SIZE) -> LoadSummary:
     """Load one feed file; rejected rows and parts go to FILE.rejects.jsonl."""
     source_name_validator(source_name)
-    rows: Iterator[tuple[int, dict[str, Any] | None, str | None]] = (
-        (r.line, r.data, r.error) for r in read_feed(path))
-    first = next(rows, None)  # opens the file now, so an unreadable file fails before work
+    if path.suffix.lower() not in FEED_SUFFIXES:
+        raise FeedFileError(f"{path.name}: a feed file must be .jsonl or .csv")
+    try:
+        with open(path, "rb"):  # an unreadable file fails here, before anything is written
+            pass
+    except OSError as exc:
+        raise FeedFileError(f"{path}: {exc.strerror or exc}") from None
     source, _ = register_source(source_name)
     load = FeedLoad.objects.create(source=source, file_name=path.name[:255])
     write, close = write_rejects(rejects_path(path))
     try:
         loader = FeedLoader(source, today=today, batch_size=batch_size)
-
-        def all_rows() -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-            if first is not None:
-                yield first
-            yield from rows
-
-        summary = loader.load_rows(all_rows(), write, progress)
+        rows = checked_rows(path, today=loader.today, now=loader.now)
+        summary = loader.load_checked(rows, write, progress)
     finally:
         close()
     load.finished_at = timezone.now()

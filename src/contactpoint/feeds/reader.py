@@ -17,6 +17,8 @@ import orjson
 
 from contactpoint.feeds.schema import MAX_LINE_BYTES
 
+FEED_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json", ".csv"})
+
 
 class FeedFileError(OSError):
     """The file as a whole cannot be read (missing, unreadable, unknown format)."""
@@ -160,7 +162,7 @@ def read_csv(fh: BinaryIO) -> Iterator[RawRow]:
 def read_feed(path: Path) -> Iterator[RawRow]:
     """Rows of a feed file, by extension: .jsonl / .ndjson / .json, or .csv."""
     suffix = path.suffix.lower()
-    if suffix not in {".jsonl", ".ndjson", ".json", ".csv"}:
+    if suffix not in FEED_SUFFIXES:
         raise FeedFileError(f"{path.name}: a feed file must be .jsonl or .csv")
     try:
         fh = open(path, "rb")  # noqa: SIM115  (closed by the generator's finally)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
 from contactpoint.identity.normalise import display_case, fold
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SourceView:
     """One live source record as derivation sees it."""
 
@@ -32,7 +33,7 @@ class SourceView:
     recorded_at: datetime
     record: dict[str, Any]
 
-    @property
+    @cached_property
     def provenance(self) -> dict[str, str]:
         return {"source": self.source, "source_id": self.source_id,
                 "recorded_at": self.recorded_at.isoformat()}

@@ -76,9 +76,9 @@ def new_contactpoint_id() -> str:
     """
     while True:
         body = str(secrets.randbelow(900_000_000) + 100_000_000)
-        candidate = body + damm.calc_check_digit(body)
-        if not nhs.is_valid(candidate):
-            return candidate
+        check = damm.calc_check_digit(body)
+        if nhs_check_digit(body) != check:
+            return body + check
 
 
 def normalise_contactpoint_id(value: str) -> str:

@@ -122,6 +122,8 @@ class ChildDeriver:
             found = self._authority_for_district(postcode_district(address["postcode"]))
             if found is not None:
                 return found
+        if not self._sources:
+            self._sources.update((s.pk, s) for s in SourceSystem.objects.all())
         by_name = {s.name: s for s in self._sources.values()}
         for view in views:
             source = by_name.get(view.source)
@@ -145,10 +147,15 @@ class ChildDeriver:
         rows = []
         for pk, cp_id in cp_ids.items():
             views = self.views(cp_id, records[pk], ciphers[cp_id])
-            if not views:
-                rows.append((pk, None, None, now))
-                continue
-            record = derive(views)
-            sealed = envelope.seal_json(ciphers[cp_id], cp_id, CHILD_RECORD, record)
-            rows.append((pk, sealed, self.local_authority(record, views), now))
+            rows.append((pk, *self.seal_derived(cp_id, views, ciphers[cp_id]), now))
         bulk.update_rows(Child, ["record", "local_authority", "updated_at"], rows)
+
+    def seal_derived(self, cp_id: str, views: Sequence[SourceView],
+                     cipher: AESGCM | None = None) -> tuple[bytes | None, int | None]:
+        """The sealed derived record and the authority, for a child with these records."""
+        if not views:
+            return None, None
+        record = derive(views)
+        sealed = envelope.seal_json(cipher or self.keys.child_key(cp_id), cp_id, CHILD_RECORD,
+                                    record)
+        return sealed, self.local_authority(record, views)

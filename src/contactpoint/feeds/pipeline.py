@@ -1,0 +1,86 @@
+"""Reading and validating a feed in a second process while the loader writes.
+
+Parsing and validating a row costs about as much as storing it, and the loader's
+process is busy with the database and encryption, so `ingest` runs the reader and
+validator in a forked worker that hands over chunks through a bounded queue (memory
+stays flat: at most QUEUE_CHUNKS chunks wait). The worker touches no database and no
+key; it exits with os._exit, so nothing inherited from the parent is closed twice.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from contactpoint.feeds.reader import FeedFileError, read_feed
+from contactpoint.feeds.validate import Rejection, RowRejected, ValidRow, validate_row
+
+CHUNK_ROWS = 500
+QUEUE_CHUNKS = 8
+
+
+@dataclass(slots=True)
+class Checked:
+    """One row after validation: loadable (`row`) or not, and what was rejected of it."""
+
+    row: ValidRow | None
+    rejections: list[Rejection]
+
+
+def check(line: int, data: dict | None, error: str | None, *, today: date,
+          now: datetime) -> Checked:
+    if data is None:
+        return Checked(None, [Rejection(line, None, None, error or "row cannot be read")])
+    try:
+        valid = validate_row(line, data, today=today, now=now)
+    except RowRejected as exc:
+        sid = data.get("source_id")
+        return Checked(None, [Rejection(line, sid if isinstance(sid, str) else None,
+                                        exc.field, exc.reason)])
+    return Checked(valid, valid.rejections)
+
+
+def _produce(path: Path, today: date, now: datetime, queue) -> None:  # type: ignore[no-untyped-def]
+    try:
+        chunk: list[Checked] = []
+        for raw in read_feed(path):
+            chunk.append(check(raw.line, raw.data, raw.error, today=today, now=now))
+            if len(chunk) >= CHUNK_ROWS:
+                queue.put(chunk)
+                chunk = []
+        if chunk:
+            queue.put(chunk)
+        queue.put(None)
+    except FeedFileError as exc:
+        queue.put(exc)
+    except BaseException as exc:
+        queue.put(RuntimeError(f"feed reader failed: {exc!r}\n{traceback.format_exc()}"))
+    finally:
+        queue.close()
+        queue.join_thread()
+        os._exit(0)
+
+
+def checked_rows(path: Path, *, today: date, now: datetime) -> Iterator[Checked]:
+    """Every row of the file, checked, in file order, from a worker process."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=QUEUE_CHUNKS)
+    worker = context.Process(target=_produce, args=(path, today, now, queue), daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
