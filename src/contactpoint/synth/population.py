@@ -34,6 +34,23 @@ SOURCES_RECORDING_FORMER_NAMES = ("nhs_demographics", "social_care", "school_cen
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 
 
+_FAMILY_KINDS = (  # share of households with children (step-families need two births)
+    ("two_parents", 0.64),
+    ("lone_mother", 0.24),
+    ("step_family", 0.07),
+    ("lone_father", 0.025),
+    ("kinship", 0.015),
+)
+
+
+def _family_kind(roll: float, *, births: int) -> str:
+    for kind, share in _FAMILY_KINDS:
+        roll -= share
+        if roll < 0:
+            return "two_parents" if kind == "step_family" and births < 2 else kind
+    return "two_parents"
+
+
 @dataclass(slots=True, eq=False)
 class Adult:
     given_names: str
@@ -233,19 +250,7 @@ class HouseholdBuilder:
         """The adults of the household and how each is related to each child."""
         rng, culture = self.rng, household.culture
         roll = rng.random()
-        kind = (
-            "two_parents"
-            if roll < 0.64
-            else "lone_mother"
-            if roll < 0.88
-            else "step_family"
-            if roll < 0.95 and events > 1
-            else "lone_father"
-            if roll < 0.975
-            else "kinship"
-            if roll < 0.99
-            else "two_parents"
-        )
+        kind = _family_kind(roll, births=events)
         mother_surname = surname_for(
             culture,
             surname if rng.random() < 0.6 else self.names.own_surname(culture, rng),
