@@ -11,6 +11,7 @@ caller's transaction owns them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections, models, router
@@ -75,7 +76,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
             copy_sql = (f"COPY {table} ({qn(pk)}, {', '.join(columns)}) "
                         "FROM STDIN (FORMAT BINARY)")
             types = [_copy_type(f, connection) for f in [model._meta.pk, *meta]]
-            with cursor.cursor.copy(copy_sql) as copy:
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 copy.set_types(types)
                 for pk_value, row in zip(ids, prepared, strict=True):
                     copy.write_row((pk_value, *row))
@@ -91,6 +92,54 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
         return ids
 
 
+def select_in(model: type[models.Model], columns: Sequence[str], key: str,
+              values: Sequence[Any], *, extra: str = "") -> list[tuple[Any, ...]]:
+    """Rows of `columns` where `key` is one of `values` (plus an optional AND condition).
+
+    Django compiles an IN lookup value by value; with a thousand keys per batch that
+    costs more than the query. PostgreSQL gets one array parameter (`= ANY(%s)`), SQLite
+    an IN list, in chunks under its parameter limit. Bytes come back as bytes.
+    """
+    if not values:
+        return []
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    meta = model._meta
+    cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
+    where = qn(meta.get_field(key).column)
+    table = qn(meta.db_table)
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT {cols} FROM {table} WHERE {where} = ANY(%s) {extra}",  # noqa: S608
+                           [list(values)])
+            rows.extend(cursor.fetchall())
+        else:
+            for start in range(0, len(values), 900):
+                chunk = values[start : start + 900]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"SELECT {cols} FROM {table} WHERE {where} IN ({marks}) {extra}",  # noqa: S608
+                               list(chunk))
+                rows.extend(cursor.fetchall())
+    stamps = [i for i, c in enumerate(columns)
+              if isinstance(meta.get_field(c), models.DateTimeField)]
+    return [_python_row(row, stamps) for row in rows]
+
+
+def _python_row(row: Sequence[Any], stamps: list[int]) -> tuple[Any, ...]:
+    """Bytes as bytes; date-times aware (SQLite hands back the UTC text Django stored)."""
+    values = [bytes(v) if isinstance(v, memoryview) else v for v in row]
+    for i in stamps:
+        value = values[i]
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        values[i] = value
+    return tuple(values)
+
+
 def _insert_keyed(model: type[models.Model], fields: Sequence[str],
                   rows: Sequence[Sequence[Any]]) -> None:
     alias = router.db_for_write(model)
@@ -101,7 +150,9 @@ def _insert_keyed(model: type[models.Model], fields: Sequence[str],
     table = qn(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy_sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+            # Raw psycopg calls: translate its errors into Django's (IntegrityError...).
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 copy.set_types([_copy_type(f, connection) for f in meta])
                 for row in prepared:
                     copy.write_row(row)
@@ -132,4 +183,5 @@ def update_rows(model: type[models.Model], fields: Sequence[str],
         # psycopg's own executemany pipelines the statements; Django's wrapper around it
         # costs more than the database work, so the hot path calls psycopg directly.
         raw = cursor.cursor if connection.vendor == "postgresql" else cursor
-        raw.executemany(sql, prepared)
+        with connection.wrap_database_errors:
+            raw.executemany(sql, prepared)

@@ -78,3 +78,16 @@ def test_rotation_rewraps_every_key_and_retires_the_old_kek(tmp_path, keystore, 
     blob = envelope.seal(keys["2000000003"], "2000000003", "t", b"kept")
     assert envelope.open_sealed(fresh.child_key("2000000003"), "2000000003", "t", blob) == b"kept"
     assert fresh.blind_index.token("nhs", "9434765919") == token_before
+
+
+def test_a_drawn_id_already_in_use_is_drawn_again(keystore, monkeypatch):
+    from contactpoint.identity import store
+
+    taken = keystore.create_child_keys(["1111111116"])["1111111116"]
+    draws = iter(["1111111116", "2222222224"])
+    monkeypatch.setattr(store, "new_contactpoint_id", lambda: next(draws))
+    assert store.reserve_children(keystore, 1) == ["2222222224"]
+    keystore.forget_cache()
+    blob = envelope.seal(taken, "1111111116", "t", b"still mine")
+    assert envelope.open_sealed(keystore.child_key("1111111116"), "1111111116", "t",
+                                blob) == b"still mine"

@@ -7,7 +7,6 @@ with it, only exact normalised values can be tested, one guess at a time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 TOKEN_BYTES = 16
@@ -27,10 +26,8 @@ class BlindIndex:
         postcode token even when the strings are the same.
         """
         msg = _SEP.join((kind, *parts)).encode()
-        return hmac.new(self._key, msg, hashlib.sha256).digest()[:TOKEN_BYTES]
+        return hmac.digest(self._key, msg, "sha256")[:TOKEN_BYTES]
 
     def digest(self, kind: str, payload: bytes) -> bytes:
         """A keyed digest of arbitrary bytes (e.g. a record's canonical content)."""
-        return hmac.new(self._key, kind.encode() + b"\x00" + payload, hashlib.sha256).digest()[
-            :TOKEN_BYTES
-        ]
+        return hmac.digest(self._key, kind.encode() + b"\x00" + payload, "sha256")[:TOKEN_BYTES]

@@ -178,11 +178,10 @@ class FeedLoader:
     def _load_batch(self, batch: list[ValidRow]) -> None:
         items = self._incoming(batch)
         existing = {
-            bytes(key): _Stored(pk, child_id, link_state, recorded_at, bytes(digest))
-            for key, pk, child_id, link_state, recorded_at, digest in
-            SourceRecord.objects.filter(source_key__in=[i.source_key for i in items])
-            .values_list("source_key", "pk", "child_id", "link_state", "recorded_at",
-                         "content_digest")
+            key: _Stored(pk, child_id, link_state, recorded_at, digest)
+            for key, pk, child_id, link_state, recorded_at, digest in bulk.select_in(
+                SourceRecord, ["source_key", "id", "child", "link_state", "recorded_at",
+                               "content_digest"], "source_key", [i.source_key for i in items])
         }
         changes: list[_Incoming] = []
         for item in items:
@@ -234,11 +233,9 @@ class FeedLoader:
 
     def _lookup(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]:
         found: dict[bytes, set[int]] = {}
-        tokens = list(tokens)
-        for start in range(0, len(tokens), 900):
-            for token, child_id in BlindIndexEntry.objects.filter(
-                    token__in=tokens[start:start + 900]).values_list("token", "child_id"):
-                found.setdefault(bytes(token), set()).add(child_id)
+        for token, child_id in bulk.select_in(BlindIndexEntry, ["token", "child"], "token",
+                                              list(tokens)):
+            found.setdefault(token, set()).add(child_id)
         return found
 
     def _plan(self, changes: list[_Incoming],
