@@ -159,12 +159,11 @@ class FeedLoader:
         """Key, order and de-duplicate the batch: one winner per source record."""
         winners: dict[bytes, _Incoming] = {}
         for row in batch:
-            content = orjson.dumps(row.received, option=orjson.OPT_SORT_KEYS)
             item = _Incoming(
                 row=row,
                 source_key=self.index.token("source-record", self.source.name, row.source_id),
                 recorded_at=row.recorded_at or self.now,
-                digest=self.index.digest("source-content", content),
+                digest=self.index.digest("source-content", row.content),
             )
             held = winners.get(item.source_key)
             if held is None or (item.recorded_at, item.digest) > (held.recorded_at, held.digest):
@@ -203,8 +202,7 @@ class FeedLoader:
             affected |= {w.child_id for w in writes
                          if w.child_id is not None and w.child_id not in cp_ids}
             payloads = store.seal_source_payloads(
-                self.keys, [(w.child_id, w.item.source_key,
-                             {"received": w.item.row.received, "record": w.item.row.record})
+                self.keys, [(w.child_id, w.item.source_key, w.item.row.payload())
                             for w in writes if w.item.row.action == "upsert"], cp_ids)
             for write, payload in zip([w for w in writes if w.item.row.action == "upsert"],
                                       payloads, strict=True):

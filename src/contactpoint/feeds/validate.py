@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from contactpoint.feeds import schema
 from contactpoint.identity.identifiers import (
     InvalidIdentifier,
@@ -73,6 +75,12 @@ class ValidRow:
     received: dict[str, Any]
     record: dict[str, Any] | None
     rejections: list[Rejection] = field(default_factory=list)
+    #: `received` serialised canonically (sorted keys): what the content digest covers.
+    content: bytes = b""
+
+    def payload(self) -> bytes:
+        """What is sealed for this row: as received, and as normalised."""
+        return b'{"received":' + self.content + b',"record":' + orjson.dumps(self.record) + b"}"
 
 
 # -- small field parsers (each raises ValueError with a reason) ----------------------------
@@ -423,7 +431,9 @@ def validate_row(line: int, raw: dict[str, Any], *, today: date, now: datetime) 
     """Validate one parsed row. Raises RowRejected when the row as a whole cannot load."""
     row, source_id, action, recorded_at, record = _normalise(raw, today=today, now=now)
     rejections = [Rejection(line, source_id, f, reason) for f, reason in row.parts]
-    return ValidRow(line, source_id, action, recorded_at, row.received, record, rejections)
+    content = orjson.dumps(row.received, option=orjson.OPT_SORT_KEYS)
+    return ValidRow(line, source_id, action, recorded_at, row.received, record, rejections,
+                    content)
 
 
 def normalise_received(received: dict[str, Any]) -> dict[str, Any]:

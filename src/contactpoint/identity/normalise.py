@@ -82,6 +82,9 @@ def fold(value: str) -> str:
     "Zoë O'Neill-Smith" -> 'zoe oneill smith'. Letters with no decomposition (ł, ø, ß)
     take their usual English spellings.
     """
+    if value.isascii():  # most names: no accents to strip, no compatibility forms
+        text = _ASCII_DROP.sub("", value.lower())
+        return " ".join(_ASCII_SPLIT.sub(" ", text).split())
     # Compatibility forms first (so a styled mathematical A becomes A), then case, then
     # decompose once more.
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value).casefold())
@@ -92,6 +95,8 @@ def fold(value: str) -> str:
     return " ".join(text.split())
 
 
+_ASCII_DROP = re.compile(r"['.`]")
+_ASCII_SPLIT = re.compile(r"[^a-z]+")
 _FOLD_EXTRA = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d",
                              "ð": "d", "þ": "th", "ı": "i"})
 

@@ -50,9 +50,9 @@ def reserve_children(keys: KeyStore, count: int) -> list[str]:
         return ordered
 
 
-def seal_source_payloads(keys: KeyStore, items: Sequence[tuple[int, bytes, Any]],
+def seal_source_payloads(keys: KeyStore, items: Sequence[tuple[int, bytes, bytes]],
                          cp_ids: dict[int, str]) -> list[bytes]:
-    """Seal (child pk, source key, payload) items under each child's key.
+    """Seal (child pk, source key, serialised payload) items under each child's key.
 
     `cp_ids` holds the ContactPoint IDs already known (new children); the rest are read.
     """
@@ -61,8 +61,8 @@ def seal_source_payloads(keys: KeyStore, items: Sequence[tuple[int, bytes, Any]]
         cp_ids = {**cp_ids, **dict(Child.objects.filter(pk__in=unknown)
                                    .values_list("pk", "contactpoint_id"))}
     ciphers = keys.child_keys({cp_ids[child_id] for child_id, _, _ in items})
-    return [envelope.seal_json(ciphers[cp_ids[child_id]], cp_ids[child_id],
-                               source_purpose(source_key), payload)
+    return [envelope.seal(ciphers[cp_ids[child_id]], cp_ids[child_id],
+                          source_purpose(source_key), payload)
             for child_id, source_key, payload in items]
 
 

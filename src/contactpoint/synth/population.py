@@ -8,6 +8,7 @@ depends only on the seed and the chunk's number, so any chunk can be built alone
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -173,15 +174,18 @@ class HouseholdBuilder:
         return Adult(given, family_name, sex, phone, email)
 
     def build(self, children_wanted: int, first_index: int) -> list[Household]:
-        households: list[Household] = []
-        index = first_index
-        remaining = children_wanted
+        return list(self.households(children_wanted, first_index))
+
+    def households(self, children_wanted: int, first_index: int) -> Iterator[Household]:
+        """Households one after another until they hold the children wanted."""
+        index, remaining, number = first_index, children_wanted, 0
         while remaining > 0:
-            household = self.household(len(households), self.household_size(), remaining, index)
-            households.append(household)
-            index += len(household.children)
-            remaining -= len(household.children)
-        return households
+            household = self.household(number, self.household_size(), remaining, index)
+            born = len(household.children)  # counted first: the caller may let go of them
+            yield household
+            number += 1
+            index += born
+            remaining -= born
 
     def household_size(self) -> int:
         roll = self.rng.random()

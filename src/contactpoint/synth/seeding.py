@@ -88,8 +88,8 @@ class MixingPermutation:
         self.offset = rng.randrange(1 << bits)
 
     def __call__(self, value: int) -> int:
-        mask = self.mask
-        for multiplier, shift in zip(self.multipliers, self.shifts, strict=True):
-            value ^= value >> shift
-            value = (value * multiplier) & mask
+        mask, (first, second, third), (one, two, three) = self.mask, self.multipliers, self.shifts
+        value = ((value ^ (value >> one)) * first) & mask  # unrolled: one call per row
+        value = ((value ^ (value >> two)) * second) & mask
+        value = ((value ^ (value >> three)) * third) & mask
         return value ^ self.offset
