@@ -176,3 +176,10 @@ def test_same_bytes_when_workers_cannot_be_forked(tmp_path, small_runs):
         stop.set()
         thread.join()
     assert digests(tmp_path) == digests(small_runs["one_worker"])
+
+
+def test_the_summary_reads_as_one_line(population: Population):
+    line = population.summary.line()
+    assert "\n" not in line
+    assert line.startswith("20,000 children in ")
+    assert "truth.csv" in line

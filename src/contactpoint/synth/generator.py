@@ -47,6 +47,14 @@ class GenerationSummary:
     mistakes: dict[str, dict[str, int]] = field(default_factory=dict)  # source -> mistake -> rows
     reference: dict[str, int] = field(default_factory=dict)  # reference file -> rows
 
+    def line(self) -> str:
+        """One line for a person at a terminal."""
+        files = ", ".join(f"{name} {count:,}" for name, count in self.rows.items())
+        return (
+            f"{self.children:,} children in {self.households:,} households "
+            f"({self.twin_sets:,} twin sets, {self.triplet_sets:,} triplet sets): {files}"
+        )
+
 
 @dataclass
 class ChunkOutput:

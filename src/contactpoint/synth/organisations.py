@@ -69,7 +69,6 @@ class DistrictServices:
 class AuthorityServices:
     """The targeted services of one local authority and its local NHS."""
 
-    council: Organisation
     social_care_teams: tuple[Organisation, ...]
     youth_offending: Organisation
     community_health: Organisation  # health visiting and school nursing
@@ -205,7 +204,6 @@ def _authority_services(
     if la.police not in police:
         police[la.police] = directory.add(f"POL:{len(police) + 1:02d}", la.police, "police", la)
     return AuthorityServices(
-        council=directory.add(f"LA:{la.code}", la.council, "local_authority", la),
         social_care_teams=tuple(
             directory.add(
                 f"LA:{la.code}:CSC{i}",
