@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from synth_population import TODAY, Population
+from synth_population import SEED, TODAY, Population
 
-from contactpoint.synth.population import age_on
+from contactpoint.synth.population import HouseholdBuilder, age_on
+from contactpoint.synth.world import world_for
 
 
 def test_ages_run_from_newborn_to_seventeen_roughly_evenly(population: Population):
@@ -45,8 +46,15 @@ def test_twins_share_surname_birthday_address_and_carers_but_not_first_names(
     assert same_surname > 0.95 * same_sex_sets  # some Bangladeshi girls carry Begum, a sister not
 
 
-def test_triplets_are_rare_but_present(population: Population):
-    assert 1 <= population.summary.triplet_sets <= 10
+def test_triplets_are_rare(population: Population):
+    assert population.summary.triplet_sets <= 10
+
+
+def test_births_are_twins_and_triplets_at_the_rates_of_england():
+    builder = HouseholdBuilder(world_for(SEED), 0, TODAY)
+    births = Counter(size for _ in range(300_000) for size in builder.birth_sizes(1, 3))
+    assert 0.013 < births[2] / births.total() < 0.018  # ~3% of children are twins
+    assert 10 < births[3] < 110  # ~0.05% of children are triplets
 
 
 def test_sources_see_twins_with_the_same_birthday_and_postcode(population: Population):
