@@ -42,4 +42,6 @@ def test_docs_link_to_files_that_exist():
     for doc in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
         for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", doc.read_text()):
             if "://" not in target:
-                assert (doc.parent / target).exists(), f"{doc.name} links to missing {target}"
+                path = (doc.parent / target).resolve()
+                assert path.is_relative_to(ROOT), f"{doc.name} links outside the repository"
+                assert path.exists(), f"{doc.name} links to missing {target}"
