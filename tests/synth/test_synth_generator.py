@@ -27,12 +27,12 @@ def digests(folder: pathlib.Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def small_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
-    """4,500 children (three chunks) generated four ways."""
+    """2,500 children (two chunks) generated four ways."""
     runs = {}
     for label, seed, workers, children in (
-        ("one_worker", 11, 1, 4500),
-        ("two_workers", 11, 2, 4500),
-        ("other_seed", 12, 1, 4500),
+        ("one_worker", 11, 1, 2500),
+        ("two_workers", 11, 2, 2500),
+        ("other_seed", 12, 1, 2500),
         ("one_chunk", 11, 1, 2000),
     ):
         folder = tmp_path_factory.mktemp(label)
@@ -51,7 +51,7 @@ def test_a_different_seed_gives_different_children(small_runs):
 
 
 def test_chunks_do_not_depend_on_the_population_size(small_runs):
-    """The first 2,000 children are the same whether 2,000 or 4,500 are asked for."""
+    """The first 2,000 children are the same whether 2,000 or 2,500 are asked for."""
     for name in FILES:
         small = (small_runs["one_chunk"] / name).read_bytes()
         large = (small_runs["one_worker"] / name).read_bytes()
@@ -59,7 +59,7 @@ def test_chunks_do_not_depend_on_the_population_size(small_runs):
 
 
 def test_the_same_folder_regenerated_is_unchanged(tmp_path, small_runs):
-    generate(4500, 11, tmp_path, today=TODAY, workers=2)
+    generate(2500, 11, tmp_path, today=TODAY, workers=2)
     assert digests(tmp_path) == digests(small_runs["one_worker"])
 
 
@@ -171,7 +171,7 @@ def test_same_bytes_when_workers_cannot_be_forked(tmp_path, small_runs):
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        generate(4500, 11, tmp_path, today=TODAY, workers=2)
+        generate(2500, 11, tmp_path, today=TODAY, workers=2)
     finally:
         stop.set()
         thread.join()
