@@ -30,6 +30,10 @@ def given_name(a: Profile, b: Profile) -> Level:
     if not x or not y:
         return None
     if x == y:
+        # Siblings may share a first name (Muhammad Ali, Muhammad Hassan): when both give
+        # a second name and the second names differ, this is not an exact agreement.
+        if len(a.given) > 1 and len(b.given) > 1 and a.given[1] != b.given[1]:
+            return 4
         return 0
     if same_name_family(x, y) or x in b.given[1:] or y in a.given[1:]:
         return 1
@@ -124,14 +128,24 @@ def pupil_number(a: Profile, b: Profile) -> Level:
     return 0 if a.upn == b.upn else 1
 
 
-def carers(a: Profile, b: Profile) -> Level:
-    if not a.carers or not b.carers:
+def household(a: Profile, b: Profile) -> Level:
+    """Where the child lives and with whom, as one comparison.
+
+    Postcode and carers are not independent (a family shares both, and so do
+    siblings): counted separately they would add up to a match between brothers.
+    """
+    place = postcode(a, b)
+    shared_carer = (bool(set(a.carers) & set(b.carers))
+                    if a.carers and b.carers else None)
+    if place is None and shared_carer is None:
         return None
-    if set(a.carers) & set(b.carers):
-        return 0
-    if {f for _, f in a.carers if f} & {f for _, f in b.carers if f}:
-        return 1
-    return 2
+    if place == 0:
+        return 0 if shared_carer else 1
+    if shared_carer:
+        return 2
+    if place in (1, 2):
+        return 3
+    return 4
 
 
 @dataclass(frozen=True)
@@ -152,11 +166,12 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("date_of_birth", ("exact", "day and month swapped",
                                  "within a week, or only the year or month wrong",
                                  "same year and month", "different"), date_of_birth),
-    Comparison("postcode", ("exact", "same sector", "same district", "different"), postcode),
+    Comparison("household", ("same postcode and a carer", "same postcode",
+                              "a carer, postcode elsewhere or unknown", "same sector or district", "different"),
+               household),
     Comparison("sex", ("same", "different"), sex),
     Comparison("nhs_number", ("same", "different"), nhs_number),
     Comparison("upn", ("same", "different"), pupil_number),
-    Comparison("carers", ("a carer's name", "a carer's family name", "different"), carers),
 )
 INDEX = {c.name: i for i, c in enumerate(COMPARISONS)}
 

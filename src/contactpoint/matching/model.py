@@ -1,0 +1,110 @@
+"""The Fellegi-Sunter model: m and u probabilities per comparison level, and scoring.
+
+A pair's match weight is the log2 likelihood ratio summed over comparisons, plus the
+prior log-odds; with term-frequency adjustment, an exact agreement on a common name
+counts for less than on a rare one (u is then the name's own frequency). Weights are
+estimated from the data (matching.training): u from random pairs, m by
+expectation-maximisation over blocked pairs. Pure Python, serialisable to JSON so the
+national operator can inspect and pin a trained model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from contactpoint.matching.compare import COMPARISONS, INDEX, Level
+
+#: Comparisons whose exact level is adjusted by how common the value is.
+TF_COMPARISONS = {"given_name": "first_given", "family_name": "family_full"}
+#: Floor on any probability, so no single level can dominate by a division by ~0.
+FLOOR = 1e-6
+
+
+@dataclass(frozen=True)
+class Contribution:
+    comparison: str
+    level: str
+    weight: float
+
+
+@dataclass
+class MatchModel:
+    prior: float
+    m: list[list[float]]
+    u: list[list[float]]
+    #: Share of records holding each value, keyed by the caller (a blind-index token).
+    term_frequencies: dict[str, float] = field(default_factory=dict)
+
+    def level_weight(self, comparison: int, level: int) -> float:
+        m = max(self.m[comparison][level], FLOOR)
+        u = max(self.u[comparison][level], FLOOR)
+        return math.log2(m / u)
+
+    def contributions(self, levels: Sequence[Level],
+                      tf_key: Callable[[str], str | None] | None = None) -> list[Contribution]:
+        """Each non-null comparison's level and weight: the explanation of a score."""
+        out = []
+        for i, level in enumerate(levels):
+            if level is None:
+                continue
+            comparison = COMPARISONS[i]
+            weight = self.level_weight(i, level)
+            if level == 0 and tf_key is not None and comparison.name in TF_COMPARISONS:
+                freq = self.term_frequencies.get(tf_key(comparison.name) or "")
+                if freq:
+                    weight = math.log2(max(self.m[i][0], FLOOR) / max(freq, FLOOR))
+            out.append(Contribution(comparison.name, comparison.levels[level], weight))
+        return out
+
+    @property
+    def prior_weight(self) -> float:
+        return math.log2(self.prior / (1 - self.prior))
+
+    def score(self, levels: Sequence[Level],
+              tf_key: Callable[[str], str | None] | None = None) -> float:
+        return self.prior_weight + sum(c.weight for c in self.contributions(levels, tf_key))
+
+    @staticmethod
+    def probability(weight: float) -> float:
+        return 1 / (1 + 2 ** -weight)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "prior": self.prior,
+            "comparisons": [
+                {"name": c.name, "levels": [
+                    {"label": label, "m": self.m[i][j], "u": self.u[i][j]}
+                    for j, label in enumerate(c.levels)]}
+                for i, c in enumerate(COMPARISONS)],
+            "term_frequencies": self.term_frequencies,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> MatchModel:
+        by_name = {c["name"]: c for c in doc["comparisons"]}
+        m, u = [], []
+        for comparison in COMPARISONS:
+            levels = by_name[comparison.name]["levels"]
+            if len(levels) != len(comparison.levels):
+                raise ValueError(f"model has {len(levels)} levels for {comparison.name}, "
+                                 f"the code {len(comparison.levels)}: retrain it")
+            m.append([lv["m"] for lv in levels])
+            u.append([lv["u"] for lv in levels])
+        return cls(doc["prior"], m, u, dict(doc.get("term_frequencies") or {}))
+
+
+def default_model() -> MatchModel:
+    """Starting values before any training: plausible, deliberately cautious."""
+    m: list[list[float]] = []
+    u: list[list[float]] = []
+    for comparison in COMPARISONS:
+        n = len(comparison.levels)
+        # m: most true matches agree exactly; u: most random pairs land on the last level.
+        m.append([0.9 if j == 0 else 0.1 / (n - 1) for j in range(n)])
+        u.append([0.01 / (n - 1) if j < n - 1 else 0.99 for j in range(n)])
+    i = INDEX["names_swapped"]
+    m[i], u[i] = [0.01, 0.99], [0.0001, 0.9999]
+    return MatchModel(prior=1e-4, m=m, u=u)

@@ -1,0 +1,120 @@
+"""Estimating the model from the data: u from random pairs, m by expectation-maximisation.
+
+Splink's recipe, done in plain Python over comparison vectors: u is the distribution of
+levels among random pairs (almost all non-matches); m and the prior are fitted by EM on
+blocked pairs with u held fixed. Identifier agreement is left in the data (the index
+has no labels), so the fit is unsupervised, as it would be on a real first load.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Sequence
+
+from contactpoint.matching.compare import COMPARISONS, Level, observe
+from contactpoint.matching.model import FLOOR, MatchModel, default_model
+from contactpoint.matching.profile import Profile
+
+Vector = tuple[Level, ...]
+
+
+def level_distribution(vectors: Sequence[Vector], smoothing: float = 1.0) -> list[list[float]]:
+    """Per comparison, the share of non-null vectors at each level (Laplace smoothed)."""
+    out = []
+    for i, comparison in enumerate(COMPARISONS):
+        counts = Counter(v[i] for v in vectors if v[i] is not None)
+        total = sum(counts.values()) + smoothing * len(comparison.levels)
+        out.append([(counts[j] + smoothing) / total for j in range(len(comparison.levels))])
+    return out
+
+
+def random_pairs(profiles: Sequence[Profile], pairs: int, seed: int = 0) -> list[Vector]:
+    rng = random.Random(seed)  # noqa: S311  (sampling pairs, not secrets)
+    n = len(profiles)
+    if n < 2:
+        return []
+    out = []
+    for _ in range(pairs):
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a != b:
+            out.append(observe(profiles[a], profiles[b]))
+    return out
+
+
+def _likelihood(vector: Vector, probs: list[list[float]]) -> float:
+    total = 0.0
+    for i, level in enumerate(vector):
+        if level is not None:
+            total += math.log(max(probs[i][level], FLOOR))
+    return total
+
+
+def expectation_maximisation(vectors: Sequence[Vector], u: list[list[float]], *,
+                             active: set[str] | None = None, start: MatchModel | None = None,
+                             iterations: int = 40, tolerance: float = 1e-6) -> MatchModel:
+    """Fit m and the prior to blocked pairs with u fixed.
+
+    Only `active` comparisons take part: the fields a set of pairs was blocked on agree
+    by construction, so they say nothing about m there (Splink's training sessions).
+    """
+    model = start or default_model()
+    used = [active is None or c.name in active for c in COMPARISONS]
+    m, prior = [row[:] for row in model.m], 0.5
+    counted = Counter(tuple(lv if used[i] else None for i, lv in enumerate(v)) for v in vectors)
+    for _ in range(iterations):
+        weights: dict[Vector, float] = {}
+        for vector in counted:
+            log_match = math.log(prior) + _likelihood(vector, m)
+            log_non = math.log(1 - prior) + _likelihood(vector, u)
+            diff = max(min(log_non - log_match, 700), -700)
+            weights[vector] = 1 / (1 + math.exp(diff))
+        total = sum(counted.values())
+        expected = sum(weights[v] * n for v, n in counted.items())
+        new_prior = min(max(expected / total, 1e-9), 1 - 1e-9)
+        new_m = [row[:] for row in m]
+        for i, comparison in enumerate(COMPARISONS):
+            if not used[i]:
+                continue
+            sums = [0.0] * len(comparison.levels)
+            for vector, n in counted.items():
+                if vector[i] is not None:
+                    sums[vector[i]] += weights[vector] * n
+            denominator = sum(sums) + 1e-9 * len(sums)
+            new_m[i] = [(s + 1e-9) / denominator for s in sums]
+        change = abs(new_prior - prior) + max(
+            abs(a - b) for row_a, row_b in zip(new_m, m, strict=True)
+            for a, b in zip(row_a, row_b, strict=True))
+        m, prior = new_m, new_prior
+        if change < tolerance:
+            break
+    return MatchModel(prior=prior, m=m, u=u, term_frequencies=dict(model.term_frequencies))
+
+
+#: Training sessions: pairs blocked on some fields train m for the others.
+SESSIONS: dict[str, set[str]] = {
+    "blk:dob+name": {"household", "sex", "nhs_number", "upn"},
+    "blk:postcode+dob": {"given_name", "family_name", "names_swapped", "sex", "nhs_number",
+                         "upn"},
+    "blk:year+names": {"date_of_birth", "household", "sex"},
+}
+
+
+def train(session_pairs: dict[str, Sequence[Vector]], u: list[list[float]],
+          prior: float) -> MatchModel:
+    """m averaged over the sessions where each comparison was free; the prior given."""
+    sums = [[0.0] * len(c.levels) for c in COMPARISONS]
+    counts = [0] * len(COMPARISONS)
+    for kind, vectors in session_pairs.items():
+        if not vectors:
+            continue
+        fitted = expectation_maximisation(vectors, u, active=SESSIONS[kind])
+        for i, comparison in enumerate(COMPARISONS):
+            if comparison.name in SESSIONS[kind]:
+                sums[i] = [a + b for a, b in zip(sums[i], fitted.m[i], strict=True)]
+                counts[i] += 1
+    start = default_model()
+    m = [[v / counts[i] for v in sums[i]] if counts[i] else start.m[i]
+         for i in range(len(COMPARISONS))]
+    return MatchModel(prior=prior, m=m, u=u)
