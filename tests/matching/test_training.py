@@ -27,8 +27,8 @@ TODAY = date(2026, 11, 22)
 def population(tmp_path_factory):
     folder = tmp_path_factory.mktemp("feeds")
     generate(1500, 21, folder, today=TODAY)
-    truth = {(r["source"], r["source_id"]): r["person_id"]
-             for r in csv.DictReader(open(folder / "truth.csv", encoding="utf-8"))}
+    with open(folder / "truth.csv", encoding="utf-8") as fh:
+        truth = {(r["source"], r["source_id"]): r["person_id"] for r in csv.DictReader(fh)}
     profiles, people = [], []
     for feed in sorted(folder.glob("*.jsonl")):
         for i, line in enumerate(feed.read_bytes().splitlines()):
@@ -58,7 +58,8 @@ def test_trained_model_ranks_true_pairs_above_look_alikes(population):
     model = train(sessions, u, prior=0.3)
 
     same = {pair for pair in blocked if people[pair[0]] == people[pair[1]]}
-    scores = {pair: model.score(observe(profiles[pair[0]], profiles[pair[1]])) for pair in blocked}
+    scores = {pair: model.score(observe(profiles[pair[0]], profiles[pair[1]]))
+              for pair in blocked}
     linked = {pair for pair, score in scores.items() if score >= 20}
     precision = len(linked & same) / len(linked)
     recall = len(linked & same) / len(same)
