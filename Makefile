@@ -44,6 +44,7 @@ $(GOVUK_STATIC)/.built: node_modules/.package-lock.json scripts/build-static.mjs
 # is set (.ci/run sets it). Skip the slow browser and scale tests locally with
 #   make test PYTEST_ARGS="-m 'not slow'"
 test: $(VENV)/.installed-test static
+	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$CONTACTPOINT_TEST_POSTGRES_URL" ]; then \
 		echo "== the same suite on PostgreSQL"; \

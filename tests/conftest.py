@@ -10,11 +10,6 @@ from django.conf import settings
 from contactpoint.crypto import keyring
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 
-#: Tests that touch children's data need both databases: the data and the key store.
-ALL_DATABASES = ["default", "keystore"]
-both_databases = pytest.mark.django_db(databases=ALL_DATABASES)
-
-
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "keystore"}
 
 

@@ -3,6 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from contactpoint.crypto.routers import KeystoreRouter
+
 
 @pytest.mark.django_db(databases=["default", "keystore"])
 def test_models_and_migrations_agree():
@@ -15,8 +17,6 @@ def test_models_and_migrations_agree():
 
 
 def test_keystore_tables_never_land_in_the_data_database():
-    from contactpoint.crypto.routers import KeystoreRouter
-
     router = KeystoreRouter()
     assert router.allow_migrate("default", "crypto") is False
     assert router.allow_migrate("keystore", "crypto") is True

@@ -4,10 +4,10 @@ import sys
 from datetime import date
 
 import pytest
-from conftest import both_databases
-from factories import feed_row, write_jsonl
 
 from contactpoint.cli.main import main
+from databases import both_databases
+from factories import feed_row, write_jsonl
 
 pytestmark = both_databases
 
@@ -29,7 +29,8 @@ def test_ingest_then_links(tmp_path, capsys, keystore):
     assert out.startswith("read 3, created 2, linked 0, sent to review 0, rejected 1")
     code, out, _ = run(capsys, "links", "--out", str(tmp_path / "links.csv"))
     assert code == 0
-    rows = list(csv.DictReader(open(tmp_path / "links.csv", encoding="utf-8")))
+    with open(tmp_path / "links.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     assert sorted(r["source_id"] for r in rows) == ["A1", "A2"]
     assert {r["state"] for r in rows} == {"new"}
     assert all(len(r["contactpoint_id"]) == 10 for r in rows)
@@ -37,9 +38,13 @@ def test_ingest_then_links(tmp_path, capsys, keystore):
 
 def test_exit_codes_and_one_line_reasons(tmp_path, capsys, keystore):
     code, _, err = run(capsys, "ingest", "--source", "Bad Name!", str(tmp_path / "f.jsonl"))
-    assert code == 2 and err.count("\n") == 1 and "source name" in err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "source name" in err
     code, _, err = run(capsys, "ingest", "--source", "ok", str(tmp_path / "missing.jsonl"))
-    assert code == 1 and err.count("\n") == 1 and "No such file" in err
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "No such file" in err
     code, _, _ = run(capsys, "ingest", "--source")
     assert code == 2
     code, _, _ = run(capsys, "no-such-command")
@@ -55,13 +60,16 @@ def test_org_and_user_add(capsys, keystore):
     assert code == 0
     code, _, err = run(capsys, "org", "add", "--code", "URN:1", "--name", "X",
                        "--type", "school", "--authority", "E99999999")
-    assert code == 2 and "no local authority" in err
+    assert code == 2
+    assert "no local authority" in err
     code, out, _ = run(capsys, "user", "add", "--username", "jo", "--org", "URN:107654",
                        "--role", "practitioner", "--email", "jo@example.org")
-    assert code == 0 and "one-time password" in out
+    assert code == 0
+    assert "one-time password" in out
     code, _, err = run(capsys, "user", "add", "--username", "jo", "--org", "URN:107654",
                        "--role", "practitioner")
-    assert code == 2 and "already exists" in err
+    assert code == 2
+    assert "already exists" in err
 
 
 def test_installed_command_answers_help():
@@ -76,11 +84,13 @@ def test_load_date_is_the_day_of_the_load(tmp_path, capsys, keystore):
     born = date.today().replace(year=date.today().year - 25).isoformat()
     feed = write_jsonl(tmp_path / "f.jsonl", [feed_row(date_of_birth=born)])
     code, out, _ = run(capsys, "ingest", "--source", "nhs", str(feed), "--quiet")
-    assert code == 0 and "rejected 1" in out
+    assert code == 0
+    assert "rejected 1" in out
 
 
 @pytest.mark.parametrize("argv", [["synth", "--children", "0", "--seed", "1", "--out", "x"],
                                   ["synth", "--children", "ten", "--seed", "1", "--out", "x"]])
 def test_synth_usage_errors(capsys, argv):
     code, _, err = run(capsys, *argv)
-    assert code == 2 and "--children" in err
+    assert code == 2
+    assert "--children" in err

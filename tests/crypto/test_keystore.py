@@ -2,11 +2,12 @@ import os
 import stat
 
 import pytest
-from conftest import both_databases
 
 from contactpoint.crypto import envelope, keyring
 from contactpoint.crypto.keystore import KeyStore, MissingKey
 from contactpoint.crypto.models import DataKey, SystemKey
+from contactpoint.identity import store
+from databases import both_databases
 
 pytestmark = both_databases
 
@@ -81,8 +82,6 @@ def test_rotation_rewraps_every_key_and_retires_the_old_kek(tmp_path, keystore, 
 
 
 def test_a_drawn_id_already_in_use_is_drawn_again(keystore, monkeypatch):
-    from contactpoint.identity import store
-
     taken = keystore.create_child_keys(["1111111116"])["1111111116"]
     draws = iter(["1111111116", "2222222224"])
     monkeypatch.setattr(store, "new_contactpoint_id", lambda: next(draws))

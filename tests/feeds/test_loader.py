@@ -2,12 +2,12 @@ from datetime import date
 
 import orjson
 import pytest
-from conftest import both_databases
-from factories import feed_row, nhs_number, pupil_number, write_jsonl
 
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.identity.store import ChildDeriver, open_child_record, open_payload
+from databases import both_databases
+from factories import feed_row, nhs_number, pupil_number, write_jsonl
 
 pytestmark = both_databases
 TODAY = date(2026, 11, 22)
@@ -74,7 +74,9 @@ def test_delete_leaves_a_tombstone_an_older_upsert_cannot_raise(tmp_path, keysto
     load("early_years", write_jsonl(tmp_path / "2.jsonl", [
         {"source_id": "D1", "action": "delete", "recorded_at": "2026-02-01T00:00:00Z"}]))
     sr = SourceRecord.objects.get()
-    assert sr.deleted and sr.payload is None and sr.child is None
+    assert sr.deleted
+    assert sr.payload is None
+    assert sr.child is None
     assert open_child_record(keystore, Child.objects.get()) is None
     assert not BlindIndexEntry.objects.exists()
     summary = load("early_years", write_jsonl(tmp_path / "3.jsonl", [row]))

@@ -50,13 +50,15 @@ def test_csv_bad_rows_and_encoding(tmp_path):
     path.write_bytes(b"source_id,given_names\nS1,Ann\nS2\nS3,\xff\nS4,Di\n")
     got = rows(path)
     assert got[0][1] == {"source_id": "S1", "given_names": "Ann"}
-    assert got[1][0] == 3 and "cells" in got[1][2]
-    assert got[2][0] == 4 and "UTF-8" in got[2][2]
+    assert got[1][0] == 3
+    assert "cells" in got[1][2]
+    assert got[2][0] == 4
+    assert "UTF-8" in got[2][2]
     assert got[3] == (5, {"source_id": "S4", "given_names": "Di"}, None)
 
 
 def test_unknown_extension_and_missing_file(tmp_path):
-    with pytest.raises(FeedFileError, match=".jsonl or .csv"):
+    with pytest.raises(FeedFileError, match=r"\.jsonl or \.csv"):
         rows(tmp_path / "f.xml")
     with pytest.raises(FeedFileError):
         rows(tmp_path / "missing.jsonl")

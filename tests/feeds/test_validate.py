@@ -1,9 +1,9 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import feed_row
 
 from contactpoint.feeds.validate import RowRejected, normalise_received, validate_row
+from factories import feed_row
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -1,14 +1,13 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.gb import nhs, upn
 
-import pytest
-
 from contactpoint.identity.identifiers import (
     InvalidIdentifier,
     format_contactpoint_id,
-    nhs_check_digit,
     new_contactpoint_id,
+    nhs_check_digit,
     normalise_contactpoint_id,
     normalise_nhs_number,
     normalise_upn,

@@ -136,27 +136,32 @@ def read_csv(fh: BinaryIO) -> Iterator[RawRow]:
         end = reader.line_num
         span = set(range(start, end + 1))
         line, start = start, end + 1
-        if span & long_lines:
-            yield RawRow(line, None, f"line is longer than {MAX_LINE_BYTES} bytes")
-            continue
-        if span & bad_lines:
-            yield RawRow(line, None, "line is not valid UTF-8")
-            continue
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            yield RawRow(line, None,
-                         f"CSV row has {len(cells)} cells but the header has {len(header)}")
-            continue
-        row: dict[Any, Any] = {}
-        try:
-            for name, cell in zip(header, cells, strict=True):
-                if cell != "":
-                    _set_path(row, name, cell)
-        except ValueError as exc:
-            yield RawRow(line, None, f"CSV column {exc} clashes with another column")
-            continue
-        yield RawRow(line, _listify(row))
+        row = _csv_row(line, header, cells, span=span, long_lines=long_lines,
+                       bad_lines=bad_lines)
+        if row is not None:
+            yield row
+
+
+def _csv_row(line: int, header: list[str], cells: list[str], *, span: set[int],
+             long_lines: set[int], bad_lines: set[int]) -> RawRow | None:
+    """One CSV record (which may span several physical lines) as a RawRow; None if blank."""
+    if span & long_lines:
+        return RawRow(line, None, f"line is longer than {MAX_LINE_BYTES} bytes")
+    if span & bad_lines:
+        return RawRow(line, None, "line is not valid UTF-8")
+    if not any(c.strip() for c in cells):
+        return None
+    if len(cells) != len(header):
+        return RawRow(line, None, f"CSV row has {len(cells)} cells but the header has "
+                                  f"{len(header)}")
+    row: dict[Any, Any] = {}
+    try:
+        for name, cell in zip(header, cells, strict=True):
+            if cell != "":
+                _set_path(row, name, cell)
+    except ValueError as exc:
+        return RawRow(line, None, f"CSV column {exc} clashes with another column")
+    return RawRow(line, _listify(row))
 
 
 def read_feed(path: Path) -> Iterator[RawRow]:

@@ -333,10 +333,8 @@ class _RowNormaliser:
         return norm
 
 
-def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None):
-    """Shared by validation (today given: age rules apply) and re-derivation (today None)."""
-    row = _RowNormaliser(raw)
-    source_id = row.required("source_id", lambda v: _text(v, 100))
+def _action_and_time(row: _RowNormaliser, raw: dict[str, Any],
+                     now: datetime | None) -> tuple[str, datetime | None]:
     action = raw.get("action") or "upsert"
     if action not in schema.ACTIONS:
         raise RowRejected("action", "action must be upsert or delete")
@@ -350,6 +348,22 @@ def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None)
         except ValueError as exc:
             raise RowRejected("recorded_at", f"recorded_at {exc}") from None
         row.received["recorded_at"] = raw["recorded_at"]
+    return action, recorded_at
+
+
+def _check_age(birth: date, today: date) -> None:
+    if birth > today:
+        raise RowRejected("date_of_birth", "date_of_birth is in the future")
+    if age_on(birth, today) >= schema.MAX_AGE_YEARS:
+        raise RowRejected("date_of_birth",
+                          f"not a child: {schema.MAX_AGE_YEARS} or older on the load date")
+
+
+def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None):
+    """Shared by validation (today given: age rules apply) and re-derivation (today None)."""
+    row = _RowNormaliser(raw)
+    source_id = row.required("source_id", lambda v: _text(v, 100))
+    action, recorded_at = _action_and_time(row, raw, now)
     if action == "delete":
         return row, source_id, action, recorded_at, None
 
@@ -357,11 +371,7 @@ def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None)
     family = row.required("family_name", _name)
     birth = row.required("date_of_birth", _date)
     if today is not None:
-        if birth > today:
-            raise RowRejected("date_of_birth", "date_of_birth is in the future")
-        if age_on(birth, today) >= schema.MAX_AGE_YEARS:
-            raise RowRejected("date_of_birth",
-                              f"not a child: {schema.MAX_AGE_YEARS} or older on the load date")
+        _check_age(birth, today)
 
     for key in raw:
         if key not in schema.TOP_LEVEL_FIELDS:

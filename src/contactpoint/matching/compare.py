@@ -156,7 +156,8 @@ class Comparison:
 
 
 COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("given_name", ("exact", "nickname or other given name", "jaro-winkler >= 0.92",
+    Comparison("given_name", ("exact", "nickname or other given name",
+                              "jaro-winkler >= 0.92",
                               "same sound", "jaro-winkler >= 0.80", "initial", "different"),
                given_name),
     Comparison("family_name", ("exact", "part of the name", "jaro-winkler >= 0.92",
@@ -167,7 +168,8 @@ COMPARISONS: tuple[Comparison, ...] = (
                                  "within a week, or only the year or month wrong",
                                  "same year and month", "different"), date_of_birth),
     Comparison("household", ("same postcode and a carer", "same postcode",
-                              "a carer, postcode elsewhere or unknown", "same sector or district", "different"),
+                              "a carer, postcode elsewhere or unknown",
+                              "same sector or district", "different"),
                household),
     Comparison("sex", ("same", "different"), sex),
     Comparison("nhs_number", ("same", "different"), nhs_number),
