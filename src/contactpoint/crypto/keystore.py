@@ -1,8 +1,8 @@
 """The key store service: creates, unwraps, caches, rotates and destroys data keys.
 
 Key-store writes commit in the key store's own transaction *before* any data sealed
-under the new key is written, so a crash can leave an unused key (harmless, collected
-by `contactpoint keys gc`) but never data whose key was not saved.
+under the new key is written, so a crash can leave an unused key (it protects nothing
+and its id is never drawn again) but never data whose key was not saved.
 """
 
 from __future__ import annotations
