@@ -1,0 +1,127 @@
+"""Deciding where an incoming record goes: link, review, or a new child.
+
+Pure Python over profiles. A candidate child's score is the best match weight between
+the incoming record and any of the child's live records; hard evidence caps it:
+
+- different valid NHS numbers: never the same child;
+- the same-birth sibling pattern (same date of birth and family name, clearly different
+  given names): twins, never the same child;
+- the child already holds another record from the same source, or the sexes differ:
+  possibly the same child, but only a person may say so (review at most).
+
+Then: link when the best child scores at least `link` and beats the runner-up by
+`margin` (two look-alike children, such as twins, both scoring well means a person
+decides); review when it scores at least `review`; otherwise a new child.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from contactpoint.matching.compare import INDEX, Level, observe
+from contactpoint.matching.model import Contribution, MatchModel
+from contactpoint.matching.profile import Profile
+
+NEVER = float("-inf")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Set by the national operator (docs/matching.md): match weights, in bits."""
+
+    link: float = 20.0
+    review: float = 8.0
+    margin: float = 6.0
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    record_id: int
+    child: int
+    profile: Profile
+
+
+@dataclass
+class Scored:
+    child: int
+    score: float
+    capped: str | None = None
+    best_record: int | None = None
+    explanation: list[Contribution] = field(default_factory=list)
+
+
+@dataclass
+class Decision:
+    state: str  # "auto" | "review" | "new"
+    child: int | None
+    score: float | None
+    candidates: list[Scored]
+
+    def reason(self) -> str:
+        if self.state == "auto":
+            return "linked automatically"
+        if self.state == "review":
+            top = self.candidates[0]
+            return top.capped or "possible match below the automatic threshold"
+        return "no candidate scored high enough"
+
+
+def same_birth_siblings(levels: Sequence[Level]) -> bool:
+    given = levels[INDEX["given_name"]]
+    return (given is not None and given >= 4 and levels[INDEX["date_of_birth"]] == 0
+            and levels[INDEX["family_name"]] in (0, 1))
+
+
+def score_pair(model: MatchModel, incoming: Profile, held: Profile,
+               tf_key: Callable[[str, Profile], str | None] | None = None,
+               ) -> tuple[float, str | None, list[Contribution]]:
+    """Match weight of one pair, and why it is capped (None when it is not)."""
+    if incoming.nhs and held.nhs and incoming.nhs != held.nhs:
+        return NEVER, "different NHS numbers", []
+    levels = observe(incoming, held)
+    key = (lambda name: tf_key(name, incoming)) if tf_key else None
+    contributions = model.contributions(levels, key)
+    score = model.prior_weight + sum(c.weight for c in contributions)
+    if same_birth_siblings(levels):
+        return NEVER, "same-birth siblings (twins): different given names", contributions
+    if levels[INDEX["sex"]] == 1:
+        return score, "the recorded sex differs", contributions
+    return score, None, contributions
+
+
+def score_children(model: MatchModel, incoming: Profile,
+                   candidates: Iterable[CandidateRecord],
+                   sources_held: dict[int, set[str]],
+                   tf_key: Callable[[str, Profile], str | None] | None = None) -> list[Scored]:
+    """Each candidate child's best pair, best child first."""
+    best: dict[int, Scored] = {}
+    vetoed: dict[int, str] = {}
+    for candidate in candidates:
+        score, capped, explanation = score_pair(model, incoming, candidate.profile, tf_key)
+        if score == NEVER and capped and "NHS" in capped:
+            vetoed[candidate.child] = capped
+        held = best.get(candidate.child)
+        if held is None or score > held.score:
+            best[candidate.child] = Scored(candidate.child, score, capped,
+                                           candidate.record_id, explanation)
+    for child, scored in best.items():
+        if child in vetoed:
+            scored.score, scored.capped = NEVER, vetoed[child]
+        elif incoming.source and incoming.source in sources_held.get(child, set()):
+            scored.capped = scored.capped or (
+                f"the child already has another record from {incoming.source}")
+    return sorted(best.values(), key=lambda s: (-s.score, s.child))
+
+
+def decide(scored: list[Scored], thresholds: Thresholds) -> Decision:
+    if not scored or scored[0].score < thresholds.review:
+        return Decision("new", None, scored[0].score if scored else None, scored)
+    top = scored[0]
+    runner_up = scored[1].score if len(scored) > 1 else NEVER
+    clear = top.score - runner_up >= thresholds.margin
+    if top.score >= thresholds.link and clear and top.capped is None:
+        return Decision("auto", top.child, top.score, scored)
+    if not clear and top.capped is None:
+        top.capped = "two or more children are close matches"
+    return Decision("review", top.child, top.score, scored)
