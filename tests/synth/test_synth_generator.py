@@ -20,7 +20,8 @@ FILES = [f"{source}.jsonl" for source in SOURCES] + [TRUTH_FILE]
 def digests(folder: pathlib.Path) -> dict[str, str]:
     names = FILES + [
         f"{REFERENCE_FOLDER}/{name}"
-        for name in ("local_authorities.csv", "postcode_districts.csv", "organisations.csv")
+        for name in ("local_authorities.csv", "postcode_districts.csv", "organisations.csv",
+                     "births.csv")
     ]
     return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names}
 

@@ -31,6 +31,8 @@ from contactpoint.synth.world import World, world_for
 
 TRUTH_FILE = "truth.csv"
 REFERENCE_FOLDER = "reference"
+#: The children of multiple births, so a benchmark can count twins wrongly merged.
+BIRTHS_FILE = "births.csv"
 _BATCH = 64
 _ROW_BOUNDARY = b'},{"source_id":'  # only between rows: no nested object has a source_id
 
@@ -63,6 +65,7 @@ class ChunkOutput:
     households: int
     feeds: dict[str, bytes]
     truth: bytes
+    births: bytes
     rows: dict[str, int]
     twin_sets: int
     triplet_sets: int
@@ -141,13 +144,15 @@ def _chunk_output(world: World, index: int, today: date, children: int) -> Chunk
     ]
     builder = HouseholdBuilder(world, index, today)
     households = twins = triplets = 0
+    births: list[str] = []
     for household in builder.households(children, index * CHILDREN_PER_CHUNK):
         for source in sources:
             source.add(household)
         households += 1
-        births = [child.multiple for child in household.children]
-        twins += births.count(2) // 2
-        triplets += births.count(3) // 3
+        sizes = [child.multiple for child in household.children]
+        twins += sizes.count(2) // 2
+        triplets += sizes.count(3) // 3
+        births += multiple_birth_lines(household)
         household.children.clear()  # the only reference cycle: break it, no GC needed
     for source in sources:
         source.flush()
@@ -157,11 +162,31 @@ def _chunk_output(world: World, index: int, today: date, children: int) -> Chunk
         households=households,
         feeds={source.view.name: b"".join(source.parts) for source in sources},
         truth="".join(line for source in sources for line in source.truth).encode(),
+        births="".join(births).encode(),
         rows={source.view.name: source.count for source in sources},
         twin_sets=twins,
         triplet_sets=triplets,
         mistakes={source.view.name: source.view.maker.mistakes for source in sources},
     )
+
+
+def multiple_birth_lines(household: Household) -> list[str]:
+    """`person_id,birth_id,children_in_birth` for each twin or triplet of the household.
+
+    A birth's children are added one after another with the same date of birth (siblings'
+    births are months apart), so a birth is a run of such children; it is named after
+    its first child, which makes the id unique and the same whatever the chunking.
+    """
+    lines: list[str] = []
+    first = None
+    for child in household.children:
+        if child.multiple == 1:
+            first = None
+            continue
+        if first is None or child.date_of_birth != first.date_of_birth:
+            first = child
+        lines.append(f"{child.person_id},B{first.index:08d},{child.multiple}\n")
+    return lines
 
 
 _ID_PERMUTATIONS: dict[tuple[int, str], MixingPermutation] = {}
@@ -215,6 +240,8 @@ def generate(
 ) -> GenerationSummary:
     """Write ``out_dir/<source>.jsonl``, ``truth.csv`` and ``reference/*.csv``.
 
+    ``reference/births.csv`` lists the children of multiple births, by birth.
+
     The bytes depend only on (children, seed, today), never on ``workers``.
     """
     if children < 0 or children > MAX_CHILDREN:
@@ -229,13 +256,17 @@ def generate(
     ]
     rows = {f"{source}.jsonl": 0 for source in SOURCES} | {TRUTH_FILE: 0}
     mistakes: dict[str, dict[str, int]] = {source: {} for source in SOURCES}
-    households = twins = triplets = done = 0
+    households = twins = triplets = done = multiple_born = 0
     files = {
         source: (out_dir / f"{source}.jsonl").open("wb", buffering=1 << 20) for source in SOURCES
     }
     try:
-        with (out_dir / TRUTH_FILE).open("wb", buffering=1 << 20) as truth:
+        with (
+            (out_dir / TRUTH_FILE).open("wb", buffering=1 << 20) as truth,
+            (out_dir / REFERENCE_FOLDER / BIRTHS_FILE).open("wb") as births,
+        ):
             truth.write(b"source,source_id,person_id\n")
+            births.write(b"person_id,birth_id,children_in_birth\n")
             for output in _in_order(tasks, workers or os.cpu_count() or 1):
                 for source in SOURCES:
                     files[source].write(output.feeds[source])
@@ -243,6 +274,8 @@ def generate(
                     for mistake, count in output.mistakes[source].items():
                         mistakes[source][mistake] = mistakes[source].get(mistake, 0) + count
                 truth.write(output.truth)
+                births.write(output.births)
+                multiple_born += output.births.count(b"\n")
                 rows[TRUTH_FILE] += sum(output.rows.values())
                 households += output.households
                 twins += output.twin_sets
@@ -260,5 +293,5 @@ def generate(
         twin_sets=twins,
         triplet_sets=triplets,
         mistakes={source: dict(sorted(counts.items())) for source, counts in mistakes.items()},
-        reference=reference,
+        reference=reference | {BIRTHS_FILE: multiple_born},
     )
