@@ -268,6 +268,44 @@ def register_bench(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--work-dir", help="where feeds and databases go (default: a temp dir)")
 
 
+# -- bench-match -----------------------------------------------------------------------------
+
+def _bench_match(args: argparse.Namespace) -> None:
+    links = Path(args.links) if args.links else None
+    if links is not None and not links.is_file():
+        raise Usage(f"--links {links}: no such file")
+    try:
+        import splink  # noqa: F401, PLC0415  (only this command needs the bench extra)
+    except ImportError:
+        raise Failure("Splink is not installed: pip install -e '.[bench]'") from None
+    from contactpoint.bench.accuracy import LinksFileError  # noqa: PLC0415
+    from contactpoint.bench.match import run_match_benchmark  # noqa: PLC0415
+
+    try:
+        run_match_benchmark(args.children, args.seed, Path(args.work_dir), sys.stdout,
+                            links=links, today=args.today)
+    except LinksFileError as exc:
+        raise Failure(str(exc)) from None
+    except OSError as exc:
+        raise Failure(f"{exc.filename or args.work_dir}: {exc.strerror or exc}") from None
+
+
+def register_bench_match(sub) -> None:  # type: ignore[no-untyped-def]
+    from contactpoint.bench.match import TODAY  # noqa: PLC0415
+
+    p = _command(sub, "bench-match", "matching accuracy: Splink's (and ours, with --links) "
+                 "precision, recall and wrong merges against the synthetic truth",
+                 _bench_match, django=False)
+    p.add_argument("--children", type=_positive, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--work-dir", required=True, metavar="DIR",
+                   help="feeds in DIR/feeds, Splink's output in DIR/splink")
+    p.add_argument("--links", metavar="FILE",
+                   help="`contactpoint links` output after loading DIR/feeds: scored beside")
+    p.add_argument("--today", type=_date_arg, default=TODAY,
+                   help=f"the feeds' date, as ingest --today (default {TODAY.isoformat()})")
+
+
 REGISTRY = [register_init, register_synth, register_ingest, register_links, register_keys,
             register_org, register_user, register_reference, register_serve, register_demo,
-            register_bench]
+            register_bench, register_bench_match]
