@@ -39,7 +39,7 @@ from contactpoint.identity.models import (
     SourceRecord,
 )
 from contactpoint.matching.deterministic import DeterministicLinker, Linker, Placement
-from contactpoint.matching.tokens import record_tokens
+from contactpoint.matching.store import IndexStore
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,8 @@ class FeedLoader:
         self.source = source
         self.keys = keystore or get_keystore()
         self.index = self.keys.blind_index
-        self.linker = linker or DeterministicLinker(self.index)
+        self.linker = linker or DeterministicLinker(self.index,
+                                                    IndexStore(self.keys).children_holding)
         self.now = timezone.now()
         self.today = today or timezone.localdate()
         self.batch_size = batch_size
@@ -192,7 +193,7 @@ class FeedLoader:
             return
         to_place = [i for i in changes if i.row.action == "upsert"
                     and (i.existing is None or i.existing.child_id is None)]
-        placements = self.linker.place([i.row.record for i in to_place], self._lookup)
+        placements = self.linker.place([i.row.record for i in to_place], self.source.name)
         writes, new_groups = self._plan(changes, dict(zip(map(id, to_place), placements,
                                                           strict=True)))
         new_children = store.reserve_children(self.keys, len(new_groups))
@@ -228,13 +229,6 @@ class FeedLoader:
             self.summary.superseded += 1
             return True
         return False
-
-    def _lookup(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]:
-        found: dict[bytes, set[int]] = {}
-        for token, child_id in bulk.select_in(BlindIndexEntry, ["token", "child"], "token",
-                                              list(tokens)):
-            found.setdefault(token, set()).add(child_id)
-        return found
 
     def _plan(self, changes: list[_Incoming],
               placed: dict[int, Placement]) -> tuple[list[_Write], list[int]]:
@@ -313,7 +307,7 @@ class FeedLoader:
             BlindIndexEntry.objects.filter(source_record_id__in=[w.pk for w in updates]).delete()
         bulk.insert_rows(BlindIndexEntry, ["token", "source_record", "child"], [
             (token, w.pk, w.child_id) for w in writes if w.payload is not None
-            for token in sorted(record_tokens(w.item.row.record, self.index))])
+            for token in sorted(self.linker.tokens(w.item.row.record))])
 
 
 def write_rejects(path: Path) -> tuple[Callable[[Rejection], None], Callable[[], None]]:
@@ -332,7 +326,7 @@ def rejects_path(feed: Path) -> Path:
 
 def ingest_file(source_name: str, path: Path, *, today: date | None = None,
                 progress: Callable[[int], None] | None = None,
-                batch_size: int = BATCH_SIZE) -> LoadSummary:
+                batch_size: int = BATCH_SIZE, linker: Linker | None = None) -> LoadSummary:
     """Load one feed file; rejected rows and parts go to FILE.rejects.jsonl."""
     source_name_validator(source_name)
     if path.suffix.lower() not in FEED_SUFFIXES:
@@ -346,7 +340,7 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
     load = FeedLoad.objects.create(source=source, file_name=path.name[:255])
     write, close = write_rejects(rejects_path(path))
     try:
-        loader = FeedLoader(source, today=today, batch_size=batch_size)
+        loader = FeedLoader(source, today=today, batch_size=batch_size, linker=linker)
         rows = checked_rows(path, today=loader.today, now=loader.now)
         summary = loader.load_checked(rows, write, progress)
     finally:

@@ -31,19 +31,26 @@ class Placement:
 
 
 class Linker(Protocol):
-    def place(self, records: Sequence[dict[str, Any]],
-              lookup: Callable[[Iterable[bytes]], dict[bytes, set[int]]]) -> list[Placement]: ...
+    def tokens(self, record: dict[str, Any]) -> set[bytes]:
+        """The blind-index tokens to store for a record."""
+
+    def place(self, records: Sequence[dict[str, Any]], source: str) -> list[Placement]:
+        """Where each record of a batch from `source` goes."""
 
 
 class DeterministicLinker:
-    def __init__(self, index: BlindIndex) -> None:
+    def __init__(self, index: BlindIndex,
+                 lookup: Callable[[Iterable[bytes]], dict[bytes, set[int]]]) -> None:
+        """`lookup(tokens)` returns the existing children holding each token."""
         self.index = index
+        self.lookup = lookup
 
-    def place(self, records: Sequence[dict[str, Any]],
-              lookup: Callable[[Iterable[bytes]], dict[bytes, set[int]]]) -> list[Placement]:
-        """Place a batch; `lookup(tokens)` returns the existing children holding each token."""
+    def tokens(self, record: dict[str, Any]) -> set[bytes]:
+        return set(identifier_tokens(record, self.index).values())
+
+    def place(self, records: Sequence[dict[str, Any]], source: str) -> list[Placement]:
         tokens = [identifier_tokens(r, self.index) for r in records]
-        known = lookup({t for toks in tokens for t in toks.values()})
+        known = self.lookup({t for toks in tokens for t in toks.values()})
         in_batch: dict[bytes, int] = {}
         placements: list[Placement] = []
         for toks in tokens:

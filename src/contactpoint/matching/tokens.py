@@ -11,8 +11,3 @@ def identifier_tokens(record: dict[str, Any], index: BlindIndex) -> dict[str, by
     """Tokens of the record's valid identifiers issued by other bodies, by kind."""
     ids = record.get("identifiers") or {}
     return {kind: index.token(f"id:{kind}", value) for kind, value in ids.items() if value}
-
-
-def record_tokens(record: dict[str, Any], index: BlindIndex) -> set[bytes]:
-    """Every token stored for a source record."""
-    return set(identifier_tokens(record, index).values())

@@ -1,0 +1,102 @@
+"""The probabilistic linker: blocking through the blind index, Fellegi-Sunter scores,
+and the decision rules of matching.decide, for each record of a batch.
+
+Records earlier in the same batch are candidates too (a new child made three rows ago
+must be found by its twin's record now), so the batch keeps its own small index of the
+new children it creates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from contactpoint.crypto.blind import BlindIndex
+from contactpoint.matching.blocking import index_keys, query_keys
+from contactpoint.matching.decide import (
+    CandidateRecord,
+    Decision,
+    Thresholds,
+    decide,
+    score_children,
+)
+from contactpoint.matching.deterministic import Placement
+from contactpoint.matching.model import MatchModel
+from contactpoint.matching.profile import Profile, profile
+from contactpoint.matching.store import IndexStore
+
+#: A token held by more children than this is too common to narrow anything down.
+MAX_CHILDREN_PER_TOKEN = 200
+
+
+class ProbabilisticLinker:
+    def __init__(self, index: BlindIndex, store: IndexStore, model: MatchModel,
+                 thresholds: Thresholds | None = None) -> None:
+        self.index = index
+        self.store = store
+        self.model = model
+        self.thresholds = thresholds or Thresholds()
+        self.decisions: list[Decision] = []
+
+    def _tokens(self, keys: set[tuple[str, ...]]) -> set[bytes]:
+        return {self.index.token(*key) for key in keys}
+
+    def tokens(self, record: dict[str, Any]) -> set[bytes]:
+        """The blind-index tokens stored for a record."""
+        return self._tokens(index_keys(profile(record)))
+
+    def place(self, records: Sequence[dict[str, Any]], source: str) -> list[Placement]:
+        profiles = [profile(r, source) for r in records]
+        queries = [self._tokens(query_keys(p)) for p in profiles]
+        holding = self.store.children_holding(set().union(*queries) if queries else set())
+        holding = {t: c for t, c in holding.items() if len(c) <= MAX_CHILDREN_PER_TOKEN}
+        held, sources_held = self.store.child_records(
+            set().union(*holding.values()) if holding else set())
+        batch = _BatchIndex()
+        placements: list[Placement] = []
+        self.decisions = []
+        for i, (p, query) in enumerate(zip(profiles, queries, strict=True)):
+            children = {c for t in query for c in holding.get(t, ())}
+            candidates = [r for c in children for r in held.get(c, [])]
+            candidates += batch.candidates(query)
+            decision = decide(
+                score_children(self.model, p, candidates, {**sources_held, **batch.sources}),
+                self.thresholds)
+            self.decisions.append(decision)
+            if decision.state == "auto" and decision.child is not None and decision.child > 0:
+                placement = Placement("auto", child_id=decision.child)
+            elif decision.state == "auto":
+                placement = Placement("auto", new_group=_group(decision.child))
+            else:  # review or new: a child of its own until a person decides
+                placement = Placement(decision.state, new_group=len(placements))
+            group = placement.new_group
+            if group is not None:
+                batch.add(i, group, p, self._tokens(index_keys(p)))
+            placements.append(placement)
+        return placements
+
+
+def _group(child: int | None) -> int:
+    if child is None or child >= 0:
+        raise ValueError("an in-batch child has a negative id")
+    return -child - 1
+
+
+class _BatchIndex:
+    """New children made earlier in this batch, found by the same tokens."""
+
+    def __init__(self) -> None:
+        self.by_token: dict[bytes, set[int]] = {}
+        self.records: dict[int, list[CandidateRecord]] = {}
+        self.sources: dict[int, set[str]] = {}
+
+    def add(self, row: int, group: int, p: Profile, tokens: set[bytes]) -> None:
+        child = -group - 1
+        self.records.setdefault(child, []).append(CandidateRecord(-row - 1, child, p))
+        self.sources.setdefault(child, set()).add(p.source)
+        for token in tokens:
+            self.by_token.setdefault(token, set()).add(child)
+
+    def candidates(self, query: set[bytes]) -> list[CandidateRecord]:
+        children = {c for t in query for c in self.by_token.get(t, ())}
+        return [r for c in children for r in self.records[c]]
