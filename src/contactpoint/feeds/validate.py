@@ -233,18 +233,13 @@ class _RowNormaliser:
             raise ValueError("must be up to 12 digits")
         return text
 
-    def carer(self, value: Any, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        if not isinstance(value, dict):
-            raise ValueError("must be an object")
-        kept: dict[str, Any] = {}
-        norm: dict[str, Any] = dict.fromkeys(schema.CARER_FIELDS)
+    def fields(self, value: dict[str, Any], path: str, allowed: frozenset[str], *,
+               kept: dict[str, Any], norm: dict[str, Any], parsers) -> None:  # type: ignore[no-untyped-def]
+        """Parse each present sub-field; a bad one is left out alone and reported."""
         for key in value:
-            if key not in schema.CARER_FIELDS:
+            if key not in allowed:
                 self.part(f"{path}.{key}", "unknown field; left out")
-        for key, parse in (("given_names", _name), ("family_name", _name),
-                           ("relationship", lambda v: _text(v, 50).lower()),
-                           ("parental_responsibility", _bool), ("phone", _phone),
-                           ("email", _email)):
+        for key, parse in parsers:
             if value.get(key) in (None, ""):
                 continue
             try:
@@ -252,6 +247,16 @@ class _RowNormaliser:
                 kept[key] = value[key]
             except ValueError as exc:
                 self.part(f"{path}.{key}", f"{path}.{key} {exc}; left out")
+
+    def carer(self, value: Any, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        if not isinstance(value, dict):
+            raise ValueError("must be an object")
+        kept: dict[str, Any] = {}
+        norm: dict[str, Any] = dict.fromkeys(schema.CARER_FIELDS)
+        self.fields(value, path, schema.CARER_FIELDS, kept=kept, norm=norm, parsers=(
+            ("given_names", _name), ("family_name", _name),
+            ("relationship", lambda v: _text(v, 50).lower()),
+            ("parental_responsibility", _bool), ("phone", _phone), ("email", _email)))
         if norm["given_names"] is None and norm["family_name"] is None:
             raise _PartRejected(path, f"{path} has no usable name; carer left out")
         if value.get("address") not in (None, "", {}):
@@ -277,27 +282,18 @@ class _RowNormaliser:
             )
         if consent is not None and consent not in schema.CONSENT_BASES:
             raise _PartRejected(f"{path}.consent", "unknown consent basis; service left out")
-        for key in value:
-            if key not in schema.SERVICE_FIELDS:
-                self.part(f"{path}.{key}", "unknown field; left out")
         kept: dict[str, Any] = {"type": kind}
         norm: dict[str, Any] = dict.fromkeys(schema.SERVICE_FIELDS)
         norm.update(type=kind, consent=consent, lead_professional=False, caf=False)
         if consent is not None:
             kept["consent"] = consent
-        for key, parse in (("organisation", _text), ("organisation_code", lambda v: _text(v, 40)),
-                           ("practitioner", lambda v: _text(v, schema.MAX_NAME_CHARS)),
-                           ("phone", _phone), ("email", _email),
-                           ("start_date", lambda v: _date(v).isoformat()),
-                           ("end_date", lambda v: _date(v).isoformat()),
-                           ("lead_professional", _bool), ("caf", _bool)):
-            if value.get(key) in (None, ""):
-                continue
-            try:
-                norm[key] = parse(value[key])
-                kept[key] = value[key]
-            except ValueError as exc:
-                self.part(f"{path}.{key}", f"{path}.{key} {exc}; left out")
+        self.fields(value, path, schema.SERVICE_FIELDS, kept=kept, norm=norm, parsers=(
+            ("organisation", _text), ("organisation_code", lambda v: _text(v, 40)),
+            ("practitioner", lambda v: _text(v, schema.MAX_NAME_CHARS)),
+            ("phone", _phone), ("email", _email),
+            ("start_date", lambda v: _date(v).isoformat()),
+            ("end_date", lambda v: _date(v).isoformat()),
+            ("lead_professional", _bool), ("caf", _bool)))
         if norm["organisation"] is None and norm["organisation_code"] is None:
             raise _PartRejected(path, f"{path} names no organisation; service left out")
         if norm["start_date"] and norm["end_date"] and norm["end_date"] < norm["start_date"]:
