@@ -49,7 +49,12 @@ def _produce(path: Path, today: date, now: datetime, queue) -> None:  # type: ig
     try:
         chunk: list[Checked] = []
         for raw in read_feed(path):
-            chunk.append(check(raw.line, raw.data, raw.error, today=today, now=now))
+            checked = check(raw.line, raw.data, raw.error, today=today, now=now)
+            if checked.row is not None:
+                # The loader needs the row as received only serialised (`content`);
+                # not pickling the dict a second time saves the loader's process work.
+                checked.row.received = {}
+            chunk.append(checked)
             if len(chunk) >= CHUNK_ROWS:
                 queue.put(chunk)
                 chunk = []
