@@ -50,7 +50,10 @@ def _feeds(children: int, seed: int, today: date, work_dir: Path, out: TextIO) -
 def run_match_benchmark(children: int, seed: int, work_dir: Path, out: TextIO, *,
                         links: Path | None = None, today: date = TODAY) -> dict[str, object]:
     """Generate, run Splink, score it (and our links); print and return the figures."""
-    from contactpoint.bench.splink_peer import run_splink  # noqa: PLC0415  (the bench extra)
+    from contactpoint.bench.splink_peer import (  # noqa: PLC0415  (the bench extra)
+        FLOOR_WEIGHT,
+        run_splink,
+    )
 
     work_dir.mkdir(parents=True, exist_ok=True)
     _line(out, f"== matching accuracy: {children:,} children (seed {seed}, "
@@ -62,7 +65,7 @@ def run_match_benchmark(children: int, seed: int, work_dir: Path, out: TextIO, *
     splink = run_splink(feeds, truth, work_dir / "splink", today=today)
     _line(out, f"-- Splink {splink.splink_version}: {splink.records:,} records "
                f"({splink.rejected:,} rejected as our loader rejects them), "
-               f"{splink.pairs_scored:,} pairs scored at match weight >= -10")
+               f"{splink.pairs_scored:,} pairs scored at match weight >= {FLOOR_WEIGHT:g}")
     _line(out, f"  {'threshold':>10}{'predicted':>12}{'correct':>12}{'precision':>11}"
                f"{'recall':>9}{'F1':>9}")
     for figures in [*splink.grid, splink.best]:

@@ -216,25 +216,10 @@ def _persons(records: SplinkInput, truth_csv: Path) -> list[int]:
             for row, key in enumerate(records.keys)]
 
 
-def run_splink(feeds_dir: Path, truth_csv: Path, out_dir: Path, *,
-               today: date | None = None) -> SplinkResult:
-    """Train Splink on the feeds, predict, cluster at its best threshold; score it.
+def _trained_linker(db_api, table):  # type: ignore[no-untyped-def]
+    """A Linker over the records, trained as ours is: no labels, u then m in sessions."""
+    from splink import Linker, SettingsCreator, block_on  # noqa: PLC0415
 
-    `today` is the date ages are checked on, as `contactpoint ingest --today` (the
-    synthetic population's own date, so the same rows are rejected as by our loader).
-    """
-    import splink  # noqa: PLC0415
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on  # noqa: PLC0415
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    records = read_feeds(Path(feeds_dir), today or date.today())
-    persons = _persons(records, truth_csv)
-    table = records.table()
-    _peak_rss_reset()
-
-    started = time.perf_counter()
-    db_api = DuckDBAPI(_connection(out_dir / "duckdb-spill"))
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -245,13 +230,38 @@ def run_splink(feeds_dir: Path, truth_csv: Path, out_dir: Path, *,
     )
     linker = Linker(db_api.register(table, dataset_display_name="records"), settings,
                     log_level=logging.WARNING)
-    del table
+    # Splink's recipe for the prior: pairs that near-certain rules find, over a guessed
+    # recall of those rules (identifiers are missing from half the feeds).
     linker.training.estimate_probability_two_random_records_match(
         [block_on("nhs_number"), block_on("upn"), block_on("given", "family", "dob")],
         recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
     for rule in _training_sessions():
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    return linker
+
+
+def run_splink(feeds_dir: Path, truth_csv: Path, out_dir: Path, *,
+               today: date | None = None) -> SplinkResult:
+    """Train Splink on the feeds, predict, cluster at its best threshold; score it.
+
+    `today` is the date ages are checked on, as `contactpoint ingest --today` (the
+    synthetic population's own date, so the same rows are rejected as by our loader).
+    """
+    import splink  # noqa: PLC0415
+    from splink import DuckDBAPI  # noqa: PLC0415
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = read_feeds(Path(feeds_dir), today or date.today())
+    persons = _persons(records, truth_csv)
+    table = records.take_table()
+    _peak_rss_reset()
+
+    started = time.perf_counter()
+    db_api = DuckDBAPI(_connection(out_dir / "duckdb-spill"))
+    linker = _trained_linker(db_api, table)
+    del table
     trained = time.perf_counter()
 
     predictions = linker.inference.predict(threshold_match_weight=FLOOR_WEIGHT)
