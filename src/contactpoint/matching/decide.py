@@ -49,6 +49,8 @@ class Scored:
     capped: str | None = None
     best_record: int | None = None
     explanation: list[Contribution] = field(default_factory=list)
+    #: The child already holds another record from the incoming record's source.
+    same_source: bool = False
 
 
 @dataclass
@@ -109,12 +111,17 @@ def score_children(model: MatchModel, incoming: Profile,
         if child in vetoed:
             scored.score, scored.capped = NEVER, vetoed[child]
         elif incoming.source and incoming.source in sources_held.get(child, set()):
+            scored.same_source = True
             scored.capped = scored.capped or (
                 f"the child already has another record from {incoming.source}")
     return sorted(best.values(), key=lambda s: (-s.score, s.child))
 
 
 def decide(scored: list[Scored], thresholds: Thresholds) -> Decision:
+    # A source that holds another record for a child says, by its own ids, that this is
+    # someone else (a sibling, usually): only a near-certain match is worth a person's
+    # look (a duplicate within the source); anything less is not a candidate at all.
+    scored = [s for s in scored if not (s.same_source and s.score < thresholds.link)]
     if not scored or scored[0].score < thresholds.review:
         return Decision("new", None, scored[0].score if scored else None, scored)
     top = scored[0]
