@@ -37,8 +37,28 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+class PairwiseScores:
+    """Precision, recall and F1 of anything counting predicted, correct and true pairs."""
+
+    correct_pairs: int
+    predicted_pairs: int
+    true_pairs: int
+
+    @property
+    def precision(self) -> float | None:
+        return ratio(self.correct_pairs, self.predicted_pairs)
+
+    @property
+    def recall(self) -> float | None:
+        return ratio(self.correct_pairs, self.true_pairs)
+
+    @property
+    def f1(self) -> float | None:
+        return f1(self.precision, self.recall)
+
+
 @dataclass(frozen=True)
-class AccuracyReport:
+class AccuracyReport(PairwiseScores):
     """Pairwise accuracy of one set of links. Field comments say what each counts."""
 
     records_in_truth: int
@@ -62,18 +82,6 @@ class AccuracyReport:
     twins_merged: int | None = None
     multiple_birth_children: int | None = None  # twins and triplets among the persons
     missed_matches: int = 0  # persons whose records are split over several children
-
-    @property
-    def precision(self) -> float | None:
-        return ratio(self.correct_pairs, self.predicted_pairs)
-
-    @property
-    def recall(self) -> float | None:
-        return ratio(self.correct_pairs, self.true_pairs)
-
-    @property
-    def f1(self) -> float | None:
-        return f1(self.precision, self.recall)
 
     @property
     def automatic_precision(self) -> float | None:

@@ -17,29 +17,17 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contactpoint.bench.accuracy import f1, pairs, ratio
+from contactpoint.bench.accuracy import PairwiseScores, pairs
 
 
 @dataclass(frozen=True)
-class PairFigures:
+class PairFigures(PairwiseScores):
     """Pairwise figures of the clusters made by links scoring at least `threshold`."""
 
     threshold: float  # a match weight (log2 of the likelihood ratio, prior included)
     predicted_pairs: int
     correct_pairs: int
     true_pairs: int
-
-    @property
-    def precision(self) -> float | None:
-        return ratio(self.correct_pairs, self.predicted_pairs)
-
-    @property
-    def recall(self) -> float | None:
-        return ratio(self.correct_pairs, self.true_pairs)
-
-    @property
-    def f1(self) -> float | None:
-        return f1(self.precision, self.recall)
 
     @property
     def match_probability(self) -> float:
