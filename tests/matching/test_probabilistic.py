@@ -3,21 +3,22 @@
 import csv
 import itertools
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 
-import orjson
 import pytest
 
 from contactpoint.feeds.loader import ingest_file
-from contactpoint.feeds.validate import RowRejected, validate_row
 from contactpoint.identity.links import export_links
-from contactpoint.matching.blocking import index_keys
-from contactpoint.matching.compare import observe
 from contactpoint.matching.decide import Thresholds
 from contactpoint.matching.probabilistic import ProbabilisticLinker
-from contactpoint.matching.profile import profile
 from contactpoint.matching.store import IndexStore
-from contactpoint.matching.training import SESSIONS, level_distribution, random_pairs, train
+from contactpoint.matching.training import (
+    feed_profiles,
+    level_distribution,
+    random_pairs,
+    session_pairs,
+    train,
+)
 from contactpoint.synth import generate
 from databases import both_databases
 
@@ -31,24 +32,9 @@ def feeds(folder):
 
 def trained_model(folder):
     """Unsupervised, as on a first national load: no labels are used."""
-    profiles = []
-    for feed in feeds(folder):
-        for i, line in enumerate(feed.read_bytes().splitlines()):
-            try:
-                valid = validate_row(i, orjson.loads(line), today=TODAY, now=datetime.now(UTC))
-            except RowRejected:
-                continue
-            profiles.append(profile(valid.record, feed.stem))
-    index = defaultdict(list)
-    for i, p in enumerate(profiles):
-        for key in index_keys(p):
-            index[key].append(i)
-    sessions = {kind: [] for kind in SESSIONS}
-    for key, members in index.items():
-        if key[0] in sessions and len(members) <= 50:
-            sessions[key[0]].extend(observe(profiles[a], profiles[b])
-                                    for a, b in itertools.combinations(members, 2))
-    return train(sessions, level_distribution(random_pairs(profiles, 50_000)), prior=0.3)
+    profiles = [p for feed in feeds(folder) for _, p in feed_profiles(feed, TODAY)]
+    return train(session_pairs(profiles), level_distribution(random_pairs(profiles, 50_000)),
+                 prior=0.3)
 
 
 def pairs(groups):

@@ -7,17 +7,20 @@ matcher properly against truth.csv at scale.
 import csv
 import itertools
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 
-import orjson
 import pytest
 
-from contactpoint.feeds.validate import RowRejected, validate_row
 from contactpoint.matching.blocking import index_keys
 from contactpoint.matching.compare import INDEX, observe
 from contactpoint.matching.model import MatchModel
-from contactpoint.matching.profile import profile
-from contactpoint.matching.training import SESSIONS, level_distribution, random_pairs, train
+from contactpoint.matching.training import (
+    feed_profiles,
+    level_distribution,
+    random_pairs,
+    session_pairs,
+    train,
+)
 from contactpoint.synth import generate
 
 TODAY = date(2026, 11, 22)
@@ -31,13 +34,9 @@ def population(tmp_path_factory):
         truth = {(r["source"], r["source_id"]): r["person_id"] for r in csv.DictReader(fh)}
     profiles, people = [], []
     for feed in sorted(folder.glob("*.jsonl")):
-        for i, line in enumerate(feed.read_bytes().splitlines()):
-            try:
-                valid = validate_row(i, orjson.loads(line), today=TODAY, now=datetime.now(UTC))
-            except RowRejected:
-                continue
-            profiles.append(profile(valid.record, feed.stem))
-            people.append(truth[(feed.stem, valid.source_id)])
+        for source_id, p in feed_profiles(feed, TODAY):
+            profiles.append(p)
+            people.append(truth[(feed.stem, source_id)])
     return profiles, people
 
 
@@ -47,13 +46,9 @@ def test_trained_model_ranks_true_pairs_above_look_alikes(population):
     for i, p in enumerate(profiles):
         for key in index_keys(p):
             index[key].append(i)
-    sessions = {kind: [] for kind in SESSIONS}
-    blocked = set()
-    for key, members in index.items():
-        for a, b in itertools.combinations(sorted(members), 2):
-            blocked.add((a, b))
-            if key[0] in sessions:
-                sessions[key[0]].append(observe(profiles[a], profiles[b]))
+    blocked = {pair for members in index.values()
+               for pair in itertools.combinations(sorted(members), 2)}
+    sessions = session_pairs(profiles, max_block=None)
     u = level_distribution(random_pairs(profiles, 50_000))
     model = train(sessions, u, prior=0.3)
 

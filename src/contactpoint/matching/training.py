@@ -8,14 +8,21 @@ has no labels), so the fit is unsupervised, as it would be on a real first load.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
 
+import orjson
+
+from contactpoint.feeds.validate import RowRejected, validate_row
+from contactpoint.matching.blocking import index_keys
 from contactpoint.matching.compare import COMPARISONS, Level, observe
 from contactpoint.matching.model import FLOOR, MatchModel, default_model
-from contactpoint.matching.profile import Profile
+from contactpoint.matching.profile import Profile, profile
 
 Vector = tuple[Level, ...]
 
@@ -118,3 +125,35 @@ def train(session_pairs: dict[str, Sequence[Vector]], u: list[list[float]],
     m = [[v / counts[i] for v in sums[i]] if counts[i] else start.m[i]
          for i in range(len(COMPARISONS))]
     return MatchModel(prior=prior, m=m, u=u)
+
+
+def feed_profiles(path: Path, today: date) -> Iterator[tuple[str, Profile]]:
+    """(source id, profile) of every loadable row of a feed file, as the loader sees it."""
+    now = datetime.now(UTC)
+    for line, raw in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            valid = validate_row(line, orjson.loads(raw), today=today, now=now)
+        except (RowRejected, orjson.JSONDecodeError):
+            continue
+        if valid.record is not None:
+            yield valid.source_id, profile(valid.record, path.stem)
+
+
+def session_pairs(profiles: Sequence[Profile],
+                  max_block: int | None = 50) -> dict[str, list[Vector]]:
+    """Comparison vectors of the pairs sharing a training session's blocking key.
+
+    Blocks larger than `max_block` are left out: they are too common to be informative
+    and their pairs grow with the square of their size.
+    """
+    blocks: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, p in enumerate(profiles):
+        for key in index_keys(p):
+            if key[0] in SESSIONS:
+                blocks[key].append(i)
+    sessions: dict[str, list[Vector]] = {kind: [] for kind in SESSIONS}
+    for key, members in blocks.items():
+        if max_block is None or len(members) <= max_block:
+            sessions[key[0]].extend(observe(profiles[a], profiles[b])
+                                    for a, b in itertools.combinations(members, 2))
+    return sessions
