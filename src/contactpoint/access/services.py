@@ -23,6 +23,15 @@ def _authority(code: str | None) -> Organisation | None:
         raise AccessError(f"no local authority with code {code!r}: add it first") from None
 
 
+def _clean(instance, exclude: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Model validation, its messages as one AccessError naming each field."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise AccessError("; ".join(f"{k}: {' '.join(v)}" for k, v in
+                                    exc.message_dict.items())) from None
+
+
 @transaction.atomic
 def add_organisation(*, code: str, name: str, type: str,
                      authority: str | None = None) -> tuple[Organisation, bool]:
@@ -34,11 +43,7 @@ def add_organisation(*, code: str, name: str, type: str,
     org = Organisation.objects.filter(code=code).first() or Organisation(code=code)
     created = org.pk is None
     org.name, org.type, org.authority = name.strip(), type, parent
-    try:
-        org.full_clean()
-    except ValidationError as exc:
-        raise AccessError("; ".join(f"{k}: {' '.join(v)}" for k, v in
-                                    exc.message_dict.items())) from None
+    _clean(org)
     org.save()
     return org, created
 
@@ -58,11 +63,7 @@ def add_user(*, username: str, org_code: str, role: str,
     if role == Role.NATIONAL_ADMIN and org.type != OrganisationType.NATIONAL_PARTNER:
         raise AccessError("national admins belong to a national partner organisation")
     user = User(username=username, organisation=org, role=role, email=email or "")
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        raise AccessError("; ".join(f"{k}: {' '.join(v)}" for k, v in
-                                    exc.message_dict.items())) from None
+    _clean(user, exclude=["password"])
     password = secrets.token_urlsafe(12)
     user.set_password(password)
     user.save()
