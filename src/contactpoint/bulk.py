@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.db import connections, models, router
+from psycopg.types.json import Jsonb
 
 MAX_PARAMS = 30_000  # SQLite allows 32,766 bound parameters; PostgreSQL 65,535
 
@@ -25,17 +27,25 @@ def _chunks(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Sequence
 
 
 def _prepared(model: type[models.Model], fields: Sequence[str], rows, connection):  # type: ignore[no-untyped-def]
-    """Values ready to bind. psycopg adapts Python values itself; SQLite needs date-times
-    as Django stores them (UTC text). Bytes, numbers, booleans, text and NULL bind as is."""
+    """Values ready to bind. psycopg adapts Python values itself (JSON once wrapped);
+    SQLite needs date-times as Django stores them (UTC text) and JSON as text. Bytes,
+    numbers, booleans, text and NULL bind as is."""
     meta = [model._meta.get_field(name) for name in fields]
+    json = [i for i, f in enumerate(meta) if isinstance(f, models.JSONField)]
     if connection.vendor == "postgresql":
-        return meta, [list(row) for row in rows]
+        prepared = [list(row) for row in rows]
+        for values in prepared:
+            for i in json:
+                values[i] = Jsonb(values[i])
+        return meta, prepared
     adapt = [i for i, f in enumerate(meta) if isinstance(f, models.DateTimeField)]
     prepared = []
     for row in rows:
         values = list(row)
         for i in adapt:
             values[i] = meta[i].get_db_prep_save(values[i], connection)
+        for i in json:
+            values[i] = orjson.dumps(values[i]).decode()
         prepared.append(values)
     return meta, prepared
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "contactpoint.access",
     "contactpoint.feeds",
     "contactpoint.identity",
+    "contactpoint.matching",
     "contactpoint.web",
 ]
 

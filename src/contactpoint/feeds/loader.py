@@ -38,8 +38,9 @@ from contactpoint.identity.models import (
     LinkState,
     SourceRecord,
 )
-from contactpoint.matching.deterministic import DeterministicLinker, Linker, Placement
-from contactpoint.matching.store import IndexStore
+from contactpoint.matching.configuration import configured_linker
+from contactpoint.matching.decisions import Placed, close_review_items, record_decisions
+from contactpoint.matching.deterministic import Linker, Placement
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,8 @@ class FeedLoader:
         self.source = source
         self.keys = keystore or get_keystore()
         self.index = self.keys.blind_index
-        self.linker = linker or DeterministicLinker(self.index,
-                                                    IndexStore(self.keys).children_holding)
+        #: The probabilistic matcher in its current configuration, unless one is given.
+        self.linker = linker or configured_linker(self.keys)
         self.now = timezone.now()
         self.today = today or timezone.localdate()
         self.batch_size = batch_size
@@ -209,7 +210,32 @@ class FeedLoader:
                                       payloads, strict=True):
                 write.payload = payload
             self._write_source_records(writes)
+            self._record_decisions(to_place, writes)
+            close_review_items([w.pk for w in writes if w.item.row.action == "delete"
+                                and w.pk is not None])
             self.deriver.rederive(affected)
+
+    def _record_decisions(self, to_place: list[_Incoming], writes: list[_Write]) -> None:
+        """Keep why each placed record went where it did (linkers that explain themselves)."""
+        decisions = getattr(self.linker, "decisions", None)
+        configuration = getattr(self.linker, "configuration", None)
+        if decisions is None or configuration is None:
+            return
+        write_of = {id(w.item): w for w in writes}
+        placed_writes = [write_of[id(item)] for item in to_place]
+        group_child = {w.new_group: w.child_id for w in placed_writes
+                       if w.new_group is not None}
+
+        def child_pk(child: int) -> int:  # in-batch children are -(group + 1)
+            return child if child > 0 else group_child[-child - 1]  # type: ignore[return-value]
+
+        def record_pk(record: int) -> int:  # in-batch records are -(row + 1)
+            return record if record > 0 else placed_writes[-record - 1].pk  # type: ignore[return-value]
+
+        placed = [Placed(w.pk, w.child_id, d)  # type: ignore[arg-type]
+                  for w, d in zip(placed_writes, decisions, strict=True)]
+        record_decisions(configuration.pk, placed, self.linker.thresholds,  # type: ignore[attr-defined]
+                         child_pk=child_pk, record_pk=record_pk, now=self.now)
 
     def _stands(self, item: _Incoming) -> bool:
         """True when the stored version stands and the incoming row changes nothing.

@@ -16,6 +16,9 @@ class ChildStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ARCHIVED = "archived", "Archived"
     PURGED = "purged", "Purged"
+    #: Found to be the same child as another (`merged_into`); kept so an old ContactPoint
+    #: ID still leads somewhere and the merge can be undone.
+    MERGED = "merged", "Merged into another child"
 
 
 class Child(models.Model):
@@ -28,6 +31,8 @@ class Child(models.Model):
         "access.Organisation", null=True, blank=True, on_delete=models.PROTECT,
         related_name="children",
     )
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
     #: The derived record (identity, whereabouts, carers, services, provenance), sealed.
     record = models.BinaryField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -43,3 +43,12 @@ def initialise() -> Iterator[str]:
     yield "schema up to date (data and key store)"
     if get_keystore().ensure_system_keys():
         yield "created the blind-index key in the key store"
+    from contactpoint.matching.configuration import (  # noqa: PLC0415  (needs the schema)
+        active_configuration,
+    )
+    from contactpoint.matching.models import MatchConfiguration  # noqa: PLC0415
+
+    first = not MatchConfiguration.objects.exists()
+    config = active_configuration()
+    if first:
+        yield f"matcher version {config.pk}: {config.trained_on}, default thresholds"

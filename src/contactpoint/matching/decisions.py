@@ -1,0 +1,97 @@
+"""Keeping the machine's decisions: why each record went where it did, and the review queue.
+
+The loader calls `record_decisions` inside the batch's transaction once the batch's
+records and new children have their primary keys, so a decision, its record and its
+review items are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from contactpoint import bulk
+from contactpoint.matching.decide import Decision, Scored, Thresholds
+from contactpoint.matching.models import (
+    MatchDecision,
+    ReviewItem,
+    ReviewStatus,
+)
+
+#: Candidates kept with a decision (the explanation), and review items made for one record.
+KEPT_CANDIDATES = 3
+REVIEW_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A record the machine placed: its primary key, its child's, and the decision."""
+
+    record: int
+    child: int
+    decision: Decision
+
+
+def _weight(value: float) -> float | None:
+    return round(value, 2) if math.isfinite(value) else None
+
+
+def candidate_json(scored: Scored, child: int, record: int | None) -> dict[str, Any]:
+    return {
+        "child": child, "record": record, "score": _weight(scored.score),
+        "capped": scored.capped,
+        "explanation": [[c.comparison, c.level, _weight(c.weight)] for c in scored.explanation],
+    }
+
+
+def record_decisions(configuration: int, placed: Sequence[Placed], thresholds: Thresholds,
+                     *, child_pk: Callable[[int], int], record_pk: Callable[[int], int],
+                     now: datetime) -> int:
+    """Store each placed record's decision and, for review, its review items.
+
+    `child_pk` and `record_pk` turn the linker's ids into primary keys: the linker gives
+    children and records made earlier in the same batch negative ids until they exist.
+    Returns the number of review items made.
+    """
+    if not placed:
+        return 0
+    again = [p.record for p in placed]
+    # A record is placed again only when it was deleted and comes back: its old decision
+    # and review items are replaced.
+    MatchDecision.objects.filter(source_record_id__in=again).delete()
+    ReviewItem.objects.filter(source_record_id__in=again).delete()
+    decisions, items = [], []
+    for p in placed:
+        kept = []
+        for scored in p.decision.candidates[:KEPT_CANDIDATES]:
+            record = record_pk(scored.best_record) if scored.best_record is not None else None
+            kept.append(candidate_json(scored, child_pk(scored.child), record))
+        decisions.append((p.record, configuration, p.decision.state,
+                          _weight(p.decision.score) if p.decision.score is not None else None,
+                          kept, now))
+        if p.decision.state != "review":
+            continue
+        for scored, as_json in zip(p.decision.candidates[:REVIEW_CANDIDATES], kept,
+                                   strict=False):
+            if not math.isfinite(scored.score) or scored.score < thresholds.review:
+                continue
+            if as_json["child"] == p.child:
+                continue
+            items.append((p.record, as_json["child"], scored.score,
+                          (scored.capped or "possible match below the automatic threshold")[:200],
+                          as_json["explanation"], ReviewStatus.OPEN, now))
+    bulk.insert_rows(MatchDecision, ["source_record", "configuration", "state", "score",
+                                     "candidates", "decided_at"], decisions)
+    bulk.insert_rows(ReviewItem, ["source_record", "candidate", "score", "reason",
+                                  "explanation", "status", "created_at"], items)
+    return len(items)
+
+
+def close_review_items(records: Sequence[int]) -> None:
+    """Deleted records have nothing left to decide."""
+    if records:
+        ReviewItem.objects.filter(source_record_id__in=records, status__in=[
+            ReviewStatus.OPEN, ReviewStatus.DEFERRED]).update(status=ReviewStatus.CLOSED)
