@@ -25,7 +25,8 @@ def test_every_command_is_in_the_cli_docs():
 def test_every_setting_is_in_the_configuration_docs():
     doc = (ROOT / "docs" / "configuration.md").read_text()
     source = "\n".join(p.read_text() for p in (ROOT / "src").rglob("*.py"))
-    used = set(re.findall(r"CONTACTPOINT_[A-Z_]+", source))
+    # CONTACTPOINT_ID is the placeholder for a child's id in usage text, not a setting.
+    used = set(re.findall(r"CONTACTPOINT_[A-Z_]+", source)) - {"CONTACTPOINT_ID"}
     assert used, "no settings found: the scan is broken"
     for name in sorted(used):
         assert f"`{name}`" in doc, f"{name} is read by the code but not documented"

@@ -309,3 +309,8 @@ def register_bench_match(sub) -> None:  # type: ignore[no-untyped-def]
 REGISTRY = [register_init, register_synth, register_ingest, register_links, register_keys,
             register_org, register_user, register_reference, register_serve, register_demo,
             register_bench, register_bench_match]
+
+# The matcher's commands live in their own module, which imports this one's helpers.
+from contactpoint.cli import matching as _matching  # noqa: E402
+
+REGISTRY += _matching.REGISTRY

@@ -21,7 +21,7 @@ from contactpoint.crypto.keystore import KeyStore
 from contactpoint.feeds.models import SourceSystem
 from contactpoint.identity.derive import SourceView, derive
 from contactpoint.identity.identifiers import new_contactpoint_id
-from contactpoint.identity.models import Child, PostcodeDistrict, SourceRecord
+from contactpoint.identity.models import BlindIndexEntry, Child, PostcodeDistrict, SourceRecord
 from contactpoint.identity.normalise import postcode_district
 
 CHILD_RECORD = "child-record"
@@ -160,3 +160,36 @@ class ChildDeriver:
         sealed = envelope.seal_json(cipher or self.keys.child_key(cp_id), cp_id, CHILD_RECORD,
                                     record)
         return sealed, self.local_authority(record, views)
+
+
+def move_records(keys: KeyStore, moves: Sequence[tuple[int, int, str]]) -> list[dict[str, Any]]:
+    """Move live source records to other children: (record pk, to child pk, link state).
+
+    Each payload is re-sealed under its new child's key (a sealed record is bound to its
+    child), its blind-index entries follow it, and the caller re-derives the children on
+    both sides. Returns what each record was before: [{"record", "from", "to", "state"}].
+    """
+    if not moves:
+        return []
+    target = {record: (child, state) for record, child, state in moves}
+    rows = bulk.select_in(SourceRecord, ["id", "child", "source_key", "payload", "link_state"],
+                          "id", list(target), extra="AND NOT deleted")
+    if len(rows) != len(target):
+        raise ValueError("only live source records can move")
+    children = {child for _, child, _, _, _ in rows} | {c for c, _ in target.values()}
+    cp_ids = dict(bulk.select_in(Child, ["id", "contactpoint_id"], "id", list(children)))
+    ciphers = keys.child_keys(cp_ids.values())
+    now = timezone.now()
+    updates, before = [], []
+    for pk, child, source_key, payload, state in rows:
+        to, new_state = target[pk]
+        purpose = source_purpose(source_key)
+        plain = envelope.open_sealed(ciphers[cp_ids[child]], cp_ids[child], purpose, payload)
+        sealed = envelope.seal(ciphers[cp_ids[to]], cp_ids[to], purpose, plain)
+        updates.append((pk, to, new_state, sealed, now))
+        before.append({"record": pk, "from": child, "to": to, "state": state})
+    bulk.update_rows(SourceRecord, ["child", "link_state", "payload", "updated_at"], updates)
+    bulk.update_rows(BlindIndexEntry, ["child"], [
+        (entry, target[record][0]) for entry, record in bulk.select_in(
+            BlindIndexEntry, ["id", "source_record"], "source_record", list(target))])
+    return before

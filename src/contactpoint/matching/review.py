@@ -1,0 +1,457 @@
+"""The review queue and a person's corrections: link, keep apart, defer, split, merge, undo.
+
+Service functions for the command line, the API and (later) the pages. Each one checks
+who may act (a management team on its own authority's children, national
+administrators on any; a shielded child only by its own authority's team), changes the
+index in one transaction, re-derives the children touched, and writes a MatchAction
+holding everything needed to reverse it. Records placed by a person are `manual`: the
+loader never places them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from contactpoint.access.models import Role, User
+from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
+from contactpoint.identity.store import (
+    ChildDeriver,
+    move_records,
+    open_child_record,
+    open_payload,
+    reserve_children,
+)
+from contactpoint.matching.models import (
+    ActionKind,
+    KeptApart,
+    MatchAction,
+    ReviewItem,
+    ReviewStatus,
+)
+
+PENDING = (ReviewStatus.OPEN, ReviewStatus.DEFERRED)
+RESOLVING_ROLES = (Role.MANAGEMENT_TEAM, Role.NATIONAL_ADMIN)
+
+
+class ReviewError(Exception):
+    """A decision that cannot be made as asked; `status` is its HTTP status."""
+
+    status = 400
+
+
+class NotFound(ReviewError):
+    status = 404
+
+
+class Forbidden(ReviewError):
+    status = 403
+
+
+class Conflict(ReviewError):
+    status = 409
+
+
+# -- who may act -----------------------------------------------------------------------------
+
+def _authority(actor: User) -> int | None:
+    org = actor.organisation
+    if org is None:
+        return None
+    return org.pk if org.is_local_authority else org.authority_id
+
+
+def _check_actor(actor: User) -> None:
+    if not actor.is_active or actor.suspended_at is not None:
+        raise Forbidden("this account is suspended")
+    if actor.role not in RESOLVING_ROLES:
+        raise Forbidden("only a management team or a national administrator resolves matches")
+
+
+def may_act_on(actor: User, children: Iterable[Child]) -> bool:
+    """National administrators: any child. A management team: a pair or child in its own
+    authority, and a shielded child only when it is its own."""
+    if actor.role == Role.NATIONAL_ADMIN:
+        return True
+    authority = _authority(actor)
+    children = list(children)
+    if authority is None:
+        return False
+    if any(c.shielded and c.local_authority_id != authority for c in children):
+        return False
+    return any(c.local_authority_id == authority for c in children)
+
+
+def _require(actor: User, children: Iterable[Child]) -> None:
+    if not may_act_on(actor, children):
+        # The same answer as for an id that does not exist: no hint of what is there.
+        raise NotFound("no such review item or child in your authority")
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ReviewError("a reason is required")
+    if len(reason) > 500:
+        raise ReviewError("the reason is longer than 500 characters")
+    return reason
+
+
+# -- the queue -------------------------------------------------------------------------------
+
+def queue(actor: User, *, statuses: Sequence[str] = PENDING,
+          limit: int = 50) -> list[ReviewItem]:
+    """The actor's pending pairs, open before deferred, strongest first."""
+    _check_actor(actor)
+    items: QuerySet[ReviewItem] = (
+        ReviewItem.objects.filter(status__in=statuses)
+        .select_related("candidate", "source_record__child", "source_record__source")
+        .order_by("-status", "-score", "pk"))  # open before deferred
+    if actor.role != Role.NATIONAL_ADMIN:
+        authority = _authority(actor)
+        items = items.filter(Q(candidate__local_authority=authority)
+                             | Q(source_record__child__local_authority=authority))
+    return [item for item in items[: limit * 2]
+            if may_act_on(actor, [item.candidate, item.source_record.child])][:limit]
+
+
+def _item(actor: User, item_id: int, *, pending: bool = True) -> ReviewItem:
+    _check_actor(actor)
+    try:
+        item = (ReviewItem.objects.select_for_update(of=("self",))
+                .select_related("candidate", "source_record__child", "source_record__source")
+                .get(pk=item_id))
+    except ReviewItem.DoesNotExist:
+        raise NotFound("no such review item or child in your authority") from None
+    _require(actor, [item.candidate, item.source_record.child])
+    if pending and item.status not in PENDING:
+        raise Conflict(f"review item {item_id} is already decided ({item.status})")
+    return item
+
+
+def _record_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """A feed record's identifying fields, shaped like a child's for side-by-side display."""
+    address = record.get("address") or {}
+    return {
+        "given_names": record.get("given_names"), "family_name": record.get("family_name"),
+        "former_family_names": record.get("former_family_names") or [],
+        "date_of_birth": record.get("date_of_birth"), "gender": record.get("gender"),
+        "postcode": address.get("postcode"), "address_status": record.get("address_status"),
+        "carers": sorted(f"{c.get('given_names', '')} {c.get('family_name', '')}".strip()
+                         for c in record.get("carers") or []),
+        "identifiers": {k: v for k, v in (record.get("identifiers") or {}).items() if v},
+    }
+
+
+def _child_summary(record: dict[str, Any] | None) -> dict[str, Any]:
+    if record is None:
+        return {}
+    address = record.get("address") or {}
+    return {
+        "given_names": record["name"]["given_names"],
+        "family_name": record["name"]["family_name"],
+        "former_family_names": record.get("former_family_names") or [],
+        "date_of_birth": record.get("date_of_birth"), "gender": record.get("gender"),
+        "postcode": address.get("postcode"), "address_status": record.get("address_status"),
+        "carers": sorted(f"{c.get('given_names', '')} {c.get('family_name', '')}".strip()
+                         for c in record.get("carers") or []),
+        "identifiers": record.get("identifiers") or {},
+    }
+
+
+def pair(actor: User, item_id: int, keys: KeyStore | None = None) -> dict[str, Any]:
+    """One pair side by side: the record, the candidate child, and how they compared."""
+    keys = keys or get_keystore()
+    with transaction.atomic():
+        item = _item(actor, item_id, pending=False)
+    sr = item.source_record
+    record = open_payload(keys, sr.child.contactpoint_id, sr)["record"]
+    return {
+        "id": item.pk, "status": item.status, "score": round(item.score, 2),
+        "reason": item.reason,
+        "record": {"source": sr.source.name, "source_id": record["source_id"],
+                   "recorded_at": sr.recorded_at.isoformat(),
+                   "contactpoint_id": sr.child.contactpoint_id, **_record_summary(record)},
+        "candidate": {"contactpoint_id": item.candidate.contactpoint_id,
+                      "shielded": item.candidate.shielded,
+                      **_child_summary(open_child_record(keys, item.candidate))},
+        "comparisons": [{"comparison": c, "level": level, "weight": weight,
+                         "agrees": weight is not None and weight > 0}
+                        for c, level, weight in item.explanation],
+    }
+
+
+# -- decisions -------------------------------------------------------------------------------
+
+@dataclass
+class _Change:
+    """Who decides and when, and what the decision did, gathered as it goes and written
+    as one MatchAction."""
+
+    actor: User
+    now: datetime
+    moves: list[dict[str, Any]] = field(default_factory=list)
+    kept_apart: list[list[int]] = field(default_factory=list)
+    released: list[list[int]] = field(default_factory=list)
+    items: list[list[Any]] = field(default_factory=list)
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _kept_apart(a: int, b: int) -> bool:
+    low, high = _pair(a, b)
+    return KeptApart.objects.filter(child_a_id=low, child_b_id=high).exists()
+
+
+def _set_item(item: ReviewItem, status: str, change: _Change,
+              candidate: Child | None = None) -> None:
+    change.items.append([item.pk, item.status, item.candidate_id])
+    item.status = status
+    item.decided_by, item.decided_at = change.actor, change.now
+    if candidate is not None:
+        item.candidate = candidate
+    item.save(update_fields=["status", "decided_by", "decided_at", "candidate"])
+
+
+def _close_pending(q: Q, change: _Change) -> None:
+    for other in ReviewItem.objects.filter(q, status__in=PENDING):
+        _set_item(other, ReviewStatus.CLOSED, change)
+
+
+def _merge(keys: KeyStore, keep: Child, gone: Child, change: _Change) -> None:
+    """Every live record of `gone` onto `keep`; `gone` retired, pointing at `keep`."""
+    records = list(SourceRecord.objects.filter(child=gone, deleted=False)
+                   .values_list("pk", flat=True))
+    change.moves += move_records(keys, [(pk, keep.pk, LinkState.MANUAL) for pk in records])
+    gone.status, gone.merged_into, gone.record = ChildStatus.MERGED, keep, None
+    gone.save(update_fields=["status", "merged_into", "record", "updated_at"])
+    # Pairs kept apart from the retired child are now kept apart from the survivor.
+    for pair_row in KeptApart.objects.filter(Q(child_a=gone) | Q(child_b=gone)):
+        other = pair_row.child_b_id if pair_row.child_a_id == gone.pk else pair_row.child_a_id
+        change.released.append([pair_row.child_a_id, pair_row.child_b_id, pair_row.action_id])
+        pair_row.delete()
+        moved = list(_pair(keep.pk, other))
+        if other != keep.pk and not _kept_apart(*moved) and moved not in change.kept_apart:
+            change.kept_apart.append(moved)
+    # Pending pairs that proposed the retired child now propose the survivor.
+    for other in ReviewItem.objects.filter(candidate=gone, status__in=PENDING).select_related(
+            "source_record"):
+        clash = ReviewItem.objects.filter(source_record=other.source_record,
+                                          candidate=keep).exists()
+        if other.source_record.child_id == keep.pk or clash:
+            _set_item(other, ReviewStatus.CLOSED, change)
+        else:
+            _set_item(other, other.status, change, candidate=keep)
+
+
+def _finish(kind: str, reason: str, change: _Change, *,
+            child: Child | None, retired: Child | None = None, created: Child | None = None,
+            undoes: MatchAction | None = None) -> MatchAction:
+    action = MatchAction.objects.create(
+        kind=kind, actor=change.actor, reason=reason, at=change.now, child=child,
+        moves=change.moves,
+        retired=retired, created=created, kept_apart=change.kept_apart,
+        released=change.released, items=change.items, undoes=undoes)
+    KeptApart.objects.bulk_create([KeptApart(child_a_id=a, child_b_id=b, action=action)
+                                   for a, b in change.kept_apart])
+    return action
+
+
+def link(actor: User, item_id: int, reason: str,
+         keys: KeyStore | None = None) -> MatchAction:
+    """The pair is one child: the record's child is merged into the candidate."""
+    keys, reason = keys or get_keystore(), _reason(reason)
+    now = timezone.now()
+    with transaction.atomic():
+        item = _item(actor, item_id)
+        own, candidate = item.source_record.child, item.candidate
+        if candidate.status != ChildStatus.ACTIVE or own.status != ChildStatus.ACTIVE:
+            raise Conflict("one of the pair is no longer an active child")
+        if _kept_apart(own.pk, candidate.pk):
+            raise Conflict("these children were kept apart by a person: undo that first")
+        change = _Change(actor, now)
+        _set_item(item, ReviewStatus.LINKED, change)
+        _merge(keys, candidate, own, change)
+        _close_pending(Q(source_record__child=candidate, candidate=candidate), change)
+        ChildDeriver(keys).rederive([candidate.pk, own.pk])
+        return _finish(ActionKind.LINK, reason, change, child=candidate,
+                       retired=own)
+
+
+def keep_apart(actor: User, item_id: int, reason: str) -> MatchAction:
+    """Not the same child: remembered, so the pair is never proposed again."""
+    reason = _reason(reason)
+    now = timezone.now()
+    with transaction.atomic():
+        item = _item(actor, item_id)
+        own, candidate = item.source_record.child, item.candidate
+        change = _Change(actor, now)
+        _set_item(item, ReviewStatus.KEPT_APART, change)
+        _close_pending(Q(source_record__child=own, candidate=candidate)
+                       | Q(source_record__child=candidate, candidate=own), change)
+        if item.source_record.link_state == LinkState.REVIEW:
+            change.moves.append({"record": item.source_record.pk, "from": own.pk,
+                                 "to": own.pk, "state": LinkState.REVIEW})
+            SourceRecord.objects.filter(pk=item.source_record.pk).update(
+                link_state=LinkState.MANUAL, updated_at=now)
+        if not _kept_apart(own.pk, candidate.pk):
+            change.kept_apart.append(list(_pair(own.pk, candidate.pk)))
+        return _finish(ActionKind.KEEP_APART, reason, change, child=own)
+
+
+def defer(actor: User, item_id: int, reason: str) -> MatchAction:
+    reason = _reason(reason)
+    now = timezone.now()
+    with transaction.atomic():
+        item = _item(actor, item_id)
+        if item.status == ReviewStatus.DEFERRED:
+            raise Conflict(f"review item {item_id} is already deferred")
+        change = _Change(actor, now)
+        _set_item(item, ReviewStatus.DEFERRED, change)
+        return _finish(ActionKind.DEFER, reason, change,
+                       child=item.source_record.child)
+
+
+def _child(actor: User, contactpoint_id: str) -> Child:
+    try:
+        child = Child.objects.select_for_update().get(contactpoint_id=contactpoint_id)
+    except Child.DoesNotExist:
+        raise NotFound("no such review item or child in your authority") from None
+    _require(actor, [child])
+    if child.status != ChildStatus.ACTIVE:
+        raise Conflict(f"child {contactpoint_id} is {child.status}, not active")
+    return child
+
+
+def _record_of(actor: User, keys: KeyStore, source: str, source_id: str) -> SourceRecord:
+    key = keys.blind_index.token("source-record", source, source_id)
+    try:
+        record = (SourceRecord.objects.select_for_update(of=("self",))
+                  .select_related("child").get(source_key=key, deleted=False))
+    except SourceRecord.DoesNotExist:
+        raise NotFound(f"no live record {source_id!r} from {source!r}") from None
+    if record.child is None:
+        raise NotFound(f"no live record {source_id!r} from {source!r}")
+    _require(actor, [record.child])
+    return record
+
+
+def split(actor: User, source: str, source_id: str, reason: str,
+          keys: KeyStore | None = None) -> MatchAction:
+    """A record wrongly joined to a child becomes a child of its own, kept apart from it."""
+    keys, reason = keys or get_keystore(), _reason(reason)
+    _check_actor(actor)
+    now = timezone.now()
+    (cp_id,) = reserve_children(keys, 1)  # the key is committed first, as in the loader
+    with transaction.atomic():
+        record = _record_of(actor, keys, source, source_id)
+        old = record.child
+        if not SourceRecord.objects.filter(child=old, deleted=False).exclude(
+                pk=record.pk).exists():
+            raise Conflict(f"{source} {source_id} is the only record of its child: "
+                           "nothing to split it from")
+        new = Child.objects.create(contactpoint_id=cp_id, status=ChildStatus.ACTIVE)
+        change = _Change(actor, now, move_records(keys, [(record.pk, new.pk, LinkState.MANUAL)]),
+                         [list(_pair(old.pk, new.pk))])
+        _close_pending(Q(source_record=record), change)
+        ChildDeriver(keys).rederive([old.pk, new.pk])
+        return _finish(ActionKind.SPLIT, reason, change, child=old, created=new)
+
+
+def merge(actor: User, keep_id: str, gone_id: str, reason: str,
+          keys: KeyStore | None = None) -> MatchAction:
+    """Two children found to be one: `gone_id`'s records join `keep_id`."""
+    keys, reason = keys or get_keystore(), _reason(reason)
+    _check_actor(actor)
+    if keep_id == gone_id:
+        raise ReviewError("a child cannot be merged with itself")
+    now = timezone.now()
+    with transaction.atomic():
+        keep, gone = _child(actor, keep_id), _child(actor, gone_id)
+        _require(actor, [keep, gone])
+        change = _Change(actor, now)
+        low, high = _pair(keep.pk, gone.pk)
+        for pair_row in KeptApart.objects.filter(child_a_id=low, child_b_id=high):
+            change.released.append([low, high, pair_row.action_id])  # a person overrides it
+            pair_row.delete()
+        _merge(keys, keep, gone, change)
+        _close_pending(Q(source_record__child=keep, candidate=keep), change)
+        ChildDeriver(keys).rederive([keep.pk, gone.pk])
+        return _finish(ActionKind.MERGE, reason, change, child=keep, retired=gone)
+
+
+def undo(actor: User, action_id: int, reason: str,
+         keys: KeyStore | None = None) -> MatchAction:
+    """Reverse an earlier decision, if nothing since has moved the same records."""
+    keys, reason = keys or get_keystore(), _reason(reason)
+    _check_actor(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            done = MatchAction.objects.select_for_update().get(pk=action_id)
+        except MatchAction.DoesNotExist:
+            raise NotFound(f"no decision {action_id}") from None
+        touched = _children_of(done)
+        _require(actor, Child.objects.filter(pk__in=touched))
+        if done.kind == ActionKind.UNDO:
+            raise Conflict("an undo cannot itself be undone: make the decision again")
+        if MatchAction.objects.filter(undoes=done).exists():
+            raise Conflict(f"decision {action_id} is already undone")
+        moved = [m for m in done.moves if m["from"] != m["to"]]
+        now_at = dict(SourceRecord.objects.filter(pk__in=[m["record"] for m in moved],
+                                                  deleted=False).values_list("pk", "child"))
+        if any(now_at.get(m["record"]) != m["to"] for m in moved):
+            raise Conflict("later changes moved these records again: undo those first")
+        if done.retired_id is not None:
+            Child.objects.filter(pk=done.retired_id).update(
+                status=ChildStatus.ACTIVE, merged_into=None, updated_at=now)
+        change = _Change(actor, now, move_records(keys, [(m["record"], m["from"], m["state"])
+                                                         for m in moved]))
+        for m in done.moves:
+            if m["from"] == m["to"]:  # a state change only (keep apart)
+                SourceRecord.objects.filter(pk=m["record"]).update(link_state=m["state"],
+                                                                   updated_at=now)
+        if done.created_id is not None:
+            Child.objects.filter(pk=done.created_id).update(
+                status=ChildStatus.MERGED, merged_into=done.child_id, record=None,
+                updated_at=now)
+        for a, b in done.kept_apart:
+            for row in KeptApart.objects.filter(child_a_id=a, child_b_id=b):
+                change.released.append([a, b, row.action_id])
+                row.delete()
+        KeptApart.objects.bulk_create([KeptApart(child_a_id=a, child_b_id=b, action_id=act)
+                                       for a, b, act in done.released])
+        for item_id, status, candidate in reversed(done.items):
+            ReviewItem.objects.filter(pk=item_id).update(status=status, candidate_id=candidate,
+                                                         decided_by=None, decided_at=None)
+        live = [pk for pk in touched if pk != done.created_id]
+        ChildDeriver(keys).rederive(live)
+        return _finish(ActionKind.UNDO, reason, change, child=done.child,
+                       undoes=done)
+
+
+def _children_of(action: MatchAction) -> set[int]:
+    found = {m["from"] for m in action.moves} | {m["to"] for m in action.moves}
+    found |= {pk for pk in (action.child_id, action.retired_id, action.created_id) if pk}
+    return found
+
+
+def history(actor: User, contactpoint_id: str) -> list[MatchAction]:
+    """Every decision touching a child, latest first."""
+    _check_actor(actor)
+    try:
+        child = Child.objects.get(contactpoint_id=contactpoint_id)
+    except Child.DoesNotExist:
+        raise NotFound("no such review item or child in your authority") from None
+    _require(actor, [child])
+    return list(MatchAction.objects.filter(
+        Q(child=child) | Q(retired=child) | Q(created=child)).select_related("actor"))
