@@ -178,6 +178,11 @@ class FeedLoader:
 
     def _load_batch(self, batch: list[ValidRow]) -> None:
         items = self._incoming(batch)
+        with transaction.atomic():
+            store.lock_index()  # placing reads the index, then changes it: one at a time
+            self._load_items(items)
+
+    def _load_items(self, items: list[_Incoming]) -> None:
         existing = {
             key: _Stored(pk, child_id, link_state, recorded_at, digest)
             for key, pk, child_id, link_state, recorded_at, digest in bulk.select_in(
@@ -197,23 +202,23 @@ class FeedLoader:
         placements = self.linker.place([i.row.record for i in to_place], self.source.name)
         writes, new_groups = self._plan(changes, dict(zip(map(id, to_place), placements,
                                                           strict=True)))
+        # The key store commits on its own connection before this transaction does.
         new_children = store.reserve_children(self.keys, len(new_groups))
-        with transaction.atomic():
-            cp_ids = self._insert_new_children(writes, new_groups, new_children)
-            affected = {w.existing_child for w in writes if w.existing_child is not None}
-            affected |= {w.child_id for w in writes
-                         if w.child_id is not None and w.child_id not in cp_ids}
-            payloads = store.seal_source_payloads(
-                self.keys, [(w.child_id, w.item.source_key, w.item.row.payload())
-                            for w in writes if w.item.row.action == "upsert"], cp_ids)
-            for write, payload in zip([w for w in writes if w.item.row.action == "upsert"],
-                                      payloads, strict=True):
-                write.payload = payload
-            self._write_source_records(writes)
-            self._record_decisions(to_place, writes)
-            close_review_items([w.pk for w in writes if w.item.row.action == "delete"
-                                and w.pk is not None])
-            self.deriver.rederive(affected)
+        cp_ids = self._insert_new_children(writes, new_groups, new_children)
+        affected = {w.existing_child for w in writes if w.existing_child is not None}
+        affected |= {w.child_id for w in writes
+                     if w.child_id is not None and w.child_id not in cp_ids}
+        payloads = store.seal_source_payloads(
+            self.keys, [(w.child_id, w.item.source_key, w.item.row.payload())
+                        for w in writes if w.item.row.action == "upsert"], cp_ids)
+        for write, payload in zip([w for w in writes if w.item.row.action == "upsert"],
+                                  payloads, strict=True):
+            write.payload = payload
+        self._write_source_records(writes)
+        self._record_decisions(to_place, writes)
+        close_review_items([w.pk for w in writes if w.item.row.action == "delete"
+                            and w.pk is not None])
+        self.deriver.rederive(affected)
 
     def _record_decisions(self, to_place: list[_Incoming], writes: list[_Write]) -> None:
         """Keep why each placed record went where it did (linkers that explain themselves)."""

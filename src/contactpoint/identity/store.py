@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contactpoint import bulk
@@ -29,6 +29,25 @@ CHILD_RECORD = "child-record"
 
 def source_purpose(source_key: bytes) -> str:
     return f"source-record:{bytes(source_key).hex()}"
+
+
+#: Any fixed number: PostgreSQL advisory locks are named by integers.
+INDEX_LOCK = 0x436F6E74
+
+
+def lock_index() -> None:
+    """Until this transaction ends, no one else places records or moves them.
+
+    Whoever links records to children reads the index and then changes it; two at once
+    (two feeds of the same child, or a load and a person's merge) could each make a new
+    child for one child. SQLite's IMMEDIATE transactions already serialise writers.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_index() holds only inside a transaction")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_LOCK])
 
 
 def reserve_children(keys: KeyStore, count: int) -> list[str]:

@@ -24,6 +24,7 @@ from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
 from contactpoint.identity.store import (
     ChildDeriver,
+    lock_index,
     move_records,
     open_child_record,
     open_payload,
@@ -272,6 +273,7 @@ def link(actor: User, item_id: int, reason: str,
     keys, reason = keys or get_keystore(), _reason(reason)
     now = timezone.now()
     with transaction.atomic():
+        lock_index()
         item = _item(actor, item_id)
         own, candidate = item.source_record.child, item.candidate
         if candidate.status != ChildStatus.ACTIVE or own.status != ChildStatus.ACTIVE:
@@ -292,6 +294,7 @@ def keep_apart(actor: User, item_id: int, reason: str) -> MatchAction:
     reason = _reason(reason)
     now = timezone.now()
     with transaction.atomic():
+        lock_index()
         item = _item(actor, item_id)
         own, candidate = item.source_record.child, item.candidate
         change = _Change(actor, now)
@@ -312,6 +315,7 @@ def defer(actor: User, item_id: int, reason: str) -> MatchAction:
     reason = _reason(reason)
     now = timezone.now()
     with transaction.atomic():
+        lock_index()
         item = _item(actor, item_id)
         if item.status == ReviewStatus.DEFERRED:
             raise Conflict(f"review item {item_id} is already deferred")
@@ -353,6 +357,7 @@ def split(actor: User, source: str, source_id: str, reason: str,
     now = timezone.now()
     (cp_id,) = reserve_children(keys, 1)  # the key is committed first, as in the loader
     with transaction.atomic():
+        lock_index()
         record = _record_of(actor, keys, source, source_id)
         old = record.child
         if not SourceRecord.objects.filter(child=old, deleted=False).exclude(
@@ -376,6 +381,7 @@ def merge(actor: User, keep_id: str, gone_id: str, reason: str,
         raise ReviewError("a child cannot be merged with itself")
     now = timezone.now()
     with transaction.atomic():
+        lock_index()
         keep, gone = _child(actor, keep_id), _child(actor, gone_id)
         _require(actor, [keep, gone])
         change = _Change(actor, now)
@@ -396,6 +402,7 @@ def undo(actor: User, action_id: int, reason: str,
     _check_actor(actor)
     now = timezone.now()
     with transaction.atomic():
+        lock_index()
         try:
             done = MatchAction.objects.select_for_update().get(pk=action_id)
         except MatchAction.DoesNotExist:
