@@ -309,3 +309,8 @@ def register_bench_match(sub) -> None:  # type: ignore[no-untyped-def]
 REGISTRY = [register_init, register_synth, register_ingest, register_links, register_keys,
             register_org, register_user, register_reference, register_serve, register_demo,
             register_bench, register_bench_match]
+
+# API clients and tokens live in their own module (it imports from this one lazily).
+from contactpoint.cli import tokens as _tokens  # noqa: E402
+
+REGISTRY += [_tokens.register_client, _tokens.register_token]
