@@ -28,3 +28,8 @@ def make_user(role: str = "practitioner", *, username: str | None = None) -> Use
 def make_client(name: str = "school-census-feed", source: str = "school_census") -> ApiClient:
     client, _ = tokens.add_client(name=name, source=source)
     return client
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The header a caller sends its API token in."""
+    return {"Authorization": f"Bearer {token}"}
