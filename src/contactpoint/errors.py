@@ -70,6 +70,12 @@ class NotFound(RequestError):
     status = HTTPStatus.NOT_FOUND
 
 
+class LengthRequired(RequestError):
+    """The body does not say its length (chunked), and this operation needs to know it."""
+
+    status = HTTPStatus.LENGTH_REQUIRED
+
+
 class PayloadTooLarge(RequestError):
     """The request body is larger than this deployment accepts."""
 

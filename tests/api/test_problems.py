@@ -108,6 +108,14 @@ def test_a_body_longer_than_it_says_is_still_capped(census_token, settings):
                                                         content_type=NDJSON), 100) == b"x" * 100
 
 
+def test_a_chunked_body_is_411_not_taken_for_empty(client, census_token):
+    """Django reads Content-Length bytes only: under gunicorn a chunked body reads as empty."""
+    body = problem_of(client.post(FEED, b"{}\n", content_type=NDJSON, CONTENT_LENGTH="",
+                                  headers={**bearer(census_token),
+                                           "Transfer-Encoding": "chunked"}), 411)
+    assert "Content-Length" in body["detail"]
+
+
 def test_a_body_of_another_type_is_415(client, census_token):
     problem_of(client.post(FEED, b"a,b\n1,2\n", content_type="text/csv",
                            headers=bearer(census_token)), 415)

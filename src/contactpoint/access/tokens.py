@@ -164,7 +164,8 @@ def authenticate_token(presented: str) -> Principal | None:
         return None
     token = (ApiToken.objects.select_related("user__organisation", "client__source")
              .filter(prefix=parts[0]).first())
-    # Compare even when no token has this prefix, so timing tells nothing either way.
+    # The prefix is not secret; the secret is compared in constant time, and compared
+    # even when no token has this prefix, so both refusals take the same path.
     stored = token.secret_hash if token is not None else "0" * 64
     if not hmac.compare_digest(stored, _hash(presented)) or token is None:
         return None

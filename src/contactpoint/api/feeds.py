@@ -15,7 +15,13 @@ from ninja import Path, Schema
 from contactpoint.access.permissions import Permission
 from contactpoint.access.tokens import Principal
 from contactpoint.api.auth import ApiRouter
-from contactpoint.errors import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
+from contactpoint.errors import (
+    BadRequest,
+    Forbidden,
+    LengthRequired,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from contactpoint.feeds import upload
 
 router = ApiRouter(tags=["feeds"])
@@ -58,13 +64,17 @@ def _media_type(request: HttpRequest) -> str:
 def read_capped_body(request: HttpRequest, limit: int) -> bytes:
     """The request body, refused with 413 when longer than `limit` bytes.
 
-    Checked against Content-Length before reading and against what was read after, so
-    a body that does not say its length, or says it wrongly, is capped too.
+    Checked against Content-Length before reading and against what was read after. A
+    chunked body (no Content-Length) is refused with 411: Django reads only as many
+    bytes as Content-Length says, so it would otherwise look empty.
     """
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:  # unreadable: what is read below is capped all the same
         declared = 0
+    if not declared and request.META.get("HTTP_TRANSFER_ENCODING"):
+        raise LengthRequired("Send the feed with a Content-Length header; a chunked body "
+                             "cannot be read.")
     if declared > limit:
         raise PayloadTooLarge(f"The feed is {declared:,} bytes; this service takes at "
                               f"most {limit:,} in one request. Send it in parts.")
@@ -77,7 +87,7 @@ def read_capped_body(request: HttpRequest, limit: int) -> bytes:
 
 @router.post(
     "/feeds/{source}", permission=Permission.FEEDS_LOAD, response=FeedLoadAnswer,
-    errors=(400, 413, 415), summary="Load a source system's feed",
+    errors=(400, 411, 413, 415), summary="Load a source system's feed",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/x-ndjson": {"schema": {
             "type": "string",
