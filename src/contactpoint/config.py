@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 POLICIES = ("universal", "targeted")
+#: A feed sent over the API is held in memory while it loads: 10 MiB is about 10,000
+#: records. Larger feeds go in several requests, or through `contactpoint ingest`.
+DEFAULT_API_MAX_FEED_BYTES = 10 * 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -25,6 +28,7 @@ class Config:
     index_policy: str
     debug: bool
     secret_key_file: Path
+    api_max_feed_bytes: int = DEFAULT_API_MAX_FEED_BYTES
 
     @property
     def static_root(self) -> Path:
@@ -33,6 +37,15 @@ class Config:
 
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or ""
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, not {raw!r}")
+    return int(raw)
 
 
 def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
@@ -63,5 +76,7 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         index_policy=policy,
         debug=(env.get("CONTACTPOINT_DEBUG") or "") == "1",
         secret_key_file=data_dir / "django-secret.key",
+        api_max_feed_bytes=_positive_int(env, "CONTACTPOINT_API_MAX_FEED_BYTES",
+                                         DEFAULT_API_MAX_FEED_BYTES),
     )
 

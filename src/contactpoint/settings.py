@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the rest, so every error under /api/ it sees can be made problem+json.
+    "contactpoint.api.middleware.ApiProblemsMiddleware",
     # Below WhiteNoise, so static files keep their own caching headers.
     "contactpoint.web.middleware.PermissionsPolicyMiddleware",
     "contactpoint.web.middleware.NoStoreMiddleware",

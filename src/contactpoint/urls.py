@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("contactpoint.api.urls")),
     path("", include("contactpoint.web.urls")),
 ]
 

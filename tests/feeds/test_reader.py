@@ -1,6 +1,6 @@
 import pytest
 
-from contactpoint.feeds.reader import FeedFileError, read_feed
+from contactpoint.feeds.reader import FeedFileError, read_feed, read_jsonl_bytes
 from contactpoint.feeds.schema import MAX_LINE_BYTES
 
 
@@ -62,3 +62,15 @@ def test_unknown_extension_and_missing_file(tmp_path):
         rows(tmp_path / "f.xml")
     with pytest.raises(FeedFileError):
         rows(tmp_path / "missing.jsonl")
+
+
+def test_a_feed_in_memory_reads_as_the_same_file_does(tmp_path):
+    """The feeds API parses its body with the file parser: same rows, numbers and reasons."""
+    long_line = b'{"x": "' + b"a" * (MAX_LINE_BYTES + 10) + b'"}'
+    data = (b'\xef\xbb\xbf{"a": 1}\n\n[1]\n{"ok": "\xff"}\n{oops\n' + long_line
+            + b'\n{"b": 2}')
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    in_memory = [(r.line, r.data, r.error) for r in read_jsonl_bytes(data)]
+    assert in_memory == rows(path)
+    assert [line for line, _, _ in in_memory] == [1, 3, 4, 5, 6, 7]

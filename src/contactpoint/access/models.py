@@ -72,3 +72,57 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+
+
+class ApiClient(models.Model):
+    """A source system's program that sends its feed over the API.
+
+    It loads for one source only and can do nothing else (permissions.py): no person
+    stands behind its token. Deleting a client deletes its tokens with it.
+    """
+
+    name = models.CharField(max_length=50, unique=True, validators=[RegexValidator(
+        r"^[a-z0-9][a-z0-9_.-]{0,49}$",
+        "a client name is 1-50 lower-case letters, digits, _ . and - (e.g. leeds-social-care)",
+    )])
+    source = models.ForeignKey("feeds.SourceSystem", on_delete=models.PROTECT,
+                               related_name="api_clients")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API, held by a named user or by a source system's client.
+
+    Only a hash of the secret is kept (access/tokens.py says why SHA-256 is enough), so
+    a copy of the database lets nobody call the API. `prefix` identifies the token in
+    listings and for revoking it; it is not secret and is not enough to use it.
+    """
+
+    prefix = models.CharField(max_length=20, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(user__isnull=False, client__isnull=True)
+                           | models.Q(user__isnull=True, client__isnull=False)),
+                name="api_token_has_one_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.prefix

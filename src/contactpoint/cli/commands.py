@@ -310,7 +310,9 @@ REGISTRY = [register_init, register_synth, register_ingest, register_links, regi
             register_org, register_user, register_reference, register_serve, register_demo,
             register_bench, register_bench_match]
 
-# The matcher's commands live in their own module, which imports this one's helpers.
+# Commands with modules of their own: the matcher's (which imports this one's helpers),
+# and API clients and tokens (which import from this one lazily).
 from contactpoint.cli import matching as _matching  # noqa: E402
+from contactpoint.cli import tokens as _tokens  # noqa: E402
 
-REGISTRY += _matching.REGISTRY
+REGISTRY += [*_matching.REGISTRY, _tokens.register_client, _tokens.register_token]

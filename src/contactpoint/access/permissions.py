@@ -1,0 +1,72 @@
+"""What each kind of caller may do: one enum of permissions and one mapping from roles.
+
+Permissions are `scope:resource:action` strings (as PyPI's warehouse names them), so an
+operation, an audit entry and a log line all say the same thing. Every API operation
+and page declares the one permission it needs; nothing else in the code asks "is this
+user a management team member?". What a caller may *see* of a record (shielded,
+sensitive, archived) is a separate decision, taken where records are shown.
+
+Plain Python, no Django: the command line and tests use it before Django is set up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Permission(StrEnum):
+    CHILDREN_SEARCH = "children:search"
+    CHILDREN_RECORD_VIEW = "children:record:view"
+    CHILDREN_INVOLVEMENT_CREATE = "children:involvement:create"
+    CHILDREN_SHIELD_MANAGE = "children:shield:manage"
+    MATCHING_REVIEW_READ = "matching:review:read"
+    MATCHING_REVIEW_DECIDE = "matching:review:decide"
+    FEEDS_LOAD = "feeds:load"
+    ACCOUNTS_MANAGE = "accounts:manage"
+    AUDIT_READ = "audit:read"
+
+
+#: A practitioner finds a child, opens the record (with a reason) and records their own
+#: involvement. Nothing else: the original's breaches were users browsing.
+_PRACTITIONER = frozenset({
+    Permission.CHILDREN_SEARCH,
+    Permission.CHILDREN_RECORD_VIEW,
+    Permission.CHILDREN_INVOLVEMENT_CREATE,
+})
+
+#: The local management team brokers contact for shielded children, shields records,
+#: resolves uncertain matches, manages its own users and monitors their use. Which
+#: children and users are "its own" is decided by the services, by local authority.
+_MANAGEMENT_TEAM = _PRACTITIONER | {
+    Permission.CHILDREN_SHIELD_MANAGE,
+    Permission.MATCHING_REVIEW_READ,
+    Permission.MATCHING_REVIEW_DECIDE,
+    Permission.ACCOUNTS_MANAGE,
+    Permission.AUDIT_READ,
+}
+
+#: The national team does what a management team does, for every authority.
+_NATIONAL_ADMIN = _MANAGEMENT_TEAM
+
+#: An auditor reads the audit trail and nothing else: monitoring others' use of the
+#: index must not itself become a way to read children's records.
+_AUDITOR = frozenset({Permission.AUDIT_READ})
+
+ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = MappingProxyType({
+    "practitioner": _PRACTITIONER,
+    "management_team": frozenset(_MANAGEMENT_TEAM),
+    "national_admin": frozenset(_NATIONAL_ADMIN),
+    "auditor": _AUDITOR,
+})
+
+#: A source system's API client sends its own feed and may do nothing else: no person
+#: stands behind its token, so it must never read a child's record. Which source it may
+#: load for is checked where the feed arrives.
+SOURCE_CLIENT_PERMISSIONS = frozenset({Permission.FEEDS_LOAD})
+
+
+def permissions_for_role(role: str) -> frozenset[Permission]:
+    """The permissions of a user's role; an unknown role has none (fail closed)."""
+    return ROLE_PERMISSIONS.get(role, frozenset())

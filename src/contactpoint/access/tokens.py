@@ -1,0 +1,187 @@
+"""API clients and bearer tokens: issuing, revoking and checking them.
+
+A token reads `cp_<id>_<secret>`: `cp_<id>` is the prefix, stored in the clear to find
+the token and to name it in listings and `token revoke`; the secret is 32 random bytes.
+Only SHA-256 of the whole token is stored. A slow password hash (Argon2, as for
+passwords) is there to stop guessing of low-entropy secrets a person chose; a 256-bit
+random secret cannot be guessed, so one fast hash is enough and keeps every API call
+cheap. The stored hash is compared in constant time.
+
+Each function owns its transaction, as in services.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contactpoint.access.models import ApiClient, ApiToken, User
+from contactpoint.access.permissions import (
+    SOURCE_CLIENT_PERMISSIONS,
+    Permission,
+    permissions_for_role,
+)
+from contactpoint.access.services import AccessError, _clean
+from contactpoint.feeds.loader import register_source
+from contactpoint.feeds.models import SourceSystem
+
+TOKEN_MARK = "cp"  # noqa: S105  (the marker every token starts with, not a secret)
+SECRET_BYTES = 32
+#: 48 random bits: prefixes stay unique (the column refuses a repeat) without retrying
+#: in practice, and short enough to read out over the phone when revoking.
+PREFIX_BYTES = 6
+#: `last_used_at` is written at most this often per token, so busy clients do not turn
+#: every API call into a database write (on SQLite, one that waits behind feed loads).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+#: Far longer than any token issued here; longer ones are refused before hashing.
+MAX_TOKEN_CHARS = 128
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling the API: a named user or a source system's client, and what they may do.
+
+    Exactly one of `user` and `client` is set. `name` is the username or client name,
+    for audit entries and error messages.
+    """
+
+    name: str
+    permissions: frozenset[Permission]
+    token_prefix: str
+    user: User | None = None
+    client: ApiClient | None = None
+
+    def may(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    @property
+    def source(self) -> SourceSystem | None:
+        """The source system a client loads for; None for a person."""
+        return self.client.source if self.client is not None else None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _split(token: str) -> tuple[str, str] | None:
+    """(prefix, secret) of a well-formed token, else None. The secret may contain `_`."""
+    mark, _, rest = token.partition("_")
+    ident, _, secret = rest.partition("_")
+    if mark != TOKEN_MARK or not ident or not secret:
+        return None
+    return f"{mark}_{ident}", secret
+
+
+def _user_refusal(user: User) -> str | None:
+    """Why a user may not hold or use a token, or None."""
+    if not user.is_active:
+        return f"user {user.username!r} is inactive"
+    if user.suspended_at is not None:
+        return f"user {user.username!r} is suspended"
+    if user.organisation is None or not user.organisation.accredited:
+        return f"user {user.username!r} has no accredited organisation"
+    return None
+
+
+@transaction.atomic
+def add_client(*, name: str, source: str) -> tuple[ApiClient, bool]:
+    """A source system's API client; a new source name is registered, as `ingest` does.
+
+    Returns the client and whether its source was new (worth telling the operator, in
+    case the name was mistyped).
+    """
+    if ApiClient.objects.filter(name=name).exists():
+        raise AccessError(f"client {name!r} already exists")
+    try:
+        system, source_created = register_source(source)
+    except ValidationError as exc:
+        raise AccessError(f"source: {' '.join(exc.messages)}") from None
+    client = ApiClient(name=name, source=system)
+    _clean(client)
+    client.save()
+    return client, source_created
+
+
+@transaction.atomic
+def create_token(*, user: str | None = None, client: str | None = None) -> str:
+    """Issue a token for a user or a client (by name) and return it: the only time it is seen."""
+    if (user is None) == (client is None):
+        raise AccessError("a token belongs to a user or to a client: name exactly one")
+    holder: dict[str, User | ApiClient] = {}
+    if user is not None:
+        found = User.objects.select_related("organisation").filter(username=user).first()
+        if found is None:
+            raise AccessError(f"no user {user!r}")
+        refusal = _user_refusal(found)
+        if refusal:
+            raise AccessError(refusal)
+        holder["user"] = found
+    else:
+        found_client = ApiClient.objects.filter(name=client).first()
+        if found_client is None:
+            raise AccessError(f"no client {client!r}")
+        holder["client"] = found_client
+    while True:
+        prefix = f"{TOKEN_MARK}_{secrets.token_hex(PREFIX_BYTES)}"
+        if not ApiToken.objects.filter(prefix=prefix).exists():
+            break
+    token = f"{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
+    ApiToken.objects.create(prefix=prefix, secret_hash=_hash(token), **holder)
+    return token
+
+
+@transaction.atomic
+def revoke_token(prefix: str) -> ApiToken:
+    """Revoke a token by its prefix (`cp_…`, or a whole token pasted by mistake)."""
+    parts = _split(prefix)
+    key = parts[0] if parts else prefix
+    token = ApiToken.objects.select_for_update().filter(prefix=key).first()
+    if token is None:
+        raise AccessError(f"no token with prefix {key!r}")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def authenticate_token(presented: str) -> Principal | None:
+    """The principal a presented token stands for, or None when it must be refused.
+
+    Refused: malformed, unknown, wrong secret, revoked, a suspended or inactive user or
+    one without an accredited organisation, a deleted client (its tokens go with it).
+    The caller learns only "refused", never which of these it was.
+    """
+    parts = _split(presented) if len(presented) <= MAX_TOKEN_CHARS else None
+    if parts is None:
+        return None
+    token = (ApiToken.objects.select_related("user__organisation", "client__source")
+             .filter(prefix=parts[0]).first())
+    # The prefix is not secret; the secret is compared in constant time, and compared
+    # even when no token has this prefix, so both refusals take the same path.
+    stored = token.secret_hash if token is not None else "0" * 64
+    if not hmac.compare_digest(stored, _hash(presented)) or token is None:
+        return None
+    if token.revoked_at is not None:
+        return None
+    if token.user is not None:
+        if _user_refusal(token.user):
+            return None
+        principal = Principal(token.user.username, permissions_for_role(token.user.role),
+                              token.prefix, user=token.user)
+    elif token.client is not None:
+        principal = Principal(token.client.name, SOURCE_CLIENT_PERMISSIONS, token.prefix,
+                              client=token.client)
+    else:  # the check constraint makes this unreachable; refuse rather than guess
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return principal

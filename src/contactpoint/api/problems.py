@@ -1,0 +1,160 @@
+"""Every API error as `application/problem+json` (RFC 9457): type, title, status, detail.
+
+One place decides how each kind of failure looks to a caller: the domain's errors
+(contactpoint.errors), ninja's own (bad input, no token), Django's (404, an oversized
+body) and anything unexpected, which is logged and answered with no internals at all.
+Input problems are 400 with an `errors` list, one entry per field, as the contract says
+bad input is 400 (ninja's default is 422).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from contactpoint.errors import FieldProblem, RequestError
+
+log = logging.getLogger("contactpoint.api")
+
+PROBLEM_JSON = "application/problem+json"
+#: RFC 6750's challenge; with `error="invalid_token"` when a token was sent and refused.
+BEARER_REALM = 'Bearer realm="ContactPoint API"'
+
+#: What a caller is told for statuses that carry no message of their own.
+GENERIC_DETAIL = {
+    400: "The request cannot be read.",
+    401: "Send an API token as `Authorization: Bearer <token>`.",
+    403: "You may not do this.",
+    404: "There is nothing at this address in the API.",
+    405: "This address does not take that method.",
+    413: "The request body is too large.",
+    500: "Something went wrong on our side. It has been logged; try again later.",
+}
+
+
+def problem(status: int, detail: str | None = None, *, title: str | None = None,
+            type: str = "about:blank",
+            errors: Iterable[FieldProblem] = ()) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": type,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or GENERIC_DETAIL.get(status, HTTPStatus(status).description),
+    }
+    listed = [e.as_dict() for e in errors]
+    if listed:
+        body["errors"] = listed
+    return body
+
+
+def problem_response(status: int, detail: str | None = None, *, title: str | None = None,
+                     type: str = "about:blank", errors: Iterable[FieldProblem] = (),
+                     headers: Mapping[str, str] | None = None) -> HttpResponse:
+    response = HttpResponse(
+        orjson.dumps(problem(status, detail, title=title, type=type, errors=errors)),
+        status=status, content_type=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _field_problems(errors: list[dict[str, Any]]) -> list[FieldProblem]:
+    """Ninja's pydantic errors (loc = ("query", "date_of_birth"), msg) as FieldProblems."""
+    found = []
+    for error in errors:
+        location, *rest = error.get("loc") or ("body",)
+        found.append(FieldProblem(".".join(str(part) for part in rest) or str(location),
+                                  str(error.get("msg", "is not valid")), str(location)))
+    return found
+
+
+# -- handlers, registered on the API by install() ------------------------------------------
+
+def _request_error(request: HttpRequest, exc: RequestError) -> HttpResponse:
+    return problem_response(exc.status, exc.detail, title=exc.title, type=exc.type,
+                            errors=exc.problems)
+
+
+def _invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = _field_problems(exc.errors)
+    fields = ", ".join(sorted({p.field for p in problems}))
+    return problem_response(400, f"Some input is not valid: {fields}.", errors=problems)
+
+
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    refused = getattr(request, "token_refused", False)
+    challenge = f'{BEARER_REALM}, error="invalid_token"' if refused else BEARER_REALM
+    detail = ("The API token was refused: it is unknown or revoked, or its holder may no "
+              "longer use the service." if refused else None)
+    return problem_response(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja's own: a body it cannot parse (400, its message says why), 403, 429. The
+    # others' messages are bare status phrases, so ours say more.
+    return problem_response(exc.status_code, str(exc) if exc.status_code == 400 else None)
+
+
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(404)
+
+
+def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem_response(403)
+
+
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    if isinstance(exc, RequestDataTooBig):
+        return problem_response(413)
+    return problem_response(400)
+
+
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The path only: a query string may hold a child's name.
+    log.error("unexpected error in %s %s", request.method, request.path, exc_info=exc)
+    return problem_response(500)
+
+
+def install(api: NinjaAPI) -> None:
+    """Make every error the API answers a problem+json document."""
+    api.add_exception_handler(RequestError, _request_error)
+    api.add_exception_handler(ValidationError, _invalid_input)
+    api.add_exception_handler(AuthenticationError, _unauthenticated)
+    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(PermissionDenied, _permission_denied)
+    api.add_exception_handler(SuspiciousOperation, _suspicious)
+    api.add_exception_handler(Exception, _unexpected)
+
+
+# -- OpenAPI ---------------------------------------------------------------------------------
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "detail"],
+            "properties": {"field": {"type": "string"}, "in": {"type": "string"},
+                           "detail": {"type": "string"}}}},
+    },
+}
+
+
+def openapi_problems(*statuses: int) -> dict[int, Any]:
+    """OpenAPI `responses` entries for the errors an operation can answer."""
+    return {status: {"description": HTTPStatus(status).phrase,
+                     "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+            for status in sorted(set(statuses))}

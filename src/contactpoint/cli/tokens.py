@@ -1,0 +1,73 @@
+"""`contactpoint client` and `contactpoint token`: API clients and bearer tokens (docs/api.md).
+
+commands.py adds these to its REGISTRY at its end, so this module imports from it only
+inside functions: importing either module first then works.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _client_add(args: argparse.Namespace) -> None:
+    from contactpoint.access import tokens  # noqa: PLC0415
+    from contactpoint.access.services import AccessError  # noqa: PLC0415
+    from contactpoint.cli.commands import Usage  # noqa: PLC0415
+
+    try:
+        client, new_source = tokens.add_client(name=args.name, source=args.source)
+    except AccessError as exc:
+        raise Usage(str(exc)) from None
+    note = " (a new source system: check the name)" if new_source else ""
+    print(f"added client {client.name} for source {client.source.name}{note}")
+
+
+def register_client(sub) -> None:  # type: ignore[no-untyped-def]
+    from contactpoint.cli.commands import _command  # noqa: PLC0415
+
+    p = sub.add_parser("client", help="source systems' API clients")
+    csub = p.add_subparsers(dest="client_command", required=True, metavar="ACTION")
+    a = _command(csub, "add", "add a source system's API client (it may load that source only)",
+                 _client_add)
+    a.add_argument("--name", required=True)
+    a.add_argument("--source", required=True, metavar="NAME")
+
+
+def _token_create(args: argparse.Namespace) -> None:
+    from contactpoint.access import tokens  # noqa: PLC0415
+    from contactpoint.access.services import AccessError  # noqa: PLC0415
+    from contactpoint.cli.commands import Usage  # noqa: PLC0415
+
+    try:
+        token = tokens.create_token(user=args.user, client=args.client)
+    except AccessError as exc:
+        raise Usage(str(exc)) from None
+    # The token alone, so a script can capture it; it is never shown again.
+    print(token)
+
+
+def _token_revoke(args: argparse.Namespace) -> None:
+    from contactpoint.access import tokens  # noqa: PLC0415
+    from contactpoint.access.services import AccessError  # noqa: PLC0415
+    from contactpoint.cli.commands import Usage  # noqa: PLC0415
+
+    try:
+        token = tokens.revoke_token(args.prefix)
+    except AccessError as exc:
+        raise Usage(str(exc)) from None
+    holder = f"user {token.user.username}" if token.user else f"client {token.client.name}"
+    print(f"revoked token {token.prefix} of {holder}")
+
+
+def register_token(sub) -> None:  # type: ignore[no-untyped-def]
+    from contactpoint.cli.commands import _command  # noqa: PLC0415
+
+    p = sub.add_parser("token", help="API bearer tokens")
+    tsub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    c = _command(tsub, "create", "issue an API token for a user or a client; printed once",
+                 _token_create)
+    holder = c.add_mutually_exclusive_group(required=True)
+    holder.add_argument("--user", metavar="USERNAME")
+    holder.add_argument("--client", metavar="NAME")
+    r = _command(tsub, "revoke", "revoke an API token by its prefix (cp_…)", _token_revoke)
+    r.add_argument("prefix", metavar="PREFIX")

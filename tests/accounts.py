@@ -1,0 +1,35 @@
+"""Organisations, users and API clients for tests, made through the real services."""
+
+from __future__ import annotations
+
+import itertools
+
+from contactpoint.access import services, tokens
+from contactpoint.access.models import ApiClient, OrganisationType, User
+
+_counter = itertools.count(1)
+AUTHORITY = "E08000035"
+
+
+def make_user(role: str = "practitioner", *, username: str | None = None) -> User:
+    """A user of `role` in a school (or a national partner, for national admins)."""
+    services.add_organisation(code=AUTHORITY, name="Leeds", type=OrganisationType.LOCAL_AUTHORITY)
+    if role == "national_admin":
+        org, _ = services.add_organisation(code="NP:1", name="National team",
+                                           type=OrganisationType.NATIONAL_PARTNER)
+    else:
+        org, _ = services.add_organisation(code="URN:107654", name="Park Primary School",
+                                           type=OrganisationType.SCHOOL, authority=AUTHORITY)
+    user, _ = services.add_user(username=username or f"user{next(_counter)}",
+                                org_code=org.code, role=role)
+    return user
+
+
+def make_client(name: str = "school-census-feed", source: str = "school_census") -> ApiClient:
+    client, _ = tokens.add_client(name=name, source=source)
+    return client
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The header a caller sends its API token in."""
+    return {"Authorization": f"Bearer {token}"}

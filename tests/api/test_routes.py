@@ -1,0 +1,121 @@
+"""Every operation names the one permission it needs; the OpenAPI document lists them.
+
+GOV.UK Notify's test_routes_have_permissions_decorators, for the API: a new operation
+that forgets its permission fails here, not in production (where the API's default
+auth refuses it to everyone anyway).
+"""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from ninja import NinjaAPI, Router
+
+from contactpoint.access.permissions import Permission
+from contactpoint.api.auth import ApiRouter, BearerToken, undeclared
+from contactpoint.api.v1 import api
+from databases import both_databases
+
+
+def operations(ninja_api: NinjaAPI):
+    """(methods, path, operation) for every operation the API serves."""
+    # Ninja has no public way to list its operations; this is what its OpenAPI code walks.
+    for bound in ninja_api._get_bound_routers():
+        for path, view in bound.path_operations.items():
+            for operation in view.operations:
+                yield operation.methods, f"{bound.prefix}{path}", operation
+
+
+def undeclared_operations(ninja_api: NinjaAPI) -> list[str]:
+    """Operations not guarded by exactly one BearerToken naming a Permission."""
+    found = []
+    for methods, path, operation in operations(ninja_api):
+        guards = operation.auth_callbacks
+        if not (len(guards) == 1 and isinstance(guards[0], BearerToken)
+                and isinstance(guards[0].permission, Permission)):
+            found.append(f"{' '.join(methods)} {path}")
+    return found
+
+
+def test_every_operation_declares_one_permission():
+    assert list(operations(api)), "no operations found: the walk is broken"
+    assert undeclared_operations(api) == []
+
+
+def test_the_walk_finds_an_operation_without_a_permission():
+    """The check above can fail: an operation added through a plain router is caught."""
+    careless = NinjaAPI(urls_namespace="careless", auth=undeclared)
+    plain = Router()
+
+    @plain.get("/open")
+    def wide_open(request):
+        return {}
+
+    guarded = ApiRouter()
+
+    @guarded.get("/guarded", permission=Permission.AUDIT_READ)
+    def fine(request):
+        return {}
+
+    no_auth = Router()
+
+    @no_auth.get("/no-auth", auth=None)
+    def explicit_none(request):
+        return {}
+
+    careless.add_router("/a", plain)
+    careless.add_router("/b", guarded)
+    careless.add_router("/c", no_auth)
+    assert undeclared_operations(careless) == ["GET /a/open", "GET /c/no-auth"]
+
+
+def test_an_api_router_will_not_take_an_operation_without_a_permission():
+    router = ApiRouter()
+    with pytest.raises(TypeError, match="names the Permission"):
+        router.get("/x")
+    with pytest.raises(TypeError, match="names the Permission"):
+        router.post("/x", permission="feeds:load")  # a string, not the enum
+    with pytest.raises(TypeError, match="auth comes from the permission"):
+        router.put("/x", permission=Permission.FEEDS_LOAD, auth=None)
+
+
+@both_databases
+def test_an_operation_without_a_permission_is_refused_to_everyone():
+    """The API's default auth: fail closed, whatever token is sent."""
+    from django.test import RequestFactory  # noqa: PLC0415
+
+    from contactpoint.errors import Forbidden  # noqa: PLC0415
+
+    with pytest.raises(Forbidden):
+        undeclared(RequestFactory().get("/api/v1/x"))
+
+
+@both_databases
+def test_openapi_document_lists_every_operation_with_its_permission(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    document = orjson.loads(response.content)
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"] == "ContactPoint API"
+    served = {(m.lower(), "/api/v1/" + p.lstrip("/")) for ms, p, _ in operations(api)
+              for m in ms}
+    listed = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert served == listed
+    feed = document["paths"]["/api/v1/feeds/{source}"]["post"]
+    assert feed["x-permission"] == "feeds:load"
+    assert feed["security"] == [{"BearerToken": []}]
+    assert document["components"]["securitySchemes"]["BearerToken"] == {
+        "type": "http", "scheme": "bearer"}
+    for status in ("400", "401", "403", "413", "415"):
+        assert "application/problem+json" in orjson.loads(orjson.dumps(feed["responses"]))[
+            status]["content"], status
+    assert "application/x-ndjson" in feed["requestBody"]["content"]
+
+
+@both_databases
+def test_no_interactive_docs_page(client):
+    """Swagger UI needs inline script, which the CSP forbids: it is not served."""
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"

@@ -1,0 +1,74 @@
+"""`contactpoint client add`, `token create` and `token revoke`."""
+
+from accounts import make_user
+from contactpoint.access.models import ApiToken
+from contactpoint.access.tokens import authenticate_token
+from contactpoint.cli.main import main
+from databases import both_databases
+
+pytestmark = both_databases
+
+
+def run(capsys, *argv):
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_client_add_then_a_token_printed_once_and_alone(capsys):
+    code, out, err = run(capsys, "client", "add", "--name", "census-feed",
+                         "--source", "school_census")
+    assert (code, err) == (0, "")
+    assert out == ("added client census-feed for source school_census "
+                   "(a new source system: check the name)\n")
+    code, out, err = run(capsys, "token", "create", "--client", "census-feed")
+    assert (code, err) == (0, "")
+    token = out.strip()
+    assert out == token + "\n"
+    principal = authenticate_token(token)
+    assert principal is not None
+    assert principal.client.name == "census-feed"
+
+
+def test_token_for_a_user_and_revoke(capsys):
+    user = make_user("practitioner", username="jo")
+    code, out, _ = run(capsys, "token", "create", "--user", "jo")
+    assert code == 0
+    token = out.strip()
+    assert authenticate_token(token).user == user
+    prefix = ApiToken.objects.get().prefix
+    code, out, err = run(capsys, "token", "revoke", prefix)
+    assert (code, err) == (0, "")
+    assert out.strip() == f"revoked token {prefix} of user jo"
+    assert authenticate_token(token) is None
+
+
+def test_usage_errors_exit_2_with_one_line(capsys):
+    for argv in (["token", "create", "--user", "nobody"],
+                 ["token", "create", "--client", "nobody"],
+                 ["token", "revoke", "cp_000000000000"],
+                 ["client", "add", "--name", "x", "--source", "Not A Name"]):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        assert err.count("\n") == 1, argv
+        assert err.startswith(f"contactpoint {argv[0]}: "), argv
+
+
+def test_token_create_needs_exactly_one_holder(capsys):
+    code, _, err = run(capsys, "token", "create")
+    assert code == 2
+    assert "--user" in err
+    code, _, err = run(capsys, "token", "create", "--user", "a", "--client", "b")
+    assert code == 2
+    assert "not allowed with" in err
+    assert ApiToken.objects.count() == 0
+
+
+def test_a_client_name_is_used_once(capsys):
+    assert run(capsys, "client", "add", "--name", "c", "--source", "nhs")[0] == 0
+    code, out, err = run(capsys, "client", "add", "--name", "c", "--source", "nhs")
+    assert (code, out) == (2, "")
+    assert "already exists" in err
