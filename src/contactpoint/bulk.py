@@ -121,7 +121,18 @@ def select_in(model: type[models.Model], columns: Sequence[str], key: str,
     table = qn(meta.db_table)
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and _same_length_bytes(values):
+            # Blind-index tokens: psycopg dumps a list of bytes element by element in
+            # Python, which costs more than the lookup; one packed bytea, cut up by the
+            # server, costs almost nothing to send.
+            width = len(values[0])
+            cursor.execute(
+                f"SELECT {cols} FROM {table} WHERE {where} = ANY(ARRAY("  # noqa: S608
+                "SELECT substring(%s::bytea FROM i * %s + 1 FOR %s) "
+                f"FROM generate_series(0, %s) AS i)) {extra}",
+                [b"".join(values), width, width, len(values) - 1])
+            rows.extend(cursor.fetchall())
+        elif connection.vendor == "postgresql":
             cursor.execute(f"SELECT {cols} FROM {table} WHERE {where} = ANY(%s) {extra}",  # noqa: S608
                            [list(values)])
             rows.extend(cursor.fetchall())
@@ -135,6 +146,12 @@ def select_in(model: type[models.Model], columns: Sequence[str], key: str,
     stamps = [i for i, c in enumerate(columns)
               if isinstance(meta.get_field(c), models.DateTimeField)]
     return [_python_row(row, stamps) for row in rows]
+
+
+def _same_length_bytes(values: Sequence[Any]) -> bool:
+    first = values[0]
+    return isinstance(first, bytes) and all(
+        isinstance(v, bytes) and len(v) == len(first) for v in values)
 
 
 def _python_row(row: Sequence[Any], stamps: list[int]) -> tuple[Any, ...]:

@@ -37,15 +37,27 @@ class ProbabilisticLinker:
         self.model = model
         self.thresholds = thresholds or Thresholds()
         self.decisions: list[Decision] = []
+        # The tokens of the batch just placed, by id() of the record, holding the record
+        # too so a recycled id can never hand back another record's tokens.
+        self._stored_tokens: dict[int, tuple[dict[str, Any], set[bytes]]] = {}
 
     def _tokens(self, keys: set[tuple[str, ...]]) -> set[bytes]:
         return {self.index.token(*key) for key in keys}
 
     def tokens(self, record: dict[str, Any]) -> set[bytes]:
-        """The blind-index tokens stored for a record."""
+        """The blind-index tokens stored for a record (computed once for a placed one)."""
+        cached = self._stored_tokens.get(id(record))
+        if cached is not None and cached[0] is record:
+            return cached[1]
         return self._tokens(index_keys(profile(record)))
 
+    def _index_tokens(self, record: dict[str, Any], p: Profile) -> set[bytes]:
+        tokens = self._tokens(index_keys(p))
+        self._stored_tokens[id(record)] = (record, tokens)
+        return tokens
+
     def place(self, records: Sequence[dict[str, Any]], source: str) -> list[Placement]:
+        self._stored_tokens = {}
         profiles = [profile(r, source) for r in records]
         queries = [self._tokens(query_keys(p)) for p in profiles]
         holding = self.store.children_holding(set().union(*queries) if queries else set())
@@ -69,9 +81,10 @@ class ProbabilisticLinker:
                 placement = Placement("auto", new_group=_group(decision.child))
             else:  # review or new: a child of its own until a person decides
                 placement = Placement(decision.state, new_group=len(placements))
+            stored = self._index_tokens(records[i], p)
             group = placement.new_group
             if group is not None:
-                batch.add(i, group, p, self._tokens(index_keys(p)))
+                batch.add(i, group, p, stored)
             placements.append(placement)
         return placements
 
