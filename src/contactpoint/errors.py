@@ -86,3 +86,9 @@ class UnsupportedMediaType(RequestError):
     """The body is sent as a type this operation does not read."""
 
     status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
+class Conflict(RequestError):
+    """The request is well formed but the thing it acts on has moved on (already decided)."""
+
+    status = HTTPStatus.CONFLICT

@@ -28,9 +28,9 @@ def _review_call(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
 
     try:
         return fn(*args, **kwargs)
+    except review.Invalid as exc:
+        raise Usage(str(exc)) from None
     except review.ReviewError as exc:
-        if type(exc) is review.ReviewError:
-            raise Usage(str(exc)) from None
         raise Failure(str(exc)) from None
 
 

@@ -19,7 +19,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from contactpoint import errors
 from contactpoint.access.models import Role, User
+from contactpoint.access.permissions import Permission, permissions_for_role
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
 from contactpoint.identity.store import (
@@ -39,25 +41,14 @@ from contactpoint.matching.models import (
 )
 
 PENDING = (ReviewStatus.OPEN, ReviewStatus.DEFERRED)
-RESOLVING_ROLES = (Role.MANAGEMENT_TEAM, Role.NATIONAL_ADMIN)
 
 
-class ReviewError(Exception):
-    """A decision that cannot be made as asked; `status` is its HTTP status."""
-
-    status = 400
-
-
-class NotFound(ReviewError):
-    status = 404
-
-
-class Forbidden(ReviewError):
-    status = 403
-
-
-class Conflict(ReviewError):
-    status = 409
+# The errors a decision can end in (contactpoint.errors: each knows its HTTP status).
+ReviewError = errors.RequestError
+Invalid = errors.BadRequest
+NotFound = errors.NotFound
+Forbidden = errors.Forbidden
+Conflict = errors.Conflict
 
 
 # -- who may act -----------------------------------------------------------------------------
@@ -69,11 +60,13 @@ def _authority(actor: User) -> int | None:
     return org.pk if org.is_local_authority else org.authority_id
 
 
-def _check_actor(actor: User) -> None:
+def _check_actor(actor: User, permission: Permission = Permission.MATCHING_REVIEW_DECIDE,
+                 ) -> None:
     if not actor.is_active or actor.suspended_at is not None:
         raise Forbidden("this account is suspended")
-    if actor.role not in RESOLVING_ROLES:
-        raise Forbidden("only a management team or a national administrator resolves matches")
+    if permission not in permissions_for_role(actor.role):
+        raise Forbidden(f"resolving matches needs the {permission} permission "
+                        "(a management team or a national administrator)")
 
 
 def may_act_on(actor: User, children: Iterable[Child]) -> bool:
@@ -99,9 +92,11 @@ def _require(actor: User, children: Iterable[Child]) -> None:
 def _reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ReviewError("a reason is required")
+        raise Invalid("a reason is required",
+                      problems=[errors.FieldProblem("reason", "a reason is required")])
     if len(reason) > 500:
-        raise ReviewError("the reason is longer than 500 characters")
+        raise Invalid("the reason is longer than 500 characters", problems=[
+            errors.FieldProblem("reason", "at most 500 characters")])
     return reason
 
 
@@ -110,7 +105,7 @@ def _reason(reason: str) -> str:
 def queue(actor: User, *, statuses: Sequence[str] = PENDING,
           limit: int = 50) -> list[ReviewItem]:
     """The actor's pending pairs, open before deferred, strongest first."""
-    _check_actor(actor)
+    _check_actor(actor, Permission.MATCHING_REVIEW_READ)
     items: QuerySet[ReviewItem] = (
         ReviewItem.objects.filter(status__in=statuses)
         .select_related("candidate", "source_record__child", "source_record__source")
@@ -124,7 +119,8 @@ def queue(actor: User, *, statuses: Sequence[str] = PENDING,
 
 
 def _item(actor: User, item_id: int, *, pending: bool = True) -> ReviewItem:
-    _check_actor(actor)
+    _check_actor(actor, Permission.MATCHING_REVIEW_DECIDE if pending
+                 else Permission.MATCHING_REVIEW_READ)
     try:
         item = (ReviewItem.objects.select_for_update(of=("self",))
                 .select_related("candidate", "source_record__child", "source_record__source")
@@ -378,7 +374,7 @@ def merge(actor: User, keep_id: str, gone_id: str, reason: str,
     keys, reason = keys or get_keystore(), _reason(reason)
     _check_actor(actor)
     if keep_id == gone_id:
-        raise ReviewError("a child cannot be merged with itself")
+        raise Invalid("a child cannot be merged with itself")
     now = timezone.now()
     with transaction.atomic():
         lock_index()
@@ -454,7 +450,7 @@ def _children_of(action: MatchAction) -> set[int]:
 
 def history(actor: User, contactpoint_id: str) -> list[MatchAction]:
     """Every decision touching a child, latest first."""
-    _check_actor(actor)
+    _check_actor(actor, Permission.MATCHING_REVIEW_READ)
     try:
         child = Child.objects.get(contactpoint_id=contactpoint_id)
     except Child.DoesNotExist:

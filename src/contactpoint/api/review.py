@@ -1,0 +1,182 @@
+"""The match review queue over HTTP: the same services as `contactpoint review …`.
+
+A management team sees and decides its own authority's pairs, a national admin all;
+for anyone else an item or child outside what they may see is a 404, as if it did not
+exist. Every decision needs a reason and is kept in a history that `undo` reverses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Path, Query, Schema
+
+from contactpoint.access.models import User
+from contactpoint.access.permissions import Permission
+from contactpoint.access.tokens import Principal
+from contactpoint.api.auth import ApiRouter
+from contactpoint.errors import BadRequest, FieldProblem, Forbidden
+from contactpoint.matching import review
+from contactpoint.matching.models import MatchAction, ReviewStatus
+
+router = ApiRouter(tags=["review"])
+
+CONTACTPOINT_ID = r"^[0-9]{10}$"
+
+
+class Reason(Schema):
+    reason: str = Field(..., min_length=1, max_length=500,
+                        description="Why (kept in the history; no personal details).")
+
+
+class SplitRequest(Reason):
+    source: str = Field(..., pattern=r"^[a-z0-9][a-z0-9_-]{0,49}$")
+    source_id: str = Field(..., min_length=1, max_length=100)
+
+
+class MergeRequest(Reason):
+    keep: str = Field(..., pattern=CONTACTPOINT_ID, description="The child that stays.")
+    gone: str = Field(..., pattern=CONTACTPOINT_ID,
+                      description="The child whose records join `keep`.")
+
+
+class QueueItem(Schema):
+    id: int
+    status: str
+    score: float
+    reason: str
+    source: str
+    record_child: str = Field(..., description="The child the record is held in now.")
+    candidate: str = Field(..., description="The child it may be.")
+
+
+class Queue(Schema):
+    items: list[QueueItem]
+
+
+class Comparison(Schema):
+    comparison: str
+    level: str
+    weight: float | None
+    agrees: bool
+
+
+class Pair(Schema):
+    id: int
+    status: str
+    score: float
+    reason: str
+    record: dict[str, Any]
+    candidate: dict[str, Any]
+    comparisons: list[Comparison]
+
+
+class Decision(Schema):
+    decision: int
+    kind: str
+    at: datetime
+    by: str
+    reason: str
+    child: str | None
+    retired: str | None = Field(None, description="The child merged away, if any.")
+    created: str | None = Field(None, description="The child a split made, if any.")
+    records_moved: int
+    undoes: int | None
+
+
+def _user(request: HttpRequest) -> User:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    if principal.user is None:
+        raise Forbidden("Only a person decides matches.")
+    return principal.user
+
+
+def _decision(action: MatchAction) -> dict[str, Any]:
+    return {
+        "decision": action.pk, "kind": action.kind, "at": action.at,
+        "by": action.actor.username, "reason": action.reason,
+        "child": action.child.contactpoint_id if action.child_id else None,
+        "retired": action.retired.contactpoint_id if action.retired_id else None,
+        "created": action.created.contactpoint_id if action.created_id else None,
+        "records_moved": sum(1 for m in action.moves if m["from"] != m["to"]),
+        "undoes": action.undoes_id,
+    }
+
+
+@router.get("/review", permission=Permission.MATCHING_REVIEW_READ, response=Queue,
+            errors=(400,), summary="The pairs waiting for a decision")
+def review_queue(request: HttpRequest,
+                 status: str = Query("open,deferred",
+                                     description="Comma-separated statuses."),
+                 limit: int = Query(50, ge=1, le=200)) -> dict[str, Any]:
+    statuses = [s for s in status.split(",") if s]
+    unknown = sorted(set(statuses) - set(ReviewStatus.values))
+    if unknown or not statuses:
+        raise BadRequest("Unknown review status.", problems=[FieldProblem(
+            "status", f"each one of {', '.join(ReviewStatus.values)}", "query")])
+    items = review.queue(_user(request), statuses=statuses, limit=limit)
+    return {"items": [{
+        "id": i.pk, "status": i.status, "score": round(i.score, 2), "reason": i.reason,
+        "source": i.source_record.source.name,
+        "record_child": i.source_record.child.contactpoint_id,
+        "candidate": i.candidate.contactpoint_id} for i in items]}
+
+
+@router.get("/review/{int:item_id}", permission=Permission.MATCHING_REVIEW_READ, response=Pair,
+            errors=(404,), summary="One pair side by side, with how each field compared")
+def review_pair(request: HttpRequest, item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+    return review.pair(_user(request), item_id)
+
+
+@router.post("/review/{int:item_id}/link", permission=Permission.MATCHING_REVIEW_DECIDE,
+             response=Decision, errors=(400, 404, 409), summary="The pair is one child")
+def review_link(request: HttpRequest, body: Reason,
+                item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+    return _decision(review.link(_user(request), item_id, body.reason))
+
+
+@router.post("/review/{int:item_id}/keep-apart", permission=Permission.MATCHING_REVIEW_DECIDE,
+             response=Decision, errors=(400, 404, 409),
+             summary="Not the same child: never propose the pair again")
+def review_keep_apart(request: HttpRequest, body: Reason,
+                      item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+    return _decision(review.keep_apart(_user(request), item_id, body.reason))
+
+
+@router.post("/review/{int:item_id}/defer", permission=Permission.MATCHING_REVIEW_DECIDE,
+             response=Decision, errors=(400, 404, 409), summary="Decide later")
+def review_defer(request: HttpRequest, body: Reason,
+                 item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+    return _decision(review.defer(_user(request), item_id, body.reason))
+
+
+@router.post("/review/split", permission=Permission.MATCHING_REVIEW_DECIDE,
+             response=Decision, errors=(400, 404, 409),
+             summary="A record wrongly joined to a child becomes a child of its own")
+def review_split(request: HttpRequest, body: SplitRequest) -> dict[str, Any]:
+    return _decision(review.split(_user(request), body.source, body.source_id, body.reason))
+
+
+@router.post("/review/merge", permission=Permission.MATCHING_REVIEW_DECIDE,
+             response=Decision, errors=(400, 404, 409), summary="Two children are one")
+def review_merge(request: HttpRequest, body: MergeRequest) -> dict[str, Any]:
+    return _decision(review.merge(_user(request), body.keep, body.gone, body.reason))
+
+
+@router.post("/review/decisions/{int:decision}/undo",
+             permission=Permission.MATCHING_REVIEW_DECIDE, response=Decision,
+             errors=(400, 404, 409), summary="Reverse an earlier decision")
+def review_undo(request: HttpRequest, body: Reason,
+                decision: int = Path(..., ge=1)) -> dict[str, Any]:
+    return _decision(review.undo(_user(request), decision, body.reason))
+
+
+@router.get("/children/{contactpoint_id}/match-history",
+            permission=Permission.MATCHING_REVIEW_READ, response=list[Decision],
+            errors=(404,), summary="Every decision people made about a child")
+def match_history(request: HttpRequest,
+                  contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID),
+                  ) -> list[dict[str, Any]]:
+    return [_decision(a) for a in review.history(_user(request), contactpoint_id)]
