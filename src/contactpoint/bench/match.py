@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from contactpoint.bench import engines as targets
 from contactpoint.bench.accuracy import AccuracyReport, evaluate
+from contactpoint.bench.match_load import LoadRun, run_our_load, split_delta
 from contactpoint.bench.sweep import PairFigures
 from contactpoint.synth import generate
 from contactpoint.synth.generator import BIRTHS_FILE, REFERENCE_FOLDER, TRUTH_FILE
@@ -48,8 +51,13 @@ def _feeds(children: int, seed: int, today: date, work_dir: Path, out: TextIO) -
 
 
 def run_match_benchmark(children: int, seed: int, work_dir: Path, out: TextIO, *,
-                        links: Path | None = None, today: date = TODAY) -> dict[str, object]:
-    """Generate, run Splink, score it (and our links); print and return the figures."""
+                        links: Path | None = None, today: date = TODAY,
+                        engines: Sequence[str] = ()) -> dict[str, object]:
+    """Generate, run Splink, score it (and our links); print and return the figures.
+
+    With `engines`, our loader loads the feeds on each (an initial load, then a delta:
+    bench/match_load.py) and its links are scored beside Splink's.
+    """
     from contactpoint.bench.splink_peer import (  # noqa: PLC0415  (the bench extra)
         FLOOR_WEIGHT,
         run_splink,
@@ -62,6 +70,7 @@ def run_match_benchmark(children: int, seed: int, work_dir: Path, out: TextIO, *
     feeds = _feeds(children, seed, today, work_dir, out)
     truth, births = feeds / TRUTH_FILE, feeds / REFERENCE_FOLDER / BIRTHS_FILE
     ours = evaluate(links, truth, births) if links else None  # a bad file fails first
+    loads = _our_loads(engines, feeds, work_dir, today, out)
     splink = run_splink(feeds, truth, work_dir / "splink", today=today)
     _line(out, f"-- Splink {splink.splink_version}: {splink.records:,} records "
                f"({splink.rejected:,} rejected as our loader rejects them), "
@@ -74,9 +83,13 @@ def run_match_benchmark(children: int, seed: int, work_dir: Path, out: TextIO, *
                f"{splink.prediction_seconds:.1f} s, clustering {splink.clustering_seconds:.1f} s;"
                f" total {splink.seconds:.1f} s; peak memory {splink.peak_rss_mib:,.0f} MiB")
     theirs = evaluate(splink.links_csv, truth, births)  # type: ignore[arg-type]
-    reports = {"ours": ours, "splink": theirs} if ours else {"splink": theirs}
+    reports = {"ours": ours} if ours else {}
+    reports |= {f"ours ({run.engine})": evaluate(run.links_csv, truth, births)
+                for run in loads if run.links_csv is not None}
+    reports["splink"] = theirs
     _line(out, "-- pairwise, by evaluate() on each links.csv" +
-          ("" if ours else " (ours: pass --links with `contactpoint links` output)"))
+          ("" if len(reports) > 1 else
+           " (ours: --engine sqlite|postgres, or --links with `contactpoint links` output)"))
     for line in comparison_lines(reports):
         _line(out, line)
     results = {
@@ -93,9 +106,28 @@ def run_match_benchmark(children: int, seed: int, work_dir: Path, out: TextIO, *
             "links_csv": str(splink.links_csv), "model_json": str(splink.model_json),
         },
         "accuracy": {name: _report(report) for name, report in reports.items()},
+        "loads": [run.as_dict() for run in loads],
     }
     (work_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2))
     return results
+
+
+def _our_loads(engines: Sequence[str], feeds: Path, work_dir: Path, today: date,
+               out: TextIO) -> list[LoadRun]:
+    if not engines:
+        return []
+    split = split_delta(feeds, work_dir / "delta-split", today)
+    server_url = os.environ.get(targets.POSTGRES_URL_VARIABLE) or None
+    runs = []
+    for engine in engines:
+        _line(out, f"-- ours on {engine}: initial load of every record but {split.held_out:,}, "
+                   f"then a delta of {split.held_out + split.updated:,} changed records")
+        if engine == "postgres" and not server_url:
+            _line(out, f"  skipped: {targets.POSTGRES_URL_VARIABLE} is not set")
+            continue
+        runs.append(run_our_load(engine, split, work_dir / f"ours-{engine}", server_url,
+                                 today=today, out=out))
+    return runs
 
 
 def comparison_lines(reports: dict[str, AccuracyReport]) -> list[str]:

@@ -283,7 +283,7 @@ def _bench_match(args: argparse.Namespace) -> None:
 
     try:
         run_match_benchmark(args.children, args.seed, Path(args.work_dir), sys.stdout,
-                            links=links, today=args.today)
+                            links=links, today=args.today, engines=args.engine or ())
     except LinksFileError as exc:
         raise Failure(str(exc)) from None
     except OSError as exc:
@@ -302,6 +302,9 @@ def register_bench_match(sub) -> None:  # type: ignore[no-untyped-def]
                    help="feeds in DIR/feeds, Splink's output in DIR/splink")
     p.add_argument("--links", metavar="FILE",
                    help="`contactpoint links` output after loading DIR/feeds: scored beside")
+    p.add_argument("--engine", action="append", choices=["sqlite", "postgres"],
+                   help="load the feeds with our loader on this engine (repeatable): an "
+                   "initial load then a delta of 10,000 changed records, timed, then scored")
     p.add_argument("--today", type=_date_arg, default=TODAY,
                    help=f"the feeds' date, as ingest --today (default {TODAY.isoformat()})")
 
