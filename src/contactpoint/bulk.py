@@ -36,7 +36,7 @@ def _prepared(model: type[models.Model], fields: Sequence[str], rows, connection
         prepared = [list(row) for row in rows]
         for values in prepared:
             for i in json:
-                values[i] = Jsonb(values[i])
+                values[i] = Jsonb(values[i], dumps=orjson.dumps)  # not the slow json module
         return meta, prepared
     adapt = [i for i, f in enumerate(meta) if isinstance(f, models.DateTimeField)]
     prepared = []

@@ -21,8 +21,10 @@ from contactpoint.matching.models import (
     ReviewStatus,
 )
 
-#: Candidates kept with a decision (the explanation), and review items made for one record.
-KEPT_CANDIDATES = 3
+#: Candidates kept with a decision, by outcome: a link is explained by the child it joined
+#: and the runner-up it beat by the margin; a new child by the best it did not join; a
+#: review by the candidates a person will see. Review items made for one record.
+KEPT_CANDIDATES = {"auto": 2, "new": 1, "review": 3}
 REVIEW_CANDIDATES = 3
 
 
@@ -66,7 +68,7 @@ def record_decisions(configuration: int, placed: Sequence[Placed], thresholds: T
     decisions, items = [], []
     for p in placed:
         kept = []
-        for scored in p.decision.candidates[:KEPT_CANDIDATES]:
+        for scored in p.decision.candidates[:KEPT_CANDIDATES.get(p.decision.state, 3)]:
             record = record_pk(scored.best_record) if scored.best_record is not None else None
             kept.append(candidate_json(scored, child_pk(scored.child), record))
         decisions.append((p.record, configuration, p.decision.state,
