@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from contactpoint.api import feeds, problems, review
+from contactpoint.api import children, feeds, problems, review
 from contactpoint.api.auth import undeclared
 
 api = NinjaAPI(
@@ -25,3 +25,4 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/", feeds.router)
 api.add_router("/", review.router)
+api.add_router("/", children.router)

@@ -102,3 +102,52 @@ class PostcodeDistrict(models.Model):
     district = models.CharField(max_length=4, primary_key=True)
     authority = models.ForeignKey("access.Organisation", on_delete=models.PROTECT,
                                   related_name="postcode_districts")
+
+
+class Involvement(models.Model):
+    """A practitioner's own involvement with a child, recorded through the index.
+
+    Every edit is a new version (`superseded_by` points forward), so the history of who
+    said what, and when, is kept. The practitioner's name and contact details and the
+    dates are sealed under the child's key; the service type and the two flags are in
+    the clear because the rules (one lead professional, sensitive services) need them.
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="involvements")
+    organisation = models.ForeignKey("access.Organisation", on_delete=models.PROTECT,
+                                     related_name="involvements")
+    recorded_by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
+    service_type = models.CharField(max_length=20)
+    lead_professional = models.BooleanField(default=False)
+    caf = models.BooleanField(default=False)
+    details = models.BinaryField()
+    recorded_at = models.DateTimeField()
+    superseded_by = models.OneToOneField("self", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="supersedes")
+
+    class Meta:
+        constraints = [
+            # One lead professional per child at a time, among current versions.
+            models.UniqueConstraint(
+                fields=["child"], name="one_lead_professional",
+                condition=models.Q(lead_professional=True, superseded_by__isnull=True)),
+        ]
+
+
+class ShieldChange(models.Model):
+    """A shield put on or lifted: who, when, why (sealed) and when to review it.
+
+    The child's `shielded` flag is what every rule reads; this is its history.
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="shield_changes")
+    shielded = models.BooleanField()
+    #: The reason, sealed under the child's key: it is itself sensitive (domestic abuse,
+    #: adoption, protection).
+    reason = models.BinaryField()
+    review_on = models.DateField(null=True)
+    changed_by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]

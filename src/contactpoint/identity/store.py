@@ -16,12 +16,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contactpoint import bulk
+from contactpoint.access.models import Organisation
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.feeds.models import SourceSystem
 from contactpoint.identity.derive import SourceView, derive
 from contactpoint.identity.identifiers import new_contactpoint_id
-from contactpoint.identity.models import BlindIndexEntry, Child, PostcodeDistrict, SourceRecord
+from contactpoint.identity.models import (
+    BlindIndexEntry,
+    Child,
+    Involvement,
+    PostcodeDistrict,
+    SourceRecord,
+)
 from contactpoint.identity.normalise import postcode_district
 
 CHILD_RECORD = "child-record"
@@ -29,6 +36,10 @@ CHILD_RECORD = "child-record"
 
 def source_purpose(source_key: bytes) -> str:
     return f"source-record:{bytes(source_key).hex()}"
+
+
+def involvement_purpose(pk: int) -> str:
+    return f"involvement:{pk}"
 
 
 #: Any fixed number: PostgreSQL advisory locks are named by integers.
@@ -163,19 +174,46 @@ class ChildDeriver:
                 "child", child_ids, extra="AND NOT deleted"):
             records[child_id].append(tuple(row))  # type: ignore[arg-type]
         ciphers = self.keys.child_keys(cp_ids.values())  # one round trip for every key
+        involvements = self.involvements(cp_ids, ciphers)
         now = timezone.now()
         rows = []
         for pk, cp_id in cp_ids.items():
             views = self.views(cp_id, records[pk], ciphers[cp_id])
-            rows.append((pk, *self.seal_derived(cp_id, views, ciphers[cp_id]), now))
+            rows.append((pk, *self.seal_derived(cp_id, views, ciphers[cp_id],
+                                                involvements.get(pk, ())), now))
         bulk.update_rows(Child, ["record", "local_authority", "updated_at"], rows)
 
+    def involvements(self, cp_ids: dict[int, str],
+                     ciphers: dict[str, AESGCM]) -> dict[int, list[dict[str, Any]]]:
+        """Practitioners' current involvements of these children, as service entries."""
+        found: dict[int, list[dict[str, Any]]] = {}
+        rows = bulk.select_in(Involvement, [
+            "id", "child", "service_type", "lead_professional", "caf", "details",
+            "recorded_at", "organisation"], "child", list(cp_ids),
+            extra="AND superseded_by_id IS NULL")
+        if not rows:
+            return found
+        orgs = dict(Organisation.objects.filter(pk__in={r[7] for r in rows})
+                    .values_list("pk", "code"))
+        for pk, child, kind, lead, caf, details, at, org in sorted(rows):
+            cp_id = cp_ids[child]
+            sealed = envelope.open_json(ciphers[cp_id], cp_id, involvement_purpose(pk),
+                                        details)
+            found.setdefault(child, []).append({
+                **sealed, "type": kind, "organisation_code": orgs[org],
+                "lead_professional": lead, "caf": caf, "consent": sealed.get("consent"),
+                "involvement": pk,
+                "provenance": {"source": "practitioner", "source_id": f"involvement-{pk}",
+                               "recorded_at": at.isoformat()}})
+        return found
+
     def seal_derived(self, cp_id: str, views: Sequence[SourceView],
-                     cipher: AESGCM | None = None) -> tuple[bytes | None, int | None]:
+                     cipher: AESGCM | None = None, involvements: Iterable[dict[str, Any]] = (),
+                     ) -> tuple[bytes | None, int | None]:
         """The sealed derived record and the authority, for a child with these records."""
         if not views:
             return None, None
-        record = derive(views)
+        record = derive(views, involvements)
         sealed = envelope.seal_json(cipher or self.keys.child_key(cp_id), cp_id, CHILD_RECORD,
                                     record)
         return sealed, self.local_authority(record, views)

@@ -70,9 +70,21 @@ def _keys(p: Profile, dobs: set[str], years: set[str]) -> set[Key]:
     return keys
 
 
+#: The date of birth alone: never a matching key (too many children share a birthday to
+#: compare a record with them all), but what lets a search on a misspelt family name and
+#: a date of birth still find the child (search.service).
+DOB_ONLY = "blk:dob"
+
+
 def index_keys(p: Profile) -> set[Key]:
     """Keys a stored record is indexed under."""
-    return _keys(p, {p.dob}, {p.dob[:4]})
+    return _keys(p, {p.dob}, {p.dob[:4]}) | {(DOB_ONLY, p.dob)}
+
+
+def dob_keys(dob: str) -> set[Key]:
+    """The date-of-birth-only keys of a search: the date, its day and month swapped, and a
+    day either side."""
+    return {(DOB_ONLY, variant) for variant in _dob_variants(dob)}
 
 
 def query_keys(p: Profile) -> set[Key]:

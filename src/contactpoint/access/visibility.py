@@ -1,0 +1,147 @@
+"""What a viewer may see of a child's record: the one place these rules live.
+
+Every path that shows a record (the page, the API, an export, a search result, an error
+message) passes the derived record through `visible_record` or `visible_match`, so the
+rules below hold everywhere or nowhere:
+
+- **Shielded** (DOMAIN.md): only name, gender, date of birth, the ContactPoint ID and
+  one carer's name, plus "contact the management team" — unless the viewer is the
+  child's own local management team (or a national admin), or breaks the glass (child-
+  protection roles only; that one viewing).
+- **Sensitive services** (CAMHS, sexual health, substance misuse): readers see that one
+  is involved and that the management team can broker contact, never the provider;
+  the providing organisation itself and the management team see it.
+- **Identifiers issued by other bodies** (NHS number, UPN): shown only to users of the
+  kind of body that issued them (NHS organisations; schools and local authorities).
+
+Plain Python over dicts and small facts: no Django, so it is fast to test exhaustively.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SENSITIVE_SERVICES = frozenset({"camhs", "sexual_health", "substance_misuse"})
+#: Which kinds of organisation issue (and so may see) each identifier.
+IDENTIFIER_ISSUERS = {
+    "nhs_number": frozenset({"gp_practice", "nhs_trust"}),
+    "upn": frozenset({"school", "local_authority"}),
+}
+#: Organisations whose practitioners work in child protection and may break the glass.
+CHILD_PROTECTION_ORGANISATIONS = frozenset({"social_care", "police", "local_authority",
+                                            "youth_offending"})
+SHIELDED_NOTICE = ("This record is shielded. Contact the child's local management team, "
+                   "who can pass on a message or broker contact.")
+SENSITIVE_NOTICE = ("A sensitive service is involved. The local management team can "
+                    "broker contact with it.")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The facts about a viewer the rules need."""
+
+    role: str
+    organisation_code: str | None
+    organisation_type: str | None
+    #: The local authority the viewer's organisation belongs to (or is).
+    authority_id: int | None
+
+    @property
+    def national(self) -> bool:
+        return self.role == "national_admin"
+
+    @property
+    def management_team(self) -> bool:
+        return self.role == "management_team"
+
+    @property
+    def may_break_glass(self) -> bool:
+        return (self.role == "practitioner"
+                and self.organisation_type in CHILD_PROTECTION_ORGANISATIONS)
+
+
+@dataclass(frozen=True)
+class ChildFacts:
+    contactpoint_id: str
+    shielded: bool
+    status: str
+    authority_id: int | None
+    authority_name: str | None = None
+
+
+def sees_everything(viewer: Viewer, child: ChildFacts) -> bool:
+    """The child's own management team, or a national admin: they broker contact."""
+    return viewer.national or (viewer.management_team and child.authority_id is not None
+                               and viewer.authority_id == child.authority_id)
+
+
+def sees_shielded(viewer: Viewer, child: ChildFacts, *, break_glass: bool) -> bool:
+    return sees_everything(viewer, child) or (break_glass and viewer.may_break_glass)
+
+
+def _service(service: dict[str, Any], viewer: Viewer, child: ChildFacts) -> dict[str, Any]:
+    if service.get("type") not in SENSITIVE_SERVICES:
+        return service
+    own = viewer.organisation_code is not None and (
+        service.get("organisation_code") == viewer.organisation_code)
+    if own or sees_everything(viewer, child):
+        return service
+    return {"type": "sensitive", "sensitive": True, "notice": SENSITIVE_NOTICE,
+            "broker": child.authority_name or "the local management team",
+            "lead_professional": False, "caf": False}
+
+
+def _identifiers(identifiers: dict[str, list[str]], viewer: Viewer) -> dict[str, list[str]]:
+    return {kind: values for kind, values in identifiers.items()
+            if viewer.organisation_type in IDENTIFIER_ISSUERS.get(kind, frozenset())}
+
+
+def _provenance(provenance: dict[str, Any], shown: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in provenance.items() if k in shown and k != "identifiers"}
+
+
+def visible_record(record: dict[str, Any], viewer: Viewer, child: ChildFacts, *,
+                   break_glass: bool = False) -> dict[str, Any]:
+    """The record as this viewer may see it (the derived record, identity/derive.py)."""
+    base = {"contactpoint_id": child.contactpoint_id, "status": child.status,
+            "shielded": child.shielded}
+    if child.shielded and not sees_shielded(viewer, child, break_glass=break_glass):
+        carers = record.get("carers") or []
+        first = carers[0] if carers else None
+        return {**base, "name": record["name"], "gender": record.get("gender"),
+                "date_of_birth": record["date_of_birth"],
+                "carer": ({"given_names": first.get("given_names"),
+                           "family_name": first.get("family_name")} if first else None),
+                "notice": SHIELDED_NOTICE,
+                "contact": child.authority_name or "the local management team",
+                "break_glass_available": viewer.may_break_glass}
+    identifiers = record.get("identifiers") or {}
+    shown = {"name", "date_of_birth", "gender", "preferred_name", "address"}
+    return {
+        **base,
+        "name": record["name"], "preferred_name": record.get("preferred_name"),
+        "other_names": record.get("other_names") or [],
+        "former_family_names": record.get("former_family_names") or [],
+        "date_of_birth": record["date_of_birth"], "gender": record.get("gender"),
+        "address": record.get("address"), "address_status": record.get("address_status"),
+        "return_expected": record.get("return_expected"),
+        "identifiers": (identifiers if sees_everything(viewer, child)
+                        else _identifiers(identifiers, viewer)),
+        "carers": [{k: v for k, v in c.items() if k != "provenance"}
+                   | {"provenance": c.get("provenance")} for c in record.get("carers") or []],
+        "services": [_service(s, viewer, child) for s in record.get("services") or []],
+        "provenance": _provenance(record.get("provenance") or {}, shown),
+        "break_glass": bool(child.shielded and break_glass
+                            and not sees_everything(viewer, child)),
+    }
+
+
+def visible_match(record: dict[str, Any], child: ChildFacts) -> dict[str, Any]:
+    """A search result: only what a shielded record shows anyway, so it is the same for all.
+
+    DOMAIN.md: users are not shown a match score.
+    """
+    return {"contactpoint_id": child.contactpoint_id, "name": record["name"],
+            "date_of_birth": record["date_of_birth"], "gender": record.get("gender"),
+            "shielded": child.shielded}

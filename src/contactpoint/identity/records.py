@@ -1,0 +1,290 @@
+"""Opening a child's record, shielding it, and practitioners' own involvements.
+
+The services behind the record's page and `/api/v1/children/{id}…`. Each checks who
+may act, owns its transaction, and calls the audit hook with who, what and why. What a
+viewer sees is decided by access.visibility alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contactpoint.access.models import Organisation, User
+from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.visibility import (
+    SENSITIVE_SERVICES,
+    ChildFacts,
+    Viewer,
+    sees_everything,
+    visible_record,
+)
+from contactpoint.audit import hooks as audit
+from contactpoint.crypto import envelope
+from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.errors import BadRequest, Conflict, FieldProblem, Forbidden, NotFound
+from contactpoint.feeds.schema import CONSENT_BASES, SERVICE_TYPES
+from contactpoint.identity.models import Child, ChildStatus, Involvement, ShieldChange
+from contactpoint.identity.normalise import clean_text
+from contactpoint.identity.store import (
+    ChildDeriver,
+    involvement_purpose,
+    lock_index,
+    open_child_record,
+)
+
+#: CONTRACTS.md: why a record is opened. `other` needs a detail.
+REASONS = {
+    "child_protection": "Child protection",
+    "assessment": "Assessment",
+    "referral": "Referral",
+    "education_welfare": "Education welfare",
+    "health_care": "Health care",
+    "youth_justice": "Youth justice",
+    "other": "Other (say why)",
+}
+NOT_FOUND = "No child with that ContactPoint ID."
+
+
+def viewer_of(user: User) -> Viewer:
+    org = user.organisation
+    authority = None
+    if org is not None:
+        authority = org.pk if org.is_local_authority else org.authority_id
+    return Viewer(role=user.role, organisation_code=org.code if org else None,
+                  organisation_type=org.type if org else None, authority_id=authority)
+
+
+def require(user: User, permission: Permission) -> None:
+    """The user is active and their role holds `permission` (Forbidden otherwise)."""
+    if not user.is_active or user.suspended_at is not None:
+        raise Forbidden("This account is suspended.")
+    if permission not in permissions_for_role(user.role):
+        raise Forbidden(f"This needs the {permission} permission.")
+
+
+def _facts(child: Child) -> ChildFacts:
+    authority = child.local_authority
+    return ChildFacts(child.contactpoint_id, child.shielded, child.status,
+                      child.local_authority_id, authority.name if authority else None)
+
+
+def find_child(contactpoint_id: str, *, for_update: bool = False) -> Child:
+    """The active child with this id, following merges; NotFound for anything else.
+
+    Archived and purged children are not shown to practitioners (the lifecycle issue
+    gives data managers their own way in): to them, such an id does not exist.
+    """
+    children = Child.objects.select_related("local_authority")
+    if for_update:
+        children = children.select_for_update(of=("self",))
+    seen = set()
+    while True:
+        child = children.filter(contactpoint_id=contactpoint_id).first()
+        if child is None or contactpoint_id in seen:
+            raise NotFound(NOT_FOUND)
+        seen.add(contactpoint_id)
+        if child.status == ChildStatus.MERGED and child.merged_into_id is not None:
+            contactpoint_id = Child.objects.get(pk=child.merged_into_id).contactpoint_id
+            continue
+        if child.status != ChildStatus.ACTIVE or child.record is None:
+            raise NotFound(NOT_FOUND)
+        return child
+
+
+def check_reason(reason: str | None, detail: str | None) -> tuple[str, str | None]:
+    problems = []
+    if not reason:
+        problems.append(FieldProblem("reason", "give a reason for opening the record: "
+                                     + ", ".join(REASONS), "query"))
+    elif reason not in REASONS:
+        problems.append(FieldProblem("reason", "one of " + ", ".join(REASONS), "query"))
+    detail = clean_text(detail or "")[:500] if detail else None
+    if reason == "other" and not detail:
+        problems.append(FieldProblem("reason_detail", "say why, for the reason 'other'",
+                                     "query"))
+    if problems:
+        raise BadRequest("A record opens only with a stated reason.", problems=problems)
+    return reason, detail  # type: ignore[return-value]
+
+
+def open_record(user: User, contactpoint_id: str, *, reason: str | None,
+                detail: str | None = None, break_glass: bool = False,
+                keys: KeyStore | None = None) -> dict[str, Any]:
+    """The record as this user may see it, opened for a stated reason (audited)."""
+    require(user, Permission.CHILDREN_RECORD_VIEW)
+    reason, detail = check_reason(reason, detail)
+    keys = keys or get_keystore()
+    child = find_child(contactpoint_id)
+    viewer, facts = viewer_of(user), _facts(child)
+    glass = False
+    if break_glass and child.shielded and not sees_everything(viewer, facts):
+        if not viewer.may_break_glass:
+            raise Forbidden("Only child-protection practitioners may break the glass.")
+        glass = True
+    record = open_child_record(keys, child)
+    shown = visible_record(record, viewer, facts, break_glass=glass)  # type: ignore[arg-type]
+    audit.record("child:record:view", actor=user, reason=reason, subject=child.contactpoint_id,
+                 details={"reason_detail": detail, "break_glass": glass,
+                          "shielded": child.shielded,
+                          "asked_for": contactpoint_id})
+    if glass:
+        # DOMAIN.md: breaking the glass triggers an immediate investigation and alerts the
+        # child's management team at once; the audit issue turns this into its alert.
+        audit.record("child:shield:break_glass", actor=user, reason=reason,
+                     subject=child.contactpoint_id,
+                     details={"reason_detail": detail, "alert": "management_team",
+                              "authority": facts.authority_name})
+    return shown
+
+
+# -- shielding -------------------------------------------------------------------------------
+
+def _manage(user: User, child: Child) -> None:
+    require(user, Permission.CHILDREN_SHIELD_MANAGE)
+    if not sees_everything(viewer_of(user), _facts(child)):
+        raise Forbidden("Only the child's own local management team (or a national "
+                        "administrator) may shield or lift a shield.")
+
+
+def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
+               review_on: date | None = None, keys: KeyStore | None = None) -> Child:
+    keys = keys or get_keystore()
+    reason = clean_text(reason or "")
+    problems = []
+    if not reason:
+        problems.append(FieldProblem("reason", "say why", "body"))
+    elif len(reason) > 500:
+        problems.append(FieldProblem("reason", "at most 500 characters", "body"))
+    if shielded and review_on is None:
+        problems.append(FieldProblem("review_on", "a date to review the shield", "body"))
+    if review_on is not None and review_on <= timezone.localdate():
+        problems.append(FieldProblem("review_on", "a date after today", "body"))
+    if problems:
+        raise BadRequest("The shield needs a reason and a review date.", problems=problems)
+    with transaction.atomic():
+        child = find_child(contactpoint_id, for_update=True)
+        _manage(user, child)
+        if child.shielded == shielded:
+            raise Conflict("The record is already shielded." if shielded
+                           else "The record is not shielded.")
+        child.shielded = shielded
+        child.save(update_fields=["shielded", "updated_at"])
+        cipher = keys.child_key(child.contactpoint_id)
+        ShieldChange.objects.create(
+            child=child, shielded=shielded, review_on=review_on, changed_by=user,
+            changed_at=timezone.now(),
+            reason=envelope.seal_json(cipher, child.contactpoint_id, "shield-reason", reason))
+        audit.record("child:shield:set" if shielded else "child:shield:lift", actor=user,
+                     reason=reason, subject=child.contactpoint_id,
+                     details={"review_on": review_on.isoformat() if review_on else None})
+    return child
+
+
+# -- involvements ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InvolvementInput:
+    service_type: str
+    practitioner: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    lead_professional: bool = False
+    caf: bool = False
+    consent: str | None = None
+
+
+def _check_involvement(data: InvolvementInput) -> dict[str, Any]:
+    problems = []
+    if data.service_type not in SERVICE_TYPES:
+        problems.append(FieldProblem("service_type", "one of " + ", ".join(sorted(SERVICE_TYPES)),
+                                     "body"))
+    if data.service_type in SENSITIVE_SERVICES and data.consent not in CONSENT_BASES:
+        problems.append(FieldProblem("consent", "a sensitive service needs young_person or "
+                                     "harm_exception", "body"))
+    if data.start_date and data.end_date and data.end_date < data.start_date:
+        problems.append(FieldProblem("end_date", "on or after the start date", "body"))
+    if not (data.phone or data.email):
+        problems.append(FieldProblem("phone", "a phone number or email, so others can reach "
+                                     "you", "body"))
+    sealed = {}
+    for name in ("practitioner", "phone", "email"):
+        value = getattr(data, name)
+        sealed[name] = clean_text(value)[:200] if value else None
+    if problems:
+        raise BadRequest("The involvement cannot be recorded as given.", problems=problems)
+    sealed["start_date"] = data.start_date.isoformat() if data.start_date else None
+    sealed["end_date"] = data.end_date.isoformat() if data.end_date else None
+    sealed["consent"] = data.consent
+    return sealed
+
+
+def _organisation(user: User) -> Organisation:
+    if user.organisation is None:
+        raise Forbidden("Only a member of an organisation records an involvement.")
+    return user.organisation
+
+
+def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput, *,
+                       replaces: int | None = None,
+                       keys: KeyStore | None = None) -> Involvement:
+    """A practitioner records (or, with `replaces`, updates) their organisation's involvement.
+
+    One lead professional per child: claiming it while another organisation holds it is
+    a 409 naming who holds it; they step down first.
+    """
+    require(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
+    keys = keys or get_keystore()
+    details = _check_involvement(data)
+    org = _organisation(user)
+    now = timezone.now()
+    with transaction.atomic():
+        lock_index()  # re-derivation below must not interleave with a load or a merge
+        child = find_child(contactpoint_id, for_update=True)
+        earlier = None
+        if replaces is not None:
+            earlier = Involvement.objects.select_for_update().filter(
+                pk=replaces, child=child, superseded_by__isnull=True).first()
+            if earlier is None:
+                raise NotFound("No current involvement with that id on this record.")
+            if earlier.organisation_id != org.pk:
+                raise Forbidden("Only the organisation that recorded an involvement updates "
+                                "it.")
+        if data.lead_professional:
+            holder = (Involvement.objects.filter(child=child, lead_professional=True,
+                                                 superseded_by__isnull=True)
+                      .exclude(pk=replaces).select_related("organisation").first())
+            if holder is not None:
+                raise Conflict(f"{holder.organisation.name} is the lead professional; they "
+                               "step down first.")
+        if earlier is not None:
+            # The old version gives up the lead while the new one is written (the one-lead
+            # constraint counts current versions); it gets its flag back once superseded.
+            Involvement.objects.filter(pk=earlier.pk).update(lead_professional=False)
+        involvement = Involvement.objects.create(
+            child=child, organisation=org, recorded_by=user, service_type=data.service_type,
+            lead_professional=data.lead_professional, caf=data.caf, details=b"",
+            recorded_at=now)
+        cipher = keys.child_key(child.contactpoint_id)
+        involvement.details = envelope.seal_json(cipher, child.contactpoint_id,
+                                                 involvement_purpose(involvement.pk), details)
+        try:
+            involvement.save(update_fields=["details"])
+            if earlier is not None:
+                Involvement.objects.filter(pk=earlier.pk).update(
+                    superseded_by=involvement, lead_professional=earlier.lead_professional)
+        except IntegrityError:
+            raise Conflict("Another lead professional was recorded at the same time.") from None
+        ChildDeriver(keys).rederive([child.pk])
+        audit.record("child:involvement:update" if earlier else "child:involvement:create",
+                     actor=user, subject=child.contactpoint_id,
+                     details={"service_type": data.service_type,
+                              "lead_professional": data.lead_professional, "caf": data.caf,
+                              "involvement": involvement.pk, "replaces": replaces})
+    return involvement

@@ -1,0 +1,158 @@
+"""Finding a child: the blind index for candidates, the matcher's comparisons to rank them.
+
+A search is turned into a matching profile (folded names, date of birth, gender,
+postcode), looked up by the same widened blocking keys an incoming record uses (so a
+misspelt or swapped name, a nickname or a day/month slip still finds the child), and
+each candidate child's derived record, unsealed with its own key, is compared with the
+matcher's comparison levels and weighed with the model in use. Results are ranked best
+first; more than the limit is "too many matches" rather than a long list; archived,
+purged and merged children are never returned, and a shielded child only for a search
+on the fields a shielded record shows (DOMAIN.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from contactpoint import bulk
+from contactpoint.access.permissions import Permission
+from contactpoint.access.visibility import ChildFacts, visible_match
+from contactpoint.audit import hooks as audit
+from contactpoint.crypto import envelope
+from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.identity.models import Child, ChildStatus
+from contactpoint.identity.normalise import fold
+from contactpoint.identity.store import CHILD_RECORD
+from contactpoint.matching.blocking import dob_keys, query_keys
+from contactpoint.matching.compare import COMPARISONS, observe
+from contactpoint.matching.configuration import active_configuration, model_of
+from contactpoint.matching.model import MatchModel
+from contactpoint.matching.profile import SEXES, Profile
+from contactpoint.matching.store import IndexStore
+from contactpoint.search.criteria import Criteria
+
+#: A child is a match when the fields searched on weigh at least this much together
+#: (bits): an exact family name and date of birth weigh about 18, one slip in either
+#: about 13, another child born the same day with another name below 5.
+MATCH_WEIGHT = 10.0
+#: A token held by more children than this narrows nothing (a common name on a common
+#: date); the other keys of the search still find the child.
+MAX_CHILDREN_PER_TOKEN = 500
+#: Comparisons that weigh in a search: what a search can say.
+SEARCHED = frozenset({"given_name", "family_name", "names_swapped", "date_of_birth",
+                      "household", "sex"})
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    matches: list[dict[str, Any]]
+    too_many_matches: bool
+    #: Every candidate child considered (for the audit trail: what was looked at).
+    considered: int
+
+
+_model_cache: dict[int, MatchModel] = {}
+
+
+def _model() -> MatchModel:
+    config = active_configuration()
+    if config.pk not in _model_cache:
+        _model_cache.clear()
+        _model_cache[config.pk] = model_of(config)
+    return _model_cache[config.pk]
+
+
+def query_profile(criteria: Criteria) -> Profile:
+    return Profile(
+        given=tuple(fold(criteria.given_name).split()) if criteria.given_name else (),
+        family=tuple(fold(criteria.family_name).split()) if criteria.family_name else (),
+        former=(), dob=criteria.date_of_birth,
+        sex=criteria.gender if criteria.gender in SEXES else None,
+        postcode=criteria.postcode, nhs=None, upn=None, carers=())
+
+
+def record_profiles(record: dict[str, Any]) -> list[Profile]:
+    """A child's derived record as profiles: its name, and each other name it is known by."""
+    address = record.get("address") or {}
+    gender = record.get("gender")
+    names = [record["name"], *(record.get("other_names") or [])]
+    former = tuple(fold(n) for n in record.get("former_family_names") or [])
+    dobs = [record["date_of_birth"], *(record.get("other_dates_of_birth") or [])]
+    carers = tuple((fold(c.get("given_names") or "").split(" ")[0],
+                    fold(c.get("family_name") or "")) for c in record.get("carers") or [])
+    return [Profile(given=tuple(fold(n["given_names"]).split()),
+                    family=tuple(fold(n["family_name"]).split()), former=former, dob=dob,
+                    sex=gender if gender in SEXES else None,
+                    postcode=address.get("postcode"), nhs=None, upn=None, carers=carers)
+            for n in names for dob in dobs]
+
+
+def weigh(model: MatchModel, query: Profile, held: Profile) -> float:
+    levels = observe(query, held)
+    return sum(model.level_weight(i, level) for i, level in enumerate(levels)
+               if level is not None and COMPARISONS[i].name in SEARCHED)
+
+
+def exact_match(criteria: Criteria, query: Profile, held: Profile) -> bool:
+    return ((not query.family or query.family == held.family)
+            and (not query.given or query.given == held.given[:len(query.given)])
+            and query.dob == held.dob
+            and (criteria.postcode is None or criteria.postcode == held.postcode)
+            and (criteria.gender is None or criteria.gender == held.sex
+                 or criteria.gender not in SEXES))
+
+
+def search_children(criteria: Criteria, *, keys: KeyStore | None = None,
+                    include_shielded: bool = True) -> SearchResult:
+    """Ranked matches for checked criteria (search.criteria.parse)."""
+    keys = keys or get_keystore()
+    query = query_profile(criteria)
+    index = keys.blind_index
+    holding = IndexStore(keys).children_holding(
+        {index.token(*key) for key in query_keys(query) | dob_keys(query.dob)})
+    candidates = {c for children in holding.values() if len(children) <= MAX_CHILDREN_PER_TOKEN
+                  for c in children}
+    rows = _active_children(candidates)
+    if criteria.uses_hidden_fields or not include_shielded:
+        rows = [r for r in rows if not r[2]]
+    ciphers = keys.child_keys({r[1] for r in rows})
+    model = _model()
+    scored = []
+    for _pk, cp_id, shielded, status, authority, sealed in rows:
+        record = envelope.open_json(ciphers[cp_id], cp_id, CHILD_RECORD, sealed)
+        profiles = record_profiles(record)
+        if criteria.exact:
+            if not any(exact_match(criteria, query, p) for p in profiles):
+                continue
+            weight = 0.0
+        else:
+            weight = max(weigh(model, query, p) for p in profiles)
+            if weight < MATCH_WEIGHT:
+                continue
+        scored.append((weight, cp_id, record,
+                       ChildFacts(cp_id, shielded, status, authority)))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    if len(scored) > criteria.limit:
+        return SearchResult([], True, len(rows))
+    return SearchResult([visible_match(record, facts) for _, _, record, facts in scored],
+                        False, len(rows))
+
+
+def _active_children(ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    return [row for row in bulk.select_in(
+        Child, ["id", "contactpoint_id", "shielded", "status", "local_authority", "record"],
+        "id", sorted(ids)) if row[3] == ChildStatus.ACTIVE and row[5] is not None]
+
+
+def search_for(user: Any, criteria: Criteria, *, keys: KeyStore | None = None) -> SearchResult:
+    """A person's search: their permission checked, the search and its results audited."""
+    from contactpoint.identity.records import require  # noqa: PLC0415  (one rule, one place)
+
+    require(user, Permission.CHILDREN_SEARCH)
+    result = search_children(criteria, keys=keys)
+    audit.record("child:search", actor=user, details={
+        "criteria": criteria.as_audit(), "too_many_matches": result.too_many_matches,
+        "results": [m["contactpoint_id"] for m in result.matches]})
+    return result

@@ -1,0 +1,109 @@
+"""What each viewer sees of a record: the one set of rules every path uses."""
+
+import pytest
+
+from contactpoint.access.visibility import (
+    SENSITIVE_NOTICE,
+    SHIELDED_NOTICE,
+    ChildFacts,
+    Viewer,
+    visible_match,
+    visible_record,
+)
+
+RECORD = {
+    "name": {"given_names": "Amara", "family_name": "Okafor"},
+    "preferred_name": None, "other_names": [], "former_family_names": ["Bello"],
+    "date_of_birth": "2015-04-02", "gender": "female",
+    "address": {"lines": ["3 Mill Lane"], "town": "Leeds", "postcode": "LS1 4AP"},
+    "address_status": "current", "return_expected": None,
+    "identifiers": {"nhs_number": ["9434765919"], "upn": ["A123456789012"]},
+    "carers": [{"given_names": "Ngozi", "family_name": "Okafor", "phone": "0113 496 0000",
+                "relationship": "mother", "parental_responsibility": True,
+                "provenance": {"source": "nhs_demographics"}}],
+    "services": [
+        {"type": "school", "organisation": "Park Primary", "organisation_code": "URN:1",
+         "phone": "0113 496 0001"},
+        {"type": "camhs", "organisation": "Leeds CAMHS", "organisation_code": "ODS:RX1",
+         "practitioner": "Dr Pat Jones", "phone": "0113 496 0002", "consent": "young_person",
+         "provenance": {"source": "camhs_system"}},
+    ],
+    "provenance": {"name": {"source": "nhs_demographics"}, "identifiers": {}},
+}
+LEEDS, WAKEFIELD = 1, 2
+CHILD = ChildFacts("1234567890", False, "active", LEEDS, "Leeds City Council")
+SHIELDED = ChildFacts("1234567890", True, "active", LEEDS, "Leeds City Council")
+
+
+def viewer(role="practitioner", org_type="school", code="URN:1", authority=LEEDS):
+    return Viewer(role, code, org_type, authority)
+
+
+def test_a_teacher_sees_who_to_call_but_not_the_sensitive_provider():
+    shown = visible_record(RECORD, viewer(), CHILD)
+    assert shown["address"]["postcode"] == "LS1 4AP"
+    assert shown["carers"][0]["phone"] == "0113 496 0000"
+    school, sensitive = shown["services"]
+    assert school["phone"] == "0113 496 0001"
+    assert sensitive == {"type": "sensitive", "sensitive": True, "notice": SENSITIVE_NOTICE,
+                         "broker": "Leeds City Council", "lead_professional": False,
+                         "caf": False}
+    assert "CAMHS" not in str(shown)
+    assert "camhs_system" not in str(shown)
+    assert shown["identifiers"] == {"upn": ["A123456789012"]}  # schools issue UPNs
+
+
+def test_identifiers_only_to_the_kind_of_body_that_issued_them():
+    gp = visible_record(RECORD, viewer(org_type="gp_practice", code="ODS:B1"), CHILD)
+    assert gp["identifiers"] == {"nhs_number": ["9434765919"]}
+    police = visible_record(RECORD, viewer(org_type="police", code="P1"), CHILD)
+    assert police["identifiers"] == {}
+
+
+@pytest.mark.parametrize("who", [viewer(org_type="nhs_trust", code="ODS:RX1"),
+                                 viewer("management_team", "local_authority", "E1"),
+                                 viewer("national_admin", "national_partner", "NP", None)])
+def test_the_provider_and_the_management_team_see_the_sensitive_service(who):
+    shown = visible_record(RECORD, who, CHILD)
+    assert shown["services"][1]["organisation"] == "Leeds CAMHS"
+
+
+def test_a_shielded_record_shows_only_what_may_be_shown():
+    shown = visible_record(RECORD, viewer(), SHIELDED)
+    assert set(shown) == {"contactpoint_id", "status", "shielded", "name", "gender",
+                          "date_of_birth", "carer", "notice", "contact",
+                          "break_glass_available"}
+    assert shown["carer"] == {"given_names": "Ngozi", "family_name": "Okafor"}
+    assert shown["notice"] == SHIELDED_NOTICE
+    for secret in ("LS1", "Mill Lane", "0113", "Park Primary", "9434765919", "Bello"):
+        assert secret not in str(shown)
+    assert shown["break_glass_available"] is False  # a teacher may not break the glass
+
+
+def test_another_authoritys_team_does_not_see_a_shielded_child():
+    shown = visible_record(RECORD, viewer("management_team", "local_authority", "E2",
+                                          WAKEFIELD), SHIELDED)
+    assert "address" not in shown
+
+
+def test_break_glass_only_for_child_protection_and_only_when_asked():
+    social_worker = viewer(org_type="social_care", code="SC1")
+    assert "address" not in visible_record(RECORD, social_worker, SHIELDED)
+    shown = visible_record(RECORD, social_worker, SHIELDED, break_glass=True)
+    assert shown["address"]["postcode"] == "LS1 4AP"
+    assert shown["break_glass"] is True
+    teacher = visible_record(RECORD, viewer(), SHIELDED, break_glass=True)
+    assert "address" not in teacher
+
+
+def test_own_management_team_sees_everything_of_a_shielded_child():
+    shown = visible_record(RECORD, viewer("management_team", "local_authority", "E1"),
+                           SHIELDED)
+    assert shown["address"]["postcode"] == "LS1 4AP"
+    assert shown["break_glass"] is False
+
+
+def test_a_search_result_is_the_same_for_everyone_and_shows_no_score():
+    assert visible_match(RECORD, SHIELDED) == {
+        "contactpoint_id": "1234567890", "name": RECORD["name"],
+        "date_of_birth": "2015-04-02", "gender": "female", "shielded": True}

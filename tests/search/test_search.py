@@ -1,0 +1,114 @@
+"""Finding children through the blind index: misspellings, shielding, status, too many."""
+
+from datetime import date
+
+import pytest
+
+from contactpoint.feeds.loader import ingest_file
+from contactpoint.identity.models import Child, ChildStatus
+from contactpoint.search.criteria import parse
+from contactpoint.search.service import search_children
+from databases import both_databases
+from factories import feed_row, nhs_number, write_jsonl
+
+pytestmark = both_databases
+TODAY = date(2026, 11, 22)
+#: (given, family, date of birth, how a practitioner might type them)
+CHILDREN = [
+    ("Siobhán", "Ní Bhriain", "2014-02-11", ("Siobhan", "Ni Bhriain")),
+    ("Gruffydd", "ap Rhys", "2013-05-30", ("Gruffud", "Ap Rhys")),
+    ("Muhammad", "Iqbal", "2016-09-01", ("Mohammed", "Iqbal")),
+    ("An", "Nguyen", "2012-12-12", ("An", "Nguyen")),
+    ("Kacper", "Wójcik", "2011-03-03", ("Kacper", "Wojcik")),
+    ("Oluwaseun", "Adeyemi", "2015-07-19", ("Oluwasean", "Adeyemi")),
+    ("Abdul-Rahman", "Al-Farsi", "2010-01-25", ("Abdulrahman", "Alfarsi")),
+    ("Wei", "Zhang", "2017-08-08", ("Zhang", "Wei")),  # given and family swapped
+    ("Katarzyna", "Szczepańska", "2012-06-14", ("Katarzyna", "Szczepanska")),
+    ("Priya", "D'Souza", "2014-10-02", ("Priya", "Dsouza")),
+    ("Rhiannon", "Llewellyn", "2013-11-20", ("Rhianon", "Llewelyn")),
+    ("Chukwuemeka", "Okonkwo", "2016-04-04", ("Chukwuemeka", "Okonkow")),
+    ("Thu", "Tran", "2015-02-01", ("Thu", "Tran")),
+    ("Fatima", "Hussain", "2011-11-11", ("Fatimah", "Hussein")),
+]
+
+
+@pytest.fixture
+def loaded(tmp_path, keystore):
+    rows = [feed_row(source_id=f"N{i}", given_names=given, family_name=family,
+                     date_of_birth=dob, identifiers={"nhs_number": nhs_number()},
+                     address={"lines": [f"{i} High Street"], "town": "Leeds",
+                              "postcode": f"LS{1 + i % 9} {i % 10}AB"},
+                     carers=[{"given_names": "Sam", "family_name": family,
+                              "relationship": "mother"}])
+            for i, (given, family, dob, _) in enumerate(CHILDREN)]
+    ingest_file("nhs_demographics", write_jsonl(tmp_path / "n.jsonl", rows), today=TODAY)
+
+
+def names(result):
+    return [(m["name"]["given_names"], m["name"]["family_name"]) for m in result.matches]
+
+
+@pytest.mark.parametrize(("given", "family", "dob", "typed"), CHILDREN)
+def test_found_as_a_practitioner_might_type_them(loaded, given, family, dob, typed):
+    typed_given, typed_family = typed
+    with_given = search_children(parse(given_name=typed_given, family_name=typed_family,
+                                       date_of_birth=dob))
+    assert names(with_given)[:1] == [(given, family)]
+    if typed_family != "Wei":
+        family_only = search_children(parse(family_name=typed_family, date_of_birth=dob))
+        assert (given, family) in names(family_only)
+
+
+def test_a_wrong_day_and_month_still_finds_the_child(loaded):
+    found = search_children(parse(given_name="Kacper", family_name="Wojcik",
+                                  date_of_birth="2011-03-03".replace("03-03", "03-04")))
+    assert names(found) == [("Kacper", "Wójcik")]
+
+
+def test_exact_mode_finds_only_exact_names(loaded):
+    assert names(search_children(parse(family_name="Wojcik", date_of_birth="2011-03-03",
+                                       exact=True))) == [("Kacper", "Wójcik")]  # folded
+    assert search_children(parse(family_name="Wojcek", date_of_birth="2011-03-03",
+                                 exact=True)).matches == []
+
+
+def test_someone_else_is_not_found(loaded):
+    assert search_children(parse(family_name="Smith", date_of_birth="2011-03-03")).matches == []
+
+
+def only(criteria):
+    (match,) = search_children(criteria).matches
+    return match["contactpoint_id"]
+
+
+def test_shielded_children_only_for_visible_fields(loaded):
+    iqbal = only(parse(family_name="Iqbal", date_of_birth="2016-09-01"))
+    Child.objects.filter(contactpoint_id=iqbal).update(shielded=True)
+    by_name = search_children(parse(family_name="Iqbal", date_of_birth="2016-09-01"))
+    assert [(m["contactpoint_id"], m["shielded"]) for m in by_name.matches] == [(iqbal, True)]
+    by_postcode = search_children(parse(given_name="Muhammad", date_of_birth="2016-09-01",
+                                        gender="female", postcode="LS3 2AB"))
+    assert by_postcode.matches == []
+    Child.objects.filter(contactpoint_id=iqbal).update(shielded=False)
+    assert only(parse(given_name="Muhammad", date_of_birth="2016-09-01", gender="female",
+                      postcode="LS3 2AB")) == iqbal  # the same search finds it unshielded
+
+
+def test_archived_and_merged_children_are_not_returned(loaded):
+    wojcik = only(parse(family_name="Wojcik", date_of_birth="2011-03-03"))
+    Child.objects.filter(contactpoint_id=wojcik).update(status=ChildStatus.ARCHIVED)
+    assert search_children(parse(family_name="Wojcik", date_of_birth="2011-03-03")).matches == []
+    Child.objects.filter(contactpoint_id=wojcik).update(status=ChildStatus.MERGED)
+    assert search_children(parse(family_name="Wojcik", date_of_birth="2011-03-03")).matches == []
+
+
+def test_too_many_matches_lists_none(tmp_path, keystore):
+    rows = [feed_row(source_id=f"S{i}", given_names=f"Child{'abcdefghijklmnopqrstuvwxyz'[i]}",
+                     family_name="Smith", date_of_birth="2015-05-05",
+                     identifiers={"nhs_number": nhs_number()}) for i in range(25)]
+    ingest_file("school_census", write_jsonl(tmp_path / "s.jsonl", rows), today=TODAY)
+    result = search_children(parse(family_name="Smith", date_of_birth="2015-05-05"))
+    assert (result.matches, result.too_many_matches) == ([], True)
+    narrowed = search_children(parse(family_name="Smith", date_of_birth="2015-05-05",
+                                     limit=50))
+    assert len(narrowed.matches) == 25
