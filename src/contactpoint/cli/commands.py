@@ -309,9 +309,37 @@ def register_bench_match(sub) -> None:  # type: ignore[no-untyped-def]
                    help=f"the feeds' date, as ingest --today (default {TODAY.isoformat()})")
 
 
+# -- bench-search ----------------------------------------------------------------------------
+
+def _bench_search(args: argparse.Namespace) -> None:
+    from contactpoint.bench.search import run_search_benchmark  # noqa: PLC0415
+
+    feeds = Path(args.feeds)
+    if not feeds.is_dir():
+        raise Usage(f"--feeds {feeds}: no such folder")
+    try:
+        run_search_benchmark(feeds, sys.stdout, clients=args.clients, seconds=args.seconds,
+                             warmup=args.warmup, workers=args.workers)
+    except (ValueError, RuntimeError) as exc:
+        raise Failure(str(exc)) from None
+
+
+def register_bench_search(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "bench-search", "search speed through the HTTP API with concurrent "
+                 "clients, on the index the environment points at", _bench_search)
+    p.add_argument("--feeds", required=True, metavar="DIR",
+                   help="the feed files the index was loaded from (searches are built "
+                   "from them)")
+    p.add_argument("--clients", type=_positive, default=20)
+    p.add_argument("--seconds", type=_positive, default=30)
+    p.add_argument("--warmup", type=_positive, default=5)
+    p.add_argument("--workers", type=_positive, default=None,
+                   help="gunicorn worker processes (default CONTACTPOINT_WEB_WORKERS or 2)")
+
+
 REGISTRY = [register_init, register_synth, register_ingest, register_links, register_keys,
             register_org, register_user, register_reference, register_serve, register_demo,
-            register_bench, register_bench_match]
+            register_bench, register_bench_match, register_bench_search]
 
 # Commands with modules of their own: the matcher's (which imports this one's helpers),
 # and API clients and tokens (which import from this one lazily).

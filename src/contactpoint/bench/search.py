@@ -1,0 +1,220 @@
+"""`contactpoint bench-search`: search through the HTTP API under concurrent clients.
+
+Against the index the environment points at (load a population first), it makes a
+practitioner and an API token for the run, serves the app with `contactpoint serve`
+(gunicorn, as in production) on a spare port, and has N client threads, each with its
+own keep-alive connection, send searches built from the feed records the index was
+loaded from: a family name and date of birth, a fifth with a letter of the family name
+swapped (a typo), a third with the given name too. After a warm-up it counts for a
+fixed time and prints the median, 95th and 99th percentile latency and searches per
+second, and how many searches found the child they were built from. The account and
+token are removed at the end.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlencode
+
+import orjson
+
+QUERIES = 5_000
+
+
+@dataclass
+class Query:
+    path: str
+    given: str
+    family: str
+
+
+@dataclass
+class ClientFigures:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    found: int = 0
+    too_many: int = 0
+
+
+def build_queries(feeds: Path, count: int = QUERIES, seed: int = 0) -> list[Query]:
+    """Searches as practitioners type them, from the records the index was loaded from."""
+    rng = random.Random(seed)  # noqa: S311  (choosing queries, not secrets)
+    rows = []
+    for feed in sorted(feeds.glob("*.jsonl")):
+        if feed.name.endswith(".rejects.jsonl"):
+            continue
+        with feed.open("rb") as fh:
+            for line in fh:
+                if rng.random() < 0.05:
+                    try:
+                        rows.append(orjson.loads(line))
+                    except orjson.JSONDecodeError:
+                        continue
+                if len(rows) >= count * 4:
+                    break
+    rng.shuffle(rows)
+    queries = []
+    for row in rows:
+        family, given, dob = row.get("family_name"), row.get("given_names"), row.get(
+            "date_of_birth")
+        if not (isinstance(family, str) and isinstance(given, str) and isinstance(dob, str)):
+            continue
+        typed = family
+        if rng.random() < 0.2 and len(family) > 3:
+            i = rng.randrange(1, len(family) - 1)
+            typed = family[:i] + family[i + 1] + family[i] + family[i + 2:]
+        params = {"family_name": typed, "date_of_birth": dob}
+        if rng.random() < 0.33:
+            params["given_name"] = given.split(" ")[0]
+        queries.append(Query("/api/v1/children?" + urlencode(params), given, family))
+        if len(queries) >= count:
+            break
+    return queries
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(port: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("the server did not start")
+
+
+@dataclass(frozen=True)
+class _Run:
+    port: int
+    token: str
+    queries: list[Query]
+    warm_until: float
+    stop_at: float
+
+
+def _client(run: _Run, start: int, figures: ClientFigures) -> None:
+    port, token, queries, warm_until, stop_at = (run.port, run.token, run.queries,
+                                                 run.warm_until, run.stop_at)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    i = start
+    while True:
+        now = time.perf_counter()
+        if now >= stop_at:
+            break
+        query = queries[i % len(queries)]
+        i += 1
+        try:
+            conn.request("GET", query.path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            figures.errors += 1
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        elapsed = time.perf_counter() - now
+        if now < warm_until:
+            continue
+        if response.status != 200:
+            figures.errors += 1
+            continue
+        figures.latencies.append(elapsed)
+        answer = orjson.loads(body)
+        if answer["too_many_matches"]:
+            figures.too_many += 1
+        elif any(m["name"]["family_name"].lower() == query.family.lower()
+                 for m in answer["matches"]):
+            figures.found += 1
+    conn.close()
+
+
+def _account() -> tuple[str, str]:
+    """A practitioner of a benchmark organisation and a token for them: (username, token)."""
+    from contactpoint.access import services, tokens  # noqa: PLC0415
+
+    services.add_organisation(code="BENCH:SEARCH", name="Search benchmark",
+                              type="national_partner")
+    username = f"bench-search-{secrets.token_hex(3)}"
+    services.add_user(username=username, org_code="BENCH:SEARCH", role="practitioner")
+    return username, tokens.create_token(user=username)
+
+
+def _remove(username: str) -> None:
+    from contactpoint.access.models import ApiToken, User  # noqa: PLC0415
+
+    ApiToken.objects.filter(user__username=username).delete()
+    User.objects.filter(username=username).delete()
+
+
+def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
+                         seconds: float = 30.0, warmup: float = 5.0,
+                         workers: int | None = None) -> dict[str, object]:
+    queries = build_queries(feeds)
+    if not queries:
+        raise ValueError(f"no feed records in {feeds} to build searches from")
+    username, token = _account()
+    port = _free_port()
+    env = dict(os.environ)
+    if workers:
+        env["CONTACTPOINT_WEB_WORKERS"] = str(workers)
+    log = Path(tempfile.gettempdir()) / f"contactpoint-bench-search-{port}.log"
+    with log.open("wb") as server_log:
+        server = subprocess.Popen(  # noqa: S603  (our own interpreter and arguments)
+            [sys.executable, "-m", "contactpoint.cli.main", "serve", "--port", str(port)],
+            env=env, stdout=server_log, stderr=server_log)
+    try:
+        _wait_for(port, time.monotonic() + 60)
+        started = time.perf_counter()
+        warm_until, stop_at = started + warmup, started + warmup + seconds
+        figures = [ClientFigures() for _ in range(clients)]
+        run = _Run(port, token, queries, warm_until, stop_at)
+        threads = [threading.Thread(target=_client, args=(
+            run, i * (len(queries) // clients), figures[i])) for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        _remove(username)
+    latencies = sorted(x for f in figures for x in f.latencies)
+    total = len(latencies)
+    results = {
+        "clients": clients, "seconds": seconds, "searches": total,
+        "errors": sum(f.errors for f in figures),
+        "searches_per_second": round(total / seconds, 1),
+        "median_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
+        "p95_ms": round(1000 * latencies[int(0.95 * (total - 1))], 1) if latencies else None,
+        "p99_ms": round(1000 * latencies[int(0.99 * (total - 1))], 1) if latencies else None,
+        "found_share": round(sum(f.found for f in figures) / total, 4) if total else None,
+        "too_many_share": round(sum(f.too_many for f in figures) / total, 4) if total else None,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+    out.write(f"search through the API: {clients} clients for {seconds:g} s after a "
+              f"{warmup:g} s warm-up, {os.cpu_count()} CPUs\n")
+    out.write(json.dumps(results, indent=2) + "\n")
+    out.flush()
+    return results

@@ -1,0 +1,42 @@
+"""`contactpoint bench-search` end to end on a small index: real server, real clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from contactpoint.synth import generate
+
+TODAY = "2026-11-01"
+
+
+def contactpoint(data_dir, *args):
+    env = {**os.environ, "CONTACTPOINT_DATA_DIR": str(data_dir)}
+    for name in ("CONTACTPOINT_DATABASE_URL", "CONTACTPOINT_KEYSTORE_URL",
+                 "CONTACTPOINT_MASTER_KEY_FILE", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    return subprocess.run([sys.executable, "-m", "contactpoint.cli.main", *args], env=env,
+                          capture_output=True, text=True, check=True)
+
+
+@pytest.mark.slow
+def test_bench_search_prints_latency_and_throughput(tmp_path):
+    feeds = tmp_path / "feeds"
+    generate(400, 2, feeds, today=date.fromisoformat(TODAY))
+    data = tmp_path / "data"
+    contactpoint(data, "init")
+    for name in ("nhs_demographics", "school_census"):
+        contactpoint(data, "ingest", "--source", name, str(feeds / f"{name}.jsonl"),
+                     "--today", TODAY, "--quiet")
+    run = contactpoint(data, "bench-search", "--feeds", str(feeds), "--clients", "4",
+                       "--seconds", "3", "--warmup", "1")
+    figures = json.loads(run.stdout.split("\n", 1)[1])
+    assert figures["searches"] > 10
+    assert figures["errors"] == 0
+    assert 0 < figures["median_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
+    assert figures["found_share"] > 0.8
