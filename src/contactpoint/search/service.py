@@ -12,6 +12,7 @@ on the fields a shielded record shows (DOMAIN.md).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -53,15 +54,20 @@ class SearchResult:
     considered: int
 
 
-_model_cache: dict[int, MatchModel] = {}
+#: How long a process searches with the model it read before asking which is in use: a
+#: query per search costs more than the search's own lookups.
+MODEL_REFRESH_SECONDS = 30.0
+_model_cache: dict[str, Any] = {}
 
 
 def _model() -> MatchModel:
-    config = active_configuration()
-    if config.pk not in _model_cache:
-        _model_cache.clear()
-        _model_cache[config.pk] = model_of(config)
-    return _model_cache[config.pk]
+    now = time.monotonic()
+    if _model_cache.get("until", 0.0) <= now:
+        config = active_configuration()
+        if _model_cache.get("pk") != config.pk:
+            _model_cache.update(pk=config.pk, model=model_of(config))
+        _model_cache["until"] = now + MODEL_REFRESH_SECONDS
+    return _model_cache["model"]  # type: ignore[no-any-return]
 
 
 def query_profile(criteria: Criteria) -> Profile:
