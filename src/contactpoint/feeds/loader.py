@@ -81,6 +81,15 @@ class _Stored:
     digest: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A row's keyed digests and what the linker prepared, made in the reading worker."""
+
+    source_key: bytes
+    digest: bytes
+    linker: Any = None
+
+
 @dataclass(slots=True)
 class _Incoming:
     row: ValidRow
@@ -88,6 +97,8 @@ class _Incoming:
     recorded_at: datetime
     digest: bytes
     existing: _Stored | None = None
+    #: What the linker prepared of the row (None: it prepares it when placing).
+    prepared: Any = None
 
 
 @dataclass(slots=True)
@@ -133,9 +144,18 @@ class FeedLoader:
             (check(line, data, error, today=self.today, now=self.now)
              for line, data, error in rows), on_reject, progress)
 
+    def prepare(self, row: ValidRow) -> Prepared:
+        """The per-row work that needs no database: run by the reading worker (pipeline)."""
+        linker_prepare = getattr(self.linker, "prepare", None)
+        return Prepared(
+            self.index.token("source-record", self.source.name, row.source_id),
+            self.index.digest("source-content", row.content),
+            linker_prepare(row.record, self.source.name)
+            if linker_prepare and row.action == "upsert" else None)
+
     def load_checked(self, rows: Iterable[Checked], on_reject: Callable[[Rejection], None],
                      progress: Callable[[int], None] | None = None) -> LoadSummary:
-        batch: list[ValidRow] = []
+        batch: list[tuple[ValidRow, Prepared | None]] = []
         for checked in rows:
             self.summary.read += 1
             for rejection in checked.rejections:
@@ -144,7 +164,7 @@ class FeedLoader:
                 self.summary.rejected += 1
                 continue
             self.summary.parts_rejected += len(checked.rejections)
-            batch.append(checked.row)
+            batch.append((checked.row, checked.prepared))
             if len(batch) >= self.batch_size:
                 self._load_batch(batch)
                 batch = []
@@ -157,16 +177,14 @@ class FeedLoader:
         return self.summary
 
     # -- one batch -------------------------------------------------------------------------
-    def _incoming(self, batch: list[ValidRow]) -> list[_Incoming]:
+    def _incoming(self, batch: list[tuple[ValidRow, Prepared | None]]) -> list[_Incoming]:
         """Key, order and de-duplicate the batch: one winner per source record."""
         winners: dict[bytes, _Incoming] = {}
-        for row in batch:
-            item = _Incoming(
-                row=row,
-                source_key=self.index.token("source-record", self.source.name, row.source_id),
-                recorded_at=row.recorded_at or self.now,
-                digest=self.index.digest("source-content", row.content),
-            )
+        for row, prepared in batch:
+            ready = prepared or self.prepare(row)
+            item = _Incoming(row=row, source_key=ready.source_key,
+                             recorded_at=row.recorded_at or self.now, digest=ready.digest,
+                             prepared=ready.linker)
             held = winners.get(item.source_key)
             if held is None or (item.recorded_at, item.digest) > (held.recorded_at, held.digest):
                 if held is not None:
@@ -176,7 +194,7 @@ class FeedLoader:
                 self.summary.superseded += 1
         return list(winners.values())
 
-    def _load_batch(self, batch: list[ValidRow]) -> None:
+    def _load_batch(self, batch: list[tuple[ValidRow, Prepared | None]]) -> None:
         items = self._incoming(batch)
         with transaction.atomic():
             store.lock_index()  # placing reads the index, then changes it: one at a time
@@ -199,7 +217,12 @@ class FeedLoader:
             return
         to_place = [i for i in changes if i.row.action == "upsert"
                     and (i.existing is None or i.existing.child_id is None)]
-        placements = self.linker.place([i.row.record for i in to_place], self.source.name)
+        records = [i.row.record for i in to_place]
+        if getattr(self.linker, "prepare", None) is not None:
+            placements = self.linker.place(records, self.source.name,  # type: ignore[call-arg]
+                                           prepared=[i.prepared for i in to_place])
+        else:
+            placements = self.linker.place(records, self.source.name)
         writes, new_groups = self._plan(changes, dict(zip(map(id, to_place), placements,
                                                           strict=True)))
         # The key store commits on its own connection before this transaction does.
@@ -338,7 +361,8 @@ class FeedLoader:
             BlindIndexEntry.objects.filter(source_record_id__in=[w.pk for w in updates]).delete()
         bulk.insert_rows(BlindIndexEntry, ["token", "source_record", "child"], [
             (token, w.pk, w.child_id) for w in writes if w.payload is not None
-            for token in sorted(self.linker.tokens(w.item.row.record))])
+            for token in sorted(w.item.prepared.stored if w.item.prepared is not None
+                                else self.linker.tokens(w.item.row.record))])
 
 
 def write_rejects(path: Path) -> tuple[Callable[[Rejection], None], Callable[[], None]]:
@@ -372,7 +396,7 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
     write, close = write_rejects(rejects_path(path))
     try:
         loader = FeedLoader(source, today=today, batch_size=batch_size, linker=linker)
-        rows = checked_rows(path, today=loader.today, now=loader.now)
+        rows = checked_rows(path, today=loader.today, now=loader.now, prepare=loader.prepare)
         summary = loader.load_checked(rows, write, progress)
     finally:
         close()

@@ -3,8 +3,10 @@
 Parsing and validating a row costs about as much as storing it, and the loader's
 process is busy with the database and encryption, so `ingest` runs the reader and
 validator in a forked worker that hands over chunks through a bounded queue (memory
-stays flat: at most QUEUE_CHUNKS chunks wait). The worker touches no database and no
-key; it exits with os._exit, so nothing inherited from the parent is closed twice.
+stays flat: at most QUEUE_CHUNKS chunks wait). The worker touches no database; it
+holds what the parent held when it forked (the blind-index key, to compute the row's
+keyed digests and tokens) and exits with os._exit, so nothing inherited from the parent
+is closed twice.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from contactpoint.feeds.reader import FeedFileError, read_feed
 from contactpoint.feeds.validate import Rejection, RowRejected, ValidRow, validate_row
@@ -26,10 +29,14 @@ QUEUE_CHUNKS = 8
 
 @dataclass(slots=True)
 class Checked:
-    """One row after validation: loadable (`row`) or not, and what was rejected of it."""
+    """One row after validation: loadable (`row`) or not, and what was rejected of it.
+
+    `prepared` is what the loader's `prepare` made of a loadable row in the worker.
+    """
 
     row: ValidRow | None
     rejections: list[Rejection]
+    prepared: Any = None
 
 
 def check(line: int, data: dict | None, error: str | None, *, today: date,
@@ -45,12 +52,15 @@ def check(line: int, data: dict | None, error: str | None, *, today: date,
     return Checked(valid, valid.rejections)
 
 
-def _produce(path: Path, today: date, now: datetime, queue) -> None:  # type: ignore[no-untyped-def]
+def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
+             prepare: Callable[[ValidRow], Any] | None) -> None:
     try:
         chunk: list[Checked] = []
         for raw in read_feed(path):
             checked = check(raw.line, raw.data, raw.error, today=today, now=now)
             if checked.row is not None:
+                if prepare is not None:
+                    checked.prepared = prepare(checked.row)
                 # The loader needs the row as received only serialised (`content`);
                 # not pickling the dict a second time saves the loader's process work.
                 checked.row.received = {}
@@ -71,11 +81,17 @@ def _produce(path: Path, today: date, now: datetime, queue) -> None:  # type: ig
         os._exit(0)
 
 
-def checked_rows(path: Path, *, today: date, now: datetime) -> Iterator[Checked]:
-    """Every row of the file, checked, in file order, from a worker process."""
+def checked_rows(path: Path, *, today: date, now: datetime,
+                 prepare: Callable[[ValidRow], Any] | None = None) -> Iterator[Checked]:
+    """Every row of the file, checked (and prepared), in file order, from a worker process.
+
+    `prepare` runs in the worker on each loadable row: the loader's per-row work that
+    needs nothing from the database (keyed digests, the matcher's profile and tokens).
+    """
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=QUEUE_CHUNKS)
-    worker = context.Process(target=_produce, args=(path, today, now, queue), daemon=True)
+    worker = context.Process(target=_produce, args=(path, today, now, queue, prepare),
+                             daemon=True)
     worker.start()
     try:
         while True:

@@ -9,6 +9,7 @@ new children it creates.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from contactpoint.crypto.blind import BlindIndex
@@ -51,15 +52,23 @@ class ProbabilisticLinker:
             return cached[1]
         return self._tokens(index_keys(profile(record)))
 
-    def _index_tokens(self, record: dict[str, Any], p: Profile) -> set[bytes]:
-        tokens = self._tokens(index_keys(p))
-        self._stored_tokens[id(record)] = (record, tokens)
-        return tokens
+    def prepare(self, record: dict[str, Any], source: str) -> Prepared:
+        """What placing a record needs that depends on the record alone.
 
-    def place(self, records: Sequence[dict[str, Any]], source: str) -> list[Placement]:
-        self._stored_tokens = {}
-        profiles = [profile(r, source) for r in records]
-        queries = [self._tokens(query_keys(p)) for p in profiles]
+        The loader has its validating worker call this, so the HMACs and name sounds are
+        computed on the other core while this process places the previous batch.
+        """
+        p = profile(record, source)
+        return Prepared(p, self._tokens(query_keys(p)), self._tokens(index_keys(p)))
+
+    def place(self, records: Sequence[dict[str, Any]], source: str,
+              prepared: Sequence[Prepared | None] | None = None) -> list[Placement]:
+        ready = [done or self.prepare(r, source)
+                 for r, done in zip(records, prepared or [None] * len(records), strict=True)]
+        self._stored_tokens = {id(r): (r, done.stored) for r, done in zip(records, ready,
+                                                                          strict=True)}
+        profiles = [done.profile for done in ready]
+        queries = [done.query for done in ready]
         holding = self.store.children_holding(set().union(*queries) if queries else set())
         holding = {t: c for t, c in holding.items() if len(c) <= MAX_CHILDREN_PER_TOKEN}
         held, sources_held = self.store.child_records(
@@ -81,12 +90,20 @@ class ProbabilisticLinker:
                 placement = Placement("auto", new_group=_group(decision.child))
             else:  # review or new: a child of its own until a person decides
                 placement = Placement(decision.state, new_group=len(placements))
-            stored = self._index_tokens(records[i], p)
             group = placement.new_group
             if group is not None:
-                batch.add(i, group, p, stored)
+                batch.add(i, group, p, ready[i].stored)
             placements.append(placement)
         return placements
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A record's matching profile, the tokens to look it up by, and the tokens to store."""
+
+    profile: Profile
+    query: set[bytes]
+    stored: set[bytes]
 
 
 def _group(child: int | None) -> int:
