@@ -148,11 +148,11 @@ def test_a_load_killed_midway_and_rerun_ends_as_one_clean_run(tmp_path, keystore
     real = ChildDeriver.rederive
     calls = {"n": 0}
 
-    def dying(self, child_ids):
+    def dying(self, child_ids, known=None):
         calls["n"] += 1
         if calls["n"] == 4:  # killed inside the 4th batch's transaction, after its writes
             raise KeyboardInterrupt
-        return real(self, child_ids)
+        return real(self, child_ids, known)
 
     monkeypatch.setattr(ChildDeriver, "rederive", dying)
     with pytest.raises(KeyboardInterrupt):

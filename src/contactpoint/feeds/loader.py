@@ -241,7 +241,27 @@ class FeedLoader:
         self._record_decisions(to_place, writes)
         close_review_items([w.pk for w in writes if w.item.row.action == "delete"
                             and w.pk is not None])
-        self.deriver.rederive(affected)
+        self.deriver.rederive(affected, self._known_records(affected, writes))
+
+    def _known_records(self, affected: set[int], writes: list[_Write],
+                       ) -> dict[int, list[SourceView]]:
+        """Affected children whose every live record is in memory: what matching unsealed
+        of them this batch (inside this transaction, so current), less the records this
+        batch rewrote, plus this batch's versions of those still on them."""
+        store_ = getattr(self.linker, "store", None)
+        unsealed = getattr(store_, "unsealed", None) or {}
+        known = {}
+        written = {w.pk for w in writes}
+        for child in affected & unsealed.keys():
+            views = [self.deriver.view(source_pk, recorded_at, record)
+                     for pk, source_pk, recorded_at, record in unsealed[child]
+                     if pk not in written]
+            views += [SourceView(self.source.name, self.source.trust_rank,
+                                 w.item.row.source_id, w.item.recorded_at, w.item.row.record)
+                      for w in writes if w.child_id == child and w.payload is not None]
+            if views:
+                known[child] = views
+        return known
 
     def _record_decisions(self, to_place: list[_Incoming], writes: list[_Write]) -> None:
         """Keep why each placed record went where it did (linkers that explain themselves)."""

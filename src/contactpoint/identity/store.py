@@ -162,23 +162,35 @@ class ChildDeriver:
                 return source.authority_id
         return None
 
-    def rederive(self, child_ids: Iterable[int]) -> None:
-        """Re-derive and re-seal these children from their live source records."""
+    def view(self, source_pk: int, recorded_at: datetime, record: dict[str, Any]) -> SourceView:
+        source = self._source(source_pk)
+        return SourceView(source.name, source.trust_rank, record["source_id"], recorded_at,
+                          record)
+
+    def rederive(self, child_ids: Iterable[int],
+                 known: dict[int, list[SourceView]] | None = None) -> None:
+        """Re-derive and re-seal these children from their live source records.
+
+        `known` holds every live record of some of them, already unsealed (the loader
+        has them from matching): those are not read back.
+        """
         child_ids = list(child_ids)
         if not child_ids:
             return
+        known = known or {}
         cp_ids = dict(bulk.select_in(Child, ["id", "contactpoint_id"], "id", child_ids))
         records: dict[int, list[tuple[int, bytes, datetime, bytes]]] = {pk: [] for pk in cp_ids}
+        unknown = [pk for pk in cp_ids if pk not in known]
         for child_id, *row in bulk.select_in(
                 SourceRecord, ["child", "source", "source_key", "recorded_at", "payload"],
-                "child", child_ids, extra="AND NOT deleted"):
+                "child", unknown, extra="AND NOT deleted"):
             records[child_id].append(tuple(row))  # type: ignore[arg-type]
         ciphers = self.keys.child_keys(cp_ids.values())  # one round trip for every key
         involvements = self.involvements(cp_ids, ciphers)
         now = timezone.now()
         rows = []
         for pk, cp_id in cp_ids.items():
-            views = self.views(cp_id, records[pk], ciphers[cp_id])
+            views = known.get(pk) or self.views(cp_id, records[pk], ciphers[cp_id])
             rows.append((pk, *self.seal_derived(cp_id, views, ciphers[cp_id],
                                                 involvements.get(pk, ())), now))
         bulk.update_rows(Child, ["record", "local_authority", "updated_at"], rows)

@@ -7,6 +7,8 @@ children's source records (with their own keys) into profiles for comparison.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from contactpoint import bulk
 from contactpoint.crypto import envelope
@@ -22,6 +24,9 @@ class IndexStore:
     def __init__(self, keys: KeyStore) -> None:
         self.keys = keys
         self._sources: dict[int, str] = {}
+        #: Every live record of the children the last child_records call read, unsealed:
+        #: (record pk, source pk, recorded_at, record). The loader re-derives from these.
+        self.unsealed: dict[int, list[tuple[int, int, datetime, dict[str, Any]]]] = {}
 
     def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]:
         found: dict[bytes, set[int]] = {}
@@ -44,10 +49,12 @@ class IndexStore:
         if not child_ids:
             return records, sources
         cp_ids = dict(bulk.select_in(Child, ["id", "contactpoint_id"], "id", child_ids))
-        rows = bulk.select_in(SourceRecord, ["id", "child", "source", "source_key", "payload"],
+        rows = bulk.select_in(SourceRecord, ["id", "child", "source", "source_key", "payload",
+                                             "recorded_at"],
                               "child", child_ids, extra="AND NOT deleted")
-        ciphers = self.keys.child_keys({cp_ids[child] for _, child, _, _, _ in rows})
-        for record_id, child, source_pk, source_key, payload in rows:
+        ciphers = self.keys.child_keys({cp_ids[child] for _, child, _, _, _, _ in rows})
+        self.unsealed = {c: [] for c in child_ids}
+        for record_id, child, source_pk, source_key, payload, recorded_at in rows:
             cp_id = cp_ids[child]
             sealed = envelope.open_json(ciphers[cp_id], cp_id, source_purpose(source_key),
                                         payload)
@@ -55,4 +62,5 @@ class IndexStore:
             records[child].append(CandidateRecord(record_id, child,
                                                   profile(sealed["record"], name)))
             sources[child].add(name)
+            self.unsealed[child].append((record_id, source_pk, recorded_at, sealed["record"]))
         return records, sources
