@@ -18,11 +18,11 @@ urlpatterns = [
     path("account/", account.account, name="account"),
     # Management team pages (web/manage.py)
     path("manage/users/", manage.users, name="manage-users"),
-    path("manage/users/add/", manage.add_user, name="manage-add-user"),
+    path("manage/add-user/", manage.add_user, name="manage-add-user"),
     path("manage/users/<str:username>/", manage.user_detail, name="manage-user"),
     path("manage/users/<str:username>/<slug:action>/", manage.user_action,
          name="manage-user-action"),
     path("manage/organisations/", manage.organisations, name="manage-organisations"),
-    path("manage/organisations/add/", manage.add_organisation,
+    path("manage/add-organisation/", manage.add_organisation,
          name="manage-add-organisation"),
 ]
