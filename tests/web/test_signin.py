@@ -9,10 +9,10 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import make_user
-from databases import both_databases
 from contactpoint.access import services
 from contactpoint.access.models import SignedInSession
 from contactpoint.web.sessions import LAST_SEEN_KEY
+from databases import both_databases
 from pagecheck import assert_good_page
 from signing_in import (
     STRONG_PASSWORD,
@@ -64,7 +64,8 @@ def test_first_sign_in_forces_a_new_password_then_an_authenticator_app(client):
     page = assert_good_page(response)
     assert _h1(page) == "Set up an authenticator app"
     svg = page.find(".//{http://www.w3.org/2000/svg}svg")
-    assert svg is not None and svg.get("role") == "img", "the QR code is drawn as inline SVG"
+    assert svg is not None, "the QR code is drawn as inline SVG"
+    assert svg.get("role") == "img"
     secret = secret_on_page(response.content.decode())
 
     response = client.post("/sign-in/set-up/app/", {"code": totp_for(secret).now()})
@@ -245,7 +246,7 @@ def test_a_suspended_user_is_stopped_by_the_middleware_even_with_an_unlisted_ses
 
 
 def test_a_suspended_user_cannot_sign_in(client):
-    user, device = ready_user()
+    user, _device = ready_user()
     type(user).objects.filter(pk=user.pk).update(suspended_at="2026-01-01T00:00:00Z")
     response = client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
     assert response.status_code == 403
@@ -278,4 +279,5 @@ def test_the_security_key_set_up_page_is_a_good_page(client):
     page = assert_good_page(response)
     assert _h1(page) == "Set up a security key or passkey"
     config = page.find(".//script[@id='otp_webauthn_config']")
-    assert config is not None and config.get("type") == "application/json"
+    assert config is not None
+    assert config.get("type") == "application/json"
