@@ -281,3 +281,44 @@ def test_the_security_key_set_up_page_is_a_good_page(client):
     config = page.find(".//script[@id='otp_webauthn_config']")
     assert config is not None
     assert config.get("type") == "application/json"
+
+
+def test_five_wrong_passwords_lock_the_account_without_saying_whether_it_exists(client):
+    user, device = ready_user()
+    for username in (user.username, "nobody.here"):
+        for _ in range(5):
+            client.post("/sign-in/", {"username": username, "password": "wrong-one-123"})
+    locked = client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
+    unknown = client.post("/sign-in/", {"username": "nobody.here", "password": "whatever-123"})
+
+    for response in (locked, unknown):
+        assert response.status_code == 429
+        page = assert_good_page(response)
+        assert "too many attempts" in _text(page)
+        assert page.findtext("./head/title").startswith("Error: ")
+    assert _text(assert_good_page(locked)) == _text(assert_good_page(unknown))
+    assert client.get("/account/").status_code == 302
+
+
+def test_wrong_codes_count_towards_the_lock_too(client):
+    user, device = ready_user()
+    client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
+    for _ in range(5):
+        client.post("/sign-in/second-factor/", {"code": "000000"})
+    response = client.post("/sign-in/second-factor/",
+                           {"code": fresh_code(secret_of(device), device)})
+    assert response.status_code == 429
+    assert "too many attempts" in _text(assert_good_page(response))
+    assert client.get("/account/")["Location"] == "/sign-in/second-factor/"
+
+
+def test_a_code_that_is_not_six_digits_gets_an_error_message(client):
+    user, _device = ready_user()
+    client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
+    response = client.post("/sign-in/second-factor/", {"code": "12ab"})
+    page = assert_good_page(response)
+    error = page.find(".//p[@id='id_code-error']")
+    assert error is not None
+    assert "6-digit code" in _text(error)
+    assert page.find(".//input[@name='code']").get("aria-describedby").split() == [
+        "id_code-hint", "id_code-error"]

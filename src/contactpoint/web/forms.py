@@ -79,7 +79,7 @@ class AddUserForm(forms.Form):
         "invalid": "Enter an email address in the correct format, like name@example.org"})
     organisation = forms.ChoiceField(error_messages={"required": "Select their organisation",
                                                      "invalid_choice": "Select their organisation"})
-    role = forms.ChoiceField(error_messages={"required": "Select what they will do",
+    role = forms.ChoiceField(widget=forms.RadioSelect, error_messages={"required": "Select what they will do",
                                              "invalid_choice": "Select what they will do"})
 
     def __init__(self, *args, organisations, roles, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ class AddOrganisationForm(forms.Form):
                            error_messages={"required": "Enter the organisation's name"})
     code = forms.CharField(max_length=40, validators=[code_validator], error_messages={
         "required": "Enter the organisation's code, such as its URN or ODS code"})
-    type = forms.ChoiceField(error_messages={"required": "Select the kind of organisation",
+    type = forms.ChoiceField(widget=forms.RadioSelect, error_messages={"required": "Select the kind of organisation",
                                              "invalid_choice": "Select the kind of organisation"})
 
     def __init__(self, *args, types, **kwargs) -> None:  # type: ignore[no-untyped-def]
