@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_url_permissions import verified_client
 
 from contactpoint.access.models import Organisation, User
 from databases import both_databases
 from pagecheck import assert_good_page
 from signing_in import ready_user
-from test_url_permissions import verified_client
 
 pytestmark = both_databases
 

@@ -79,8 +79,8 @@ class AddUserForm(forms.Form):
         "invalid": "Enter an email address in the correct format, like name@example.org"})
     organisation = forms.ChoiceField(error_messages={"required": "Select their organisation",
                                                      "invalid_choice": "Select their organisation"})
-    role = forms.ChoiceField(widget=forms.RadioSelect, error_messages={"required": "Select what they will do",
-                                             "invalid_choice": "Select what they will do"})
+    role = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
+        "required": "Select what they will do", "invalid_choice": "Select what they will do"})
 
     def __init__(self, *args, organisations, roles, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -93,8 +93,9 @@ class AddOrganisationForm(forms.Form):
                            error_messages={"required": "Enter the organisation's name"})
     code = forms.CharField(max_length=40, validators=[code_validator], error_messages={
         "required": "Enter the organisation's code, such as its URN or ODS code"})
-    type = forms.ChoiceField(widget=forms.RadioSelect, error_messages={"required": "Select the kind of organisation",
-                                             "invalid_choice": "Select the kind of organisation"})
+    type = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
+        "required": "Select the kind of organisation",
+        "invalid_choice": "Select the kind of organisation"})
 
     def __init__(self, *args, types, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
