@@ -284,7 +284,7 @@ def test_the_security_key_set_up_page_is_a_good_page(client):
 
 
 def test_five_wrong_passwords_lock_the_account_without_saying_whether_it_exists(client):
-    user, device = ready_user()
+    user, _device = ready_user()
     for username in (user.username, "nobody.here"):
         for _ in range(5):
             client.post("/sign-in/", {"username": username, "password": "wrong-one-123"})
