@@ -102,7 +102,8 @@ def test_first_sign_in_sets_up_an_app_then_signs_in_again_with_a_code(live_serve
     page.get_by_role("button", name="Continue").click()
     assert _h1(page) == "Check it is you"
     device = TOTPDevice.objects.get(user=user, confirmed=True)
-    page.get_by_label("Code from your authenticator app", exact=True).fill(fresh_code(secret, device))
+    code = fresh_code(secret, device)
+    page.get_by_label("Code from your authenticator app", exact=True).fill(code)
     page.get_by_role("button", name="Continue").click()
 
     assert _h1(page) == "Your account"
