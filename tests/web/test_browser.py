@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import make_user
 from contactpoint.access import services
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 from databases import ALL_DATABASES
-from signing_in import STRONG_PASSWORD, fresh_code, totp_for
+from signing_in import STRONG_PASSWORD, fresh_code, ready_user, secret_of, totp_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -106,5 +107,43 @@ def test_first_sign_in_sets_up_an_app_then_signs_in_again_with_a_code(live_serve
     page.get_by_label("Code from your authenticator app", exact=True).fill(code)
     page.get_by_role("button", name="Continue").click()
 
+    assert _h1(page) == "Your account"
+    assert blocked == [], f"the Content Security Policy blocked: {blocked}"
+
+
+def test_a_security_key_is_added_then_used_as_the_second_factor(live_server, browser_page,
+                                                                 settings):
+    """A passkey on Chromium's virtual authenticator (DevTools WebAuthn domain)."""
+    page, blocked = browser_page
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]  # the live server's own port
+    user, device = ready_user()
+    secret = secret_of(device)
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True}})
+
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username", exact=True).fill(user.username)
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code from your authenticator app", exact=True).fill(
+        fresh_code(secret, device))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Add a security key or passkey").click()
+    assert _h1(page) == "Set up a security key or passkey"
+    page.get_by_role("button", name="Set up security key").click()
+    page.wait_for_url(f"{live_server.url}/account/")
+    assert WebAuthnCredential.objects.filter(user=user, confirmed=True).count() == 1
+
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username", exact=True).fill(user.username)
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    assert _h1(page) == "Check it is you"
+    page.get_by_role("button", name="Use security key").click()
+    page.wait_for_url(f"{live_server.url}/account/")
     assert _h1(page) == "Your account"
     assert blocked == [], f"the Content Security Policy blocked: {blocked}"
