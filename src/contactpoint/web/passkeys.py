@@ -9,6 +9,7 @@ page's CSP nonce.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -29,7 +30,7 @@ from contactpoint.web.signin import (
 
 class SignInLocked(exceptions.OTPWebAuthnApiError):
     status_code = 429
-    default_detail = "Too many failed attempts. Wait 15 minutes, then try again."
+    default_detail = "Too many failed attempts. Wait, then try again."
     default_code = "locked"
 
 
@@ -46,7 +47,8 @@ def _check_person(request: HttpRequest) -> None:
     if user.must_change_password:  # type: ignore[union-attr]
         raise PasswordFirst("Create your new password first.")
     if lockout.is_locked(user.username, client_address(request)):  # type: ignore[union-attr]
-        raise SignInLocked()
+        minutes = settings.CONTACTPOINT.signin_lockout_minutes
+        raise SignInLocked(f"Too many failed attempts. Wait {minutes} minutes, then try again.")
 
 
 class _Step:

@@ -52,7 +52,9 @@ def _landing(request: HttpRequest) -> str:
 
 
 def _locked_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    return render(request, template, {**context, "locked": True}, status=429)
+    minutes = settings.CONTACTPOINT.signin_lockout_minutes
+    return render(request, template, {**context, "locked": True, "lockout_minutes": minutes},
+                  status=429)
 
 
 def second_factor_passed(request: HttpRequest, device: Device, *, method: str) -> None:
