@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import AUTHORITY, make_user
 from contactpoint.access import services
-from contactpoint.access.models import OrganisationType, Role, User
+from contactpoint.access.models import OrganisationType, Role, SignedInSession, User
 from contactpoint.access.services import AccessError
 from contactpoint.access.sessions import remember_session
 from contactpoint.access.tokens import authenticate_token, create_token
@@ -200,3 +200,13 @@ def test_an_unaccredited_or_suspended_manager_manages_nothing():
     manager.refresh_from_db()
     with pytest.raises(Forbidden):
         services.users_managed_by(manager)
+
+
+def test_expired_sessions_are_forgotten_at_the_next_sign_in():
+    user = make_user("practitioner")
+    remember_session(user, "gone-long-ago-0000000000000000")  # no such session any more
+    live = SessionStore()
+    live.create()
+    remember_session(user, live.session_key)
+    assert list(SignedInSession.objects.filter(user=user)
+                .values_list("session_key", flat=True)) == [live.session_key]

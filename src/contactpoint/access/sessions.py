@@ -22,6 +22,12 @@ def remember_session(user: User, session_key: str | None, *, replaces: str | Non
     """Note that `session_key` is `user`'s (after sign-in, or after the key was renewed)."""
     if replaces:
         SignedInSession.objects.filter(session_key=replaces).delete()
+    # Forget this person's sessions that have expired since (idle timeout, browser closed),
+    # so the list stays as short as the sessions they really have.
+    store = _store()
+    stale = [key for key in SignedInSession.objects.filter(user=user)
+             .values_list("session_key", flat=True) if not store().exists(key)]
+    SignedInSession.objects.filter(session_key__in=stale).delete()
     if session_key:
         SignedInSession.objects.update_or_create(session_key=session_key,
                                                  defaults={"user": user})
