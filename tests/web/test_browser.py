@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -60,6 +61,9 @@ def browser_page(monkeypatch):
                 if "Content Security Policy" in message.text else None)
         yield page, blocked
         browser.close()
+        # Inside Playwright's loop Django's connections are per asyncio context: close the
+        # ones this test opened, or PostgreSQL cannot drop the test database at the end.
+        connections.close_all()
 
 
 def _h1(page) -> str:
