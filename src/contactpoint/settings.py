@@ -151,7 +151,11 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = CONFIG.session_idle_minutes * 60
+# The idle timeout (web/sessions.py) ends a session after CONTACTPOINT_SESSION_IDLE_MINUTES
+# without a request. The session store keeps an idle session an hour longer, only so the
+# next request can be told why it was signed out instead of arriving at sign-in unexplained.
+SESSION_IDLE_SECONDS = CONFIG.session_idle_minutes * 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

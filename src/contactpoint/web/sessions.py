@@ -45,7 +45,7 @@ class SignedInSessionMiddleware:
         if user.is_authenticated:
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_KEY)
-            if last_seen is not None and now - float(last_seen) > settings.SESSION_COOKIE_AGE:
+            if last_seen is not None and now - float(last_seen) > settings.SESSION_IDLE_SECONDS:
                 audit.record("account:session:timeout", actor=user)
                 end_signed_in_session(request)
                 return redirect(reverse("web:signed-out") + "?reason=idle")

@@ -219,4 +219,4 @@ def signed_out(request: HttpRequest) -> HttpResponse:
     reason = request.GET.get("reason")
     return render(request, "web/signin/signed_out.html", {
         "reason": reason if reason in ("idle", "suspended") else None,
-        "idle_minutes": settings.SESSION_COOKIE_AGE // 60})
+        "idle_minutes": settings.SESSION_IDLE_SECONDS // 60})
