@@ -151,3 +151,27 @@ def test_the_account_page_lists_second_factors_and_has_a_sign_out_button():
     nav = _text(page.find(".//nav[@aria-label='Menu']"))
     assert "Users" not in nav, "an auditor manages nobody"
     assert re.search(r"Auditor", _text(page))
+
+
+@pytest.mark.parametrize("role", ["management_team", "national_admin"])
+def test_every_management_page_is_a_good_page_for_each_managing_role(role):
+    user, device = ready_user(role)
+    ready_user("practitioner")
+    client = verified_client(user, device)
+    for url in ("/account/", "/manage/users/", "/manage/add-user/", "/manage/organisations/",
+                "/manage/add-organisation/", f"/manage/users/{user.username}/",
+                f"/manage/users/{user.username}/reset-second-factor/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_good_page(response)
+
+
+def test_the_national_team_adds_national_partner_staff_only():
+    user, device = ready_user("national_admin")
+    client = verified_client(user, device)
+    page = assert_good_page(client.get("/manage/add-user/"))
+    organisations = [o.get("value") for o in page.iter("option") if o.get("value")]
+    assert organisations == ["NP:1"]
+    roles = [el.get("value") for el in page.iter("input") if el.get("name") == "role"]
+    assert "management_team" not in roles
+    assert "national_admin" in roles

@@ -324,3 +324,11 @@ def test_a_code_that_is_not_six_digits_gets_an_error_message(client):
     assert "6-digit code" in _text(error)
     assert page.find(".//input[@name='code']").get("aria-describedby").split() == [
         "id_code-hint", "id_code-error"]
+
+
+@pytest.mark.parametrize(("reason", "heading"), [
+    (None, "You have signed out"), ("idle", "You have been signed out"),
+    ("suspended", "You have been signed out"), ("<script>", "You have signed out")])
+def test_the_signed_out_page_says_why(client, reason, heading):
+    response = client.get("/signed-out/" + (f"?reason={reason}" if reason else ""))
+    assert _h1(assert_good_page(response)) == heading
