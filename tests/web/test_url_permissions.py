@@ -12,9 +12,7 @@ from functools import partial
 
 import pytest
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path
-from django_otp import DEVICE_ID_SESSION_KEY
 from ninja import NinjaAPI, Router
 from ninja.openapi.views import default_home, openapi_json
 
@@ -23,7 +21,7 @@ from contactpoint.access.permissions import Permission, permissions_for_role
 from contactpoint.api.auth import ApiRouter, BearerToken, undeclared
 from contactpoint.web.access import declared_access, public, requires
 from databases import both_databases
-from signing_in import ready_user
+from signing_in import ready_user, verified_client
 
 #: ninja's own views, which it builds itself (no decorator can reach them): the OpenAPI
 #: description is public on purpose (docs/api.md), and the API's root answers 404.
@@ -123,16 +121,6 @@ def permission_pages() -> list[tuple[str, Permission]]:
         if access is not None and access.kind == "permission":
             pages.append((route, access.permission))
     return pages
-
-
-def verified_client(user, device) -> Client:  # type: ignore[no-untyped-def]
-    """A client signed in with both factors, without going through the pages (fast)."""
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 @both_databases
