@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 GOVUK_STATIC := src/contactpoint/web/static/govuk
 
-.PHONY: run test test-fast bench lint static install clean
+.PHONY: run test test-fast bench lint static install clean chromium
 
 run: install static
 	$(BIN)/contactpoint demo
@@ -43,7 +43,7 @@ $(GOVUK_STATIC)/.built: node_modules/.package-lock.json scripts/build-static.mjs
 # The whole suite on SQLite, then again on PostgreSQL when CONTACTPOINT_TEST_POSTGRES_URL
 # is set (.ci/run sets it). Skip the slow browser and scale tests locally with
 #   make test PYTEST_ARGS="-m 'not slow'"
-test: $(VENV)/.installed-test static
+test: $(VENV)/.installed-test static chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$CONTACTPOINT_TEST_POSTGRES_URL" ]; then \
@@ -51,6 +51,21 @@ test: $(VENV)/.installed-test static
 		CONTACTPOINT_TEST_ENGINE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	else \
 		echo "CONTACTPOINT_TEST_POSTGRES_URL is not set: PostgreSQL run skipped (.ci/run sets it)"; \
+	fi
+
+# The browser tests (marked `slow`) drive Debian's Chromium through Playwright: install it
+# from Debian's packages when it is missing and we may (root, apt). Not for -m 'not slow'.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@case "$(PYTEST_ARGS)" in *"not slow"*) exit 0;; esac; \
+	if [ ! -x "$(CHROMIUM)" ]; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			echo "installing Chromium from Debian's packages, for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Chromium is not at $(CHROMIUM) and cannot be installed here (needs root and apt):" \
+			     "install the chromium package, or the browser tests skip" >&2; \
+		fi; \
 	fi
 
 test-fast:

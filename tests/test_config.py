@@ -14,3 +14,31 @@ def test_the_feed_size_cap_has_a_default_and_can_be_set():
 def test_a_feed_size_cap_that_is_not_a_positive_whole_number_is_refused(bad):
     with pytest.raises(ConfigError, match="CONTACTPOINT_API_MAX_FEED_BYTES"):
         load({"CONTACTPOINT_API_MAX_FEED_BYTES": bad})
+
+
+def test_sign_in_settings_have_defaults_and_can_be_set():
+    config = load({})
+    assert (config.session_idle_minutes, config.signin_max_failures,
+            config.signin_lockout_minutes) == (15, 5, 15)
+    assert config.webauthn_rp_id == "localhost"
+    assert config.webauthn_origins == ("http://localhost:8000",)
+    config = load({"CONTACTPOINT_SESSION_IDLE_MINUTES": "5",
+                   "CONTACTPOINT_WEBAUTHN_RP_ID": "contactpoint.example",
+                   "CONTACTPOINT_WEBAUTHN_ORIGINS": "https://contactpoint.example/, "
+                                                    "https://www.contactpoint.example"})
+    assert config.session_idle_minutes == 5
+    assert config.webauthn_origins == ("https://contactpoint.example",
+                                       "https://www.contactpoint.example")
+
+
+@pytest.mark.parametrize("name", ["CONTACTPOINT_SESSION_IDLE_MINUTES",
+                                  "CONTACTPOINT_SIGNIN_MAX_FAILURES",
+                                  "CONTACTPOINT_SIGNIN_LOCKOUT_MINUTES"])
+def test_sign_in_numbers_must_be_positive_whole_numbers(name):
+    with pytest.raises(ConfigError, match=name):
+        load({name: "0"})
+
+
+def test_security_key_origins_must_be_https_except_on_localhost():
+    with pytest.raises(ConfigError, match="CONTACTPOINT_WEBAUTHN_ORIGINS"):
+        load({"CONTACTPOINT_WEBAUTHN_ORIGINS": "http://contactpoint.example"})

@@ -13,6 +13,12 @@ POLICIES = ("universal", "targeted")
 #: A feed sent over the API is held in memory while it loads: 10 MiB is about 10,000
 #: records. Larger feeds go in several requests, or through `contactpoint ingest`.
 DEFAULT_API_MAX_FEED_BYTES = 10 * 1024 * 1024
+#: A signed-in session ends after this long without a request (docs/security.md).
+DEFAULT_SESSION_IDLE_MINUTES = 15
+#: Failed sign-in attempts (password or second factor) before an account is locked.
+DEFAULT_SIGNIN_MAX_FAILURES = 5
+#: How long failures are remembered, and how long a lock lasts after the last one.
+DEFAULT_SIGNIN_LOCKOUT_MINUTES = 15
 
 
 class ConfigError(ValueError):
@@ -29,6 +35,13 @@ class Config:
     debug: bool
     secret_key_file: Path
     api_max_feed_bytes: int = DEFAULT_API_MAX_FEED_BYTES
+    session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
+    signin_max_failures: int = DEFAULT_SIGNIN_MAX_FAILURES
+    signin_lockout_minutes: int = DEFAULT_SIGNIN_LOCKOUT_MINUTES
+    #: WebAuthn binds a security key to a domain (never an IP address) and checks the
+    #: page's origin: both must name where people reach the service.
+    webauthn_rp_id: str = "localhost"
+    webauthn_origins: tuple[str, ...] = ("http://localhost:8000",)
 
     @property
     def static_root(self) -> Path:
@@ -68,6 +81,13 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
             "CONTACTPOINT_DATABASE_URL: keys are kept apart from the data they protect"
         )
     master = env.get("CONTACTPOINT_MASTER_KEY_FILE")
+    origins = tuple(o.strip().rstrip("/") for o in
+                    (env.get("CONTACTPOINT_WEBAUTHN_ORIGINS") or "http://localhost:8000")
+                    .split(",") if o.strip())
+    for origin in origins:
+        if not origin.startswith(("https://", "http://localhost", "http://127.0.0.1")):
+            raise ConfigError("CONTACTPOINT_WEBAUTHN_ORIGINS must be https:// origins "
+                              f"(http:// only for localhost), not {origin!r}")
     return Config(
         data_dir=data_dir,
         database_url=database_url,
@@ -78,5 +98,13 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         secret_key_file=data_dir / "django-secret.key",
         api_max_feed_bytes=_positive_int(env, "CONTACTPOINT_API_MAX_FEED_BYTES",
                                          DEFAULT_API_MAX_FEED_BYTES),
+        session_idle_minutes=_positive_int(env, "CONTACTPOINT_SESSION_IDLE_MINUTES",
+                                           DEFAULT_SESSION_IDLE_MINUTES),
+        signin_max_failures=_positive_int(env, "CONTACTPOINT_SIGNIN_MAX_FAILURES",
+                                          DEFAULT_SIGNIN_MAX_FAILURES),
+        signin_lockout_minutes=_positive_int(env, "CONTACTPOINT_SIGNIN_LOCKOUT_MINUTES",
+                                             DEFAULT_SIGNIN_LOCKOUT_MINUTES),
+        webauthn_rp_id=env.get("CONTACTPOINT_WEBAUTHN_RP_ID") or "localhost",
+        webauthn_origins=origins,
     )
 

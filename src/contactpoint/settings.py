@@ -32,6 +32,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Second factors: authenticator apps (TOTP) and security keys / passkeys (WebAuthn).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "contactpoint.crypto",
     "contactpoint.access",
     "contactpoint.feeds",
@@ -53,11 +57,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed its second factor?
+    "django_otp.middleware.OTPMiddleware",
+    # Idle timeout, and suspension taking effect on the very next request.
+    "contactpoint.web.sessions.SignedInSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 AUTH_USER_MODEL = "access.User"
+LOGIN_URL = "/sign-in/"
+LOGIN_REDIRECT_URL = "/account/"
 ROOT_URLCONF = "contactpoint.urls"
 WSGI_APPLICATION = "contactpoint.wsgi.application"
 
@@ -72,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "contactpoint.web.access.page_permissions",
             ],
         },
     },
@@ -112,6 +123,8 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Passwords from public breaches and close variants of them, checked offline.
+    {"NAME": "contactpoint.access.passwords.BreachedPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-gb"
@@ -138,9 +151,23 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 15 * 60
+# The idle timeout (web/sessions.py) ends a session after CONTACTPOINT_SESSION_IDLE_MINUTES
+# without a request. The session store keeps an idle session an hour longer, only so the
+# next request can be told why it was signed out instead of arriving at sign-in unexplained.
+SESSION_IDLE_SECONDS = CONFIG.session_idle_minutes * 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Second factors (docs/security.md). A code is accepted one step either side of now
+# (clock drift); django-otp refuses a code from a step already used (last_t).
+OTP_TOTP_ISSUER = "ContactPoint"
+OTP_TOTP_TOLERANCE = 1
+OTP_WEBAUTHN_RP_ID = CONFIG.webauthn_rp_id
+OTP_WEBAUTHN_RP_NAME = "ContactPoint"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = list(CONFIG.webauthn_origins)
+# A security key is a second factor after the password, never a way around it.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402  (grouped with the CSP settings it serves)
 
@@ -164,6 +191,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Until the audit trail is tamper-evident (the next issue), audit entries are log lines.
+    "loggers": {"contactpoint.audit": {"handlers": ["console"], "level": "INFO",
+                                       "propagate": False}},
 }
 
 CONTACTPOINT = CONFIG

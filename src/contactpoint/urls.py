@@ -3,6 +3,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("contactpoint.api.urls")),
     path("", include("contactpoint.web.urls")),
+    # Security keys' JSON endpoints, under the namespace django-otp-webauthn reverses.
+    path("sign-in/security-key/", include("contactpoint.web.passkeys")),
 ]
 
 # GOV.UK-styled error pages (see contactpoint.web.errors).

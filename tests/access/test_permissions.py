@@ -28,13 +28,19 @@ def test_only_source_clients_load_feeds():
 
 
 def test_auditors_read_the_audit_trail_and_no_child():
-    assert permissions_for_role("auditor") == {Permission.AUDIT_READ}
+    assert permissions_for_role("auditor") == {Permission.AUDIT_READ,
+                                               Permission.ACCOUNTS_OWN_MANAGE}
 
 
 def test_practitioners_search_view_and_record_involvement_only():
     assert permissions_for_role("practitioner") == {
         Permission.CHILDREN_SEARCH, Permission.CHILDREN_RECORD_VIEW,
-        Permission.CHILDREN_INVOLVEMENT_CREATE}
+        Permission.CHILDREN_INVOLVEMENT_CREATE, Permission.ACCOUNTS_OWN_MANAGE}
+
+
+def test_everyone_manages_their_own_account():
+    for role, granted in ROLE_PERMISSIONS.items():
+        assert Permission.ACCOUNTS_OWN_MANAGE in granted, role
 
 
 def test_shielding_and_match_review_belong_to_management_and_national_teams():

@@ -69,9 +69,53 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
     suspended_at = models.DateTimeField(null=True, blank=True)
+    #: Set while the password is one somebody else saw (the one-time password printed
+    #: when the account was made): the first sign-in must replace it.
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["username"]
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def refusal(self) -> str | None:
+        """Why this person may not use the service now, or None (tokens and pages agree)."""
+        if not self.is_active:
+            return "inactive"
+        if self.suspended_at is not None:
+            return "suspended"
+        if self.organisation is None or not self.organisation.accredited:
+            return "no accredited organisation"
+        return None
+
+
+class SignedInSession(models.Model):
+    """A session a person signed in with, so suspending them can end every one at once.
+
+    Django's session table does not say whose a session is without decoding each row;
+    this does, and is written at each sign-in step that renews the session key.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in step, counted against an account and against a client address.
+
+    `key` is `account:<hash of the username typed>` or `address:<ip>`. The username is
+    hashed: people type passwords into the username box, and failures of usernames that
+    do not exist are counted the same way, so a lock says nothing about who has an account.
+    """
+
+    key = models.CharField(max_length=80)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"])]
 
 
 class ApiClient(models.Model):

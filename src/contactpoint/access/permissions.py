@@ -25,12 +25,15 @@ class Permission(StrEnum):
     MATCHING_REVIEW_DECIDE = "matching:review:decide"
     FEEDS_LOAD = "feeds:load"
     ACCOUNTS_MANAGE = "accounts:manage"
+    #: One's own account: who you are, your second factors, signing out.
+    ACCOUNTS_OWN_MANAGE = "accounts:own:manage"
     AUDIT_READ = "audit:read"
 
 
 #: A practitioner finds a child, opens the record (with a reason) and records their own
 #: involvement. Nothing else: the original's breaches were users browsing.
 _PRACTITIONER = frozenset({
+    Permission.ACCOUNTS_OWN_MANAGE,
     Permission.CHILDREN_SEARCH,
     Permission.CHILDREN_RECORD_VIEW,
     Permission.CHILDREN_INVOLVEMENT_CREATE,
@@ -52,7 +55,7 @@ _NATIONAL_ADMIN = _MANAGEMENT_TEAM
 
 #: An auditor reads the audit trail and nothing else: monitoring others' use of the
 #: index must not itself become a way to read children's records.
-_AUDITOR = frozenset({Permission.AUDIT_READ})
+_AUDITOR = frozenset({Permission.ACCOUNTS_OWN_MANAGE, Permission.AUDIT_READ})
 
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = MappingProxyType({
     "practitioner": _PRACTITIONER,

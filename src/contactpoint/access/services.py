@@ -1,4 +1,9 @@
-"""Managing organisations and users. Each function owns its transaction."""
+"""Managing organisations and users. Each function owns its transaction.
+
+The command line (an operator) uses add_organisation and add_user directly; pages and,
+later, the API go through the functions below them that take the `actor` and apply the
+rules of who may manage whom, and each of those calls the audit hook once.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,18 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from contactpoint.access import second_factors
 from contactpoint.access.models import Organisation, OrganisationType, Role, User
+from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.sessions import end_sessions
+from contactpoint.audit import hooks as audit
+from contactpoint.errors import Forbidden, NotFound
+
+#: A reason is a sentence for the audit trail, not a case note.
+REASON_MAX_CHARS = 500
 
 
 class AccessError(ValueError):
@@ -66,5 +81,187 @@ def add_user(*, username: str, org_code: str, role: str,
     _clean(user, exclude=["password"])
     password = secrets.token_urlsafe(12)
     user.set_password(password)
+    user.must_change_password = True
     user.save()
     return user, password
+
+
+# -- management teams and the national team: who may manage whom ------------------------------
+#
+# A management team acts on its own local authority: the authority's own organisation and
+# every organisation that belongs to it. The national team sees and acts on everyone, but
+# grants access (new users, new organisations) only for national partners: a council's
+# staff are the council's to admit (DOMAIN.md, "Who may use it").
+
+def authority_of(org: Organisation | None) -> Organisation | None:
+    """The local authority an organisation belongs to (itself, for an authority)."""
+    if org is None:
+        return None
+    return org if org.is_local_authority else org.authority
+
+
+def _require_manager(actor: User) -> None:
+    if (actor.refusal() is not None
+            or Permission.ACCOUNTS_MANAGE not in permissions_for_role(actor.role)):
+        raise Forbidden("Your account does not manage users or organisations.")
+
+
+def _is_national(actor: User) -> bool:
+    return actor.role == Role.NATIONAL_ADMIN
+
+
+def manages(actor: User, org: Organisation | None) -> bool:
+    """May `actor` act on users of `org` (list, suspend, reinstate, reset)?"""
+    if _is_national(actor):
+        return True
+    own = authority_of(actor.organisation)
+    return own is not None and org is not None and authority_of(org) == own
+
+
+def grants_in(actor: User, org: Organisation) -> bool:
+    """May `actor` give people in `org` access?"""
+    if _is_national(actor):
+        return org.type == OrganisationType.NATIONAL_PARTNER
+    return org.type != OrganisationType.NATIONAL_PARTNER and manages(actor, org)
+
+
+def roles_grantable(actor: User, org: Organisation) -> list[str]:
+    """The roles `actor` may give someone in `org`, in the order a form lists them."""
+    if not grants_in(actor, org):
+        return []
+    if org.type == OrganisationType.NATIONAL_PARTNER:
+        return [Role.PRACTITIONER, Role.NATIONAL_ADMIN, Role.AUDITOR]
+    return [Role.PRACTITIONER, Role.MANAGEMENT_TEAM, Role.AUDITOR]
+
+
+def organisations_managed_by(actor: User) -> QuerySet[Organisation]:
+    _require_manager(actor)
+    found = Organisation.objects.select_related("authority")
+    if _is_national(actor):
+        return found.all()
+    own = authority_of(actor.organisation)
+    return found.filter(Q(pk=own.pk) | Q(authority=own)) if own else found.none()
+
+
+def organisations_granted_by(actor: User) -> list[Organisation]:
+    return [org for org in organisations_managed_by(actor) if grants_in(actor, org)]
+
+
+def users_managed_by(actor: User) -> QuerySet[User]:
+    return (User.objects.select_related("organisation")
+            .filter(organisation__in=organisations_managed_by(actor)))
+
+
+def managed_user(actor: User, username: str) -> User:
+    """A user `actor` manages; anyone else is NotFound (a manager learns no other names)."""
+    found = users_managed_by(actor).filter(username=username).first()
+    if found is None:
+        raise NotFound("There is no user with that username that you manage.")
+    return found
+
+
+def _reason(reason: str | None) -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise AccessError("reason: give the reason, for the audit trail")
+    if len(text) > REASON_MAX_CHARS:
+        raise AccessError(f"reason: {REASON_MAX_CHARS} characters or fewer")
+    return text
+
+
+@transaction.atomic
+def grant_access(actor: User, *, username: str, org_code: str, role: str,
+                 first_name: str = "", last_name: str = "",
+                 email: str | None = None) -> tuple[User, str]:
+    """A management team (or the national team) admits a named person; returns the
+    user and their one-time password, to give them by a separate, safe route."""
+    _require_manager(actor)
+    org = organisations_managed_by(actor).filter(code=org_code).first()
+    if org is None or not grants_in(actor, org):
+        raise AccessError("organisation: choose one of the organisations you give access in")
+    if role not in roles_grantable(actor, org):
+        raise AccessError(f"role: you cannot give the role {role!r} in {org.name}")
+    user, password = add_user(username=username, org_code=org.code, role=role, email=email)
+    user.first_name, user.last_name = first_name.strip(), last_name.strip()
+    _clean(user, exclude=["password"])
+    user.save(update_fields=["first_name", "last_name"])
+    audit.record("account:user:create", actor=actor, subject=user,
+                 details={"organisation": org.code, "role": role})
+    return user, password
+
+
+@transaction.atomic
+def suspend_user(actor: User, username: str, *, reason: str) -> User:
+    """Suspend at once: every session ends now, and API tokens are refused from now on."""
+    _require_manager(actor)
+    why = _reason(reason)
+    user = managed_user(actor, username)
+    if user.pk == actor.pk:
+        raise AccessError("You cannot suspend your own account.")
+    if user.suspended_at is None:
+        user.suspended_at = timezone.now()
+        user.save(update_fields=["suspended_at"])
+    ended = end_sessions(user)
+    audit.record("account:user:suspend", actor=actor, subject=user, reason=why,
+                 details={"sessions_ended": ended})
+    return user
+
+
+@transaction.atomic
+def reinstate_user(actor: User, username: str, *, reason: str) -> User:
+    _require_manager(actor)
+    why = _reason(reason)
+    user = managed_user(actor, username)
+    if user.suspended_at is not None:
+        user.suspended_at = None
+        user.save(update_fields=["suspended_at"])
+    audit.record("account:user:reinstate", actor=actor, subject=user, reason=why)
+    return user
+
+
+@transaction.atomic
+def reset_second_factor(actor: User, username: str, *, reason: str) -> User:
+    """Remove someone's apps and security keys (lost phone, lost key): their sessions end
+    and their next sign-in asks them to set up a new one."""
+    _require_manager(actor)
+    why = _reason(reason)
+    user = managed_user(actor, username)
+    if user.pk == actor.pk:
+        raise AccessError("Ask another member of your team to reset your own second factor.")
+    removed = second_factors.remove_all(user)
+    ended = end_sessions(user)
+    audit.record("account:second-factor:reset", actor=actor, subject=user, reason=why,
+                 details={"removed": removed, "sessions_ended": ended})
+    return user
+
+
+@transaction.atomic
+def register_organisation(actor: User, *, code: str, name: str, type: str) -> Organisation:
+    """A management team adds an organisation in its authority; the national team adds
+    national partners. An existing code is refused: nobody renames another's organisation."""
+    _require_manager(actor)
+    if Organisation.objects.filter(code=code).exists():
+        raise AccessError(f"code: an organisation with the code {code!r} already exists")
+    if _is_national(actor):
+        if type != OrganisationType.NATIONAL_PARTNER:
+            raise AccessError("type: the national team adds national partners; a council's "
+                              "management team adds organisations in its area")
+        authority = None
+    else:
+        if type in (OrganisationType.LOCAL_AUTHORITY, OrganisationType.NATIONAL_PARTNER):
+            raise AccessError("type: choose the kind of organisation in your area")
+        own = authority_of(actor.organisation)
+        if own is None:
+            raise AccessError("Your organisation belongs to no local authority.")
+        authority = own.code
+    org, _ = add_organisation(code=code, name=name, type=type, authority=authority)
+    audit.record("account:organisation:create", actor=actor, subject=org,
+                 details={"type": type, "authority": authority})
+    return org
+
+
+def organisation_types_for(actor: User) -> list[str]:
+    if _is_national(actor):
+        return [OrganisationType.NATIONAL_PARTNER]
+    return [t for t in OrganisationType.values
+            if t not in (OrganisationType.LOCAL_AUTHORITY, OrganisationType.NATIONAL_PARTNER)]

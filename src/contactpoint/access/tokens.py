@@ -81,14 +81,13 @@ def _split(token: str) -> tuple[str, str] | None:
 
 
 def _user_refusal(user: User) -> str | None:
-    """Why a user may not hold or use a token, or None."""
-    if not user.is_active:
-        return f"user {user.username!r} is inactive"
-    if user.suspended_at is not None:
-        return f"user {user.username!r} is suspended"
-    if user.organisation is None or not user.organisation.accredited:
+    """Why a user may not hold or use a token, or None (the same rule as for pages)."""
+    refusal = user.refusal()
+    if refusal is None:
+        return None
+    if refusal == "no accredited organisation":
         return f"user {user.username!r} has no accredited organisation"
-    return None
+    return f"user {user.username!r} is {refusal}"
 
 
 @transaction.atomic

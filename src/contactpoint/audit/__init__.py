@@ -1,0 +1,1 @@
+"""Audit: every action on accounts and children goes through one hook (hooks.record)."""

@@ -1,28 +1,61 @@
-"""The one audit hook every action calls: who, what, why, what was asked and returned.
+"""The one audit hook every action calls: who did what, in which organisation, and why.
 
-For now each event is a structured line on the "contactpoint.audit" logger, at INFO,
-which nothing emits by default: the details carry personal data (a search's names and
-date of birth) and belong only in the sealed, tamper-evident trail the audit issue
-builds behind this same function, without touching the callers. Tests capture it.
-Event names are `scope:resource:action` strings (`child:search`, `child:record:view`).
+For now each event is one structured log line on the `contactpoint.audit` logger (JSON
+in the message, so a log shipper can parse it), at INFO, which nothing emits by default:
+details can carry personal data (a search's names and date of birth) that belong only in
+the sealed trail. The next piece of work makes the trail
+tamper-evident behind this same signature, so callers never change.
+
+Event names are `scope:resource:action` like permissions (`account:user:suspend`,
+`account:signin:failure`). `details` holds what was asked and what was returned; it is
+the caller's job to keep secrets (passwords, codes, TOTP keys) out of it.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-log = logging.getLogger("contactpoint.audit")
+logger = logging.getLogger("contactpoint.audit")
+
+EVENT_NAME = re.compile(r"^[a-z][a-z_-]*(:[a-z][a-z_-]*){1,3}$")
+
+
+def _name(thing: Any) -> str | None:
+    """A user or organisation as the audit trail names it: username or code, never a pk."""
+    if thing is None:
+        return None
+    for attribute in ("username", "code"):
+        value = getattr(thing, attribute, None)
+        if value:
+            return str(value)
+    return str(thing)
 
 
 def record(event: str, *, actor: Any, organisation: Any = None, reason: str | None = None,
-           subject: str | None = None, details: dict[str, Any] | None = None) -> None:
-    """Record one audited event. `subject` is the ContactPoint ID acted on, if any."""
-    username = getattr(actor, "username", None) or str(actor)
-    org = organisation if organisation is not None else getattr(actor, "organisation", None)
-    entry = {"event": event, "actor": username,
-             "organisation": getattr(org, "code", org), "reason": reason,
-             "subject": subject, "details": details or {}}
-    log.info("%s", orjson.dumps(entry, default=str).decode())
+           subject: Any = None, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Record one audited event and return the entry as written.
+
+    `actor` is the person (or API client) acting, or None when nobody is known yet (a
+    failed sign-in for a username that does not exist). `organisation` defaults to the
+    actor's. `subject` is what was acted on (a user, an organisation, a child's id).
+    """
+    if not EVENT_NAME.match(event):
+        raise ValueError(f"audit event names are scope:resource:action, not {event!r}")
+    if organisation is None:
+        organisation = getattr(actor, "organisation", None)
+    entry = {
+        "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "event": event,
+        "actor": _name(actor),
+        "organisation": _name(organisation),
+        "reason": reason,
+        "subject": _name(subject),
+        "details": details or {},
+    }
+    logger.info(orjson.dumps(entry, default=str).decode())
+    return entry

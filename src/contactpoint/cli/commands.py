@@ -229,13 +229,19 @@ def register_serve(sub) -> None:  # type: ignore[no-untyped-def]
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from contactpoint.lifecycle.demo import prepare_demo  # noqa: PLC0415
+    from contactpoint.lifecycle.demo import demo_codes, prepare_demo  # noqa: PLC0415
     from contactpoint.web.server import serve  # noqa: PLC0415
 
+    if args.codes:
+        for line in demo_codes():
+            print(line)
+        return
     for line in prepare_demo(children=args.children, quiet=args.quiet):
         print(line, flush=True)
     if not args.no_serve:
-        print(f"Serving on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+        # Security keys (WebAuthn) work on a name, never an IP address: say localhost.
+        shown = "localhost" if args.host == "127.0.0.1" else args.host
+        print(f"Serving on http://{shown}:{args.port} (Ctrl-C to stop)", flush=True)
         serve(args.host, args.port)
 
 
@@ -246,6 +252,8 @@ def register_demo(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-serve", action="store_true", help="prepare only")
+    p.add_argument("--codes", action="store_true",
+                   help="print the demo accounts' current authenticator codes, and stop")
     _quiet(p)
 
 

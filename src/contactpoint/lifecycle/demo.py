@@ -1,21 +1,31 @@
 """`contactpoint demo` (what `make run` runs): a ready-to-try installation under ./var.
 
 Idempotent: the synthetic feeds are written once (same seed, same files) and loading
-the same file twice changes nothing; demo accounts are created once and their one-time
-passwords kept in var/demo-accounts.json (mode 0600) so they can be printed again.
-Never run this against a real deployment: it creates accounts with known passwords.
+the same file twice changes nothing; demo accounts are created once and their passwords
+and authenticator keys kept in var/demo-accounts.json (mode 0600) so they can be
+printed again. Never run this against a real deployment: it creates accounts with known
+passwords and second-factor keys.
+
+Demo-only shortcuts: the ready accounts skip the first-sign-in password change and come
+with an authenticator app already set up, its key printed (add it to any authenticator
+app, or print the current codes with `contactpoint demo --codes`). One account,
+demo-newstarter, goes through the real first sign-in: new password, then set-up.
 """
 
 from __future__ import annotations
 
 import os
+from base64 import b32decode
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 from django.conf import settings
+from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from contactpoint.access import services
+from contactpoint.access import second_factors, services
 from contactpoint.access.models import Organisation, OrganisationType, User
 from contactpoint.access.reference import load_reference
 from contactpoint.cli.progress import Progress
@@ -24,6 +34,8 @@ from contactpoint.lifecycle.setup import initialise
 
 DEMO_SEED = 2026
 NATIONAL_CODE = "NATIONAL:CP"
+#: The account that shows the real first sign-in (one-time password, then set-up).
+NEW_STARTER = "demo-newstarter"
 
 
 def _feeds(children: int, quiet: bool) -> Path:
@@ -35,8 +47,22 @@ def _feeds(children: int, quiet: bool) -> Path:
     return folder
 
 
+def _accounts_file() -> Path:
+    return settings.CONTACTPOINT.data_dir / "demo-accounts.json"
+
+
+def _ready(username: str, password: str) -> dict[str, str]:
+    """Demo only: the password stays as printed and an authenticator app is set up."""
+    user = User.objects.get(username=username)
+    user.must_change_password = False
+    user.save(update_fields=["must_change_password"])
+    device = TOTPDevice.objects.create(user=user, name=second_factors.APP_NAME, confirmed=True)
+    return {"totp_key": second_factors.totp_secret(device), "otpauth": device.config_url}
+
+
+@transaction.atomic
 def _accounts(authority: Organisation) -> dict[str, dict[str, str]]:
-    path = settings.CONTACTPOINT.data_dir / "demo-accounts.json"
+    path = _accounts_file()
     saved: dict[str, dict[str, str]] = orjson.loads(path.read_bytes()) if path.exists() else {}
     national, _ = services.add_organisation(code=NATIONAL_CODE, name="ContactPoint national team",
                                             type=OrganisationType.NATIONAL_PARTNER)
@@ -47,17 +73,34 @@ def _accounts(authority: Organisation) -> dict[str, dict[str, str]]:
         ("demo-manager", authority, "management_team"),
         ("demo-national", national, "national_admin"),
         ("demo-auditor", national, "auditor"),
+        (NEW_STARTER, school, "practitioner"),
     ]
     for username, org, role in wanted:
-        if username in saved and User.objects.filter(username=username).exists():
+        ready = username != NEW_STARTER
+        current = saved.get(username, {})
+        if (User.objects.filter(username=username).exists()
+                and (not ready or "totp_key" in current)):
             continue
         User.objects.filter(username=username).delete()
         _, password = services.add_user(username=username, org_code=org.code, role=role)
         saved[username] = {"password": password, "role": role, "organisation": org.name}
+        if ready:
+            saved[username].update(_ready(username, password))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(orjson.dumps(saved, option=orjson.OPT_INDENT_2))
     return saved
+
+
+def demo_codes() -> Iterator[str]:
+    """The code each ready demo account's authenticator app would show now (demo only)."""
+    saved = orjson.loads(_accounts_file().read_bytes()) if _accounts_file().exists() else {}
+    for username, account in saved.items():
+        key = account.get("totp_key")
+        if key:
+            text = key.replace(" ", "")
+            code = TOTP(b32decode(text + "=" * (-len(text) % 8))).token()
+            yield f"  {username:<18} {code:06d}"
 
 
 def prepare_demo(children: int = 2000, quiet: bool = False) -> Iterator[str]:
@@ -80,3 +123,9 @@ def prepare_demo(children: int = 2000, quiet: bool = False) -> Iterator[str]:
     for username, account in accounts.items():
         yield (f"  {account['role']:<16} username {username:<18} password {account['password']}"
                f"   ({account['organisation']})")
+        if "totp_key" in account:
+            yield f"  {'':<16} authenticator key {account['totp_key']}"
+        else:
+            yield f"  {'':<16} first sign-in: choose a new password, then set up an app"
+    yield ("Second factor (demo only): add an account's authenticator key to any authenticator "
+           "app, or run `.venv/bin/contactpoint demo --codes` for the codes right now.")

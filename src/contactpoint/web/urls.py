@@ -1,8 +1,28 @@
 from django.urls import path
 
-from contactpoint.web import views
+from contactpoint.web import account, manage, passkeys, signin, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.start, name="start"),
+    # Signing in and out (web/signin.py, web/passkeys.py)
+    path("sign-in/", signin.sign_in, name="sign-in"),
+    path("sign-in/new-password/", signin.new_password, name="new-password"),
+    path("sign-in/set-up/app/", signin.set_up_app, name="set-up-app"),
+    path("sign-in/set-up/security-key/", passkeys.set_up_security_key,
+         name="set-up-security-key"),
+    path("sign-in/second-factor/", signin.second_factor, name="second-factor"),
+    path("sign-out/", signin.sign_out, name="sign-out"),
+    path("signed-out/", signin.signed_out, name="signed-out"),
+    # Your account
+    path("account/", account.account, name="account"),
+    # Management team pages (web/manage.py)
+    path("manage/users/", manage.users, name="manage-users"),
+    path("manage/add-user/", manage.add_user, name="manage-add-user"),
+    path("manage/users/<str:username>/", manage.user_detail, name="manage-user"),
+    path("manage/users/<str:username>/<slug:action>/", manage.user_action,
+         name="manage-user-action"),
+    path("manage/organisations/", manage.organisations, name="manage-organisations"),
+    path("manage/add-organisation/", manage.add_organisation,
+         name="manage-add-organisation"),
 ]

@@ -1,6 +1,9 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from contactpoint.web.access import public
 
+
+@public
 def start(request: HttpRequest) -> HttpResponse:
     return render(request, "web/start.html")

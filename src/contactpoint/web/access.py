@@ -1,0 +1,116 @@
+"""What each page needs: one declaration per view, checked on every request.
+
+    @requires(Permission.ACCOUNTS_MANAGE)   # signed in with both factors, and the role has it
+    @signing_in                             # part-way through signing in (password accepted)
+    @public                                 # anyone: the start page, sign-in, error pages
+
+A view without one of these is a mistake: tests/web/test_url_permissions.py walks every
+URL of the project and fails on it. Not signed in: the sign-in page, then back here.
+Password accepted but no second factor yet: the next sign-in step. Signed in without
+the permission: the GOV.UK 403 page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from contactpoint.access import second_factors
+from contactpoint.access.permissions import Permission, permissions_for_role
+
+View = Callable[..., HttpResponse]
+NEXT_SESSION_KEY = "contactpoint_next"
+
+
+@dataclass(frozen=True)
+class PageAccess:
+    """What a view declared: `public`, `signing_in`, or `permission` with the Permission."""
+
+    kind: str
+    permission: Permission | None = None
+
+
+def declared_access(view: Any) -> PageAccess | None:
+    """The declaration on a view function (or a class-based view's `as_view()`)."""
+    found = getattr(view, "page_access", None)
+    if found is None and hasattr(view, "view_class"):
+        found = getattr(view.view_class, "page_access", None)
+    return found if isinstance(found, PageAccess) else None
+
+
+def public(view: View) -> View:
+    """Anyone may see this page, signed in or not."""
+    view.page_access = PageAccess("public")  # type: ignore[attr-defined]
+    return view
+
+
+def safe_next(request: HttpRequest, url: str | None) -> str | None:
+    """`url` if it is a path on this site, else None (no open redirects)."""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return None
+
+
+def next_sign_in_step(user: Any) -> str:
+    """Where a person whose password was accepted goes next."""
+    if user.must_change_password:
+        return reverse("web:new-password")
+    if not second_factors.has_second_factor(user):
+        return reverse("web:set-up-app")
+    return reverse("web:second-factor")
+
+
+def signing_in(view: View) -> View:
+    """A sign-in step after the password: needs a session with the password accepted."""
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("web:sign-in")
+        return view(request, *args, **kwargs)
+
+    guarded.page_access = PageAccess("signing_in")  # type: ignore[attr-defined]
+    return guarded
+
+
+def requires(permission: Permission) -> Callable[[View], View]:
+    """The page needs a complete sign-in (both factors) and `permission`."""
+    if not isinstance(permission, Permission):
+        raise TypeError("a page names the Permission it needs")
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.is_verified():  # type: ignore[union-attr]
+                if request.method == "GET":
+                    request.session[NEXT_SESSION_KEY] = request.get_full_path()
+                return redirect(next_sign_in_step(user))
+            if permission not in permissions_for_role(user.role):  # type: ignore[union-attr]
+                raise PermissionDenied(f"needs {permission}")
+            return view(request, *args, **kwargs)
+
+        guarded.page_access = PageAccess("permission", permission)  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+def page_permissions(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: what the signed-in person may do, for the navigation."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return {"page_permissions": frozenset(), "signed_in": False}
+    return {"page_permissions": frozenset(p.value for p in permissions_for_role(user.role)),
+            "signed_in": True}

@@ -1,0 +1,102 @@
+"""Forms for the sign-in and account-management pages.
+
+Messages follow the GOV.UK Design System's error message guidance: say what happened
+and how to fix it, in the words of the page ("Enter your username").
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from contactpoint.access.models import OrganisationType, Role, User, code_validator
+from contactpoint.access.services import REASON_MAX_CHARS
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(max_length=150, strip=True,
+                               error_messages={"required": "Enter your username"})
+    password = forms.CharField(max_length=1024, strip=False,
+                               error_messages={"required": "Enter your password"})
+
+
+class NewPasswordForm(forms.Form):
+    new_password = forms.CharField(max_length=1024, strip=False,
+                                   error_messages={"required": "Enter a new password"})
+    confirm_password = forms.CharField(max_length=1024, strip=False,
+                                       error_messages={"required": "Enter the password again"})
+
+    def __init__(self, *args, user: User, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_password(self) -> str:
+        password = self.cleaned_data["new_password"]
+        if self.user.check_password(password):
+            raise ValidationError("Choose a password different from the one you were given")
+        validate_password(password, self.user)
+        return password
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password"), cleaned.get("confirm_password")
+        if first and second and first != second:
+            self.add_error("confirm_password", "The passwords do not match: enter the same "
+                                               "password twice")
+        return cleaned
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(max_length=20, strip=True,
+                           error_messages={"required": "Enter the 6-digit code"})
+
+    def clean_code(self) -> str:
+        digits = "".join(self.cleaned_data["code"].split())
+        if not (digits.isascii() and digits.isdigit() and len(digits) == 6):
+            raise ValidationError("Enter the 6-digit code shown in your authenticator app")
+        return digits
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=REASON_MAX_CHARS, strip=True, error_messages={
+        "required": "Enter the reason",
+        "max_length": f"The reason must be {REASON_MAX_CHARS} characters or fewer"})
+
+
+class AddUserForm(forms.Form):
+    first_name = forms.CharField(max_length=150,
+                                 error_messages={"required": "Enter their first name"})
+    last_name = forms.CharField(max_length=150,
+                                error_messages={"required": "Enter their last name"})
+    username = forms.RegexField(
+        regex=r"^[A-Za-z0-9][A-Za-z0-9.@+_-]{1,149}$", max_length=150,
+        error_messages={"required": "Enter a username",
+                        "invalid": "A username is 2 to 150 letters, digits and . @ + _ - "
+                                   "and starts with a letter or digit"})
+    email = forms.EmailField(max_length=254, error_messages={
+        "required": "Enter their work email address",
+        "invalid": "Enter an email address in the correct format, like name@example.org"})
+    organisation = forms.ChoiceField(error_messages={"required": "Select their organisation",
+                                                     "invalid_choice": "Select their organisation"})
+    role = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
+        "required": "Select what they will do", "invalid_choice": "Select what they will do"})
+
+    def __init__(self, *args, organisations, roles, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.code, o.name) for o in organisations]
+        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+
+
+class AddOrganisationForm(forms.Form):
+    name = forms.CharField(max_length=200,
+                           error_messages={"required": "Enter the organisation's name"})
+    code = forms.CharField(max_length=40, validators=[code_validator], error_messages={
+        "required": "Enter the organisation's code, such as its URN or ODS code"})
+    type = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
+        "required": "Select the kind of organisation",
+        "invalid_choice": "Select the kind of organisation"})
+
+    def __init__(self, *args, types, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [(t, OrganisationType(t).label) for t in types]

@@ -1,0 +1,169 @@
+"""Management team pages: the users and organisations a team (or the national team) manages.
+
+The pages translate HTTP; access.services decides who may manage whom and writes the
+audit entry. Someone outside the team's reach is "not found", never "forbidden", so the
+pages do not confirm who has an account elsewhere.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from contactpoint.access import second_factors, services
+from contactpoint.access.models import OrganisationType, Role, User
+from contactpoint.access.permissions import Permission
+from contactpoint.access.services import AccessError
+from contactpoint.errors import NotFound
+from contactpoint.web.access import requires
+from contactpoint.web.forms import AddOrganisationForm, AddUserForm, ReasonForm
+
+MANAGE = Permission.ACCOUNTS_MANAGE
+
+#: What each action on a user is called, asks and does.
+USER_ACTIONS = {
+    "suspend": {
+        "heading": "Suspend {name}",
+        "explain": "They are signed out at once and cannot sign in, or use the API, until "
+                   "their account is reinstated. Tell their manager.",
+        "button": "Suspend account", "warning": True, "do": services.suspend_user,
+        "done": "{name}'s account is suspended"},
+    "reinstate": {
+        "heading": "Reinstate {name}",
+        "explain": "They can sign in again with their password and second factor.",
+        "button": "Reinstate account", "warning": False, "do": services.reinstate_user,
+        "done": "{name}'s account is reinstated"},
+    "reset-second-factor": {
+        "heading": "Reset {name}'s second factor",
+        "explain": "Their authenticator apps and security keys are removed and they are "
+                   "signed out. When they next sign in they set up a new one. Check who "
+                   "is asking before you do this.",
+        "button": "Reset second factor", "warning": True,
+        "do": services.reset_second_factor,
+        "done": "{name}'s second factor is reset"},
+}
+
+
+def _display_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def _status(user: User) -> str:
+    if user.suspended_at is not None:
+        return "Suspended"
+    if user.must_change_password:
+        return "Not signed in yet"
+    return "Active"
+
+
+def _managed(request: HttpRequest, username: str) -> User:
+    try:
+        return services.managed_user(request.user, username)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404("no such user") from None
+
+
+@requires(MANAGE)
+def users(request: HttpRequest) -> HttpResponse:
+    found = services.users_managed_by(request.user).order_by(  # type: ignore[arg-type]
+        "organisation__name", "last_name", "username")
+    rows = [{"user": u, "name": _display_name(u), "status": _status(u),
+             "role": Role(u.role).label} for u in found]
+    return render(request, "web/manage/users.html", {"rows": rows, "nav": "users"})
+
+
+@requires(MANAGE)
+def user_detail(request: HttpRequest, username: str) -> HttpResponse:
+    user = _managed(request, username)
+    return render(request, "web/manage/user.html", {
+        "subject": user, "name": _display_name(user), "status": _status(user),
+        "role": Role(user.role).label, "factors": second_factors.second_factors_of(user),
+        "is_self": user.pk == request.user.pk, "nav": "users"})
+
+
+@requires(MANAGE)
+@require_http_methods(["GET", "POST"])
+def user_action(request: HttpRequest, username: str, action: str) -> HttpResponse:
+    spec = USER_ACTIONS.get(action)
+    if spec is None:
+        raise Http404("no such action")
+    user = _managed(request, username)
+    name = _display_name(user)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            spec["do"](request.user, username, reason=form.cleaned_data["reason"])
+        except AccessError as exc:
+            form.add_error("reason" if str(exc).startswith("reason:") else None,
+                           str(exc).removeprefix("reason: "))
+        else:
+            return render(request, "web/manage/done.html", {
+                "heading": spec["done"].format(name=name), "nav": "users",
+                "back": reverse("web:manage-user", args=[user.username])})
+    return render(request, "web/manage/user_action.html", {
+        "form": form, "subject": user, "heading": spec["heading"].format(name=name),
+        "explain": spec["explain"], "button": spec["button"], "warning": spec["warning"],
+        "nav": "users"})
+
+
+@requires(MANAGE)
+@require_http_methods(["GET", "POST"])
+def add_user(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    organisations = services.organisations_granted_by(actor)  # type: ignore[arg-type]
+    roles = sorted({r for o in organisations for r in services.roles_grantable(actor, o)},  # type: ignore[arg-type]
+                   key=list(Role.values).index)
+    form = AddUserForm(request.POST or None, organisations=organisations, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, password = services.grant_access(
+                actor, username=form.cleaned_data["username"],  # type: ignore[arg-type]
+                org_code=form.cleaned_data["organisation"], role=form.cleaned_data["role"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"], email=form.cleaned_data["email"])
+        except AccessError as exc:
+            field, _, message = str(exc).partition(": ")
+            if field in form.fields and message:
+                form.add_error(field, message[0].upper() + message[1:])
+            else:
+                form.add_error(None, str(exc))
+        else:
+            # Shown once, in this answer (never in a URL or a later page): the manager
+            # gives it to the person by a separate route, and it must be changed at once.
+            return render(request, "web/manage/user_added.html", {
+                "subject": user, "name": _display_name(user), "password": password,
+                "nav": "users"})
+    return render(request, "web/manage/add_user.html", {
+        "form": form, "no_organisations": not organisations, "nav": "users"})
+
+
+@requires(MANAGE)
+def organisations(request: HttpRequest) -> HttpResponse:
+    found = services.organisations_managed_by(request.user)  # type: ignore[arg-type]
+    rows = [{"org": o, "type": OrganisationType(o.type).label,
+             "authority": o.authority.name if o.authority else ""} for o in found]
+    return render(request, "web/manage/organisations.html",
+                  {"rows": rows, "nav": "organisations"})
+
+
+@requires(MANAGE)
+@require_http_methods(["GET", "POST"])
+def add_organisation(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    form = AddOrganisationForm(request.POST or None,
+                               types=services.organisation_types_for(actor))  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.register_organisation(actor, **form.cleaned_data)  # type: ignore[arg-type]
+        except AccessError as exc:
+            field, _, message = str(exc).partition(": ")
+            if field in form.fields and message:
+                form.add_error(field, message[0].upper() + message[1:])
+            else:
+                form.add_error(None, str(exc))
+        else:
+            return redirect(reverse("web:manage-organisations") + "?added=1")
+    return render(request, "web/manage/add_organisation.html",
+                  {"form": form, "nav": "organisations"})

@@ -1,0 +1,222 @@
+"""Signing in: password, then a second factor; first sign-in sets both up. Signing out.
+
+Each step is its own page and works without JavaScript (a security key needs it: that
+is the browser's WebAuthn API). The session key is renewed when the password is
+accepted (Django's login) and again when the second factor is (second_factor_passed),
+so a session id planted before sign-in is worth nothing after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib.auth import authenticate, login, update_session_auth_hash
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.models import Device
+from django_otp_webauthn.templatetags.otp_webauthn import get_configuration
+
+from contactpoint.access import lockout, second_factors
+from contactpoint.access.models import User
+from contactpoint.access.sessions import remember_session
+from contactpoint.audit import hooks as audit
+from contactpoint.web.access import (
+    NEXT_SESSION_KEY,
+    next_sign_in_step,
+    public,
+    safe_next,
+    signing_in,
+)
+from contactpoint.web.forms import CodeForm, NewPasswordForm, SignInForm
+from contactpoint.web.sessions import end_signed_in_session
+
+WRONG_DETAILS = "Enter a correct username and password"
+WRONG_CODE = "Enter the correct code: it may have changed, or been used already"
+
+
+def client_address(request: HttpRequest) -> str | None:
+    # Behind a proxy, REMOTE_ADDR is the proxy's: configure the proxy to pass the
+    # client's address on (gunicorn's forwarded_allow_ips) before relying on it.
+    return request.META.get("REMOTE_ADDR")
+
+
+def _landing(request: HttpRequest) -> str:
+    return (safe_next(request, request.session.pop(NEXT_SESSION_KEY, None))
+            or reverse("web:account"))
+
+
+def _locked_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    minutes = settings.CONTACTPOINT.signin_lockout_minutes
+    return render(request, template, {**context, "locked": True, "lockout_minutes": minutes},
+                  status=429)
+
+
+def second_factor_passed(request: HttpRequest, device: Device, *, method: str) -> None:
+    """Both factors done: mark the session verified, renew its key, forget failures."""
+    otp_login(request, device)
+    session_verified(request, method=method)
+
+
+def session_verified(request: HttpRequest, *, method: str) -> None:
+    """After otp_login: renew the session key (no fixation), forget failures, audit."""
+    user: User = request.user  # type: ignore[assignment]
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    remember_session(user, request.session.session_key, replaces=old_key)
+    lockout.clear_account(user.username)
+    audit.record("account:signin:success", actor=user, details={"second_factor": method})
+
+
+def second_factor_failed(request: HttpRequest, *, method: str) -> None:
+    user: User = request.user  # type: ignore[assignment]
+    lockout.record_failure(user.username, client_address(request))
+    audit.record("account:signin:failure", actor=user,
+                 details={"step": "second_factor", "method": method})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(_landing(request))
+    form = SignInForm(request.POST or None)
+    if request.method == "GET" and safe_next(request, request.GET.get("next")):
+        request.session[NEXT_SESSION_KEY] = request.GET["next"]
+    if request.method == "GET" or not form.is_valid():
+        return render(request, "web/signin/sign_in.html", {"form": form})
+    return _password_step(request, form)
+
+
+def _password_step(request: HttpRequest, form: SignInForm) -> HttpResponse:
+    username, address = form.cleaned_data["username"], client_address(request)
+    known = User.objects.filter(username=username).first()
+    if lockout.is_locked(username, address):
+        audit.record("account:signin:locked", actor=known, details={"step": "password"})
+        return _locked_page(request, "web/signin/sign_in.html", {"form": SignInForm()})
+    user = authenticate(request, username=username, password=form.cleaned_data["password"])
+    if user is None:
+        lockout.record_failure(username, address)
+        audit.record("account:signin:failure", actor=known, details={"step": "password"})
+        form.add_error(None, WRONG_DETAILS)
+        return render(request, "web/signin/sign_in.html", {"form": form}, status=200)
+    refusal = user.refusal()
+    if refusal is not None:
+        audit.record("account:signin:refused", actor=user, details={"because": refusal})
+        return render(request, "web/signin/refused.html", {"refusal": refusal}, status=403)
+    next_url = request.session.get(NEXT_SESSION_KEY)
+    login(request, user)  # a new session key; the password step is done
+    if next_url:
+        request.session[NEXT_SESSION_KEY] = next_url
+    remember_session(user, request.session.session_key)
+    audit.record("account:signin:password", actor=user)
+    return redirect(next_sign_in_step(user))
+
+
+@signing_in
+@require_http_methods(["GET", "POST"])
+def new_password(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.must_change_password:
+        return redirect(next_sign_in_step(user))
+    form = NewPasswordForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user.set_password(form.cleaned_data["new_password"])
+            user.must_change_password = False
+            user.save(update_fields=["password", "must_change_password"])
+            audit.record("account:password:change", actor=user)
+        update_session_auth_hash(request, user)  # this session stays; others end
+        return redirect(next_sign_in_step(user))
+    return render(request, "web/signin/new_password.html", {"form": form})
+
+
+def qr_svg(text: str) -> str:
+    """The otpauth:// URI as an inline SVG QR code, drawn on the server (no script)."""
+    svg = segno.make(text, error="m").svg_inline(scale=5, border=4, dark="#0b0c0c",
+                                                 light="#ffffff", omitsize=False)
+    return svg.replace("<svg ", '<svg role="img" aria-labelledby="qr-code-title" ', 1).replace(
+        ">", '><title id="qr-code-title">QR code for your authenticator app</title>', 1)
+
+
+def _app_setup_page(request: HttpRequest, form: CodeForm, *, heading: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    device = second_factors.pending_app(user) or second_factors.start_app_setup(user)
+    return render(request, "web/signin/set_up_app.html", {
+        "form": form, "heading": heading, "qr_svg": qr_svg(device.config_url),
+        "secret": second_factors.totp_secret(device),
+        "first_factor": not second_factors.has_second_factor(user)})
+
+
+@signing_in
+@require_http_methods(["GET", "POST"])
+def set_up_app(request: HttpRequest) -> HttpResponse:
+    """First sign-in: add an authenticator app (or choose a security key instead)."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.must_change_password:
+        return redirect("web:new-password")
+    if second_factors.has_second_factor(user) and not user.is_verified():
+        # Someone who has a factor proves it before adding another.
+        return redirect("web:second-factor")
+    form = CodeForm(request.POST or None)
+    heading = "Set up an authenticator app"
+    if request.method == "POST" and form.is_valid():
+        if lockout.is_locked(user.username, client_address(request)):
+            return _locked_page(request, "web/signin/second_factor.html", {"form": CodeForm()})
+        device = second_factors.confirm_app(user, form.cleaned_data["code"])
+        if device is not None:
+            audit.record("account:second-factor:add", actor=user, details={"kind": "app"})
+            if not user.is_verified():
+                second_factor_passed(request, device, method="app")
+            return redirect(_landing(request))
+        second_factor_failed(request, method="app")
+        form.add_error("code", WRONG_CODE)
+    return _app_setup_page(request, form, heading=heading)
+
+
+@signing_in
+@require_http_methods(["GET", "POST"])
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """The second sign-in step for someone who has an app or a security key."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_verified():
+        return redirect(_landing(request))
+    if user.must_change_password or not second_factors.has_second_factor(user):
+        return redirect(next_sign_in_step(user))
+    form = CodeForm(request.POST or None)
+    context = {"form": form, "has_app": second_factors.has_app(user),
+               "has_security_key": second_factors.has_security_key(user),
+               "webauthn_config": get_configuration(request)}
+    if request.method == "POST" and form.is_valid():
+        if lockout.is_locked(user.username, client_address(request)):
+            audit.record("account:signin:locked", actor=user, details={"step": "second_factor"})
+            return _locked_page(request, "web/signin/second_factor.html", context)
+        device = second_factors.verify_code(user, form.cleaned_data["code"])
+        if device is not None:
+            second_factor_passed(request, device, method="app")
+            return redirect(_landing(request))
+        second_factor_failed(request, method="app")
+        form.add_error("code", WRONG_CODE)
+    return render(request, "web/signin/second_factor.html", context)
+
+
+@public  # signing out must work whatever state the session is in
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit.record("account:signout", actor=request.user)
+    end_signed_in_session(request)
+    return redirect("web:signed-out")
+
+
+@public
+def signed_out(request: HttpRequest) -> HttpResponse:
+    reason = request.GET.get("reason")
+    return render(request, "web/signin/signed_out.html", {
+        "reason": reason if reason in ("idle", "suspended") else None,
+        "idle_minutes": settings.SESSION_IDLE_SECONDS // 60})

@@ -1,0 +1,177 @@
+"""The management team's pages: users, adding one, suspending, resetting, organisations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_url_permissions import verified_client
+
+from contactpoint.access.models import Organisation, User
+from databases import both_databases
+from pagecheck import assert_good_page
+from signing_in import ready_user
+
+pytestmark = both_databases
+
+
+def _h1(page) -> str:
+    return " ".join("".join(page.find(".//h1").itertext()).split())
+
+
+def _text(page) -> str:
+    return " ".join("".join(page.itertext()).split())
+
+
+@pytest.fixture
+def manager_client():
+    manager, device = ready_user("management_team")
+    return manager, verified_client(manager, device)
+
+
+def test_the_users_page_lists_the_authoritys_users(manager_client):
+    manager, client = manager_client
+    colleague, _ = ready_user("practitioner")
+    page = assert_good_page(client.get("/manage/users/"))
+    assert _h1(page) == "Users"
+    assert colleague.username in _text(page)
+    assert manager.username in _text(page)
+    nav = page.find(".//nav[@aria-label='Menu']")
+    assert "Organisations" in _text(nav)
+
+
+def test_adding_a_user_shows_their_one_time_password_once(manager_client):
+    _manager, client = manager_client
+    page = assert_good_page(client.get("/manage/add-user/"))
+    assert _h1(page) == "Add a user"
+
+    response = client.post("/manage/add-user/", {
+        "first_name": "Nia", "last_name": "Evans", "email": "nia@example.org",
+        "username": "nia.evans", "organisation": "URN:107654", "role": "practitioner"})
+    page = assert_good_page(response)
+    assert _h1(page) == "Nia Evans has been added"
+    password = page.find(".//p[@id='one-time-password']").text.strip()
+    user = User.objects.get(username="nia.evans")
+    assert user.check_password(password)
+    assert user.must_change_password
+    assert password not in client.get("/manage/users/nia.evans/").content.decode()
+
+
+def test_adding_a_user_with_mistakes_shows_an_error_summary(manager_client):
+    _manager, client = manager_client
+    response = client.post("/manage/add-user/", {"username": "x", "email": "not-an-email",
+                                                 "role": "national_admin"})
+    assert response.status_code == 200
+    page = assert_good_page(response)
+    assert page.findtext("./head/title").startswith("Error: ")
+    summary = _text(page.find(".//div[@class='govuk-error-summary']"))
+    for message in ("Enter their first name", "Enter an email address in the correct format",
+                    "Select their organisation", "Select what they will do"):
+        assert message in summary
+    assert not User.objects.filter(username="x").exists()
+
+
+def test_suspending_a_user_asks_for_a_reason_then_suspends(manager_client):
+    _manager, client = manager_client
+    colleague, _ = ready_user("practitioner")
+    page = assert_good_page(client.get(f"/manage/users/{colleague.username}/"))
+    assert "Suspend account" in _text(page)
+
+    url = f"/manage/users/{colleague.username}/suspend/"
+    page = assert_good_page(client.get(url))
+    assert _h1(page).startswith("Suspend ")
+    page = assert_good_page(client.post(url, {"reason": ""}))
+    assert "Enter the reason" in _text(page)
+    colleague.refresh_from_db()
+    assert not colleague.is_suspended
+
+    page = assert_good_page(client.post(url, {"reason": "looked up a neighbour's child"}))
+    assert "is suspended" in _h1(page)
+    colleague.refresh_from_db()
+    assert colleague.is_suspended
+    page = assert_good_page(client.get(f"/manage/users/{colleague.username}/"))
+    assert "Reinstate account" in _text(page)
+
+    page = assert_good_page(client.post(f"/manage/users/{colleague.username}/reinstate/",
+                                        {"reason": "investigation closed"}))
+    colleague.refresh_from_db()
+    assert not colleague.is_suspended
+
+
+def test_resetting_a_second_factor_through_the_pages(manager_client):
+    _manager, client = manager_client
+    colleague, _device = ready_user("practitioner")
+    url = f"/manage/users/{colleague.username}/reset-second-factor/"
+    assert_good_page(client.get(url))
+    page = assert_good_page(client.post(url, {"reason": "phone lost; identity checked by phone"}))
+    assert "second factor is reset" in _h1(page)
+    assert not colleague.totpdevice_set.exists()
+
+
+def test_an_unknown_action_is_not_found(manager_client):
+    manager, client = manager_client
+    assert client.get(f"/manage/users/{manager.username}/delete/").status_code == 404
+
+
+def test_the_organisations_pages(manager_client):
+    _manager, client = manager_client
+    page = assert_good_page(client.get("/manage/organisations/"))
+    assert _h1(page) == "Organisations"
+    assert "Park Primary School" in _text(page)
+
+    page = assert_good_page(client.get("/manage/add-organisation/"))
+    assert _h1(page) == "Add an organisation"
+    radios = [el.get("value") for el in page.iter("input") if el.get("name") == "type"]
+    assert "school" in radios
+    assert "local_authority" not in radios
+    assert "national_partner" not in radios
+
+    response = client.post("/manage/add-organisation/", {
+        "name": "Leeds Teaching Hospitals", "code": "ODS:RR8", "type": "nhs_trust"})
+    assert response["Location"] == "/manage/organisations/?added=1"
+    page = assert_good_page(client.get(response["Location"]))
+    assert "The organisation has been added" in _text(page)
+    assert Organisation.objects.get(code="ODS:RR8").authority.code == "E08000035"
+
+    response = client.post("/manage/add-organisation/", {
+        "name": "Duplicate", "code": "ODS:RR8", "type": "nhs_trust"})
+    page = assert_good_page(response)
+    assert "already exists" in _text(page)
+
+
+def test_the_account_page_lists_second_factors_and_has_a_sign_out_button():
+    user, device = ready_user("auditor")
+    client = verified_client(user, device)
+    page = assert_good_page(client.get("/account/"))
+    assert _h1(page) == "Your account"
+    assert "Authenticator app" in _text(page)
+    sign_out = page.find(".//form[@action='/sign-out/']")
+    assert sign_out is not None
+    assert sign_out.get("method") == "post"
+    nav = _text(page.find(".//nav[@aria-label='Menu']"))
+    assert "Users" not in nav, "an auditor manages nobody"
+    assert re.search(r"Auditor", _text(page))
+
+
+@pytest.mark.parametrize("role", ["management_team", "national_admin"])
+def test_every_management_page_is_a_good_page_for_each_managing_role(role):
+    user, device = ready_user(role)
+    ready_user("practitioner")
+    client = verified_client(user, device)
+    for url in ("/account/", "/manage/users/", "/manage/add-user/", "/manage/organisations/",
+                "/manage/add-organisation/", f"/manage/users/{user.username}/",
+                f"/manage/users/{user.username}/reset-second-factor/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_good_page(response)
+
+
+def test_the_national_team_adds_national_partner_staff_only():
+    user, device = ready_user("national_admin")
+    client = verified_client(user, device)
+    page = assert_good_page(client.get("/manage/add-user/"))
+    organisations = [o.get("value") for o in page.iter("option") if o.get("value")]
+    assert organisations == ["NP:1"]
+    roles = [el.get("value") for el in page.iter("input") if el.get("name") == "role"]
+    assert "management_team" not in roles
+    assert "national_admin" in roles

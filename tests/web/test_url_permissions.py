@@ -1,0 +1,165 @@
+"""Every URL of the project declares who may use it, and each role gets the answer it should.
+
+GOV.UK Notify's test_routes_have_permissions_decorators, for the whole project: a page
+that forgets `@requires(...)`, `@signing_in` or `@public`, or an API operation that
+names no permission, fails here rather than being open in production.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+import pytest
+from django.http import HttpResponse
+from django.urls import URLPattern, URLResolver, get_resolver, path
+from ninja import NinjaAPI, Router
+from ninja.openapi.views import default_home, openapi_json
+
+from accounts import make_user
+from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.api.auth import ApiRouter, BearerToken, undeclared
+from contactpoint.web.access import declared_access, public, requires
+from databases import both_databases
+from signing_in import ready_user, verified_client
+
+#: ninja's own views, which it builds itself (no decorator can reach them): the OpenAPI
+#: description is public on purpose (docs/api.md), and the API's root answers 404.
+NINJA_PUBLIC = {openapi_json, default_home}
+
+
+def url_patterns(patterns, prefix: str = ""):  # type: ignore[no-untyped-def]
+    """(route, callback) for every URL pattern, included ones too."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def _ninja_path_view(callback):  # type: ignore[no-untyped-def]
+    """The ninja PathView behind an operation's URL callback, or None."""
+    for cell in getattr(callback, "__closure__", None) or ():
+        contents = cell.cell_contents
+        if type(contents).__name__ == "PathView" and hasattr(contents, "operations"):
+            return contents
+    return None
+
+
+def undeclared_routes(patterns) -> list[str]:  # type: ignore[no-untyped-def]
+    found = []
+    for route, callback in url_patterns(patterns):
+        if isinstance(callback, partial) and callback.func in NINJA_PUBLIC:
+            continue
+        path_view = _ninja_path_view(callback)
+        if path_view is not None:
+            for operation in path_view.operations:
+                guards = operation.auth_callbacks
+                if not (len(guards) == 1 and isinstance(guards[0], BearerToken)
+                        and isinstance(guards[0].permission, Permission)):
+                    found.append(f"{' '.join(operation.methods)} {route}")
+            continue
+        if declared_access(callback) is None:
+            found.append(route)
+    return found
+
+
+def test_every_url_of_the_project_declares_who_may_use_it():
+    routes = [route for route, _ in url_patterns(get_resolver().url_patterns)]
+    assert len(routes) > 20, "the walk found too few URLs: it is broken"
+    assert any(r.startswith("api/v1/") for r in routes)
+    assert "account/" in routes
+    assert undeclared_routes(get_resolver().url_patterns) == []
+
+
+def test_the_walk_finds_a_page_and_an_api_operation_that_declare_nothing():
+    def forgotten(request):
+        return HttpResponse("open to all")
+
+    @public
+    def fine(request):
+        return HttpResponse("public on purpose")
+
+    careless = NinjaAPI(urls_namespace="careless-walk", auth=undeclared, docs_url=None)
+    plain = Router()
+
+    @plain.get("/open")
+    def wide_open(request):
+        return {}
+
+    guarded = ApiRouter()
+
+    @guarded.get("/guarded", permission=Permission.AUDIT_READ)
+    def checked(request):
+        return {}
+
+    careless.add_router("/a", plain)
+    careless.add_router("/b", guarded)
+    patterns = [path("forgotten/", forgotten), path("fine/", fine),
+                path("guarded/", requires(Permission.AUDIT_READ)(forgotten)),
+                path("careless/", careless.urls)]
+    assert undeclared_routes(patterns) == ["forgotten/", "GET careless/a/open"]
+
+
+def test_requires_takes_only_a_permission():
+    with pytest.raises(TypeError):
+        requires("accounts:manage")  # type: ignore[arg-type]
+
+
+# -- every role against every page that needs a permission --------------------------------
+
+def _sample_url(route: str, username: str) -> str:
+    url = route.replace("<str:username>", username).replace("<slug:action>", "suspend")
+    assert "<" not in url, f"no sample value for a parameter of {route}"
+    return "/" + url
+
+
+def permission_pages() -> list[tuple[str, Permission]]:
+    pages = []
+    for route, callback in url_patterns(get_resolver().url_patterns):
+        access = declared_access(callback)
+        if access is not None and access.kind == "permission":
+            pages.append((route, access.permission))
+    return pages
+
+
+@both_databases
+def test_someone_not_signed_in_is_sent_to_sign_in_from_every_page(client):
+    pages = permission_pages()
+    assert len(pages) >= 7
+    for route, _permission in pages:
+        url = _sample_url(route, "someone")
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == f"/sign-in/?next={url}", url
+
+
+@both_databases
+def test_half_signed_in_is_sent_to_the_second_factor_from_every_page(client):
+    user, _device = ready_user("national_admin")
+    client.force_login(user)
+    for route, _permission in permission_pages():
+        response = client.get(_sample_url(route, user.username))
+        assert response["Location"] == "/sign-in/second-factor/", route
+
+
+@both_databases
+@pytest.mark.parametrize("role", ["practitioner", "management_team", "national_admin", "auditor"])
+def test_each_role_gets_each_page_or_the_403_page(role):
+    user, device = ready_user(role)
+    client = verified_client(user, device)
+    granted = permissions_for_role(role)
+    for route, permission in permission_pages():
+        response = client.get(_sample_url(route, user.username))
+        expected = 200 if permission in granted else 403
+        assert response.status_code == expected, (role, route, response.status_code)
+
+
+@both_databases
+def test_a_manager_gets_not_found_for_a_user_outside_their_authority():
+    manager, device = ready_user("management_team")
+    stranger = make_user("national_admin")  # in a national partner, outside the authority
+    client = verified_client(manager, device)
+    assert client.get(f"/manage/users/{stranger.username}/").status_code == 404
+    assert client.get(f"/manage/users/{stranger.username}/suspend/").status_code == 404
+    assert re.search("Page not found", client.get("/manage/users/nobody/").content.decode())
