@@ -92,3 +92,25 @@ class Conflict(RequestError):
     """The request is well formed but the thing it acts on has moved on (already decided)."""
 
     status = HTTPStatus.CONFLICT
+
+
+def free_text(value: str | None, field: str, *, max_chars: int = 500,
+              location: str | None = "body") -> str:
+    """A person's free text (a reason, a detail, a name), cleaned: single spaces, no control
+    or invisible formatting characters (they hide or reorder what a reader sees), at most
+    `max_chars`. Empty is "". BadRequest naming the field otherwise, never a 500.
+    """
+    from contactpoint.identity.normalise import clean_text  # noqa: PLC0415  (pure, no Django)
+
+    try:
+        text = clean_text(value or "")
+    except ValueError as exc:
+        raise BadRequest(f"{field} {exc}.", problems=[
+            FieldProblem(field, str(exc), location)]) from None
+    if "\x00" in text:
+        raise BadRequest(f"{field} contains a NUL character.", problems=[
+            FieldProblem(field, "contains a NUL character", location)])
+    if len(text) > max_chars:
+        raise BadRequest(f"{field} is longer than {max_chars} characters.", problems=[
+            FieldProblem(field, f"at most {max_chars} characters", location)])
+    return text

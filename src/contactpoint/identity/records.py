@@ -26,10 +26,16 @@ from contactpoint.access.visibility import (
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
-from contactpoint.errors import BadRequest, Conflict, FieldProblem, Forbidden, NotFound
+from contactpoint.errors import (
+    BadRequest,
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    free_text,
+)
 from contactpoint.feeds.schema import CONSENT_BASES, SERVICE_TYPES
 from contactpoint.identity.models import Child, ChildStatus, Involvement, ShieldChange
-from contactpoint.identity.normalise import clean_text
 from contactpoint.identity.store import (
     ChildDeriver,
     involvement_purpose,
@@ -103,7 +109,7 @@ def check_reason(reason: str | None, detail: str | None) -> tuple[str, str | Non
                                      + ", ".join(REASONS), "query"))
     elif reason not in REASONS:
         problems.append(FieldProblem("reason", "one of " + ", ".join(REASONS), "query"))
-    detail = clean_text(detail or "")[:500] if detail else None
+    detail = free_text(detail, "reason_detail", location="query") or None
     if reason == "other" and not detail:
         problems.append(FieldProblem("reason_detail", "say why, for the reason 'other'",
                                      "query"))
@@ -154,12 +160,10 @@ def _manage(user: User, child: Child) -> None:
 def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
                review_on: date | None = None, keys: KeyStore | None = None) -> Child:
     keys = keys or get_keystore()
-    reason = clean_text(reason or "")
+    reason = free_text(reason, "reason")
     problems = []
     if not reason:
         problems.append(FieldProblem("reason", "say why", "body"))
-    elif len(reason) > 500:
-        problems.append(FieldProblem("reason", "at most 500 characters", "body"))
     if shielded and review_on is None:
         problems.append(FieldProblem("review_on", "a date to review the shield", "body"))
     if review_on is not None and review_on <= timezone.localdate():
@@ -216,7 +220,7 @@ def _check_involvement(data: InvolvementInput) -> dict[str, Any]:
     sealed = {}
     for name in ("practitioner", "phone", "email"):
         value = getattr(data, name)
-        sealed[name] = clean_text(value)[:200] if value else None
+        sealed[name] = free_text(value, name, max_chars=200) or None
     if problems:
         raise BadRequest("The involvement cannot be recorded as given.", problems=problems)
     sealed["start_date"] = data.start_date.isoformat() if data.start_date else None

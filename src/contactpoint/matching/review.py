@@ -90,7 +90,7 @@ def _require(actor: User, children: Iterable[Child]) -> None:
 
 
 def _reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
+    reason = errors.free_text(reason, "reason", max_chars=10_000)
     if not reason:
         raise Invalid("a reason is required",
                       problems=[errors.FieldProblem("reason", "a reason is required")])
