@@ -8,8 +8,8 @@ new children it creates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.matching.blocking import index_keys, query_keys
@@ -23,14 +23,23 @@ from contactpoint.matching.decide import (
 from contactpoint.matching.deterministic import Placement
 from contactpoint.matching.model import MatchModel
 from contactpoint.matching.profile import Profile, profile
-from contactpoint.matching.store import IndexStore
 
 #: A token held by more children than this is too common to narrow anything down.
 MAX_CHILDREN_PER_TOKEN = 200
 
 
+class CandidateStore(Protocol):
+    """What the linker reads from the index: matching.store.IndexStore on the database,
+    bench.match_memory.MemoryStore in memory (so this module needs no Django)."""
+
+    def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]: ...
+
+    def child_records(self, child_ids: Iterable[int]
+                      ) -> tuple[dict[int, list[CandidateRecord]], dict[int, set[str]]]: ...
+
+
 class ProbabilisticLinker:
-    def __init__(self, index: BlindIndex, store: IndexStore, model: MatchModel,
+    def __init__(self, index: BlindIndex, store: CandidateStore, model: MatchModel,
                  thresholds: Thresholds | None = None) -> None:
         self.index = index
         self.store = store
