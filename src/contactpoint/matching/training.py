@@ -157,3 +157,16 @@ def session_pairs(profiles: Sequence[Profile],
             sessions[key[0]].extend(observe(profiles[a], profiles[b])
                                     for a, b in itertools.combinations(members, 2))
     return sessions
+
+
+#: Random pairs drawn to estimate u; the prior every trained model starts from.
+RANDOM_PAIRS = 200_000
+PRIOR = 0.3
+
+
+def train_on_feeds(feeds: Sequence[Path], today: date, *, pairs: int = RANDOM_PAIRS,
+                   prior: float = PRIOR, seed: int = 0) -> MatchModel:
+    """A model trained without labels on feed files, as on an operator's first load."""
+    profiles = [p for feed in feeds for _, p in feed_profiles(feed, today)]
+    u = level_distribution(random_pairs(profiles, pairs, seed))
+    return train(session_pairs(profiles), u, prior)
