@@ -318,7 +318,7 @@ class Diagnosis:
     def __call__(self, source: str, source_id: str, decision: Decision, child: int) -> None:
         key = (source, source_id)
         who = self.person.get(key, "?")
-        before = self.person_children.get(who, set()) - {child}
+        before = set(self.person_children.get(who, set()))
         if decision.state == "auto" and self.child_people.get(child, set()) - {who}:
             self.counts["wrong link"] += 1
             self._keep(self.wrong_links, f"{source} {source_id} ({who}) linked to a child of "

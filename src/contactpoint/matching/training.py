@@ -21,7 +21,7 @@ import orjson
 from contactpoint.feeds.validate import RowRejected, validate_row
 from contactpoint.matching.blocking import index_keys
 from contactpoint.matching.compare import COMPARISONS, Level, observe
-from contactpoint.matching.model import FLOOR, MatchModel, default_model
+from contactpoint.matching.model import FLOOR, GIVEN_NAME_KEY, MatchModel, default_model
 from contactpoint.matching.profile import Profile, profile
 
 Vector = tuple[Level, ...]
@@ -108,6 +108,20 @@ SESSIONS: dict[str, set[str]] = {
 }
 
 
+#: A first given name is kept in the model when at least this many records carry it:
+#: enough to be a name in use (a typo is rare), and no name rare enough to point at a child.
+MIN_NAME_RECORDS = 5
+
+
+def given_name_shares(profiles: Sequence[Profile],
+                      min_records: int = MIN_NAME_RECORDS) -> dict[str, float]:
+    """term_frequencies entries of the first given names in use: share of records."""
+    counts = Counter(p.first_given for p in profiles if p.first_given)
+    total = max(len(profiles), 1)
+    return {GIVEN_NAME_KEY + name: n / total for name, n in sorted(counts.items())
+            if n >= min_records}
+
+
 def train(session_pairs: dict[str, Sequence[Vector]], u: list[list[float]],
           prior: float) -> MatchModel:
     """m averaged over the sessions where each comparison was free; the prior given."""
@@ -169,4 +183,6 @@ def train_on_feeds(feeds: Sequence[Path], today: date, *, pairs: int = RANDOM_PA
     """A model trained without labels on feed files, as on an operator's first load."""
     profiles = [p for feed in feeds for _, p in feed_profiles(feed, today)]
     u = level_distribution(random_pairs(profiles, pairs, seed))
-    return train(session_pairs(profiles), u, prior)
+    model = train(session_pairs(profiles), u, prior)
+    model.term_frequencies.update(given_name_shares(profiles))
+    return model

@@ -1,0 +1,99 @@
+"""The in-memory matching harness: real figures on a small population, and the same
+links as the real loader driving the same linker on the same feeds."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from contactpoint.bench.match_memory import MemoryStore, feed_files, main, run
+from contactpoint.matching.decide import Thresholds
+from contactpoint.matching.model import load_default_model
+from contactpoint.matching.profile import profile
+from contactpoint.synth import generate
+from databases import both_databases
+
+TODAY = date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("feeds")
+    generate(400, 11, folder, today=TODAY)
+    return folder
+
+
+def partition(links_csv):
+    """Records grouped by child, with their states, independent of the children's ids."""
+    groups, states = defaultdict(set), {}
+    with open(links_csv, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            key = (row["source"], row["source_id"])
+            groups[row["contactpoint_id"]].add(key)
+            states[key] = row["state"]
+    return {frozenset(g) for g in groups.values()}, states
+
+
+def test_a_few_hundred_children_are_matched_without_wrong_merges(feeds, tmp_path):
+    result = run(feeds, load_default_model(), tmp_path, today=TODAY, in_process=True)
+    report = result.report
+    assert report.records_scored == result.counts.read - result.counts.rejected
+    assert report.wrongly_merged_children == 0
+    assert report.twins_merged == 0
+    assert report.automatic_precision == 1.0
+    assert report.recall_with_review >= 0.99
+    assert report.review_share < 0.02
+    assert result.diagnosis is not None
+    assert result.diagnosis.counts["wrong link"] == 0
+
+
+def test_the_report_names_what_it_measured(feeds, tmp_path):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--feeds", str(feeds), "--model", "shipped", "--out", str(tmp_path)]) == 0
+    text = out.getvalue()
+    assert "precision of automatic links" in text
+    assert "twins/triplets merged: 0" in text
+    assert (tmp_path / "memory_links.csv").exists()
+
+
+def test_memory_store_forgets_a_dropped_record():
+    store = MemoryStore()
+    p = profile({"given_names": "Ann", "family_name": "Lee", "date_of_birth": "2015-01-02"})
+    store.put(1, 7, "a", p, [b"t1", b"t2"])
+    store.put(2, 8, "b", p, [b"t2"])
+    assert store.children_holding([b"t1", b"t2", b"t3"]) == {b"t1": {7}, b"t2": {7, 8}}
+    store.drop(1)
+    assert store.children_holding([b"t1", b"t2"]) == {b"t2": {8}}
+    records, sources = store.child_records([7, 8])
+    assert records[7] == []
+    assert [r.record_id for r in records[8]] == [2]
+    assert sources == {7: set(), 8: {"b"}}
+
+
+@pytest.mark.slow
+@both_databases
+def test_memory_replay_links_as_the_real_loader_does(feeds, tmp_path, keystore):
+    from contactpoint.feeds.loader import ingest_file  # noqa: PLC0415  (needs Django)
+    from contactpoint.identity.links import export_links  # noqa: PLC0415
+    from contactpoint.matching.probabilistic import ProbabilisticLinker  # noqa: PLC0415
+    from contactpoint.matching.store import IndexStore  # noqa: PLC0415
+
+    model, thresholds = load_default_model(), Thresholds()
+    for feed in feed_files(feeds):
+        linker = ProbabilisticLinker(keystore.blind_index, IndexStore(keystore), model,
+                                     thresholds)
+        ingest_file(feed.stem, feed, today=TODAY, linker=linker)
+    export_links(tmp_path / "real.csv")
+    memory = run(feeds, model, tmp_path, thresholds=thresholds, today=TODAY,
+                 in_process=True, diagnose=False)
+
+    real_groups, real_states = partition(tmp_path / "real.csv")
+    memory_groups, memory_states = partition(memory.links_csv)
+    assert memory_groups == real_groups
+    assert memory_states == real_states
