@@ -6,14 +6,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import secrets
 from collections import defaultdict
 from datetime import date
 
 import pytest
 
 from contactpoint.bench.match_memory import MemoryStore, feed_files, main, run
+from contactpoint.crypto.blind import BlindIndex
 from contactpoint.matching.decide import Thresholds
 from contactpoint.matching.model import load_default_model
+from contactpoint.matching.probabilistic import ProbabilisticLinker
 from contactpoint.matching.profile import profile
 from contactpoint.synth import generate
 from databases import both_databases
@@ -74,6 +77,26 @@ def test_memory_store_forgets_a_dropped_record():
     assert records[7] == []
     assert [r.record_id for r in records[8]] == [2]
     assert sources == {7: set(), 8: {"b"}}
+
+
+def test_a_record_linked_earlier_in_the_batch_counts_for_its_child():
+    """Twins' records arriving one after the other in one batch: once the first is linked
+    to its stored child, that child holds a record from this source for the second."""
+    def record(given):
+        return {"given_names": given, "family_name": "Foster", "date_of_birth": "2026-08-06",
+                "gender": "female", "address": {"postcode": "M74 5RP"},
+                "carers": [{"given_names": "Kirsty", "family_name": "Foster"}]}
+
+    index = BlindIndex(secrets.token_bytes(32))
+    store = MemoryStore()
+    linker = ProbabilisticLinker(index, store, load_default_model())
+    stored = record("Aisha Louise")
+    store.put(1, 1, "child_benefit", profile(stored, "child_benefit"), linker.tokens(stored))
+    placements = linker.place([record("Aisha Louise"), record("Aishaa")], "nhs_demographics")
+    assert placements[0].child_id == 1
+    second = linker.decisions[1]
+    assert second.state != "auto"
+    assert any(c.child == 1 and c.same_source for c in second.candidates)
 
 
 @pytest.fixture(scope="module")
