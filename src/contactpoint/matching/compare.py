@@ -167,6 +167,10 @@ def household(a: Profile, b: Profile) -> Level:
         return 0 if shared_carer else 1
     if shared_carer:
         return 2
+    if shared_carer is False:
+        # Both list carers and none is shared: another family, or a child who moved to
+        # other carers; far rarer for one child than a postcode not yet updated.
+        return 5
     if place in (1, 2):
         return 3
     return 4
@@ -194,7 +198,8 @@ COMPARISONS: tuple[Comparison, ...] = (
                                  "different"), date_of_birth),
     Comparison("household", ("same postcode and a carer", "same postcode",
                               "a carer, postcode elsewhere or unknown",
-                              "same sector or district", "different"),
+                              "same sector or district", "different",
+                              "postcode elsewhere, carers listed and none shared"),
                household),
     Comparison("sex", ("same", "different"), sex),
     Comparison("nhs_number", ("same", "different"), nhs_number),
