@@ -46,14 +46,29 @@ def test_swapped_names_count_once_as_a_swap():
     assert levels[INDEX["family_name"]] is None
 
 
+def test_given_name_levels_tell_typos_short_forms_and_second_names_apart():
+    def given(x, y):
+        return level(record(given_names=x), record(given_names=y), "given_name")
+
+    assert given("Catriona", "Cat") == 1  # cut short
+    assert given("Jayden", "Jaden") == 2  # one letter dropped
+    assert given("Hibo", "Hivo") == 2  # one letter changed
+    assert given("Amelia", "Amleia") == 2  # two neighbours swapped
+    assert given("Muhammad Ali", "Muhammad Hassan") == 7  # brothers
+    assert given("Muhammad Ali", "Muhammad Alu") == 0  # a typo in the second name
+    assert given("Muhammad", "Muhammad Hassan") == 0
+    assert given("Chioma", "Adaeze") == 8
+
+
 def test_date_levels():
     a = record()
     assert level(a, record(date_of_birth="2014-09-03"), "date_of_birth") == 1
     assert level(a, record(date_of_birth="2014-03-10"), "date_of_birth") == 2
-    assert level(a, record(date_of_birth="2015-03-09"), "date_of_birth") == 2
-    assert level(a, record(date_of_birth="2014-08-09"), "date_of_birth") == 2
-    assert level(a, record(date_of_birth="2014-03-27"), "date_of_birth") == 3
-    assert level(a, record(date_of_birth="2011-07-21"), "date_of_birth") == 4
+    assert level(a, record(date_of_birth="2014-03-08"), "date_of_birth") == 2
+    assert level(a, record(date_of_birth="2015-03-09"), "date_of_birth") == 3
+    assert level(a, record(date_of_birth="2014-08-09"), "date_of_birth") == 3
+    assert level(a, record(date_of_birth="2014-03-27"), "date_of_birth") == 4
+    assert level(a, record(date_of_birth="2011-07-21"), "date_of_birth") == 5
 
 
 def test_missing_fields_are_null_not_disagreement():

@@ -12,6 +12,9 @@ from contactpoint.matching.profile import profile
 
 MODEL = default_model()
 MODEL.prior = 0.3
+#: Given names in use (a trained model learns them from the feeds).
+MODEL.term_frequencies = {f"given_name:{name}": 0.001 for name in (
+    "jayden", "jaden", "chioma", "adaeze", "louis", "louise", "harry", "henry", "fatima")}
 THRESHOLDS = Thresholds(link=20, review=8, margin=6)
 
 
@@ -47,18 +50,60 @@ def test_twins_are_never_one_child():
 
 def test_look_alike_twins_in_the_index_need_a_person_unless_one_is_clearly_better():
     held = [(1, child("Jayden", sex="male")), (2, child("Jaden", sex="male"))]
-    exact = run(child("Jaden", source="nhs_demographics", sex="male"), held)
+    incoming = child("Jaden", source="nhs_demographics", sex="male")
+
+    def scored():
+        return score_children(MODEL, incoming, [CandidateRecord(0, 1, held[0][1]),
+                                                CandidateRecord(1, 2, held[1][1])], {})
+
+    assert [s.child for s in scored()] == [2, 1]
+    gap = scored()[0].score - scored()[1].score
     # The exact name ranks first, but not by the margin: a person decides.
-    assert [s.child for s in exact.candidates] == [2, 1]
-    assert (exact.state, exact.child) == ("review", 2)
-    assert "close matches" in exact.reason()
-    clearer = decide(score_children(MODEL, child("Jaden", source="nhs_demographics", sex="male"),
-                                    [CandidateRecord(0, 1, held[0][1]),
-                                     CandidateRecord(1, 2, held[1][1])], {}),
-                     Thresholds(link=20, review=8, margin=5))
+    close = decide(scored(), Thresholds(link=20, review=8, margin=gap + 1))
+    assert (close.state, close.child) == ("review", 2)
+    assert "close matches" in close.reason()
+    clearer = decide(scored(), Thresholds(link=20, review=8, margin=gap - 1))
     assert (clearer.state, clearer.child) == ("auto", 2)
     typo = run(child("Jaydn", source="nhs_demographics", sex="male"), held)
     assert typo.state == "review"
+
+
+def test_a_look_alike_name_of_one_birth_is_a_typo_or_a_twin():
+    # Both names in use: twins given names alike, or one child's name spelt two ways.
+    alike = run(child("Jaden", source="nhs_demographics", sex="male"),
+                [(1, child("Jayden", sex="male"))])
+    assert alike.state == "review"
+    assert "twins, or one child's name spelt two ways" in alike.reason()
+    # A name nobody else is given is a slip of the keyboard: the same child.
+    typo = run(child("Chiomq", source="nhs_demographics"), [(1, child("Chioma"))])
+    assert (typo.state, typo.child) == ("auto", 1)
+
+
+def test_a_boy_and_a_girl_of_one_birth_with_names_alike_are_twins():
+    decision = run(child("Louise", source="nhs_demographics"),
+                   [(1, child("Louis", sex="male"))])
+    assert decision.state == "new"
+    assert decision.candidates[0].score == NEVER
+
+
+def test_a_nickname_with_a_different_second_name_is_a_brother():
+    decision = run(child("Harry Robert", source="nhs_demographics", sex="male"),
+                   [(1, child("Henry Stephen", sex="male"))])
+    assert decision.state == "new"
+    assert "twins" in decision.candidates[0].capped
+
+
+def test_same_named_siblings_born_years_apart_are_two_children():
+    older = child("Fatima", dob="2010-02-25")
+    decision = run(child("Fatima", source="nhs_demographics", dob="2017-01-29"), [(1, older)])
+    assert decision.state == "new"
+    assert "different dates of birth" in decision.candidates[0].capped
+    # One identifier outweighs it: a child has one UPN, whatever the dates say.
+    with_upn = {"given_names": "Fatima", "family_name": "Okafor", "gender": "female",
+                "address": {"postcode": "LS1 4AP"}, "identifiers": {"upn": "A123456789012"}}
+    a = profile(with_upn | {"date_of_birth": "2010-02-25"}, "school_census")
+    b = profile(with_upn | {"date_of_birth": "2017-01-29"}, "social_care")
+    assert run(b, [(1, a)]).candidates[0].score > NEVER
 
 
 def test_different_nhs_numbers_are_never_one_child():

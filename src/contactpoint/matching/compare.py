@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from contactpoint.identity.normalise import postcode_district, postcode_sector
 from contactpoint.matching.names import phonetic, same_name_family
@@ -25,28 +25,50 @@ def _jw(a: str, b: str) -> float:
     return JaroWinkler.similarity(a, b)
 
 
+def one_typo_apart(x: str, y: str) -> bool:
+    """One letter changed, dropped, added, or two neighbours swapped (Damerau, OSA)."""
+    return x != y and OSA.distance(x, y, score_cutoff=1) == 1
+
+
+def short_form(x: str, y: str) -> bool:
+    """One name cut short from the other (Cat, Catriona; Dom, Dominic): three letters at
+    least, two letters cut at least (one letter more or less is a typo, or another name:
+    Aisha, Aishah)."""
+    short, full = sorted((x, y), key=len)
+    return len(short) >= 3 and len(full) >= len(short) + 2 and full.startswith(short)
+
+
+def _second_names_differ(a: Profile, b: Profile) -> bool:
+    # Siblings may share a first name (Muhammad Ali, Muhammad Hassan): both give a second
+    # name and the second names are not one typo apart.
+    if len(a.given) < 2 or len(b.given) < 2 or a.given[1] == b.given[1]:
+        return False
+    return not one_typo_apart(a.given[1], b.given[1])
+
+
 def given_name(a: Profile, b: Profile) -> Level:
     x, y = a.first_given, b.first_given
     if not x or not y:
         return None
-    if x == y:
-        # Siblings may share a first name (Muhammad Ali, Muhammad Hassan): when both give
-        # a second name and the second names differ, this is not an exact agreement.
-        if len(a.given) > 1 and len(b.given) > 1 and a.given[1] != b.given[1]:
-            return 4
-        return 0
-    if same_name_family(x, y) or x in b.given[1:] or y in a.given[1:]:
+    if x == y or same_name_family(x, y):
+        # Brothers Muhammad Ali and Mohammed Hassan are no nickname of each other.
+        if _second_names_differ(a, b):
+            return 7
+        return 0 if x == y else 1
+    if x in b.given[1:] or y in a.given[1:] or short_form(x, y):
         return 1
+    if one_typo_apart(x, y):
+        return 2
     similarity = _jw(x, y)
     if similarity >= 0.92:
-        return 2
-    if phonetic(x) == phonetic(y):
         return 3
-    if similarity >= 0.80:
+    if phonetic(x) == phonetic(y):
         return 4
-    if x[0] == y[0] and (len(x) == 1 or len(y) == 1):
+    if similarity >= 0.80:
         return 5
-    return 6
+    if x[0] == y[0] and (len(x) == 1 or len(y) == 1):
+        return 6
+    return 8
 
 
 def family_name(a: Profile, b: Profile) -> Level:
@@ -79,23 +101,25 @@ def names_swapped(a: Profile, b: Profile) -> Level:
 
 
 def date_of_birth(a: Profile, b: Profile) -> Level:
+    """How two dates of birth differ, by the mistakes a system makes writing one date:
+    day and month swapped, a day out, one wrong digit in the year or month."""
     if a.dob == b.dob:
         return 0
     ya, ma, da = a.dob.split("-")
     yb, mb, db = b.dob.split("-")
     if ya == yb and ma == db and da == mb:
         return 1
-    if da == db and (ya == yb) != (ma == mb):
-        return 2  # the year or the month alone is wrong
     try:
         gap = abs((date.fromisoformat(a.dob) - date.fromisoformat(b.dob)).days)
     except ValueError:
         gap = 999
-    if gap <= 7:
+    if gap == 1:
         return 2
+    if da == db and (ya == yb) != (ma == mb):
+        return 3  # the year or the month alone is wrong
     if ya == yb and ma == mb:
-        return 3
-    return 4
+        return 4
+    return 5
 
 
 def postcode(a: Profile, b: Profile) -> Level:
@@ -143,6 +167,10 @@ def household(a: Profile, b: Profile) -> Level:
         return 0 if shared_carer else 1
     if shared_carer:
         return 2
+    if shared_carer is False:
+        # Both list carers and none is shared: another family, or a child who moved to
+        # other carers; far rarer for one child than a postcode not yet updated.
+        return 5
     if place in (1, 2):
         return 3
     return 4
@@ -156,20 +184,22 @@ class Comparison:
 
 
 COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("given_name", ("exact", "nickname or other given name",
-                              "jaro-winkler >= 0.92",
-                              "same sound", "jaro-winkler >= 0.80", "initial", "different"),
+    Comparison("given_name", ("exact", "nickname, short form or other given name",
+                              "one typo apart", "jaro-winkler >= 0.92", "same sound",
+                              "jaro-winkler >= 0.80", "initial",
+                              "same first name, different second name", "different"),
                given_name),
     Comparison("family_name", ("exact", "part of the name", "jaro-winkler >= 0.92",
                                "same sound", "former name", "jaro-winkler >= 0.80",
                                "different"), family_name),
     Comparison("names_swapped", ("given and family swapped", "not swapped"), names_swapped),
-    Comparison("date_of_birth", ("exact", "day and month swapped",
-                                 "within a week, or only the year or month wrong",
-                                 "same year and month", "different"), date_of_birth),
+    Comparison("date_of_birth", ("exact", "day and month swapped", "a day apart",
+                                 "only the year or the month wrong", "same year and month",
+                                 "different"), date_of_birth),
     Comparison("household", ("same postcode and a carer", "same postcode",
                               "a carer, postcode elsewhere or unknown",
-                              "same sector or district", "different"),
+                              "same sector or district", "different",
+                              "postcode elsewhere, carers listed and none shared"),
                household),
     Comparison("sex", ("same", "different"), sex),
     Comparison("nhs_number", ("same", "different"), nhs_number),

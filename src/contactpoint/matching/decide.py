@@ -31,7 +31,7 @@ class Thresholds:
     """Set by the national operator (docs/matching.md): match weights, in bits."""
 
     link: float = 20.0
-    review: float = 8.0
+    review: float = 10.0
     margin: float = 6.0
 
 
@@ -69,10 +69,51 @@ class Decision:
         return "no candidate scored high enough"
 
 
+#: Given-name levels of two clearly different names (compare.given_name).
+CLEARLY_DIFFERENT_NAMES = frozenset({5, 7, 8})
+#: Given-name levels of names alike: one child's name mistyped or spelt two ways, or twins
+#: given names that look alike (Jayden and Jaden).
+NAMES_ALIKE = frozenset({2, 3, 4})
+#: The date-of-birth level of dates no single slip of the pen explains.
+DIFFERENT_DATES = 5
+TWINS = "same-birth siblings (twins): different given names"
+TWINS_OR_SPELLING = "twins, or one child's name spelt two ways: both are given names in use"
+
+
+def same_birth(levels: Sequence[Level]) -> bool:
+    return levels[INDEX["date_of_birth"]] == 0 and levels[INDEX["family_name"]] in (0, 1, 2)
+
+
 def same_birth_siblings(levels: Sequence[Level]) -> bool:
+    """Same date of birth and family name, clearly different given names: twins."""
+    return same_birth(levels) and levels[INDEX["given_name"]] in CLEARLY_DIFFERENT_NAMES
+
+
+def identifier_agrees(levels: Sequence[Level]) -> bool:
+    return levels[INDEX["nhs_number"]] == 0 or levels[INDEX["upn"]] == 0
+
+
+def _sibling_cap(model: MatchModel, incoming: Profile, held: Profile,
+                 levels: Sequence[Level]) -> tuple[bool, str | None]:
+    """(never, why) when the pair looks like two children of one family.
+
+    A shared NHS number or UPN outweighs all of it: a child has one of each.
+    """
+    if identifier_agrees(levels):
+        return False, None
+    if levels[INDEX["date_of_birth"]] == DIFFERENT_DATES:
+        return True, "different dates of birth: another child (a sibling, or a stranger)"
+    if same_birth_siblings(levels):
+        return True, TWINS
     given = levels[INDEX["given_name"]]
-    return (given is not None and given >= 4 and levels[INDEX["date_of_birth"]] == 0
-            and levels[INDEX["family_name"]] in (0, 1))
+    if same_birth(levels) and given is not None and 1 <= given <= 4:
+        if levels[INDEX["sex"]] == 1:
+            # Charlie and Charlotte, Louis and Louise: a boy and a girl of one birth.
+            return True, "same-birth siblings (twins): names alike, sexes different"
+        if given in NAMES_ALIKE and (model.established_given_name(incoming.first_given)
+                and model.established_given_name(held.first_given)):
+            return False, TWINS_OR_SPELLING
+    return False, None
 
 
 def score_pair(model: MatchModel, incoming: Profile, held: Profile,
@@ -85,8 +126,11 @@ def score_pair(model: MatchModel, incoming: Profile, held: Profile,
     key = (lambda name: tf_key(name, incoming)) if tf_key else None
     contributions = model.contributions(levels, key)
     score = model.prior_weight + sum(c.weight for c in contributions)
-    if same_birth_siblings(levels):
-        return NEVER, "same-birth siblings (twins): different given names", contributions
+    never, why = _sibling_cap(model, incoming, held, levels)
+    if never:
+        return NEVER, why, contributions
+    if why is not None:
+        return score, why, contributions
     if levels[INDEX["sex"]] == 1:
         return score, "the recorded sex differs", contributions
     return score, None, contributions

@@ -10,9 +10,11 @@ national operator can inspect and pin a trained model.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Any
 
 from contactpoint.matching.compare import COMPARISONS, INDEX, Level
@@ -21,6 +23,8 @@ from contactpoint.matching.compare import COMPARISONS, INDEX, Level
 TF_COMPARISONS = {"given_name": "first_given", "family_name": "family_full"}
 #: Floor on any probability, so no single level can dominate by a division by ~0.
 FLOOR = 1e-6
+#: term_frequencies key of a given name in use: "given_name:" and the folded name.
+GIVEN_NAME_KEY = "given_name:"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,15 @@ class MatchModel:
                     weight = math.log2(max(self.m[i][0], FLOOR) / max(freq, FLOOR))
             out.append(Contribution(comparison.name, comparison.levels[level], weight))
         return out
+
+    def given_name_share(self, name: str) -> float:
+        """Share of records whose first given name is this (folded) name; 0 when unknown."""
+        return self.term_frequencies.get(GIVEN_NAME_KEY + name, 0.0)
+
+    def established_given_name(self, name: str) -> bool:
+        """A name many children are given, not a slip of the keyboard (training keeps only
+        names seen often enough: matching.training.given_name_shares)."""
+        return self.given_name_share(name) > 0
 
     @property
     def prior_weight(self) -> float:
@@ -108,3 +121,14 @@ def default_model() -> MatchModel:
     i = INDEX["names_swapped"]
     m[i], u[i] = [0.01, 0.99], [0.0001, 0.9999]
     return MatchModel(prior=1e-4, m=m, u=u)
+
+
+DEFAULT_MODEL_FILE = "data/default_model.json"
+
+
+def load_default_model() -> MatchModel:
+    """The model shipped with the code (matching/data/default_model.json), for an operator
+    who has not trained their own. Trained without labels on a synthetic population whose
+    seed no benchmark uses; rebuilt by `python -m contactpoint.matching.default_model`."""
+    text = files("contactpoint.matching").joinpath(DEFAULT_MODEL_FILE).read_text("utf-8")
+    return MatchModel.from_json(json.loads(text))

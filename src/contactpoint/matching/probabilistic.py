@@ -8,9 +8,9 @@ new children it creates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.matching.blocking import index_keys, query_keys
@@ -24,14 +24,23 @@ from contactpoint.matching.decide import (
 from contactpoint.matching.deterministic import Placement
 from contactpoint.matching.model import MatchModel
 from contactpoint.matching.profile import Profile, profile
-from contactpoint.matching.store import IndexStore
 
 #: A token held by more children than this is too common to narrow anything down.
 MAX_CHILDREN_PER_TOKEN = 200
 
 
+class CandidateStore(Protocol):
+    """What the linker reads from the index: matching.store.IndexStore on the database,
+    bench.match_memory.MemoryStore in memory (so this module needs no Django)."""
+
+    def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]: ...
+
+    def child_records(self, child_ids: Iterable[int]
+                      ) -> tuple[dict[int, list[CandidateRecord]], dict[int, set[str]]]: ...
+
+
 class ProbabilisticLinker:
-    def __init__(self, index: BlindIndex, store: IndexStore, model: MatchModel,
+    def __init__(self, index: BlindIndex, store: CandidateStore, model: MatchModel,
                  thresholds: Thresholds | None = None) -> None:
         self.index = index
         self.store = store
@@ -73,26 +82,28 @@ class ProbabilisticLinker:
         holding = {t: c for t, c in holding.items() if len(c) <= MAX_CHILDREN_PER_TOKEN}
         held, sources_held = self.store.child_records(
             set().union(*holding.values()) if holding else set())
-        batch = _BatchIndex()
+        batch = _BatchIndex(sources_held)
         placements: list[Placement] = []
         self.decisions = []
         for i, (p, query) in enumerate(zip(profiles, queries, strict=True)):
             children = {c for t in query for c in holding.get(t, ())}
             candidates = [r for c in children for r in held.get(c, [])]
             candidates += batch.candidates(query)
-            decision = decide(
-                score_children(self.model, p, candidates, {**sources_held, **batch.sources}),
-                self.thresholds)
+            decision = decide(score_children(self.model, p, candidates, batch.sources),
+                              self.thresholds)
             self.decisions.append(decision)
             if decision.state == "auto" and decision.child is not None and decision.child > 0:
                 placement = Placement("auto", child_id=decision.child)
+                child = decision.child
             elif decision.state == "auto":
                 placement = Placement("auto", new_group=_group(decision.child))
+                child = decision.child
             else:  # review or new: a child of its own until a person decides
                 placement = Placement(decision.state, new_group=len(placements))
-            group = placement.new_group
-            if group is not None:
-                batch.add(i, group, p, ready[i].stored)
+                child = -len(placements) - 1
+            # Later records of the batch see this one: a twin's record arriving next must
+            # find that its sibling's child now holds a record from this source.
+            batch.add(i, child, p, ready[i].stored)
             placements.append(placement)
         return placements
 
@@ -113,15 +124,16 @@ def _group(child: int | None) -> int:
 
 
 class _BatchIndex:
-    """New children made earlier in this batch, found by the same tokens."""
+    """Records placed earlier in this batch, found by the same tokens: in new children
+    (negative ids) and in stored children they were linked to; and the sources every
+    candidate child holds, the batch's records included."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources_held: dict[int, set[str]]) -> None:
         self.by_token: dict[bytes, set[int]] = {}
         self.records: dict[int, list[CandidateRecord]] = {}
-        self.sources: dict[int, set[str]] = {}
+        self.sources: dict[int, set[str]] = {c: set(s) for c, s in sources_held.items()}
 
-    def add(self, row: int, group: int, p: Profile, tokens: set[bytes]) -> None:
-        child = -group - 1
+    def add(self, row: int, child: int, p: Profile, tokens: set[bytes]) -> None:
         self.records.setdefault(child, []).append(CandidateRecord(-row - 1, child, p))
         self.sources.setdefault(child, set()).add(p.source)
         for token in tokens:

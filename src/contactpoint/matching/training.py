@@ -21,7 +21,8 @@ import orjson
 from contactpoint.feeds.validate import RowRejected, validate_row
 from contactpoint.matching.blocking import index_keys
 from contactpoint.matching.compare import COMPARISONS, Level, observe
-from contactpoint.matching.model import FLOOR, MatchModel, default_model
+from contactpoint.matching.model import FLOOR, GIVEN_NAME_KEY, MatchModel, default_model
+from contactpoint.matching.names import phonetic
 from contactpoint.matching.profile import Profile, profile
 
 Vector = tuple[Level, ...]
@@ -99,13 +100,47 @@ def expectation_maximisation(vectors: Sequence[Vector], u: list[list[float]], *,
     return MatchModel(prior=prior, m=m, u=u, term_frequencies=dict(model.term_frequencies))
 
 
-#: Training sessions: pairs blocked on some fields train m for the others.
+#: Training sessions: pairs blocked on some fields train m for the others. Where the
+#: child lives is trained on pairs agreeing on date of birth and the sound of both names,
+#: nearly all the same child: on pairs sharing only a date and one name sound, EM took
+#: strangers for matches and learnt that a child's records often name other carers.
 SESSIONS: dict[str, set[str]] = {
-    "blk:dob+name": {"household", "sex", "nhs_number", "upn"},
+    "blk:dob+name": {"sex", "nhs_number", "upn"},
+    "trn:dob+names": {"household", "sex", "nhs_number", "upn"},
     "blk:postcode+dob": {"given_name", "family_name", "names_swapped", "sex", "nhs_number",
                          "upn"},
-    "blk:year+names": {"date_of_birth", "household", "sex"},
+    "blk:year+names": {"date_of_birth", "sex"},
 }
+#: Comparisons that take part in a session's EM, to tell matches from the rest, without
+#: their m being taken from it.
+HELPING: dict[str, set[str]] = {
+    "blk:dob+name": {"household"},
+    "blk:year+names": {"household"},
+}
+
+
+def training_keys(p: Profile) -> set[tuple[str, ...]]:
+    """The blocking keys of the training sessions: the index's, and date of birth with
+    the sounds of the first given name and the family name."""
+    keys = {key for key in index_keys(p) if key[0] in SESSIONS}
+    if p.first_given and p.family:
+        keys.add(("trn:dob+names", p.dob, phonetic(p.first_given),
+                  phonetic(p.family_full.replace(" ", ""))))
+    return keys
+
+
+#: A first given name is kept in the model when at least this many records carry it:
+#: enough to be a name in use (a typo is rare), and no name rare enough to point at a child.
+MIN_NAME_RECORDS = 5
+
+
+def given_name_shares(profiles: Sequence[Profile],
+                      min_records: int = MIN_NAME_RECORDS) -> dict[str, float]:
+    """term_frequencies entries of the first given names in use: share of records."""
+    counts = Counter(p.first_given for p in profiles if p.first_given)
+    total = max(len(profiles), 1)
+    return {GIVEN_NAME_KEY + name: n / total for name, n in sorted(counts.items())
+            if n >= min_records}
 
 
 def train(session_pairs: dict[str, Sequence[Vector]], u: list[list[float]],
@@ -116,7 +151,8 @@ def train(session_pairs: dict[str, Sequence[Vector]], u: list[list[float]],
     for kind, vectors in session_pairs.items():
         if not vectors:
             continue
-        fitted = expectation_maximisation(vectors, u, active=SESSIONS[kind])
+        fitted = expectation_maximisation(vectors, u,
+                                          active=SESSIONS[kind] | HELPING.get(kind, set()))
         for i, comparison in enumerate(COMPARISONS):
             if comparison.name in SESSIONS[kind]:
                 sums[i] = [a + b for a, b in zip(sums[i], fitted.m[i], strict=True)]
@@ -148,12 +184,26 @@ def session_pairs(profiles: Sequence[Profile],
     """
     blocks: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, p in enumerate(profiles):
-        for key in index_keys(p):
-            if key[0] in SESSIONS:
-                blocks[key].append(i)
+        for key in training_keys(p):
+            blocks[key].append(i)
     sessions: dict[str, list[Vector]] = {kind: [] for kind in SESSIONS}
     for key, members in blocks.items():
         if max_block is None or len(members) <= max_block:
             sessions[key[0]].extend(observe(profiles[a], profiles[b])
                                     for a, b in itertools.combinations(members, 2))
     return sessions
+
+
+#: Random pairs drawn to estimate u; the prior every trained model starts from.
+RANDOM_PAIRS = 200_000
+PRIOR = 0.3
+
+
+def train_on_feeds(feeds: Sequence[Path], today: date, *, pairs: int = RANDOM_PAIRS,
+                   prior: float = PRIOR, seed: int = 0) -> MatchModel:
+    """A model trained without labels on feed files, as on an operator's first load."""
+    profiles = [p for feed in feeds for _, p in feed_profiles(feed, today)]
+    u = level_distribution(random_pairs(profiles, pairs, seed))
+    model = train(session_pairs(profiles), u, prior)
+    model.term_frequencies.update(given_name_shares(profiles))
+    return model

@@ -1,0 +1,132 @@
+"""The in-memory matching harness: real figures on a small population, and the same
+links as the real loader driving the same linker on the same feeds."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import secrets
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from contactpoint.bench.match_memory import MemoryStore, feed_files, main, run
+from contactpoint.crypto.blind import BlindIndex
+from contactpoint.matching.decide import Thresholds
+from contactpoint.matching.model import load_default_model
+from contactpoint.matching.probabilistic import ProbabilisticLinker
+from contactpoint.matching.profile import profile
+from contactpoint.synth import generate
+from databases import both_databases
+
+TODAY = date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("feeds")
+    generate(400, 11, folder, today=TODAY)
+    return folder
+
+
+def partition(links_csv):
+    """Records grouped by child, with their states, independent of the children's ids."""
+    groups, states = defaultdict(set), {}
+    with open(links_csv, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            key = (row["source"], row["source_id"])
+            groups[row["contactpoint_id"]].add(key)
+            states[key] = row["state"]
+    return {frozenset(g) for g in groups.values()}, states
+
+
+def test_a_few_hundred_children_are_matched_without_wrong_merges(feeds, tmp_path):
+    result = run(feeds, load_default_model(), tmp_path, today=TODAY, in_process=True)
+    report = result.report
+    assert report.records_scored == result.counts.read - result.counts.rejected
+    assert report.wrongly_merged_children == 0
+    assert report.twins_merged == 0
+    assert report.automatic_precision == 1.0
+    assert report.recall_with_review >= 0.99
+    assert report.review_share < 0.02
+    assert result.diagnosis is not None
+    assert result.diagnosis.counts["wrong link"] == 0
+
+
+def test_the_report_names_what_it_measured(feeds, tmp_path):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--feeds", str(feeds), "--model", "shipped", "--out", str(tmp_path)]) == 0
+    text = out.getvalue()
+    assert "precision of automatic links" in text
+    assert "twins/triplets merged: 0" in text
+    assert (tmp_path / "memory_links.csv").exists()
+
+
+def test_memory_store_forgets_a_dropped_record():
+    store = MemoryStore()
+    p = profile({"given_names": "Ann", "family_name": "Lee", "date_of_birth": "2015-01-02"})
+    store.put(1, 7, "a", p, [b"t1", b"t2"])
+    store.put(2, 8, "b", p, [b"t2"])
+    assert store.children_holding([b"t1", b"t2", b"t3"]) == {b"t1": {7}, b"t2": {7, 8}}
+    store.drop(1)
+    assert store.children_holding([b"t1", b"t2"]) == {b"t2": {8}}
+    records, sources = store.child_records([7, 8])
+    assert records[7] == []
+    assert [r.record_id for r in records[8]] == [2]
+    assert sources == {7: set(), 8: {"b"}}
+
+
+def test_a_record_linked_earlier_in_the_batch_counts_for_its_child():
+    """Twins' records arriving one after the other in one batch: once the first is linked
+    to its stored child, that child holds a record from this source for the second."""
+    def record(given):
+        return {"given_names": given, "family_name": "Foster", "date_of_birth": "2026-08-06",
+                "gender": "female", "address": {"postcode": "M74 5RP"},
+                "carers": [{"given_names": "Kirsty", "family_name": "Foster"}]}
+
+    index = BlindIndex(secrets.token_bytes(32))
+    store = MemoryStore()
+    linker = ProbabilisticLinker(index, store, load_default_model())
+    stored = record("Aisha Louise")
+    store.put(1, 1, "child_benefit", profile(stored, "child_benefit"), linker.tokens(stored))
+    placements = linker.place([record("Aisha Louise"), record("Aishaa")], "nhs_demographics")
+    assert placements[0].child_id == 1
+    second = linker.decisions[1]
+    assert second.state != "auto"
+    assert any(c.child == 1 and c.same_source for c in second.candidates)
+
+
+@pytest.fixture(scope="module")
+def larger_feeds(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("larger")
+    generate(1500, 12, folder, today=TODAY)
+    return folder
+
+
+@pytest.mark.slow
+@both_databases
+def test_memory_replay_links_as_the_real_loader_does(larger_feeds, tmp_path, keystore):
+    feeds = larger_feeds
+    from contactpoint.feeds.loader import ingest_file  # noqa: PLC0415  (needs Django)
+    from contactpoint.identity.links import export_links  # noqa: PLC0415
+    from contactpoint.matching.probabilistic import ProbabilisticLinker  # noqa: PLC0415
+    from contactpoint.matching.store import IndexStore  # noqa: PLC0415
+
+    model, thresholds = load_default_model(), Thresholds()
+    for feed in feed_files(feeds):
+        linker = ProbabilisticLinker(keystore.blind_index, IndexStore(keystore), model,
+                                     thresholds)
+        ingest_file(feed.stem, feed, today=TODAY, linker=linker)
+    export_links(tmp_path / "real.csv")
+    memory = run(feeds, model, tmp_path, thresholds=thresholds, today=TODAY,
+                 in_process=True, diagnose=False)
+
+    real_groups, real_states = partition(tmp_path / "real.csv")
+    memory_groups, memory_states = partition(memory.links_csv)
+    assert memory_groups == real_groups
+    assert memory_states == real_states
+    # The comparison covers every kind of decision, not only the easy ones.
+    assert set(memory_states.values()) == {"new", "auto", "review"}
