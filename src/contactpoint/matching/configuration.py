@@ -48,8 +48,7 @@ class ConfigurationError(ValueError):
 
 
 def shipped_model() -> MatchModel:
-    loader = getattr(model_module, "load_default_model", None)
-    return loader() if loader else model_module.default_model()
+    return model_module.load_default_model()
 
 
 def active_configuration() -> MatchConfiguration:
