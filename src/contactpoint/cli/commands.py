@@ -317,6 +317,51 @@ def register_bench_match(sub) -> None:  # type: ignore[no-untyped-def]
                    help=f"the feeds' date, as ingest --today (default {TODAY.isoformat()})")
 
 
+# -- sources ---------------------------------------------------------------------------------
+
+def _source_list(args: argparse.Namespace) -> None:
+    from contactpoint.feeds.models import SourceSystem  # noqa: PLC0415
+
+    for source in SourceSystem.objects.select_related("authority").order_by("trust_rank",
+                                                                            "name"):
+        authority = source.authority.code if source.authority else "-"
+        print(f"{source.trust_rank:>5}  {source.name:<30} {authority}")
+
+
+def _source_set(args: argparse.Namespace) -> None:
+    from contactpoint.errors import BadRequest, NotFound  # noqa: PLC0415
+    from contactpoint.feeds.sources import set_source  # noqa: PLC0415
+
+    if args.trust_rank is None and args.authority is None:
+        raise Usage("give --trust-rank or --authority")
+    progress = Progress("children re-derived", quiet=args.quiet)
+    try:
+        source, count = set_source(args.name, trust_rank=args.trust_rank,
+                                   authority=args.authority, progress=progress)
+    except BadRequest as exc:
+        raise Usage(exc.detail) from None
+    except NotFound as exc:
+        raise Failure(exc.detail) from None
+    progress.finish()
+    print(f"{source.name}: trust rank {source.trust_rank}, authority "
+          f"{source.authority.code if source.authority else '-'}; {count} children re-derived")
+
+
+def register_source(sub) -> None:  # type: ignore[no-untyped-def]
+    p = sub.add_parser("source", help="source systems: trust order and authority")
+    ssub = p.add_subparsers(dest="source_command", required=True, metavar="ACTION")
+    _command(ssub, "list", "source systems by trust rank (lower is more trusted)",
+             _source_list)
+    s = _command(ssub, "set", "set a source's trust rank or authority and re-derive its "
+                 "children", _source_set)
+    s.add_argument("name", metavar="NAME")
+    s.add_argument("--trust-rank", type=int, metavar="N",
+                   help="0 (most trusted) to 1000; ties at the same recorded_at go to the lower")
+    s.add_argument("--authority", metavar="LA_CODE",
+                   help="the local authority a source belongs to (councils' own systems)")
+    _quiet(s)
+
+
 # -- bench-search ----------------------------------------------------------------------------
 
 def _bench_search(args: argparse.Namespace) -> None:
@@ -347,7 +392,7 @@ def register_bench_search(sub) -> None:  # type: ignore[no-untyped-def]
 
 REGISTRY = [register_init, register_synth, register_ingest, register_links, register_keys,
             register_org, register_user, register_reference, register_serve, register_demo,
-            register_bench, register_bench_match, register_bench_search]
+            register_bench, register_bench_match, register_bench_search, register_source]
 
 # Commands with modules of their own: the matcher's (which imports this one's helpers),
 # and API clients and tokens (which import from this one lazily).

@@ -1,0 +1,54 @@
+"""The operator's settings for each source system: its trust rank and its authority.
+
+Survivorship (identity/derive.py) takes the most recent value, then the more trusted
+source (lower rank); a child without a known address belongs to the authority of its
+most recent source that has one. Changing either re-derives every child holding a record
+from that source, in batches (each its own transaction, so a long run can be stopped and
+run again), so the index never shows a mix of old and new rules for long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+from contactpoint.access.models import Organisation, OrganisationType
+from contactpoint.crypto.keystore import get_keystore
+from contactpoint.errors import BadRequest, NotFound
+from contactpoint.feeds.models import SourceSystem
+from contactpoint.identity.models import SourceRecord
+from contactpoint.identity.store import ChildDeriver, lock_index
+
+BATCH = 1000
+
+
+def set_source(name: str, *, trust_rank: int | None = None, authority: str | None = None,
+               progress: Callable[[int], None] | None = None) -> tuple[SourceSystem, int]:
+    """Set a source's trust rank and/or authority; re-derive its children. (source, count)."""
+    try:
+        source = SourceSystem.objects.get(name=name)
+    except SourceSystem.DoesNotExist:
+        raise NotFound(f"no source system {name!r} (it is registered by its first load)") from None
+    if trust_rank is not None and not 0 <= trust_rank <= 1000:
+        raise BadRequest("the trust rank is 0 (most trusted) to 1000")
+    if authority is not None:
+        try:
+            source.authority = Organisation.objects.get(
+                code=authority, type=OrganisationType.LOCAL_AUTHORITY)
+        except Organisation.DoesNotExist:
+            raise NotFound(f"no local authority with code {authority!r}") from None
+    if trust_rank is not None:
+        source.trust_rank = trust_rank
+    source.save(update_fields=["trust_rank", "authority"])
+    children = sorted(set(SourceRecord.objects.filter(source=source, deleted=False,
+                                                      child__isnull=False)
+                          .values_list("child", flat=True)))
+    deriver = ChildDeriver(get_keystore())
+    for start in range(0, len(children), BATCH):
+        with transaction.atomic():
+            lock_index()
+            deriver.rederive(children[start:start + BATCH])
+        if progress:
+            progress(min(start + BATCH, len(children)))
+    return source, len(children)

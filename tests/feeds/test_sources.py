@@ -1,0 +1,49 @@
+"""The operator's trust order: which source's name a child shows when both are as recent."""
+
+from datetime import date
+
+import pytest
+
+from contactpoint.cli.main import main
+from contactpoint.feeds.loader import ingest_file
+from contactpoint.identity.models import Child
+from contactpoint.identity.store import open_child_record
+from databases import both_databases
+from factories import feed_row, nhs_number, write_jsonl
+
+pytestmark = both_databases
+
+
+def test_the_more_trusted_source_wins_a_tie_and_changing_it_re_derives(tmp_path, keystore,
+                                                                       capsys):
+    nhs, stamp = nhs_number(), "2026-11-01T09:00:00Z"
+    ingest_file("nhs_demographics", write_jsonl(tmp_path / "n.jsonl", [feed_row(
+        source_id="N1", identifiers={"nhs_number": nhs}, family_name="Testerton",
+        recorded_at=stamp)]), today=date(2026, 11, 22))
+    ingest_file("school_census", write_jsonl(tmp_path / "s.jsonl", [feed_row(
+        source_id="S1", identifiers={"nhs_number": nhs}, family_name="Testerton-Smith",
+        recorded_at=stamp)]), today=date(2026, 11, 22))
+    child = Child.objects.get()
+
+    def shown():
+        child.refresh_from_db()
+        return open_child_record(keystore, child)["name"]["family_name"]
+
+    assert main(["source", "set", "school_census", "--trust-rank", "5", "--quiet"]) == 0
+    assert shown() == "Testerton-Smith"
+    assert main(["source", "set", "nhs_demographics", "--trust-rank", "1", "--quiet"]) == 0
+    assert shown() == "Testerton"
+    assert "1 children re-derived" in capsys.readouterr().out
+    assert main(["source", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split() == ["1", "nhs_demographics", "-"]
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["source", "set", "nope", "--trust-rank", "1"], 1),
+    (["source", "set", "nhs_demographics"], 2),
+    (["source", "set", "nhs_demographics", "--trust-rank", "5000"], 2),
+])
+def test_bad_source_settings_are_refused(tmp_path, keystore, argv, code):
+    ingest_file("nhs_demographics", write_jsonl(tmp_path / "n.jsonl", [feed_row()]),
+                today=date(2026, 11, 22))
+    assert main(argv) == code
