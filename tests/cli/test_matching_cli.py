@@ -8,7 +8,11 @@ import pytest
 from contactpoint.access.services import add_organisation, add_user
 from contactpoint.cli.main import main
 from contactpoint.identity.models import PostcodeDistrict
-from contactpoint.matching.configuration import active_configuration
+from contactpoint.matching.configuration import (
+    ConfigurationError,
+    active_configuration,
+    configured_linker,
+)
 from contactpoint.matching.models import ReviewItem
 from contactpoint.synth import generate
 from databases import both_databases
@@ -100,3 +104,18 @@ def test_match_train_on_feed_files_makes_a_new_version(tmp_path, capsys, keystor
     code, _, err = run(capsys, "match", "train", str(tmp_path / "missing.jsonl"), "--by", "op")
     assert code == 1
     assert "cannot read" in err
+
+
+def test_init_replaces_a_model_the_code_no_longer_fits(capsys, keystore):
+    old = active_configuration()
+    stale = dict(old.parameters)
+    stale["comparisons"] = [dict(c, levels=c["levels"][:2]) for c in stale["comparisons"]]
+    old.pk = None
+    old.parameters = stale
+    old.save()
+    with pytest.raises(ConfigurationError, match="contactpoint init"):
+        configured_linker(keystore)
+    code, out, _ = run(capsys, "init")
+    assert code == 0
+    assert "no longer fits" in out
+    assert configured_linker(keystore).configuration.pk > old.pk

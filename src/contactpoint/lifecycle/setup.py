@@ -45,6 +45,7 @@ def initialise() -> Iterator[str]:
         yield "created the blind-index key in the key store"
     from contactpoint.matching.configuration import (  # noqa: PLC0415  (needs the schema)
         active_configuration,
+        upgrade_configuration,
     )
     from contactpoint.matching.models import MatchConfiguration  # noqa: PLC0415
 
@@ -52,3 +53,8 @@ def initialise() -> Iterator[str]:
     config = active_configuration()
     if first:
         yield f"matcher version {config.pk}: {config.trained_on}, default thresholds"
+    upgraded = upgrade_configuration()
+    if upgraded is not None:
+        yield (f"matcher version {upgraded.pk}: the shipped model, because version "
+               f"{config.pk} no longer fits this code's comparisons; train it again with "
+               "`contactpoint match train`")

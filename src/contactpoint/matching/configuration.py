@@ -84,7 +84,29 @@ def thresholds_of(config: MatchConfiguration) -> Thresholds:
 
 
 def model_of(config: MatchConfiguration) -> MatchModel:
-    return MatchModel.from_json(config.parameters)
+    try:
+        return MatchModel.from_json(config.parameters)
+    except (ValueError, KeyError) as exc:
+        raise ConfigurationError(
+            f"matcher version {config.pk} does not fit this code's comparisons ({exc}): "
+            "run `contactpoint init` (stores the shipped model as a new version) or "
+            "`contactpoint match train`") from None
+
+
+def upgrade_configuration() -> MatchConfiguration | None:
+    """After a code upgrade that changed the comparison levels, the shipped model becomes
+    the version in use (same thresholds) until the operator trains again. None when the
+    version in use still fits."""
+    current = active_configuration()
+    try:
+        model_of(current)
+    except ConfigurationError:
+        return store_configuration(
+            shipped_model(), thresholds_of(current), trained_on=SHIPPED,
+            changed_by="contactpoint init",
+            note=f"the code's comparisons changed; replaces version {current.pk} until "
+                 "the model is trained again")
+    return None
 
 
 def set_thresholds(*, link: float | None, review: float | None, margin: float | None,
