@@ -88,3 +88,20 @@ def make_world(tmp_path) -> World:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def world(tmp_path, keystore) -> World:
     return make_world(tmp_path)
+
+
+def queue_a_pair(tmp_path) -> "ReviewItem":  # type: ignore[name-defined]  # noqa: F821
+    """Two records from one source with one NHS number: a duplicate in the source, which
+    the matcher sends to a person (docs/matching.md). Needs the world's authority."""
+    from contactpoint.matching.models import ReviewItem  # noqa: PLC0415
+
+    nhs = nhs_number()
+    ingest_file("nhs_demographics", write_jsonl(tmp_path / "n.jsonl", [
+        feed_row(source_id="N1", identifiers={"nhs_number": nhs}),
+        feed_row(source_id="N2", identifiers={"nhs_number": nhs})]), today=date(2026, 11, 22))
+    return ReviewItem.objects.get()
+
+
+@pytest.fixture
+def queued_pair(world, tmp_path):  # type: ignore[no-untyped-def]
+    return queue_a_pair(tmp_path)

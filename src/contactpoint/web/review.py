@@ -86,7 +86,9 @@ def _pair_page(request: HttpRequest, item_id: int, form: DecisionForm | None,
     if form is None and pending and DECIDE in granted:
         form = DecisionForm()
     return render(request, "web/review/pair.html", {
-        "pair": pair, "rows": _side_by_side(pair), "form": form if pending else None,
+        # A decided pair offers no decision, but says why one just sent was refused.
+        "pair": pair, "rows": _side_by_side(pair),
+        "form": form if pending or (form is not None and form.errors) else None,
         "status_label": ReviewStatus(pair["status"]).label, "nav": "review"}, status=status)
 
 
