@@ -126,7 +126,8 @@ def test_a_record_opens_only_with_a_reason(world):
                   "0113 496 0100", "Park Primary School", "0113 496 0001", "School census"):
         assert shown in text, shown
     assert "A sensitive service" in text
-    assert "Leeds CAMHS" not in text and "0113 496 0002" not in text
+    assert "Leeds CAMHS" not in text
+    assert "0113 496 0002" not in text
     # The reason given covers this child only.
     assert _h1(assert_good_page(client.get("/children/0000000000/"))) == (
         "Why are you opening this record?")
@@ -141,7 +142,8 @@ def test_an_unknown_child_is_not_found_once_a_reason_is_given(world):
 def test_identifiers_show_only_to_the_body_that_issued_them(world):
     teacher = _text(open_with_reason(world.client("teacher"), world.child))
     gp = _text(open_with_reason(world.client("gp"), world.child, "health_care"))
-    assert "NHS number" in gp and "NHS number" not in teacher
+    assert "NHS number" in gp
+    assert "NHS number" not in teacher
 
 
 def _review_date() -> dict[str, str]:
@@ -207,13 +209,15 @@ def test_break_glass_is_for_child_protection_practitioners_and_that_viewing_only
     social = world.client("social")
     limited = open_with_reason(social, world.child, "child_protection")
     assert "12 High Street" not in _text(limited)
-    link = limited.find(".//a[@href='/children/%s/break-glass/']" % world.child)
-    assert link is not None and "See the shielded record" in _text(link)
+    link = limited.find(f".//a[@href='/children/{world.child}/break-glass/']")
+    assert link is not None
+    assert "See the shielded record" in _text(link)
 
     page = assert_good_page(social.get(f"/children/{world.child}/break-glass/"))
     assert _h1(page) == "See a shielded record"
     warning = _text(page.find(".//div[@class='govuk-warning-text']"))
-    assert "immediate investigation" in warning and "alerted" in warning
+    assert "immediate investigation" in warning
+    assert "alerted" in warning
     page = assert_good_page(social.post(f"/children/{world.child}/break-glass/",
                                         {"reason": "child_protection"}))
     assert "Say why you need to see the shielded record" in _summary(page)
@@ -222,7 +226,8 @@ def test_break_glass_is_for_child_protection_practitioners_and_that_viewing_only
         "reason": "child_protection", "reason_detail": "section 47 enquiry tonight"}))
     assert _h1(page) == "Child’s record"
     text = _text(page)
-    assert "12 High Street" in text and "management team has been alerted" in text
+    assert "12 High Street" in text
+    assert "management team has been alerted" in text
     again = assert_good_page(social.get(f"/children/{world.child}/"))
     assert "12 High Street" not in _text(again)
 
@@ -254,7 +259,8 @@ def test_an_involvement_added_shows_on_the_record(world):
     text = _text(page)
     assert "Your involvement is recorded" in text
     assert "Lead professional: Sam Carter" in text
-    assert "0113 496 0200" in text and "CAF assessment" in text
+    assert "0113 496 0200" in text
+    assert "CAF assessment" in text
     assert "1 September 2026" in text
 
     teacher = world.client("teacher")
@@ -290,24 +296,25 @@ def test_updating_your_involvement_replaces_it(world):
     replaces = update[0].rpartition("=")[2]
     social.post(url, _involvement(phone="0113 496 0999", replaces=replaces))
     text = _text(assert_good_page(social.get(f"/children/{world.child}/")))
-    assert "0113 496 0999" in text and "0113 496 0200" not in text
+    assert "0113 496 0999" in text
+    assert "0113 496 0200" not in text
     assert "No lead professional is recorded" in text
 
 
 @pytest.mark.parametrize("who", ["teacher", "team", "national"])
 def test_signing_in_lands_on_find_a_child(world, who):
-    from signing_in import sign_in  # noqa: PLC0415
-
     from django.test import Client  # noqa: PLC0415
+
+    from signing_in import sign_in  # noqa: PLC0415
 
     response = sign_in(Client(), world.users[who], world.devices[who])
     assert response["Location"] == "/children/search/"
 
 
 def test_an_auditor_who_may_not_search_lands_on_their_account(world):
-    from signing_in import sign_in  # noqa: PLC0415
-
     from django.test import Client  # noqa: PLC0415
+
+    from signing_in import sign_in  # noqa: PLC0415
 
     response = sign_in(Client(), world.users["auditor"], world.devices["auditor"])
     assert response["Location"] == "/account/"

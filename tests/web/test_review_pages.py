@@ -42,7 +42,8 @@ def test_a_pair_side_by_side_shows_which_comparisons_agree(world, queued_pair):
     assert _h1(page) == f"Review pair {queued_pair.pk}"
     side = page.find(".//table[@id='side-by-side']")
     headers = [_text(th) for th in side.findall(".//thead//th")]
-    assert "N2" in headers[1] and queued_pair.candidate.contactpoint_id in headers[2]
+    assert "N2" in headers[1]
+    assert queued_pair.candidate.contactpoint_id in headers[2]
     rows = {_text(tr.find("th")): [_text(td) for td in tr.findall("td")]
             for tr in side.findall(".//tbody/tr")}
     assert rows["Family name"][:2] == ["Testerton", "Testerton"]
@@ -51,7 +52,7 @@ def test_a_pair_side_by_side_shows_which_comparisons_agree(world, queued_pair):
                    for tr in page.findall(".//table[@id='comparisons']/tbody/tr")}
     assert comparisons["Nhs number"] == "Agrees"
     assert comparisons["Date of birth"] == "Agrees"
-    assert page.find(".//form[@action='/review/%d/decide/']" % queued_pair.pk) is not None
+    assert page.find(f".//form[@action='/review/{queued_pair.pk}/decide/']") is not None
 
 
 def test_a_decision_needs_a_reason_then_links_and_can_be_undone(world, queued_pair):
@@ -107,7 +108,8 @@ def test_merge_and_split_pages(world, queued_pair):
     assert _h1(page) == "Merge two children"
     page = assert_good_page(team.post("/review/merge/", {"keep": "12", "gone": "x' OR 1=1"}))
     summary = _summary(page)
-    assert "A ContactPoint ID is 10 digits" in summary and "Enter the reason" in summary
+    assert "A ContactPoint ID is 10 digits" in summary
+    assert "Enter the reason" in summary
     page = assert_good_page(team.post("/review/merge/", {
         "keep": "0000000001", "gone": "0000000002", "reason": "r"}))
     assert "is not a child in your authority" in _summary(page)
