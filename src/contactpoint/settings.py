@@ -67,7 +67,7 @@ MIDDLEWARE = [
 
 AUTH_USER_MODEL = "access.User"
 LOGIN_URL = "/sign-in/"
-LOGIN_REDIRECT_URL = "/account/"
+LOGIN_REDIRECT_URL = "/children/search/"  # auditors, who may not search: web.children.home_for
 ROOT_URLCONF = "contactpoint.urls"
 WSGI_APPLICATION = "contactpoint.wsgi.application"
 

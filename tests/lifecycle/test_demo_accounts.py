@@ -31,7 +31,7 @@ def test_a_ready_demo_account_signs_in_with_the_printed_password_and_key(client,
     assert response["Location"] == "/sign-in/second-factor/"
     response = client.post("/sign-in/second-factor/",
                            {"code": totp_for(account["totp_key"]).now()})
-    assert response["Location"] == "/account/"
+    assert response["Location"] == "/children/search/"
 
 
 def test_demo_codes_prints_what_the_app_would_show(accounts):

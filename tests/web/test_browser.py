@@ -96,6 +96,8 @@ def test_first_sign_in_sets_up_an_app_then_signs_in_again_with_a_code(live_serve
     page.get_by_label("Code from your authenticator app", exact=True).fill(totp_for(secret).now())
     page.get_by_role("button", name="Continue").click()
 
+    assert _h1(page) == "Find a child"  # a practitioner's home page
+    page.get_by_role("link", name="Your account").click()
     assert _h1(page) == "Your account"
     assert "Authenticator app" in page.locator("main").inner_text()
     page.get_by_role("button", name="Sign out").click()
@@ -111,7 +113,7 @@ def test_first_sign_in_sets_up_an_app_then_signs_in_again_with_a_code(live_serve
     page.get_by_label("Code from your authenticator app", exact=True).fill(code)
     page.get_by_role("button", name="Continue").click()
 
-    assert _h1(page) == "Your account"
+    assert _h1(page) == "Find a child"
     assert blocked == [], f"the Content Security Policy blocked: {blocked}"
 
 
@@ -135,6 +137,7 @@ def test_a_security_key_is_added_then_used_as_the_second_factor(live_server, bro
     page.get_by_label("Code from your authenticator app", exact=True).fill(
         fresh_code(secret, device))
     page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Your account").click()
     page.get_by_role("link", name="Add a security key or passkey").click()
     assert _h1(page) == "Set up a security key or passkey"
     page.get_by_role("button", name="Set up security key").click()
@@ -148,6 +151,6 @@ def test_a_security_key_is_added_then_used_as_the_second_factor(live_server, bro
     page.get_by_role("button", name="Continue").click()
     assert _h1(page) == "Check it is you"
     page.get_by_role("button", name="Use security key").click()
-    page.wait_for_url(f"{live_server.url}/account/")
-    assert _h1(page) == "Your account"
+    page.wait_for_url(f"{live_server.url}/children/search/")  # a practitioner's home page
+    assert _h1(page) == "Find a child"
     assert blocked == [], f"the Content Security Policy blocked: {blocked}"

@@ -105,18 +105,19 @@ def test_breached_or_common_passwords_are_refused(client, password):
     assert any(word in _text(summary) for word in ("breach", "common", "guess")), _text(summary)
 
 
-def test_sign_in_with_a_real_code_reaches_the_account_page(client):
+def test_sign_in_with_a_real_code_reaches_find_a_child(client):
     user, device = ready_user()
     response = sign_in(client, user, device)
-    assert response["Location"] == "/account/"
-    assert client.get("/account/").status_code == 200
+    assert response["Location"] == "/children/search/"
+    assert client.get("/children/search/").status_code == 200
 
 
 def test_a_code_cannot_be_used_twice(client):
     user, device = ready_user()
     client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
     code = fresh_code(secret_of(device), device)
-    assert client.post("/sign-in/second-factor/", {"code": code})["Location"] == "/account/"
+    assert client.post("/sign-in/second-factor/", {"code": code})["Location"] == (
+        "/children/search/")
 
     other = Client()
     other.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
@@ -168,7 +169,7 @@ def test_a_page_sends_someone_not_signed_in_to_sign_in_and_back(client):
 def test_next_cannot_send_anyone_to_another_site(client):
     user, device = ready_user()
     client.get("/sign-in/?next=https://evil.example/")
-    assert sign_in(client, user, device)["Location"] == "/account/"
+    assert sign_in(client, user, device)["Location"] == "/children/search/"
 
 
 def test_signed_in_without_the_permission_gets_the_403_page(client):

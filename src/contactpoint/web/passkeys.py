@@ -22,6 +22,7 @@ from contactpoint.audit import hooks as audit
 from contactpoint.web.access import PageAccess, public, signing_in
 from contactpoint.web.signin import (
     client_address,
+    landing,
     second_factor_failed,
     second_factor_passed,
     session_verified,
@@ -85,6 +86,10 @@ class CompleteAuthentication(_Step, views.CompleteCredentialAuthenticationView):
 
     def complete_auth(self, device) -> None:  # type: ignore[no-untyped-def]
         second_factor_passed(self.request, device, method="security_key")
+
+    def get_success_url(self) -> str:
+        """Where the app's second step goes too: the page asked for, else the person's home."""
+        return landing(self.request)
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         counted = not isinstance(exc, SignInLocked | PasswordFirst)

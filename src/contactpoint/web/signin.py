@@ -16,7 +16,6 @@ from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -33,6 +32,7 @@ from contactpoint.web.access import (
     safe_next,
     signing_in,
 )
+from contactpoint.web.children import home_for
 from contactpoint.web.forms import CodeForm, NewPasswordForm, SignInForm
 from contactpoint.web.sessions import end_signed_in_session
 
@@ -46,9 +46,10 @@ def client_address(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _landing(request: HttpRequest) -> str:
+def landing(request: HttpRequest) -> str:
+    """After both factors: the page first asked for, else the person's home page."""
     return (safe_next(request, request.session.pop(NEXT_SESSION_KEY, None))
-            or reverse("web:account"))
+            or home_for(request.user))  # type: ignore[arg-type]
 
 
 def _locked_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -84,7 +85,7 @@ def second_factor_failed(request: HttpRequest, *, method: str) -> None:
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
-        return redirect(_landing(request))
+        return redirect(landing(request))
     form = SignInForm(request.POST or None)
     if request.method == "GET" and safe_next(request, request.GET.get("next")):
         request.session[NEXT_SESSION_KEY] = request.GET["next"]
@@ -173,7 +174,7 @@ def set_up_app(request: HttpRequest) -> HttpResponse:
             audit.record("account:second-factor:add", actor=user, details={"kind": "app"})
             if not user.is_verified():
                 second_factor_passed(request, device, method="app")
-            return redirect(_landing(request))
+            return redirect(landing(request))
         second_factor_failed(request, method="app")
         form.add_error("code", WRONG_CODE)
     return _app_setup_page(request, form, heading=heading)
@@ -185,7 +186,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     """The second sign-in step for someone who has an app or a security key."""
     user: User = request.user  # type: ignore[assignment]
     if user.is_verified():
-        return redirect(_landing(request))
+        return redirect(landing(request))
     if user.must_change_password or not second_factors.has_second_factor(user):
         return redirect(next_sign_in_step(user))
     form = CodeForm(request.POST or None)
@@ -199,7 +200,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         device = second_factors.verify_code(user, form.cleaned_data["code"])
         if device is not None:
             second_factor_passed(request, device, method="app")
-            return redirect(_landing(request))
+            return redirect(landing(request))
         second_factor_failed(request, method="app")
         form.add_error("code", WRONG_CODE)
     return render(request, "web/signin/second_factor.html", context)

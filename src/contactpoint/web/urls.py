@@ -1,6 +1,15 @@
 from django.urls import path
 
-from contactpoint.web import account, manage, passkeys, signin, views
+from contactpoint.web import (
+    account,
+    children,
+    manage,
+    passkeys,
+    record_changes,
+    review,
+    signin,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -14,6 +23,23 @@ urlpatterns = [
     path("sign-in/second-factor/", signin.second_factor, name="second-factor"),
     path("sign-out/", signin.sign_out, name="sign-out"),
     path("signed-out/", signin.signed_out, name="signed-out"),
+    # Finding a child and the record (web/children.py, web/record_changes.py)
+    path("children/search/", children.search, name="search"),
+    path("children/<str:contactpoint_id>/", children.record, name="record"),
+    path("children/<str:contactpoint_id>/break-glass/", children.break_glass,
+         name="break-glass"),
+    path("children/<str:contactpoint_id>/involvement/", record_changes.add_involvement,
+         name="add-involvement"),
+    path("children/<str:contactpoint_id>/shield/", record_changes.shield, name="shield"),
+    path("children/<str:contactpoint_id>/match-history/", review.history,
+         name="match-history"),
+    # Match review (web/review.py)
+    path("review/", review.queue, name="review-queue"),
+    path("review/split/", review.split, name="review-split"),
+    path("review/merge/", review.merge, name="review-merge"),
+    path("review/<int:item_id>/", review.pair, name="review-pair"),
+    path("review/<int:item_id>/decide/", review.decide, name="review-decide"),
+    path("review/decisions/<int:decision>/undo/", review.undo, name="review-undo"),
     # Your account
     path("account/", account.account, name="account"),
     # Management team pages (web/manage.py)

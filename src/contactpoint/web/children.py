@@ -1,0 +1,191 @@
+"""Finding a child and opening the record: the practitioner's pages.
+
+The pages translate HTTP; search.service and identity.records decide, apply
+access.visibility and call the audit hook. Two rules shape them:
+
+- Search terms are personal data: the search is a POST (with CSRF) and its results are
+  the POST's answer, so names and dates never appear in a URL, browser history or a
+  server log.
+- A record opens only with a stated reason, and the reason never goes in a URL. The
+  reason form is POSTed; the session then remembers that reason for that child for
+  `REASON_LASTS` (a piece of work), and the record is shown by a redirect to its own
+  address (post/redirect/get: refreshing or going back never re-posts). Each showing
+  still goes through open_record, so each is audited with the reason and sees the
+  record as it is now (a shield set meanwhile applies at once). Breaking the glass is
+  different: the full record is the POST's answer and nothing is remembered, so it is
+  revealed for that viewing only.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from contactpoint.access.models import User
+from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.visibility import ChildFacts, sees_everything
+from contactpoint.errors import BadRequest, Forbidden, NotFound
+from contactpoint.identity import records
+from contactpoint.matching import review
+from contactpoint.search import criteria as search_criteria
+from contactpoint.search.service import search_for
+from contactpoint.web.access import requires
+from contactpoint.web.child_forms import (
+    SEARCH_FIELDS,
+    BreakGlassForm,
+    ReasonForm,
+    SearchForm,
+    add_problems,
+)
+
+#: How long a reason given for a child covers showing its record again in this session.
+REASON_LASTS = 30 * 60
+REASONS_SESSION_KEY = "contactpoint_record_reasons"
+TOO_MANY = ("There are too many matches to show. Add a given name or a postcode, or check "
+            "the date of birth.")
+
+
+def home_for(user: User) -> str:
+    """Where a person lands after signing in: finding a child, if their role may."""
+    if Permission.CHILDREN_SEARCH in permissions_for_role(user.role):
+        return reverse("web:search")
+    return reverse("web:account")
+
+
+# -- search ----------------------------------------------------------------------------------
+
+@requires(Permission.CHILDREN_SEARCH)
+@require_http_methods(["GET", "POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "accepted": search_criteria.ACCEPTED,
+                               "nav": "search"}
+    if request.method == "POST" and form.is_valid():
+        try:
+            criteria = search_criteria.parse(**form.criteria())  # type: ignore[arg-type]
+            result = search_for(request.user, criteria)
+        except BadRequest as exc:
+            add_problems(form, exc, SEARCH_FIELDS)
+        else:
+            context.update(searched=True, matches=result.matches,
+                           too_many=TOO_MANY if result.too_many_matches else None)
+    return render(request, "web/children/search.html", context)
+
+
+# -- giving a reason, then the record --------------------------------------------------------
+
+def _remembered(request: HttpRequest, contactpoint_id: str) -> dict[str, Any] | None:
+    given = request.session.get(REASONS_SESSION_KEY, {}).get(contactpoint_id)
+    if given is None or given["until"] < time.time():
+        return None
+    return given  # type: ignore[no-any-return]
+
+
+def _remember(request: HttpRequest, contactpoint_id: str, reason: str,
+              detail: str | None) -> None:
+    now = time.time()
+    kept = {k: v for k, v in request.session.get(REASONS_SESSION_KEY, {}).items()
+            if v["until"] >= now}
+    kept[contactpoint_id] = {"reason": reason, "detail": detail, "until": now + REASON_LASTS}
+    request.session[REASONS_SESSION_KEY] = kept
+
+
+def forget_reason(request: HttpRequest, contactpoint_id: str) -> None:
+    kept = request.session.get(REASONS_SESSION_KEY, {})
+    if kept.pop(contactpoint_id, None) is not None:
+        request.session[REASONS_SESSION_KEY] = kept
+
+
+def _record_page(request: HttpRequest, contactpoint_id: str, shown: dict[str, Any],
+                 reason: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    granted = permissions_for_role(user.role)
+    child = records.find_child(contactpoint_id)
+    facts = ChildFacts(child.contactpoint_id, child.shielded, child.status,
+                       child.local_authority_id)
+    manages_shield = (Permission.CHILDREN_SHIELD_MANAGE in granted
+                      and sees_everything(records.viewer_of(user), facts))
+    resolves_matches = (Permission.MATCHING_REVIEW_DECIDE in granted
+                        and review.may_act_on(user, [child]))
+    services = shown.get("services") or []
+    own_org = user.organisation.code if user.organisation else None
+    sources = sorted({(p["source"], p["source_id"]) for p in _provenances(shown)
+                      if p.get("source") != "practitioner"})
+    return render(request, "web/children/record.html", {
+        "record": shown, "reason_label": records.REASONS.get(reason, reason),
+        "limited": "notice" in shown,
+        "lead": [s for s in services if s.get("lead_professional")],
+        "own_involvements": {s["involvement"] for s in services
+                             if s.get("involvement") and s.get("organisation_code") == own_org},
+        "may_add_involvement": Permission.CHILDREN_INVOLVEMENT_CREATE in granted,
+        "manages_shield": manages_shield, "resolves_matches": resolves_matches,
+        "sources": sources if resolves_matches else [], "nav": "search"})
+
+
+def _provenances(shown: dict[str, Any]) -> list[dict[str, str]]:
+    found = [p for p in (shown.get("provenance") or {}).values() if isinstance(p, dict)
+             and "source" in p]
+    for entry in [*(shown.get("carers") or []), *(shown.get("services") or [])]:
+        if isinstance(entry.get("provenance"), dict):
+            found.append(entry["provenance"])
+    return found
+
+
+@requires(Permission.CHILDREN_RECORD_VIEW)
+@require_http_methods(["GET", "POST"])
+def record(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
+    """The reason form; once a reason is given, the record as this person may see it."""
+    if request.method == "POST":
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            _remember(request, contactpoint_id, form.cleaned_data["reason"],
+                      form.cleaned_data["reason_detail"] or None)
+            return redirect("web:record", contactpoint_id)
+    else:
+        given = _remembered(request, contactpoint_id)
+        if given is not None:
+            try:
+                shown = records.open_record(request.user, contactpoint_id,  # type: ignore[arg-type]
+                                            reason=given["reason"], detail=given["detail"])
+            except NotFound:
+                forget_reason(request, contactpoint_id)
+                raise Http404("no such child") from None
+            return _record_page(request, contactpoint_id, shown, given["reason"])
+        form = ReasonForm()
+    return render(request, "web/children/reason.html", {
+        "form": form, "contactpoint_id": contactpoint_id, "nav": "search"})
+
+
+@requires(Permission.CHILDREN_RECORD_VIEW)
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
+    """A child-protection practitioner sees a shielded record, once, for a stated reason.
+
+    The record is this POST's answer only: nothing is remembered, so the next showing of
+    the record is the shielded view again. The service checks who may, and alerts the
+    child's management team.
+    """
+    if not records.viewer_of(request.user).may_break_glass:  # type: ignore[arg-type]
+        raise PermissionDenied("only child-protection practitioners break the glass")
+    form = BreakGlassForm(request.POST or None, initial={"reason": "child_protection"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            shown = records.open_record(
+                request.user, contactpoint_id, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                detail=form.cleaned_data["reason_detail"], break_glass=True)
+        except NotFound:
+            raise Http404("no such child") from None
+        except Forbidden as exc:
+            raise PermissionDenied(exc.detail) from None
+        except BadRequest as exc:
+            add_problems(form, exc)
+        else:
+            return _record_page(request, contactpoint_id, shown, form.cleaned_data["reason"])
+    return render(request, "web/children/break_glass.html", {
+        "form": form, "contactpoint_id": contactpoint_id, "nav": "search"})

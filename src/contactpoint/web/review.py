@@ -1,0 +1,193 @@
+"""The match review pages: the queue, a pair side by side, split, merge, history, undo.
+
+The same services as `contactpoint review …` and `/api/v1/review` (matching/review.py):
+they decide who may act (a management team on its own authority's children, the
+national team on any), change the index in one transaction and keep the history that
+undo reverses. A pair or child outside what the person may act on is "page not found".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.errors import BadRequest, Conflict, NotFound
+from contactpoint.matching import review
+from contactpoint.matching.models import ActionKind, MatchAction, ReviewStatus
+from contactpoint.web.access import requires
+from contactpoint.web.child_forms import add_problems
+from contactpoint.web.review_forms import (
+    DecisionForm,
+    MergeForm,
+    ReasonOnlyForm,
+    SplitForm,
+)
+
+READ, DECIDE = Permission.MATCHING_REVIEW_READ, Permission.MATCHING_REVIEW_DECIDE
+DECIDERS = {"link": review.link, "keep_apart": review.keep_apart, "defer": review.defer}
+#: The rows of the side-by-side table: (label, key in the pair's record and candidate).
+PAIR_ROWS = (("Given names", "given_names"), ("Family name", "family_name"),
+             ("Former family names", "former_family_names"),
+             ("Date of birth", "date_of_birth"), ("Gender", "gender"),
+             ("Postcode", "postcode"), ("Address", "address_status"),
+             ("Parents and carers", "carers"))
+IDENTIFIER_ROWS = (("NHS number", "nhs_number"), ("Unique pupil number", "upn"))
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _side_by_side(pair: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    record, candidate = pair["record"], pair["candidate"]
+    for label, key in PAIR_ROWS:
+        rows.append({"label": label, "record": _shown(record.get(key)),
+                     "candidate": _shown(candidate.get(key))})
+    for label, kind in IDENTIFIER_ROWS:
+        mine = (record.get("identifiers") or {}).get(kind)
+        theirs = (candidate.get("identifiers") or {}).get(kind)
+        if mine or theirs:
+            rows.append({"label": label, "record": _shown(mine), "candidate": _shown(theirs)})
+    for row in rows:
+        row["same"] = bool(row["record"]) and row["record"] == row["candidate"]
+    return rows
+
+
+def _done(request: HttpRequest, heading: str, action: MatchAction) -> HttpResponse:
+    child = action.child.contactpoint_id if action.child_id else None
+    return render(request, "web/review/done.html", {
+        "heading": heading, "action": action, "child": child,
+        "created": action.created.contactpoint_id if action.created_id else None,
+        "nav": "review"})
+
+
+@requires(READ)
+def queue(request: HttpRequest) -> HttpResponse:
+    items = review.queue(request.user)  # type: ignore[arg-type]
+    return render(request, "web/review/queue.html", {
+        "items": items, "statuses": dict(ReviewStatus.choices), "nav": "review"})
+
+
+def _pair_page(request: HttpRequest, item_id: int, form: DecisionForm | None,
+               status: int = 200) -> HttpResponse:
+    try:
+        pair = review.pair(request.user, item_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404("no such review item") from None
+    granted = permissions_for_role(request.user.role)  # type: ignore[union-attr]
+    pending = pair["status"] in review.PENDING
+    if form is None and pending and DECIDE in granted:
+        form = DecisionForm()
+    return render(request, "web/review/pair.html", {
+        # A decided pair offers no decision, but says why one just sent was refused.
+        "pair": pair, "rows": _side_by_side(pair),
+        "form": form if pending or (form is not None and form.errors) else None,
+        "status_label": ReviewStatus(pair["status"]).label, "nav": "review"}, status=status)
+
+
+@requires(READ)
+def pair(request: HttpRequest, item_id: int) -> HttpResponse:
+    return _pair_page(request, item_id, None)
+
+
+@requires(DECIDE)
+@require_http_methods(["GET", "POST"])
+def decide(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Link, keep apart or defer a pair, with a reason; the pair page shows any problem."""
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = form.cleaned_data["decision"]
+        try:
+            action = DECIDERS[decision](request.user, item_id, form.cleaned_data["reason"])
+        except NotFound:
+            raise Http404("no such review item") from None
+        except (BadRequest, Conflict) as exc:
+            add_problems(form, exc)
+        else:
+            return _done(request, ActionKind(action.kind).label, action)
+    return _pair_page(request, item_id, form)
+
+
+@requires(DECIDE)
+@require_http_methods(["GET", "POST"])
+def split(request: HttpRequest) -> HttpResponse:
+    """A source record wrongly joined to a child becomes a child of its own.
+
+    Reached from a record's page (its source records, posted with `start`, so the
+    source's ID stays out of the URL) or typed in.
+    """
+    starting = request.method == "POST" and "start" in request.POST
+    form = SplitForm(None if starting else (request.POST or None),
+                     initial=request.POST if starting else None)
+    if request.method == "POST" and not starting and form.is_valid():
+        data = form.cleaned_data
+        try:
+            action = review.split(request.user, data["source"], data["source_id"],  # type: ignore[arg-type]
+                                  data["reason"])
+        except NotFound:
+            form.add_error("source_id", "There is no record with that ID from that source "
+                                        "in your authority")
+        except (BadRequest, Conflict) as exc:
+            add_problems(form, exc)
+        else:
+            return _done(request, "The record is split off", action)
+    return render(request, "web/review/split.html", {"form": form, "nav": "review"})
+
+
+@requires(DECIDE)
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest) -> HttpResponse:
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            action = review.merge(request.user, data["keep"], data["gone"],  # type: ignore[arg-type]
+                                  data["reason"])
+        except NotFound:
+            form.add_error(None, "One of these ContactPoint IDs is not a child in your "
+                                 "authority")
+        except (BadRequest, Conflict) as exc:
+            add_problems(form, exc)
+        else:
+            return _done(request, "The children are merged", action)
+    return render(request, "web/review/merge.html", {"form": form, "nav": "review"})
+
+
+@requires(READ)
+def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
+    try:
+        actions = review.history(request.user, contactpoint_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404("no such child") from None
+    undone = {a.undoes_id for a in actions if a.undoes_id}
+    may_undo = DECIDE in permissions_for_role(request.user.role)  # type: ignore[union-attr]
+    rows = [{"action": a, "kind": ActionKind(a.kind).label,
+             "moved": sum(1 for m in a.moves if m["from"] != m["to"]),
+             "undoable": may_undo and a.kind != ActionKind.UNDO and a.pk not in undone}
+            for a in sorted(actions, key=lambda a: (a.at, a.pk), reverse=True)]
+    return render(request, "web/review/history.html", {
+        "contactpoint_id": contactpoint_id, "rows": rows, "nav": "review"})
+
+
+@requires(DECIDE)
+@require_http_methods(["GET", "POST"])
+def undo(request: HttpRequest, decision: int) -> HttpResponse:
+    form = ReasonOnlyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = review.undo(request.user, decision, form.cleaned_data["reason"])  # type: ignore[arg-type]
+        except NotFound:
+            raise Http404("no such decision") from None
+        except (BadRequest, Conflict) as exc:
+            add_problems(form, exc)
+        else:
+            return _done(request, "The decision is undone", action)
+    return render(request, "web/review/undo.html", {
+        "form": form, "decision": decision, "nav": "review"})

@@ -1,0 +1,325 @@
+"""The practitioner's pages: find a child, give a reason, the record, break glass,
+add an involvement, shield. Each page through assert_good_page; each journey as a person
+takes it, through the test client."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from contactpoint.search import criteria as search_criteria
+from contactpoint.web.child_forms import GENDER_LABELS
+from databases import both_databases
+from pagecheck import assert_good_page
+
+pytestmark = both_databases
+
+
+def _h1(page) -> str:
+    return " ".join("".join(page.find(".//h1").itertext()).split())
+
+
+def _text(page) -> str:
+    return " ".join("".join(page.itertext()).split())
+
+
+def _summary(page) -> str:
+    summary = page.find(".//div[@class='govuk-error-summary']")
+    assert summary is not None, "no error summary"
+    return _text(summary)
+
+
+def search(client, **terms):  # type: ignore[no-untyped-def]
+    born = terms.pop("born", None)
+    if born:
+        terms.update(date_of_birth_day=str(born.day), date_of_birth_month=str(born.month),
+                     date_of_birth_year=str(born.year))
+    return client.post("/children/search/", terms)
+
+
+def open_with_reason(client, child, reason="education_welfare", detail=""):  # type: ignore[no-untyped-def]
+    response = client.post(f"/children/{child}/", {"reason": reason, "reason_detail": detail})
+    assert response.status_code == 302, response.content.decode()[:300]
+    return assert_good_page(client.get(response["Location"]))
+
+
+BORN = date(2015, 4, 2)
+
+
+def test_the_search_form_offers_every_gender_the_search_accepts():
+    assert set(GENDER_LABELS) == set(search_criteria.GENDERS)
+
+
+def test_a_misspelt_name_finds_the_child_and_the_terms_stay_out_of_the_url(world):
+    client = world.client("teacher")
+    page = assert_good_page(client.get("/children/search/"))
+    assert _h1(page) == "Find a child"
+    assert "family name and date of birth" in _text(page.find(".//*[@id='accepted-combinations']"))
+    assert page.find(".//form").get("method") == "post"
+
+    response = search(client, family_name="Okafur", born=BORN)
+    page = assert_good_page(response)
+    (link,) = page.findall(".//table//a")
+    assert link.get("href") == f"/children/{world.child}/"
+    assert "Amara Okafor" in _text(link)
+    assert "2 April 2015" in _text(page.find(".//table"))
+    assert "Okaf" not in link.get("href")
+
+
+def test_too_few_terms_are_refused_naming_the_accepted_combinations(world):
+    client = world.client("teacher")
+    page = assert_good_page(search(client, family_name="Okafor"))
+    assert page.findtext("./head/title").startswith("Error: Find a child")
+    summary = _summary(page)
+    assert "Not enough to search on" in summary
+    for combination in search_criteria.ACCEPTED:
+        assert combination in summary
+    page = assert_good_page(search(client, family_name="Okafor", date_of_birth_day="31",
+                                   date_of_birth_month="2", date_of_birth_year="2015"))
+    assert "The date of birth must be a real date" in _summary(page)
+    assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == (
+        "#id_date_of_birth_day")
+
+
+def test_no_matches_and_too_many_matches_say_so(world, monkeypatch, tmp_path):
+    client = world.client("teacher")
+    page = assert_good_page(search(client, family_name="Zzyzx", born=BORN))
+    assert "No children match" in _text(page)
+    monkeypatch.setattr(search_criteria, "DEFAULT_LIMIT", 0)  # every match is too many
+    page = assert_good_page(search(client, family_name="Okafor", born=BORN))
+    assert "too many matches" in _text(page)
+    assert page.find(".//table") is None
+
+
+def test_a_shielded_child_is_tagged_in_results_and_not_found_by_postcode(world):
+    world.client("team").post(f"/children/{world.child}/shield/", {
+        "reason": "fleeing domestic abuse", **_review_date()})
+    client = world.client("teacher")
+    page = assert_good_page(search(client, family_name="Okafor", born=BORN))
+    assert "Shielded" in _text(page.find(".//table"))
+    page = assert_good_page(search(client, given_name="Amara", family_name="Okafor",
+                                   born=BORN, gender="female", postcode="LS1 4AP"))
+    assert "No children match" in _text(page)
+
+
+def test_a_record_opens_only_with_a_reason(world):
+    client = world.client("teacher")
+    url = f"/children/{world.child}/"
+    page = assert_good_page(client.get(url))
+    assert _h1(page) == "Why are you opening this record?"
+    assert "Okafor" not in _text(page)
+
+    page = assert_good_page(client.post(url, {}))
+    assert "Select why you are opening this record" in _summary(page)
+    page = assert_good_page(client.post(url, {"reason": "other", "reason_detail": ""}))
+    assert "Say why you are opening this record" in _summary(page)
+    assert _h1(assert_good_page(client.get(url))) == "Why are you opening this record?"
+
+    page = open_with_reason(client, world.child)
+    assert _h1(page) == "Child’s record"
+    assert page.findtext("./head/title").startswith("Child’s record")
+    assert "Okafor" not in page.findtext("./head/title")
+    text = _text(page)
+    for shown in ("Amara Okafor", "2 April 2015", "12 High Street", "LS1 4AP", "Ngozi Okafor",
+                  "0113 496 0100", "Park Primary School", "0113 496 0001", "School census"):
+        assert shown in text, shown
+    assert "A sensitive service" in text
+    assert "Leeds CAMHS" not in text
+    assert "0113 496 0002" not in text
+    # The reason given covers this child only.
+    assert _h1(assert_good_page(client.get("/children/0000000000/"))) == (
+        "Why are you opening this record?")
+
+
+def test_an_unknown_child_is_not_found_once_a_reason_is_given(world):
+    client = world.client("teacher")
+    response = client.post("/children/0000000000/", {"reason": "assessment"})
+    assert client.get(response["Location"]).status_code == 404
+
+
+def test_identifiers_show_only_to_the_body_that_issued_them(world):
+    teacher = _text(open_with_reason(world.client("teacher"), world.child))
+    gp = _text(open_with_reason(world.client("gp"), world.child, "health_care"))
+    assert "NHS number" in gp
+    assert "NHS number" not in teacher
+
+
+def _review_date() -> dict[str, str]:
+    when = date.today() + timedelta(days=90)
+    return {"review_on_day": str(when.day), "review_on_month": str(when.month),
+            "review_on_year": str(when.year)}
+
+
+def test_shielding_then_the_practitioners_view_changes(world):
+    teacher = world.client("teacher")
+    before = open_with_reason(teacher, world.child)
+    assert "12 High Street" in _text(before)
+    assert "Shield this record" not in _text(before)
+    assert teacher.get(f"/children/{world.child}/shield/").status_code == 403
+
+    team = world.client("team")
+    page = open_with_reason(team, world.child, "other", "brokering contact")
+    assert "Shield this record" in _text(page)
+    page = assert_good_page(team.get(f"/children/{world.child}/shield/"))
+    assert _h1(page) == "Shield this record"
+    page = assert_good_page(team.post(f"/children/{world.child}/shield/", {"reason": ""}))
+    summary = _summary(page)
+    assert "Enter why the record is being shielded" in summary
+    assert "Enter the review date" in summary
+    yesterday = date.today() - timedelta(days=1)
+    page = assert_good_page(team.post(f"/children/{world.child}/shield/", {
+        "reason": "fleeing", "review_on_day": str(yesterday.day),
+        "review_on_month": str(yesterday.month), "review_on_year": str(yesterday.year)}))
+    assert "A date after today" in _summary(page)
+    response = team.post(f"/children/{world.child}/shield/",
+                         {"reason": "fleeing domestic abuse", **_review_date()})
+    assert response["Location"] == f"/children/{world.child}/"
+    page = assert_good_page(team.get(response["Location"]))
+    assert "The record is shielded" in _text(page)
+    assert "12 High Street" in _text(page)  # the team still sees everything
+    assert "Leeds CAMHS" in _text(page)
+    assert "Lift the shield" in _text(page)
+
+    after = assert_good_page(teacher.get(f"/children/{world.child}/"))  # same reason, now
+    text = _text(after)
+    assert "This record is shielded" in text
+    assert "Leeds City Council" in text
+    assert "Ngozi Okafor" in text
+    for hidden in ("12 High Street", "LS1 4AP", "0113 496 0100", "Park Primary School",
+                   "fleeing"):
+        assert hidden not in text, hidden
+    assert "See the shielded record" not in text  # a teacher may not break the glass
+
+    page = assert_good_page(team.get(f"/children/{world.child}/shield/"))
+    assert _h1(page) == "Lift the shield"
+    team.post(f"/children/{world.child}/shield/", {"reason": "safe now"})
+    assert "12 High Street" in _text(assert_good_page(teacher.get(f"/children/{world.child}/")))
+
+
+def test_break_glass_is_for_child_protection_practitioners_and_that_viewing_only(world):
+    world.client("team").post(f"/children/{world.child}/shield/",
+                              {"reason": "adoption", **_review_date()})
+    teacher = world.client("teacher")
+    assert teacher.get(f"/children/{world.child}/break-glass/").status_code == 403
+    assert teacher.post(f"/children/{world.child}/break-glass/", {
+        "reason": "child_protection", "reason_detail": "x"}).status_code == 403
+
+    social = world.client("social")
+    limited = open_with_reason(social, world.child, "child_protection")
+    assert "12 High Street" not in _text(limited)
+    link = limited.find(f".//a[@href='/children/{world.child}/break-glass/']")
+    assert link is not None
+    assert "See the shielded record" in _text(link)
+
+    page = assert_good_page(social.get(f"/children/{world.child}/break-glass/"))
+    assert _h1(page) == "See a shielded record"
+    warning = _text(page.find(".//div[@class='govuk-warning-text']"))
+    assert "immediate investigation" in warning
+    assert "alerted" in warning
+    page = assert_good_page(social.post(f"/children/{world.child}/break-glass/",
+                                        {"reason": "child_protection"}))
+    assert "Say why you need to see the shielded record" in _summary(page)
+
+    page = assert_good_page(social.post(f"/children/{world.child}/break-glass/", {
+        "reason": "child_protection", "reason_detail": "section 47 enquiry tonight"}))
+    assert _h1(page) == "Child’s record"
+    text = _text(page)
+    assert "12 High Street" in text
+    assert "management team has been alerted" in text
+    again = assert_good_page(social.get(f"/children/{world.child}/"))
+    assert "12 High Street" not in _text(again)
+
+
+def _involvement(**overrides) -> dict[str, str]:
+    return {"service_type": "social_care", "practitioner": "Sam Carter",
+            "phone": "0113 496 0200", "email": "", "start_date_day": "1",
+            "start_date_month": "9", "start_date_year": "2026", **overrides}
+
+
+def test_an_involvement_added_shows_on_the_record(world):
+    social = world.client("social")
+    open_with_reason(social, world.child, "assessment")
+    url = f"/children/{world.child}/involvement/"
+    page = assert_good_page(social.get(url))
+    assert _h1(page) == "Add your involvement"
+
+    page = assert_good_page(social.post(url, _involvement(phone="", start_date_month="13")))
+    summary = _summary(page)
+    assert "A phone number or email" in summary or "The start date must be a real date" in summary
+    assert "The start date must be a real date" in summary
+    page = assert_good_page(social.post(url, _involvement(phone="")))
+    assert "A phone number or email, so others can reach you" in _summary(page)
+    assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == "#id_phone"
+
+    response = social.post(url, _involvement(lead_professional="on", caf="on"))
+    assert response["Location"] == f"/children/{world.child}/"
+    page = assert_good_page(social.get(response["Location"]))
+    text = _text(page)
+    assert "Your involvement is recorded" in text
+    assert "Lead professional: Sam Carter" in text
+    assert "0113 496 0200" in text
+    assert "CAF assessment" in text
+    assert "1 September 2026" in text
+
+    teacher = world.client("teacher")
+    assert "Sam Carter" in _text(open_with_reason(teacher, world.child))
+    page = assert_good_page(teacher.post(url, _involvement(
+        service_type="school", practitioner="Ms Reed", lead_professional="on")))
+    assert re.search(r"Org SC:LEEDS is the lead professional", _summary(page))
+
+
+def test_a_sensitive_involvement_needs_its_consent_basis(world):
+    gp = world.client("gp")
+    url = f"/children/{world.child}/involvement/"
+    page = assert_good_page(gp.post(url, _involvement(service_type="sexual_health")))
+    assert "A sensitive service needs" in _summary(page)
+    response = gp.post(url, _involvement(service_type="sexual_health", consent="young_person"))
+    assert response.status_code == 302
+    teacher_view = open_with_reason(world.client("teacher"), world.child)
+    assert "Sam Carter" not in _text(teacher_view)
+    titles = [_text(h) for h in teacher_view.iter("h3")]
+    assert titles.count("A sensitive service") == 2  # CAMHS and the GP's, neither named
+
+
+def test_updating_your_involvement_replaces_it(world):
+    social = world.client("social")
+    url = f"/children/{world.child}/involvement/"
+    social.post(url, _involvement(lead_professional="on"))
+    page = open_with_reason(social, world.child, "assessment")
+    update = [a.get("href") for a in page.iter("a") if (a.get("href") or "").startswith(
+        url + "?replaces=")]
+    assert len(update) == 1
+    form = assert_good_page(social.get(update[0]))
+    assert _h1(form) == "Update your involvement"
+    replaces = update[0].rpartition("=")[2]
+    social.post(url, _involvement(phone="0113 496 0999", replaces=replaces))
+    text = _text(assert_good_page(social.get(f"/children/{world.child}/")))
+    assert "0113 496 0999" in text
+    assert "0113 496 0200" not in text
+    assert "No lead professional is recorded" in text
+
+
+@pytest.mark.parametrize("who", ["teacher", "team", "national"])
+def test_signing_in_lands_on_find_a_child(world, who):
+    from django.test import Client  # noqa: PLC0415
+
+    from signing_in import sign_in  # noqa: PLC0415
+
+    response = sign_in(Client(), world.users[who], world.devices[who])
+    assert response["Location"] == "/children/search/"
+
+
+def test_an_auditor_who_may_not_search_lands_on_their_account(world):
+    from django.test import Client  # noqa: PLC0415
+
+    from signing_in import sign_in  # noqa: PLC0415
+
+    response = sign_in(Client(), world.users["auditor"], world.devices["auditor"])
+    assert response["Location"] == "/account/"
+    nav = assert_good_page(world.client("auditor").get("/account/")).find(
+        ".//nav[@aria-label='Menu']")
+    assert "Find a child" not in _text(nav)
+    assert "Find a child" in _text(assert_good_page(
+        world.client("teacher").get("/account/")).find(".//nav[@aria-label='Menu']"))
