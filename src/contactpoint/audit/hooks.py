@@ -37,12 +37,16 @@ def _name(thing: Any) -> str | None:
 
 
 def record(event: str, *, actor: Any, organisation: Any = None, reason: str | None = None,
-           subject: Any = None, details: dict[str, Any] | None = None) -> dict[str, Any]:
+           subject: Any = None, details: dict[str, Any] | None = None,
+           personal: dict[str, Any] | None = None) -> dict[str, Any]:
     """Record one audited event and return the entry as written.
 
     `actor` is the person (or API client) acting, or None when nobody is known yet (a
     failed sign-in for a username that does not exist). `organisation` defaults to the
     actor's. `subject` is what was acted on (a user, an organisation, a child's id).
+    `personal` is what was asked that is itself personal data (a search's names and date
+    of birth, a shield's reason): the audit trail must keep it, sealed, but a log line
+    must never carry it, so until that trail exists only its keys are written.
     """
     if not EVENT_NAME.match(event):
         raise ValueError(f"audit event names are scope:resource:action, not {event!r}")
@@ -57,5 +61,7 @@ def record(event: str, *, actor: Any, organisation: Any = None, reason: str | No
         "subject": _name(subject),
         "details": details or {},
     }
+    if personal:
+        entry["personal"] = sorted(personal)  # withheld from the log: see the docstring
     logger.info(orjson.dumps(entry, default=str).decode())
     return entry

@@ -135,16 +135,16 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
     record = open_child_record(keys, child)
     shown = visible_record(record, viewer, facts, break_glass=glass)  # type: ignore[arg-type]
     audit.record("child:record:view", actor=user, reason=reason, subject=child.contactpoint_id,
-                 details={"reason_detail": detail, "break_glass": glass,
-                          "shielded": child.shielded,
+                 personal={"reason_detail": detail} if detail else None,
+                 details={"break_glass": glass, "shielded": child.shielded,
                           "asked_for": contactpoint_id})
     if glass:
         # DOMAIN.md: breaking the glass triggers an immediate investigation and alerts the
         # child's management team at once; the audit issue turns this into its alert.
         audit.record("child:shield:break_glass", actor=user, reason=reason,
                      subject=child.contactpoint_id,
-                     details={"reason_detail": detail, "alert": "management_team",
-                              "authority": facts.authority_name})
+                     personal={"reason_detail": detail} if detail else None,
+                     details={"alert": "management_team", "authority": facts.authority_name})
     return shown
 
 
@@ -184,7 +184,7 @@ def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
             changed_at=timezone.now(),
             reason=envelope.seal_json(cipher, child.contactpoint_id, "shield-reason", reason))
         audit.record("child:shield:set" if shielded else "child:shield:lift", actor=user,
-                     reason=reason, subject=child.contactpoint_id,
+                     personal={"reason": reason}, subject=child.contactpoint_id,
                      details={"review_on": review_on.isoformat() if review_on else None})
     return child
 

@@ -158,7 +158,8 @@ def search_for(user: Any, criteria: Criteria, *, keys: KeyStore | None = None) -
 
     require(user, Permission.CHILDREN_SEARCH)
     result = search_children(criteria, keys=keys)
-    audit.record("child:search", actor=user, details={
-        "criteria": criteria.as_audit(), "too_many_matches": result.too_many_matches,
-        "results": [m["contactpoint_id"] for m in result.matches]})
+    audit.record("child:search", actor=user, personal={"criteria": criteria.as_audit()},
+                 details={"exact": criteria.exact, "limit": criteria.limit,
+                          "too_many_matches": result.too_many_matches,
+                          "results": [m["contactpoint_id"] for m in result.matches]})
     return result
