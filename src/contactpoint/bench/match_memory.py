@@ -30,11 +30,11 @@ import secrets
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
 import orjson
 
@@ -145,8 +145,8 @@ class ReplayCounts:
         return ", ".join(f"{name} {value:,}" for name, value in self.__dict__.items())
 
 
-#: Called with (source, source_id, decision, the child each record went to) per placement.
-DecisionHook = Any
+#: Called with (source, source_id, decision, the child the record went to) per placement.
+DecisionHook = Callable[[str, str, Decision, int], None]
 
 
 class MemoryLoader:

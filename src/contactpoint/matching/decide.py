@@ -4,8 +4,12 @@ Pure Python over profiles. A candidate child's score is the best match weight be
 the incoming record and any of the child's live records; hard evidence caps it:
 
 - different valid NHS numbers: never the same child;
-- the same-birth sibling pattern (same date of birth and family name, clearly different
-  given names): twins, never the same child;
+- and unless the NHS number or UPN agree (a child has one of each): dates of birth no
+  single slip explains, another child (same-named siblings otherwise link on family
+  name and household); the same-birth sibling pattern (same date of birth and family
+  name, clearly different given names, or names alike and the sexes different): twins,
+  never the same child; names alike and both in use (the model's table): twins, or one
+  child's name spelt two ways, review at most;
 - the child already holds another record from the same source, or the sexes differ:
   possibly the same child, but only a person may say so (review at most).
 
