@@ -14,6 +14,8 @@ from datetime import date
 import orjson
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from accounts import bearer, make_client
@@ -27,6 +29,18 @@ from factories import feed_row, nhs_number, write_jsonl
 
 pytestmark = [both_databases, pytest.mark.slow]
 LA = "E08000035"
+
+
+@pytest.fixture(autouse=True)
+def connections_kept_open():
+    """schemathesis calls the WSGI app directly, and Django closes the database connection
+    when each request ends; inside the test's transaction that loses everything. Django's
+    own test client disconnects the same signal."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
