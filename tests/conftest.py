@@ -10,6 +10,9 @@ from django.conf import settings
 from contactpoint.crypto import keyring
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 
+#: Browser fixtures (chromium, system_keys_back) for the journeys in tests/web.
+pytest_plugins = ["browsing"]
+
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "keystore"}
 
 

@@ -8,62 +8,30 @@ Policy blocked: the test fails on one.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from django.db import connections
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import make_user
 from contactpoint.access import services
-from contactpoint.crypto.keystore import get_keystore, reset_keystore
 from databases import ALL_DATABASES
 from signing_in import STRONG_PASSWORD, fresh_code, ready_user, secret_of, totp_for
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, databases=ALL_DATABASES),
+    pytest.mark.usefixtures("system_keys_back"),
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def system_keys_back(django_db_setup, django_db_blocker):
-    """A live-server test empties every table when it ends, the key store's too; put the
-    blind-index key back for the tests that run after this module."""
-    yield
-    with django_db_blocker.unblock():
-        reset_keystore()
-        get_keystore().ensure_system_keys()
-
-
 @pytest.fixture
-def browser_page(monkeypatch):
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make test` installs it "
-                    "(apt-get install chromium); without apt, install it by hand")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own database
-    # reads (the device's last used step) are ordinary synchronous code between calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
-            headless=True, args=["--no-sandbox"])
-        page = browser.new_page()
-        blocked: list[str] = []
-        page.on("console", lambda message: blocked.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        yield page, blocked
-        browser.close()
-        # Inside Playwright's loop Django's connections are per asyncio context: close the
-        # ones this test opened, or PostgreSQL cannot drop the test database at the end.
-        connections.close_all()
+def browser_page(chromium):
+    page = chromium.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return page, blocked
 
 
 def _h1(page) -> str:

@@ -11,12 +11,9 @@ The browser reports any script the Content Security Policy blocked: each test fa
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from children_world import World, make_world, queue_a_pair
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
@@ -24,39 +21,17 @@ from contactpoint.identity.models import SourceRecord
 from databases import ALL_DATABASES
 from signing_in import STRONG_PASSWORD, fresh_code, secret_of
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, databases=ALL_DATABASES),
+    pytest.mark.usefixtures("system_keys_back"),
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def system_keys_back(django_db_setup, django_db_blocker):
-    """A live-server test empties every table when it ends, the key store's too; put the
-    blind-index key back for the tests that run after this module."""
-    yield
-    with django_db_blocker.unblock():
-        reset_keystore()
-        get_keystore().ensure_system_keys()
-
-
 @pytest.fixture
-def browser(monkeypatch):
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make test` installs it")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test's own reads
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
-            headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-        connections.close_all()  # per asyncio context inside Playwright's loop
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture
