@@ -119,3 +119,19 @@ def test_init_replaces_a_model_the_code_no_longer_fits(capsys, keystore):
     assert code == 0
     assert "no longer fits" in out
     assert configured_linker(keystore).configuration.pk > old.pk
+
+
+def test_a_stored_model_keeps_no_given_name_in_the_clear(keystore):
+    from contactpoint.matching.configuration import model_of, shipped_model  # noqa: PLC0415
+    from contactpoint.matching.model import GIVEN_NAME_KEY  # noqa: PLC0415
+
+    shipped = shipped_model()
+    names = [k.removeprefix(GIVEN_NAME_KEY) for k in shipped.term_frequencies
+             if k.startswith(GIVEN_NAME_KEY)]
+    assert len(names) > 50
+    stored = active_configuration()
+    text = json.dumps(stored.parameters)
+    assert not [n for n in names if f'"{GIVEN_NAME_KEY}{n}"' in text]
+    model = model_of(stored)
+    assert all(model.established_given_name(n) for n in names)
+    assert not model.established_given_name("zzyzxqv")

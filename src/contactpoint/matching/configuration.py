@@ -13,17 +13,18 @@ import random
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
 from contactpoint.crypto import envelope
-from contactpoint.crypto.keystore import KeyStore
+from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.feeds.models import SourceSystem
 from contactpoint.identity.models import Child, SourceRecord
 from contactpoint.identity.store import source_purpose
 from contactpoint.matching import model as model_module
 from contactpoint.matching.decide import Thresholds
-from contactpoint.matching.model import MatchModel
+from contactpoint.matching.model import GIVEN_NAME_KEY, MatchModel
 from contactpoint.matching.models import MatchConfiguration
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 from contactpoint.matching.profile import Profile, profile
@@ -37,6 +38,9 @@ from contactpoint.matching.training import (
 )
 
 SHIPPED = "the shipped model (synthetic population)"
+#: A stored model's given-name keys: "given_name:" + BLIND_PREFIX + a keyed token.
+BLIND_PREFIX = "#"
+BLIND_NAME_KEY = GIVEN_NAME_KEY + BLIND_PREFIX
 #: Random pairs drawn to estimate u; enough for the rarest level to be seen many times.
 U_PAIRS = 200_000
 #: The share of blocked training pairs that are matches, EM's starting prior.
@@ -61,11 +65,30 @@ def active_configuration() -> MatchConfiguration:
                                changed_by="contactpoint init")
 
 
+def _name_token(name: str) -> str:
+    return get_keystore().blind_index.token("model-given-name", name).hex()
+
+
+def _blind_names(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The model's table of given names in use, keyed by blind-index tokens: names trained
+    from an operator's feeds are never stored in the clear (already-blind keys stay)."""
+    table = parameters.get("term_frequencies") or {}
+    blind = {}
+    for key, share in table.items():
+        plain = key.startswith(GIVEN_NAME_KEY) and not key.startswith(BLIND_NAME_KEY)
+        blind[BLIND_NAME_KEY + _name_token(key.removeprefix(GIVEN_NAME_KEY))
+              if plain else key] = share
+    return {**parameters, "term_frequencies": blind}
+
+
 def store_configuration(model: MatchModel, thresholds: Thresholds, *, trained_on: str,
                         changed_by: str, note: str = "") -> MatchConfiguration:
     check_thresholds(thresholds)
+    parameters = model.as_json()
+    if model.name_key is None:
+        parameters = _blind_names(parameters)
     return MatchConfiguration.objects.create(
-        parameters=model.as_json(), link_threshold=thresholds.link,
+        parameters=parameters, link_threshold=thresholds.link,
         review_threshold=thresholds.review, margin=thresholds.margin,
         trained_on=trained_on[:200], changed_by=changed_by[:150], note=note[:500])
 
@@ -85,7 +108,9 @@ def thresholds_of(config: MatchConfiguration) -> Thresholds:
 
 def model_of(config: MatchConfiguration) -> MatchModel:
     try:
-        return MatchModel.from_json(config.parameters)
+        model = MatchModel.from_json(config.parameters)
+        model.name_key = lambda name: BLIND_PREFIX + _name_token(name)
+        return model
     except (ValueError, KeyError) as exc:
         raise ConfigurationError(
             f"matcher version {config.pk} does not fit this code's comparisons ({exc}): "

@@ -41,6 +41,9 @@ class MatchModel:
     u: list[list[float]]
     #: Share of records holding each value, keyed by the caller (a blind-index token).
     term_frequencies: dict[str, float] = field(default_factory=dict)
+    #: How given names are keyed in `term_frequencies`: as they are (the shipped file), or
+    #: by a keyed token when the table is stored in the index (matching.configuration).
+    name_key: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
 
     def level_weight(self, comparison: int, level: int) -> float:
         m = max(self.m[comparison][level], FLOOR)
@@ -65,7 +68,8 @@ class MatchModel:
 
     def given_name_share(self, name: str) -> float:
         """Share of records whose first given name is this (folded) name; 0 when unknown."""
-        return self.term_frequencies.get(GIVEN_NAME_KEY + name, 0.0)
+        key = self.name_key(name) if self.name_key is not None else name
+        return self.term_frequencies.get(GIVEN_NAME_KEY + key, 0.0)
 
     def established_given_name(self, name: str) -> bool:
         """A name many children are given, not a slip of the keyboard (training keeps only
