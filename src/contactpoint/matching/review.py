@@ -21,9 +21,10 @@ from django.utils import timezone
 
 from contactpoint import errors
 from contactpoint.access.models import Role, User
-from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.permissions import Permission
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
+from contactpoint.identity.records import require, viewer_of
 from contactpoint.identity.store import (
     ChildDeriver,
     lock_index,
@@ -54,19 +55,12 @@ Conflict = errors.Conflict
 # -- who may act -----------------------------------------------------------------------------
 
 def _authority(actor: User) -> int | None:
-    org = actor.organisation
-    if org is None:
-        return None
-    return org.pk if org.is_local_authority else org.authority_id
+    return viewer_of(actor).authority_id
 
 
 def _check_actor(actor: User, permission: Permission = Permission.MATCHING_REVIEW_DECIDE,
                  ) -> None:
-    if not actor.is_active or actor.suspended_at is not None:
-        raise Forbidden("this account is suspended")
-    if permission not in permissions_for_role(actor.role):
-        raise Forbidden(f"resolving matches needs the {permission} permission "
-                        "(a management team or a national administrator)")
+    require(actor, permission)  # the same rule as every other service: one place
 
 
 def may_act_on(actor: User, children: Iterable[Child]) -> bool:
