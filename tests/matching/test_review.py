@@ -207,3 +207,15 @@ def test_a_childs_only_record_cannot_be_split_off(tmp_path, team, keystore):
         review.split(team, "nhs_demographics", "N1", "reason")
     with pytest.raises(review.NotFound):
         review.split(team, "nhs_demographics", "N404", "reason")
+
+
+def test_viewing_a_pair_and_deciding_it_are_audited_without_the_reason(queued, team, caplog):
+    import logging  # noqa: PLC0415
+
+    caplog.set_level(logging.INFO, logger="contactpoint.audit")
+    review.pair(team, queued.pk)
+    review.link(team, queued.pk, "confirmed by the GP practice manager Mrs Example")
+    events = [r.getMessage() for r in caplog.records]
+    assert any('"matching:review:view"' in e for e in events)
+    assert any('"matching:decision:link"' in e for e in events)
+    assert "Mrs Example" not in caplog.text  # a free-text reason may name someone

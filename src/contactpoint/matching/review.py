@@ -22,6 +22,7 @@ from django.utils import timezone
 from contactpoint import errors
 from contactpoint.access.models import Role, User
 from contactpoint.access.permissions import Permission
+from contactpoint.audit import hooks as audit
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
 from contactpoint.identity.records import require, viewer_of
@@ -164,6 +165,8 @@ def pair(actor: User, item_id: int, keys: KeyStore | None = None) -> dict[str, A
         item = _item(actor, item_id, pending=False)
     sr = item.source_record
     record = open_payload(keys, sr.child.contactpoint_id, sr)["record"]
+    audit.record("matching:review:view", actor=actor, subject=item.candidate.contactpoint_id,
+                 details={"item": item.pk, "record_child": sr.child.contactpoint_id})
     return {
         "id": item.pk, "status": item.status, "score": round(item.score, 2),
         "reason": item.reason,
@@ -254,6 +257,12 @@ def _finish(kind: str, reason: str, change: _Change, *,
         released=change.released, items=change.items, undoes=undoes)
     KeptApart.objects.bulk_create([KeptApart(child_a_id=a, child_b_id=b, action=action)
                                    for a, b in change.kept_apart])
+    audit.record(f"matching:decision:{kind.replace('_', '-')}", actor=change.actor,
+                 personal={"reason": reason},
+                 subject=child.contactpoint_id if child is not None else None,
+                 details={"decision": action.pk, "undoes": action.undoes_id,
+                          "records_moved": len([m for m in change.moves
+                                                if m["from"] != m["to"]])})
     return action
 
 
