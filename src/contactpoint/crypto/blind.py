@@ -18,6 +18,9 @@ class BlindIndex:
         if len(key) < 32:
             raise ValueError("blind-index key must be at least 32 bytes")
         self._key = key
+        # The HMAC with the key already absorbed: copying it skips re-hashing the padded
+        # key for every token (half the cost, the same tokens).
+        self._keyed = hmac.new(key, digestmod="sha256")
 
     def token(self, kind: str, *parts: str) -> bytes:
         """Token for one normalised value (or tuple of values) of a given kind.
@@ -25,8 +28,9 @@ class BlindIndex:
         The kind is inside the MAC, so an NHS-number token can never equal a
         postcode token even when the strings are the same.
         """
-        msg = _SEP.join((kind, *parts)).encode()
-        return hmac.digest(self._key, msg, "sha256")[:TOKEN_BYTES]
+        mac = self._keyed.copy()
+        mac.update(_SEP.join((kind, *parts)).encode())
+        return mac.digest()[:TOKEN_BYTES]
 
     def digest(self, kind: str, payload: bytes) -> bytes:
         """A keyed digest of arbitrary bytes (e.g. a record's canonical content)."""

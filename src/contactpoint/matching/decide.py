@@ -52,9 +52,19 @@ class Scored:
     score: float
     capped: str | None = None
     best_record: int | None = None
-    explanation: list[Contribution] = field(default_factory=list)
+    #: The best pair's comparison vector; its explanation is worked out when asked for.
+    levels: tuple[Level, ...] = ()
     #: The child already holds another record from the incoming record's source.
     same_source: bool = False
+    _explain: Callable[[Sequence[Level]], list[Contribution]] | None = field(
+        default=None, repr=False, compare=False)
+
+    @property
+    def explanation(self) -> list[Contribution]:
+        """Each comparison's level and weight for the best pair (none for a veto)."""
+        if not self.levels or self._explain is None:
+            return []
+        return self._explain(self.levels)
 
 
 @dataclass
@@ -122,22 +132,29 @@ def _sibling_cap(model: MatchModel, incoming: Profile, held: Profile,
 
 def score_pair(model: MatchModel, incoming: Profile, held: Profile,
                tf_key: Callable[[str, Profile], str | None] | None = None,
-               ) -> tuple[float, str | None, list[Contribution]]:
-    """Match weight of one pair, and why it is capped (None when it is not)."""
+               ) -> tuple[float, str | None, tuple[Level, ...]]:
+    """Match weight of one pair, why it is capped (None when it is not), and its
+    comparison vector (empty when different NHS numbers settle it without one)."""
     if incoming.nhs and held.nhs and incoming.nhs != held.nhs:
-        return NEVER, "different NHS numbers", []
+        return NEVER, "different NHS numbers", ()
     levels = observe(incoming, held)
-    key = (lambda name: tf_key(name, incoming)) if tf_key else None
-    contributions = model.contributions(levels, key)
-    score = model.prior_weight + sum(c.weight for c in contributions)
+    score = model.weight(levels, (lambda name: tf_key(name, incoming)) if tf_key else None)
     never, why = _sibling_cap(model, incoming, held, levels)
     if never:
-        return NEVER, why, contributions
+        return NEVER, why, levels
     if why is not None:
-        return score, why, contributions
+        return score, why, levels
     if levels[INDEX["sex"]] == 1:
-        return score, "the recorded sex differs", contributions
-    return score, None, contributions
+        return score, "the recorded sex differs", levels
+    return score, None, levels
+
+
+def explainer(model: MatchModel, incoming: Profile,
+              tf_key: Callable[[str, Profile], str | None] | None = None,
+              ) -> Callable[[Sequence[Level]], list[Contribution]]:
+    """How a comparison vector of `incoming` with a held record is explained."""
+    key = (lambda name: tf_key(name, incoming)) if tf_key else None
+    return lambda levels: model.contributions(levels, key)
 
 
 def score_children(model: MatchModel, incoming: Profile,
@@ -147,14 +164,15 @@ def score_children(model: MatchModel, incoming: Profile,
     """Each candidate child's best pair, best child first."""
     best: dict[int, Scored] = {}
     vetoed: dict[int, str] = {}
+    explain = explainer(model, incoming, tf_key)
     for candidate in candidates:
-        score, capped, explanation = score_pair(model, incoming, candidate.profile, tf_key)
+        score, capped, levels = score_pair(model, incoming, candidate.profile, tf_key)
         if score == NEVER and capped and "NHS" in capped:
             vetoed[candidate.child] = capped
         held = best.get(candidate.child)
         if held is None or score > held.score:
             best[candidate.child] = Scored(candidate.child, score, capped,
-                                           candidate.record_id, explanation)
+                                           candidate.record_id, levels, _explain=explain)
     for child, scored in best.items():
         if child in vetoed:
             scored.score, scored.capped = NEVER, vetoed[child]

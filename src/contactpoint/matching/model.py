@@ -45,10 +45,29 @@ class MatchModel:
     #: by a keyed token when the table is stored in the index (matching.configuration).
     name_key: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
 
+    #: Every level's weight, worked out once (m and u are never changed in place:
+    #: training builds a new model).
+    _weights: list[list[float]] | None = field(default=None, init=False, compare=False,
+                                               repr=False)
+
     def level_weight(self, comparison: int, level: int) -> float:
-        m = max(self.m[comparison][level], FLOOR)
-        u = max(self.u[comparison][level], FLOOR)
-        return math.log2(m / u)
+        if self._weights is None:
+            self._weights = [[math.log2(max(m, FLOOR) / max(u, FLOOR))
+                              for m, u in zip(ms, us, strict=True)]
+                             for ms, us in zip(self.m, self.u, strict=True)]
+        return self._weights[comparison][level]
+
+    def weight(self, levels: Sequence[Level],
+               tf_key: Callable[[str], str | None] | None = None) -> float:
+        """The match weight of a comparison vector, without building its explanation
+        (the loader scores thousands of pairs a second and explains only the best)."""
+        if tf_key is not None:
+            return self.score(levels, tf_key)
+        total = self.prior_weight
+        for i, level in enumerate(levels):
+            if level is not None:
+                total += self.level_weight(i, level)
+        return total
 
     def contributions(self, levels: Sequence[Level],
                       tf_key: Callable[[str], str | None] | None = None) -> list[Contribution]:

@@ -68,7 +68,11 @@ class ProbabilisticLinker:
         computed on the other core while this process places the previous batch.
         """
         p = profile(record, source)
-        return Prepared(p, self._tokens(query_keys(p)), self._tokens(index_keys(p)))
+        query = {key: self.index.token(*key) for key in query_keys(p)}
+        # The stored keys are nearly all among the query's (its date and year unwidened):
+        # reuse those tokens rather than compute each HMAC twice.
+        stored = {query.get(key) or self.index.token(*key) for key in index_keys(p)}
+        return Prepared(p, set(query.values()), stored)
 
     def place(self, records: Sequence[dict[str, Any]], source: str,
               prepared: Sequence[Prepared | None] | None = None) -> list[Placement]:

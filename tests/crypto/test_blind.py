@@ -1,0 +1,32 @@
+"""The blind index's tokens are stored for years: their computation must never drift."""
+
+import hashlib
+import hmac
+
+import pytest
+
+from contactpoint.crypto.blind import BlindIndex
+
+KEY = bytes(range(32))
+
+
+def test_a_token_is_the_truncated_hmac_sha256_of_kind_and_parts():
+    expected = hmac.digest(KEY, "blk:dob+name\x1f2015-03-04\x1fSM0".encode(), "sha256")[:16]
+    assert BlindIndex(KEY).token("blk:dob+name", "2015-03-04", "SM0") == expected
+
+
+def test_tokens_of_one_index_do_not_leak_state_between_calls():
+    index = BlindIndex(KEY)
+    first = index.token("id:nhs_number", "9434765919")
+    index.token("blk:postcode+dob", "LS1 4AB", "2016-01-01")
+    assert index.token("id:nhs_number", "9434765919") == first
+
+
+def test_the_kind_is_inside_the_mac():
+    index = BlindIndex(KEY)
+    assert index.token("id:upn", "123") != index.token("id:nhs_number", "123")
+
+
+def test_a_short_key_is_refused():
+    with pytest.raises(ValueError, match="32 bytes"):
+        BlindIndex(hashlib.sha256(b"x").digest()[:16])
