@@ -40,3 +40,12 @@ def test_bench_search_prints_latency_and_throughput(tmp_path):
     assert figures["errors"] == 0
     assert 0 < figures["median_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
     assert figures["found_share"] > 0.8
+    assert figures["mode"] == "closed loop"
+
+    paced = contactpoint(data, "bench-search", "--feeds", str(feeds), "--clients", "4",
+                         "--seconds", "3", "--warmup", "1", "--rate", "10")
+    figures = json.loads(paced.stdout.split("\n", 1)[1])
+    assert figures["mode"] == "paced at 10 searches/s"
+    # The schedule, not the server, sets how many: 10 a second for 3 seconds.
+    assert 24 <= figures["searches"] <= 34
+    assert figures["errors"] == 0

@@ -11,7 +11,7 @@ KEY = bytes(range(32))
 
 
 def test_a_token_is_the_truncated_hmac_sha256_of_kind_and_parts():
-    expected = hmac.digest(KEY, "blk:dob+name\x1f2015-03-04\x1fSM0".encode(), "sha256")[:16]
+    expected = hmac.digest(KEY, b"blk:dob+name\x1f2015-03-04\x1fSM0", "sha256")[:16]
     assert BlindIndex(KEY).token("blk:dob+name", "2015-03-04", "SM0") == expected
 
 

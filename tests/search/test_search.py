@@ -112,3 +112,24 @@ def test_too_many_matches_lists_none(tmp_path, keystore):
     narrowed = search_children(parse(family_name="Smith", date_of_birth="2015-05-05",
                                      limit=50))
     assert len(narrowed.matches) == 25
+
+
+def test_a_name_misspelt_past_its_sound_is_found_by_the_date_alone(loaded):
+    # "Qojcik" sounds nothing like Wójcik: no name key finds it, the date of birth does.
+    found = search_children(parse(family_name="Qojcik", date_of_birth="2011-03-03"))
+    assert names(found) == [("Kacper", "Wójcik")]
+
+
+def test_every_child_born_that_day_is_weighed_only_when_the_name_finds_none(tmp_path,
+                                                                            keystore):
+    rows = [feed_row(source_id=f"D{i}", given_names=given, family_name=family,
+                     date_of_birth="2015-05-05", identifiers={"nhs_number": nhs_number()})
+            for i, (given, family) in enumerate([("Amara", "Okafor"), ("Tomasz", "Nowak"),
+                                                 ("Eleri", "Pritchard")])]
+    ingest_file("school_census", write_jsonl(tmp_path / "d.jsonl", rows), today=TODAY)
+    by_name = search_children(parse(family_name="Nowak", date_of_birth="2015-05-05"))
+    assert names(by_name) == [("Tomasz", "Nowak")]
+    assert by_name.considered == 1
+    misspelt = search_children(parse(family_name="Jowak", date_of_birth="2015-05-05"))
+    assert names(misspelt) == [("Tomasz", "Nowak")]
+    assert misspelt.considered == 3

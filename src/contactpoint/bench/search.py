@@ -9,6 +9,12 @@ swapped (a typo), a third with the given name too. After a warm-up it counts for
 fixed time and prints the median, 95th and 99th percentile latency and searches per
 second, and how many searches found the child they were built from. The account and
 token are removed at the end.
+
+Two modes: closed loop (the default: each client searches again as soon as it has its
+answer, so the figure is the most the server sustains, and latency is 20 clients' worth
+of queueing), and paced (`--rate R`: the clients together send R searches a second on a
+fixed schedule, and latency is measured from when each search was due, so it is the
+latency a practitioner sees while the service carries R searches a second).
 """
 
 from __future__ import annotations
@@ -111,6 +117,9 @@ class _Run:
     queries: list[Query]
     warm_until: float
     stop_at: float
+    #: Seconds between one client's searches (paced mode), or None: the next as soon as
+    #: the last is answered.
+    interval: float | None = None
 
 
 def _client(run: _Run, start: int, figures: ClientFigures) -> None:
@@ -119,8 +128,20 @@ def _client(run: _Run, start: int, figures: ClientFigures) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}"}
     i = start
+    # Paced clients start spread over one interval, so the searches arrive evenly.
+    due = time.perf_counter() + (run.interval or 0) * (start % 997) / 997
     while True:
-        now = time.perf_counter()
+        if run.interval is not None:
+            # Latency counts from when the search was due, not when it was sent: a
+            # server that falls behind is charged for the wait it causes (no
+            # coordinated omission).
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            now = due
+            due += run.interval
+        else:
+            now = time.perf_counter()
         if now >= stop_at:
             break
         query = queries[i % len(queries)]
@@ -170,7 +191,11 @@ def _remove(username: str) -> None:
 
 def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
                          seconds: float = 30.0, warmup: float = 5.0,
-                         workers: int | None = None) -> dict[str, object]:
+                         workers: int | None = None,
+                         rate: float | None = None) -> dict[str, object]:
+    """Closed loop (each client searches again as soon as answered: the most the server
+    sustains), or with `rate`, paced: the clients together send `rate` searches a second
+    and latency is measured at that load."""
     queries = build_queries(feeds)
     if not queries:
         raise ValueError(f"no feed records in {feeds} to build searches from")
@@ -189,7 +214,8 @@ def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
         started = time.perf_counter()
         warm_until, stop_at = started + warmup, started + warmup + seconds
         figures = [ClientFigures() for _ in range(clients)]
-        run = _Run(port, token, queries, warm_until, stop_at)
+        run = _Run(port, token, queries, warm_until, stop_at,
+                   clients / rate if rate else None)
         threads = [threading.Thread(target=_client, args=(
             run, i * (len(queries) // clients), figures[i])) for i in range(clients)]
         for thread in threads:
@@ -203,7 +229,9 @@ def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
     latencies = sorted(x for f in figures for x in f.latencies)
     total = len(latencies)
     results = {
-        "clients": clients, "seconds": seconds, "searches": total,
+        "clients": clients, "seconds": seconds,
+        "mode": f"paced at {rate:g} searches/s" if rate else "closed loop",
+        "searches": total,
         "errors": sum(f.errors for f in figures),
         "searches_per_second": round(total / seconds, 1),
         "median_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
@@ -213,7 +241,8 @@ def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
         "too_many_share": round(sum(f.too_many for f in figures) / total, 4) if total else None,
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
-    out.write(f"search through the API: {clients} clients for {seconds:g} s after a "
+    out.write(f"search through the API: {clients} clients "
+              f"({results['mode']}) for {seconds:g} s after a "
               f"{warmup:g} s warm-up, {os.cpu_count()} CPUs\n")
     out.write(json.dumps(results, indent=2) + "\n")
     out.flush()

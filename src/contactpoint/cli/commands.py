@@ -372,7 +372,7 @@ def _bench_search(args: argparse.Namespace) -> None:
         raise Usage(f"--feeds {feeds}: no such folder")
     try:
         run_search_benchmark(feeds, sys.stdout, clients=args.clients, seconds=args.seconds,
-                             warmup=args.warmup, workers=args.workers)
+                             warmup=args.warmup, workers=args.workers, rate=args.rate)
     except (ValueError, RuntimeError) as exc:
         raise Failure(str(exc)) from None
 
@@ -388,6 +388,10 @@ def register_bench_search(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--warmup", type=_positive, default=5)
     p.add_argument("--workers", type=_positive, default=None,
                    help="gunicorn worker processes (default CONTACTPOINT_WEB_WORKERS or 2)")
+    p.add_argument("--rate", type=_positive, default=None, metavar="PER_SECOND",
+                   help="pace the clients to send this many searches a second in all, and "
+                   "measure latency at that load (default: closed loop, each client "
+                   "searches again as soon as answered)")
 
 
 REGISTRY = [register_init, register_synth, register_ingest, register_links, register_keys,

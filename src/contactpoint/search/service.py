@@ -112,19 +112,48 @@ def exact_match(criteria: Criteria, query: Profile, held: Profile) -> bool:
 
 def search_children(criteria: Criteria, *, keys: KeyStore | None = None,
                     include_shielded: bool = True) -> SearchResult:
-    """Ranked matches for checked criteria (search.criteria.parse)."""
+    """Ranked matches for checked criteria (search.criteria.parse).
+
+    First by the matcher's blocking keys, which carry a name or an address; only when
+    they find no match, every child born on the date searched (or a slip of it): a
+    family name misspelt past its sound is still found, without a search on a common
+    name weighing every child born that day (150 of them at 1,000,000 children).
+    """
     keys = keys or get_keystore()
     query = query_profile(criteria)
     index = keys.blind_index
-    holding = IndexStore(keys).children_holding(
-        {index.token(*key) for key in query_keys(query) | dob_keys(query.dob)})
-    candidates = {c for children in holding.values() if len(children) <= MAX_CHILDREN_PER_TOKEN
-                  for c in children}
-    rows = _active_children(candidates)
-    if criteria.uses_hidden_fields or not include_shielded:
-        rows = [r for r in rows if not r[2]]
-    ciphers = keys.child_keys({r[1] for r in rows})
+    store = IndexStore(keys)
     model = _model()
+
+    def candidates(tokens: set[bytes], seen: set[int]) -> list[tuple[Any, ...]]:
+        holding = store.children_holding(tokens)
+        ids = {c for children in holding.values() if len(children) <= MAX_CHILDREN_PER_TOKEN
+               for c in children} - seen
+        rows = _active_children(ids)
+        seen |= ids
+        if criteria.uses_hidden_fields or not include_shielded:
+            rows = [r for r in rows if not r[2]]
+        return rows
+
+    seen: set[int] = set()
+    rows = candidates({index.token(*key) for key in query_keys(query)}, seen)
+    scored = _score(criteria, query, model, rows, keys)
+    considered = len(rows)
+    if not scored and not criteria.exact:
+        wider = candidates({index.token(*key) for key in dob_keys(query.dob)}, seen)
+        scored = _score(criteria, query, model, wider, keys)
+        considered += len(wider)
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    if len(scored) > criteria.limit:
+        return SearchResult([], True, considered)
+    return SearchResult([visible_match(record, facts) for _, _, record, facts in scored],
+                        False, considered)
+
+
+def _score(criteria: Criteria, query: Profile, model: MatchModel, rows: list[tuple[Any, ...]],
+           keys: KeyStore) -> list[tuple[float, str, dict[str, Any], ChildFacts]]:
+    """The candidate children that match, each unsealed with its own key and weighed."""
+    ciphers = keys.child_keys({r[1] for r in rows}) if rows else {}
     scored = []
     for _pk, cp_id, shielded, status, authority, sealed in rows:
         record = envelope.open_json(ciphers[cp_id], cp_id, CHILD_RECORD, sealed)
@@ -137,13 +166,8 @@ def search_children(criteria: Criteria, *, keys: KeyStore | None = None,
             weight = max(weigh(model, query, p) for p in profiles)
             if weight < MATCH_WEIGHT:
                 continue
-        scored.append((weight, cp_id, record,
-                       ChildFacts(cp_id, shielded, status, authority)))
-    scored.sort(key=lambda s: (-s[0], s[1]))
-    if len(scored) > criteria.limit:
-        return SearchResult([], True, len(rows))
-    return SearchResult([visible_match(record, facts) for _, _, record, facts in scored],
-                        False, len(rows))
+        scored.append((weight, cp_id, record, ChildFacts(cp_id, shielded, status, authority)))
+    return scored
 
 
 def _active_children(ids: Iterable[int]) -> list[tuple[Any, ...]]:
