@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +48,28 @@ def committed_source_records(data_dir):
         return 0
 
 
+def children_of(pid):
+    """Process ids whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid):
+    """True while the process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 @pytest.mark.slow
 def test_sigkill_mid_load_then_rerun_equals_a_clean_run(tmp_path):
     feeds = tmp_path / "feeds"
@@ -64,8 +87,15 @@ def test_sigkill_mid_load_then_rerun_equals_a_clean_run(tmp_path):
     deadline = time.monotonic() + 120
     while committed_source_records(killed) < 1000 and time.monotonic() < deadline:
         time.sleep(0.05)
+    readers = children_of(load.pid)
+    assert readers, "the loader reads the feed in a worker process"
     load.send_signal(signal.SIGKILL)
     load.wait()
+    # The reading worker does not outlive its loader (nothing would read its queue).
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in readers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in readers)
     loaded = committed_source_records(killed)
     assert 0 < loaded < 2900, "the kill must land mid-load for this test to mean anything"
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -52,8 +54,22 @@ def check(line: int, data: dict | None, error: str | None, *, today: date,
     return Checked(valid, valid.rejections)
 
 
+def _end_with(parent: int) -> None:
+    """End the worker when its loader is gone.
+
+    A loader killed outright (SIGKILL, the out-of-memory killer) runs no clean-up, and
+    nothing will ever read what the worker has queued: without this it would wait on
+    the full queue for ever, holding its memory.
+    """
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
-             prepare: Callable[[ValidRow], Any] | None) -> None:
+             prepare: Callable[[ValidRow], Any] | None, *, parent: int) -> None:
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
     try:
         chunk: list[Checked] = []
         for raw in read_feed(path):
@@ -91,6 +107,7 @@ def checked_rows(path: Path, *, today: date, now: datetime,
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=QUEUE_CHUNKS)
     worker = context.Process(target=_produce, args=(path, today, now, queue, prepare),
+                             kwargs={"parent": os.getpid()},
                              daemon=True)
     worker.start()
     try:
