@@ -129,3 +129,21 @@ def test_a_stranger_makes_a_new_child():
     decision = run(child("Wei", family="Zhang", dob="2010-01-01", postcode="M1 1AE"),
                    [(1, child("Chioma"))])
     assert decision.state == "new"
+
+
+def test_look_alike_twins_under_different_surnames_need_a_person():
+    # One birth, one home, one carer, names alike and both in use; each twin registered
+    # under another parent's surname. Nothing else competes: still a person decides.
+    def twin(given, family, source):
+        return profile({"given_names": given, "family_name": family,
+                        "date_of_birth": "2014-03-09", "gender": "male",
+                        "address": {"postcode": "LS1 4AP"}, "identifiers": {},
+                        "carers": [{"given_names": "Ngozi", "family_name": "Salami"}]},
+                       source)
+
+    held = [(1, twin("Jayden", "Salami", "child_benefit"))]
+    same = run(twin("Jayden", "Oluwadamilola", "nhs_demographics"), held)
+    assert (same.state, same.child) == ("auto", 1)  # the same given name: a surname changed
+    decision = run(twin("Jaden", "Oluwadamilola", "nhs_demographics"), held)
+    assert decision.state == "review"
+    assert "twins" in decision.candidates[0].capped

@@ -98,6 +98,17 @@ def same_birth(levels: Sequence[Level]) -> bool:
     return levels[INDEX["date_of_birth"]] == 0 and levels[INDEX["family_name"]] in (0, 1, 2)
 
 
+#: Household levels of one home: the same postcode, or a carer in common.
+SAME_HOME = frozenset({0, 1, 2})
+
+
+def same_birth_and_home(levels: Sequence[Level]) -> bool:
+    """Born the same day and living in one home, whatever the family names say: twins
+    may be registered under different surnames (each parent's), and one child's surname
+    can change; either way only the given names tell twins apart."""
+    return levels[INDEX["date_of_birth"]] == 0 and levels[INDEX["household"]] in SAME_HOME
+
+
 def same_birth_siblings(levels: Sequence[Level]) -> bool:
     """Same date of birth and family name, clearly different given names: twins."""
     return same_birth(levels) and levels[INDEX["given_name"]] in CLEARLY_DIFFERENT_NAMES
@@ -120,7 +131,8 @@ def _sibling_cap(model: MatchModel, incoming: Profile, held: Profile,
     if same_birth_siblings(levels):
         return True, TWINS
     given = levels[INDEX["given_name"]]
-    if same_birth(levels) and given is not None and 1 <= given <= 4:
+    if (same_birth(levels) or same_birth_and_home(levels)) and given is not None and (
+            1 <= given <= 4):
         if levels[INDEX["sex"]] == 1:
             # Charlie and Charlotte, Louis and Louise: a boy and a girl of one birth.
             return True, "same-birth siblings (twins): names alike, sexes different"
