@@ -451,6 +451,16 @@ def _children_of(action: MatchAction) -> set[int]:
     return found
 
 
+def decision(actor: User, action_id: int) -> MatchAction:
+    """One earlier decision, for the undo form: only to those undo would let act on it."""
+    _check_actor(actor)
+    done = MatchAction.objects.filter(pk=action_id).first()
+    if done is None:
+        raise NotFound(f"no decision {action_id}")
+    _require(actor, Child.objects.filter(pk__in=_children_of(done)))
+    return done
+
+
 def history(actor: User, contactpoint_id: str) -> list[MatchAction]:
     """Every decision touching a child, latest first."""
     _check_actor(actor, Permission.MATCHING_REVIEW_READ)

@@ -179,6 +179,10 @@ def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
 @requires(DECIDE)
 @require_http_methods(["GET", "POST"])
 def undo(request: HttpRequest, decision: int) -> HttpResponse:
+    try:  # the form only for a decision the person may undo, as the POST decides
+        review.decision(request.user, decision)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404("no such decision") from None
     form = ReasonOnlyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
