@@ -169,6 +169,7 @@ def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     undone = {a.undoes_id for a in actions if a.undoes_id}
     may_undo = DECIDE in permissions_for_role(request.user.role)  # type: ignore[union-attr]
     rows = [{"action": a, "kind": ActionKind(a.kind).label,
+             "reason": review.stated_reason(a) or "",
              "moved": sum(1 for m in a.moves if m["from"] != m["to"]),
              "undoable": may_undo and a.kind != ActionKind.UNDO and a.pk not in undone}
             for a in sorted(actions, key=lambda a: (a.at, a.pk), reverse=True)]
