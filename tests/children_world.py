@@ -94,3 +94,19 @@ def queue_a_pair(tmp_path) -> ReviewItem:  # type: ignore[no-untyped-def]
         feed_row(source_id="N1", identifiers={"nhs_number": nhs}),
         feed_row(source_id="N2", identifiers={"nhs_number": nhs})]), today=date(2026, 11, 22))
     return ReviewItem.objects.get()
+
+
+OTHER_LA = "E08000036"
+
+
+def add_other_authority_team(world: World, username: str = "wakefield.team") -> Client:
+    """A management team member of another authority (Wakefield), signed in."""
+    services.add_organisation(code=OTHER_LA, name="Wakefield Council", type="local_authority")
+    user, _ = services.add_user(username=username, org_code=OTHER_LA, role="management_team")
+    user.set_password(STRONG_PASSWORD)
+    user.must_change_password = False
+    user.save()
+    world.users[username] = user
+    world.devices[username] = TOTPDevice.objects.create(user=user, name="Authenticator app",
+                                                        confirmed=True)
+    return world.client(username)

@@ -151,6 +151,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "contactpoint.web.errors.csrf_failure"
 # The idle timeout (web/sessions.py) ends a session after CONTACTPOINT_SESSION_IDLE_MINUTES
 # without a request. The session store keeps an idle session an hour longer, only so the
 # next request can be told why it was signed out instead of arriving at sign-in unexplained.

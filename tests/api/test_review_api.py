@@ -58,6 +58,7 @@ def test_a_management_team_decides_and_undoes_over_http(client, item):
     assert status == 200, decided
     assert (decided["kind"], decided["child"], decided["records_moved"]) == (
         "link", item.candidate.contactpoint_id, 1)
+    assert decided["reason"] == "duplicate registration"
     assert SourceRecord.objects.get(pk=item.source_record_id).child_id == item.candidate_id
     status, again = call(client, "post", f"/review/{item.pk}/link", team, {"reason": "again"})
     assert status == 409
@@ -66,6 +67,7 @@ def test_a_management_team_decides_and_undoes_over_http(client, item):
     status, history = call(client, "get",
                            f"/children/{item.candidate.contactpoint_id}/match-history", team)
     assert [h["decision"] for h in history] == [decided["decision"]]
+    assert history[0]["reason"] == "duplicate registration"  # opened for those allowed
     status, undone = call(client, "post", f"/review/decisions/{decided['decision']}/undo",
                           team, {"reason": "linked the wrong pair"})
     assert status == 200

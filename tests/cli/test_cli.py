@@ -1,4 +1,6 @@
 import csv
+import getpass
+import json
 import subprocess
 import sys
 from datetime import date
@@ -70,6 +72,44 @@ def test_org_and_user_add(capsys, keystore):
                        "--role", "practitioner")
     assert code == 2
     assert "already exists" in err
+
+
+def audit_lines(err: str) -> list[dict]:
+    """The audit entries a command wrote on stderr (the audit hook's log lines, for now)."""
+    return [json.loads(line) for line in err.splitlines() if line.startswith('{"at":')]
+
+
+def test_org_and_user_add_are_audited_in_the_operators_name(capsys, keystore):
+    entries = []
+
+    def audited(*argv):  # type: ignore[no-untyped-def]
+        code, out, err = run(capsys, *argv)
+        entries.extend(audit_lines(err))
+        return code, out
+
+    assert audited("org", "add", "--code", "E08000035", "--name", "Leeds",
+                   "--type", "local_authority", "--by", "ops.alex")[0] == 0
+    assert audited("org", "add", "--code", "E08000035", "--name", "Leeds CC",
+                   "--type", "local_authority")[0] == 0
+    code, out = audited("user", "add", "--username", "jo", "--org", "E08000035",
+                        "--role", "management_team", "--by", "ops.alex")
+    assert code == 0
+    password = out.rsplit(" ", 1)[1].strip()
+    assert audited("user", "add", "--username", "sam", "--org", "E08000035",
+                   "--role", "practitioner")[0] == 0
+    me = getpass.getuser()
+    assert [(e["event"], e["actor"], e["subject"]) for e in entries] == [
+        ("account:organisation:create", "operator:ops.alex", "E08000035"),
+        ("account:organisation:update", f"operator:{me}", "E08000035"),
+        ("account:user:create", "operator:ops.alex", "jo"),
+        ("account:user:create", f"operator:{me}", "sam"),
+    ]
+    assert entries[2]["details"] == {"organisation": "E08000035", "role": "management_team"}
+    assert password not in json.dumps(entries)
+    # A refused command changes nothing, so records nothing.
+    assert audited("user", "add", "--username", "jo", "--org", "E08000035",
+                   "--role", "practitioner", "--by", "ops.alex")[0] == 2
+    assert len(entries) == 4
 
 
 def test_installed_command_answers_help():

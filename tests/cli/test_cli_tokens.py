@@ -1,5 +1,7 @@
 """`contactpoint client add`, `token create` and `token revoke`."""
 
+import json
+
 from accounts import make_user
 from contactpoint.access.models import ApiToken
 from contactpoint.access.tokens import authenticate_token
@@ -10,12 +12,15 @@ pytestmark = both_databases
 
 
 def run(capsys, *argv):
+    """Exit code, stdout, and stderr less the audit hook's lines (kept in `run.audited`)."""
     try:
         code = main(list(argv))
     except SystemExit as exc:  # argparse's own usage errors
         code = exc.code
     out, err = capsys.readouterr()
-    return code, out, err
+    lines = err.splitlines(keepends=True)
+    run.audited = [json.loads(x) for x in lines if x.startswith('{"at":')]  # type: ignore[attr-defined]
+    return code, out, "".join(x for x in lines if not x.startswith('{"at":'))
 
 
 def test_client_add_then_a_token_printed_once_and_alone(capsys):
@@ -72,3 +77,25 @@ def test_a_client_name_is_used_once(capsys):
     code, out, err = run(capsys, "client", "add", "--name", "c", "--source", "nhs")
     assert (code, out) == (2, "")
     assert "already exists" in err
+
+
+def test_clients_and_tokens_are_audited_in_the_operators_name(capsys):
+    make_user("practitioner", username="jo")
+    entries = []
+    assert run(capsys, "client", "add", "--name", "census-feed", "--source", "school_census",
+               "--by", "ops.alex")[0] == 0
+    entries += run.audited
+    code, out, _ = run(capsys, "token", "create", "--user", "jo", "--by", "ops.alex")
+    assert code == 0
+    entries += run.audited
+    token = out.strip()
+    prefix = ApiToken.objects.get().prefix
+    assert run(capsys, "token", "revoke", prefix, "--by", "ops.sam")[0] == 0
+    entries += run.audited
+    assert [(e["event"], e["actor"], e["subject"]) for e in entries] == [
+        ("account:client:create", "operator:ops.alex", "census-feed"),
+        ("account:token:create", "operator:ops.alex", "jo"),
+        ("account:token:revoke", "operator:ops.sam", "jo"),
+    ]
+    assert entries[1]["details"] == {"holder": "user", "prefix": prefix}
+    assert token.rpartition("_")[2] not in json.dumps(entries)  # never the secret

@@ -6,6 +6,7 @@ import pytest
 
 from contactpoint.access.models import Organisation
 from contactpoint.access.services import add_organisation, add_user
+from contactpoint.crypto.envelope import DecryptionError
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, ChildStatus, PostcodeDistrict, SourceRecord
 from contactpoint.identity.store import open_child_record
@@ -219,3 +220,26 @@ def test_viewing_a_pair_and_deciding_it_are_audited_without_the_reason(queued, t
     assert any('"matching:review:view"' in e for e in events)
     assert any('"matching:decision:link"' in e for e in events)
     assert "Mrs Example" not in caplog.text  # a free-text reason may name someone
+
+
+def test_a_decisions_reason_is_stored_sealed_under_the_childs_key(queued, team, keystore):
+    from django.db import connection  # noqa: PLC0415
+
+    said = "confirmed by the GP practice manager Mrs Example"
+    action = review.link(team, queued.pk, said)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reason FROM matching_matchaction")
+        (stored,), = cursor.fetchall()
+    assert b"Mrs Example" not in bytes(stored)
+    assert review.stated_reason(action) == said
+    (shown,) = review.history(team, queued.candidate.contactpoint_id)
+    assert review.stated_reason(shown) == said
+    # Sealed for this decision: copied onto another decision's row, it does not open.
+    other = review.undo(team, action.pk, "linked the wrong pair")
+    MatchAction.objects.filter(pk=other.pk).update(reason=bytes(stored))
+    with pytest.raises(DecryptionError):
+        review.stated_reason(MatchAction.objects.get(pk=other.pk))
+    # Shredding the child (destroying its key) takes the reason with it.
+    keystore.destroy_child_keys([queued.candidate.contactpoint_id])
+    keystore.forget_cache()
+    assert review.stated_reason(MatchAction.objects.get(pk=action.pk)) is None

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from children_world import add_other_authority_team
+from contactpoint.identity.models import Child, Involvement
 from contactpoint.search import criteria as search_criteria
 from contactpoint.web.child_forms import GENDER_LABELS
 from databases import both_databases
@@ -198,6 +200,26 @@ def test_shielding_then_the_practitioners_view_changes(world):
     assert "12 High Street" in _text(assert_good_page(teacher.get(f"/children/{world.child}/")))
 
 
+def test_the_shield_form_is_not_found_for_another_authoritys_team(world):
+    """Another council's team may not shield Leeds's child: the form (not just its answer)
+    is "page not found", as for a child that does not exist."""
+    wakefield = add_other_authority_team(world)
+    assert open_with_reason(wakefield, world.child, "other", "brokering") is not None
+    unknown = wakefield.get("/children/0000000000/shield/")
+    assert unknown.status_code == 404
+    response = wakefield.get(f"/children/{world.child}/shield/")
+    assert response.status_code == 404
+    assert _h1(assert_good_page(response)) == _h1(assert_good_page(unknown))
+    response = wakefield.post(f"/children/{world.child}/shield/",
+                              {"reason": "fleeing domestic abuse", **_review_date()})
+    assert response.status_code == 404
+    assert Child.objects.get(contactpoint_id=world.child).shielded is False
+    # Those who may shield it still get the form.
+    for who in ("team", "national"):
+        page = assert_good_page(world.client(who).get(f"/children/{world.child}/shield/"))
+        assert _h1(page) == "Shield this record"
+
+
 def test_break_glass_is_for_child_protection_practitioners_and_that_viewing_only(world):
     world.client("team").post(f"/children/{world.child}/shield/",
                               {"reason": "adoption", **_review_date()})
@@ -323,3 +345,19 @@ def test_an_auditor_who_may_not_search_lands_on_their_account(world):
     assert "Find a child" not in _text(nav)
     assert "Find a child" in _text(assert_good_page(
         world.client("teacher").get("/account/")).find(".//nav[@aria-label='Menu']"))
+
+
+def test_the_involvement_form_is_refused_as_its_answer_would_be(world):
+    """The form for an unknown child or involvement is not found, and for another
+    organisation's involvement refused, before anything is typed into it."""
+    social, teacher = world.client("social"), world.client("teacher")
+    url = f"/children/{world.child}/involvement/"
+    assert social.post(url, _involvement()).status_code == 302
+    theirs = Involvement.objects.get().pk
+    assert social.get("/children/0000000000/involvement/").status_code == 404
+    assert social.get(f"{url}?replaces=999999").status_code == 404
+    assert teacher.get(f"{url}?replaces={theirs}").status_code == 403
+    assert teacher.post(url, _involvement(replaces=theirs)).status_code == 403
+    assert _h1(assert_good_page(social.get(f"{url}?replaces={theirs}"))) == (
+        "Update your involvement")
+    assert _h1(assert_good_page(teacher.get(url))) == "Add your involvement"

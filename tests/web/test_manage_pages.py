@@ -108,6 +108,50 @@ def test_resetting_a_second_factor_through_the_pages(manager_client):
     assert not colleague.totpdevice_set.exists()
 
 
+def test_a_set_up_link_gets_a_locked_out_person_back_in(manager_client):
+    """The team member is shown the link once; the person opens it, chooses a new password
+    and must set up a second factor again; the link then does not work."""
+    from django.test import Client  # noqa: PLC0415
+
+    from signing_in import STRONG_PASSWORD  # noqa: PLC0415
+
+    _manager, client = manager_client
+    colleague, _device = ready_user("practitioner")
+    page = assert_good_page(client.get(f"/manage/users/{colleague.username}/"))
+    url = f"/manage/users/{colleague.username}/reset-password/"
+    assert page.find(f".//a[@href='{url}']") is not None
+    assert _h1(assert_good_page(client.get(url))).startswith("Give ")
+    page = assert_good_page(client.post(url, {"reason": ""}))
+    assert "reason" in _text(page.find(".//div[@class='govuk-error-summary']")).lower()
+    page = assert_good_page(client.post(url, {"reason": "forgot password; seen in person"}))
+    assert _h1(page).startswith("A set-up link for")
+    link = page.find(".//p[@id='set-up-link']").text.strip()
+    path = link.removeprefix("http://testserver")
+    assert path.startswith("/sign-in/set-up/link/")
+    assert link not in client.get(f"/manage/users/{colleague.username}/").content.decode()
+
+    person = Client()
+    assert person.post("/sign-in/", {"username": colleague.username,
+                                     "password": STRONG_PASSWORD}).status_code == 200
+    opened = person.get(path)
+    assert opened["Location"] == "/sign-in/set-up/password/"  # the secret leaves the URL
+    page = assert_good_page(person.get(opened["Location"]))
+    assert _h1(page) == "Choose a new password"
+    page = assert_good_page(person.post(opened["Location"], {
+        "new_password": "password1234", "confirm_password": "password1234"}))
+    assert page.find(".//div[@class='govuk-error-summary']") is not None
+    response = person.post(opened["Location"], {"new_password": "lantern-meadow-copper-91",
+                                                "confirm_password": "lantern-meadow-copper-91"})
+    assert response["Location"] == "/sign-in/set-up/app/"  # a second factor, again
+    assert person.get("/children/search/")["Location"] == "/sign-in/set-up/app/"
+    assert_good_page(person.get("/sign-in/set-up/app/"))
+
+    again = Client().get(path)
+    assert again.status_code == 404
+    assert _h1(assert_good_page(again)) == "This link does not work"
+    assert Client().get("/sign-in/set-up/password/").status_code == 404
+
+
 def test_an_unknown_action_is_not_found(manager_client):
     manager, client = manager_client
     assert client.get(f"/manage/users/{manager.username}/delete/").status_code == 404

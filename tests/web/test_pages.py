@@ -146,6 +146,23 @@ def test_500_template_renders_with_no_request_and_no_context():
     assert "nonce" not in html
 
 
+def test_a_form_sent_without_its_csrf_token_gets_the_form_expired_page(settings):
+    assert settings.CSRF_FAILURE_VIEW == "contactpoint.web.errors.csrf_failure"
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/sign-in/")  # the token's cookie is set; the form below leaves it out
+    response = browser.post("/sign-in/", {"username": "someone", "password": "secret"})
+
+    assert response.status_code == 403
+    page = assert_good_page(response)
+    assert _h1(page) == "Sorry, the form you sent has expired"
+    assert page.findtext("./head/title").startswith("Sorry, the form you sent has expired")
+    text = " ".join("".join(page.itertext()).split())
+    assert "Go back to the page, reload it and try again" in text
+    assert page.find(".//footer[@class='govuk-template__footer']") is not None
+    for detail in ("CSRF", "csrf", "token", "Referer", "DEBUG", "Traceback"):
+        assert detail not in text, detail
+
+
 def test_project_wires_the_govuk_error_handlers():
     assert project_urls.handler400 == "contactpoint.web.errors.bad_request"
     assert project_urls.handler403 == "contactpoint.web.errors.permission_denied"

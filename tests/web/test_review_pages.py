@@ -3,6 +3,7 @@ the history with undo, split and merge."""
 
 from __future__ import annotations
 
+from children_world import add_other_authority_team
 from contactpoint.identity.models import Child, SourceRecord
 from contactpoint.matching.models import ReviewItem
 from databases import both_databases
@@ -78,6 +79,10 @@ def test_a_decision_needs_a_reason_then_links_and_can_be_undone(world, queued_pa
     assert _h1(history) == "Match history"
     assert "one child, registered twice" in _text(history)
     (undo,) = [a.get("href") for a in history.iter("a") if "/undo/" in (a.get("href") or "")]
+    wakefield = add_other_authority_team(world)  # another council's team: not found
+    assert wakefield.get(undo).status_code == 404
+    assert wakefield.post(undo, {"reason": "not ours"}).status_code == 404
+    assert team.get("/review/decisions/999999/undo/").status_code == 404
     page = assert_good_page(team.get(undo))
     assert _h1(page).startswith("Undo decision")
     page = assert_good_page(team.post(undo, {"reason": ""}))

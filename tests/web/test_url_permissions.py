@@ -22,6 +22,7 @@ from contactpoint.access.models import Organisation
 from contactpoint.access.permissions import Permission, permissions_for_role
 from contactpoint.api.auth import ApiRouter, BearerToken, undeclared
 from contactpoint.identity.models import PostcodeDistrict
+from contactpoint.matching import review
 from contactpoint.web.access import declared_access, public, requires
 from databases import both_databases
 from pagecheck import assert_good_page
@@ -168,8 +169,11 @@ def test_each_role_gets_each_page_or_the_403_page(role, tmp_path, keystore):
     PostcodeDistrict.objects.create(district="LS1",
                                     authority=Organisation.objects.get(code=AUTHORITY))
     item = queue_a_pair(tmp_path)
+    # A decision to undo (the undo form is only for a real one the person may undo).
+    decided = review.defer(make_user("national_admin", username="walk.national"), item.pk,
+                           "ask the school")
     values = {"contactpoint_id": item.candidate.contactpoint_id, "item_id": str(item.pk),
-              "decision": "1"}
+              "decision": str(decided.pk)}
     client = verified_client(user, device)
     granted = permissions_for_role(role)
     for route, permission in permission_pages():

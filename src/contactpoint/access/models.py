@@ -170,3 +170,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.prefix
+
+
+class SetUpLink(models.Model):
+    """A one-time, expiring link a management team gives a locked-out person, to set a
+    new password (and then a new second factor). There is no self-service reset by email.
+
+    Only SHA-256 of the link's secret is kept (256 random bits: as for API tokens, a fast
+    hash is enough), so a copy of the database opens no account.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="set_up_links")
+    secret_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]

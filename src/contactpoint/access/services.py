@@ -1,8 +1,9 @@
 """Managing organisations and users. Each function owns its transaction.
 
-The command line (an operator) uses add_organisation and add_user directly; pages and,
-later, the API go through the functions below them that take the `actor` and apply the
-rules of who may manage whom, and each of those calls the audit hook once.
+The command line (an operator) uses add_organisation and add_user directly, naming the
+operator with `by` so they call the audit hook; pages and, later, the API go through the
+functions below them that take the `actor` and apply the rules of who may manage whom,
+and each of those calls the audit hook once (so they pass no `by`).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def _clean(instance, exclude: list[str] | None = None) -> None:  # type: ignore[
 
 
 @transaction.atomic
-def add_organisation(*, code: str, name: str, type: str,
-                     authority: str | None = None) -> tuple[Organisation, bool]:
+def add_organisation(*, code: str, name: str, type: str, authority: str | None = None,
+                     by: str | None = None) -> tuple[Organisation, bool]:
     if type not in OrganisationType.values:
         raise AccessError(f"unknown organisation type {type!r}")
     parent = _authority(authority)
@@ -60,13 +61,20 @@ def add_organisation(*, code: str, name: str, type: str,
     org.name, org.type, org.authority = name.strip(), type, parent
     _clean(org)
     org.save()
+    if by is not None:
+        audit.record("account:organisation:create" if created
+                     else "account:organisation:update", actor=audit.operator(by),
+                     subject=org, details={"type": type, "authority": authority})
     return org, created
 
 
 @transaction.atomic
-def add_user(*, username: str, org_code: str, role: str,
-             email: str | None = None) -> tuple[User, str]:
-    """Create a named user with a one-time password (changed at first sign-in)."""
+def add_user(*, username: str, org_code: str, role: str, email: str | None = None,
+             by: str | None = None) -> tuple[User, str]:
+    """Create a named user with a one-time password (changed at first sign-in).
+
+    `by` names the operator at the command line, for the audit trail.
+    """
     if role not in Role.values:
         raise AccessError(f"unknown role {role!r}")
     try:
@@ -83,6 +91,9 @@ def add_user(*, username: str, org_code: str, role: str,
     user.set_password(password)
     user.must_change_password = True
     user.save()
+    if by is not None:
+        audit.record("account:user:create", actor=audit.operator(by), subject=user,
+                     details={"organisation": org.code, "role": role})
     return user, password
 
 

@@ -7,7 +7,8 @@ passwords) is there to stop guessing of low-entropy secrets a person chose; a 25
 random secret cannot be guessed, so one fast hash is enough and keeps every API call
 cheap. The stored hash is compared in constant time.
 
-Each function owns its transaction, as in services.py.
+Each function owns its transaction, as in services.py. `by` names the operator at the
+command line; each change it makes is then audited in their name.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contactpoint.access.permissions import (
     permissions_for_role,
 )
 from contactpoint.access.services import AccessError, _clean
+from contactpoint.audit import hooks as audit
 from contactpoint.feeds.loader import register_source
 from contactpoint.feeds.models import SourceSystem
 
@@ -91,7 +93,8 @@ def _user_refusal(user: User) -> str | None:
 
 
 @transaction.atomic
-def add_client(*, name: str, source: str) -> tuple[ApiClient, bool]:
+def add_client(*, name: str, source: str,
+               by: str | None = None) -> tuple[ApiClient, bool]:
     """A source system's API client; a new source name is registered, as `ingest` does.
 
     Returns the client and whether its source was new (worth telling the operator, in
@@ -106,11 +109,15 @@ def add_client(*, name: str, source: str) -> tuple[ApiClient, bool]:
     client = ApiClient(name=name, source=system)
     _clean(client)
     client.save()
+    if by is not None:
+        audit.record("account:client:create", actor=audit.operator(by), subject=client,
+                     details={"source": system.name, "source_created": source_created})
     return client, source_created
 
 
 @transaction.atomic
-def create_token(*, user: str | None = None, client: str | None = None) -> str:
+def create_token(*, user: str | None = None, client: str | None = None,
+                 by: str | None = None) -> str:
     """Issue a token for a user or a client (by name) and return it: the only time it is seen."""
     if (user is None) == (client is None):
         raise AccessError("a token belongs to a user or to a client: name exactly one")
@@ -134,20 +141,29 @@ def create_token(*, user: str | None = None, client: str | None = None) -> str:
             break
     token = f"{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
     ApiToken.objects.create(prefix=prefix, secret_hash=_hash(token), **holder)
+    if by is not None:
+        (kind, held_by), = holder.items()
+        audit.record("account:token:create", actor=audit.operator(by), subject=held_by,
+                     details={"holder": kind, "prefix": prefix})  # never the secret
     return token
 
 
 @transaction.atomic
-def revoke_token(prefix: str) -> ApiToken:
+def revoke_token(prefix: str, *, by: str | None = None) -> ApiToken:
     """Revoke a token by its prefix (`cp_…`, or a whole token pasted by mistake)."""
     parts = _split(prefix)
     key = parts[0] if parts else prefix
     token = ApiToken.objects.select_for_update().filter(prefix=key).first()
     if token is None:
         raise AccessError(f"no token with prefix {key!r}")
-    if token.revoked_at is None:
+    already = token.revoked_at is not None
+    if not already:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+    if by is not None:
+        held_by = token.user or token.client
+        audit.record("account:token:revoke", actor=audit.operator(by), subject=held_by,
+                     details={"prefix": token.prefix, "already_revoked": already})
     return token
 
 

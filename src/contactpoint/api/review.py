@@ -96,7 +96,7 @@ def _user(request: HttpRequest) -> User:
 def _decision(action: MatchAction) -> dict[str, Any]:
     return {
         "decision": action.pk, "kind": action.kind, "at": action.at,
-        "by": action.actor.username, "reason": action.reason,
+        "by": action.actor.username, "reason": review.stated_reason(action) or "",
         "child": action.child.contactpoint_id if action.child_id else None,
         "retired": action.retired.contactpoint_id if action.retired_id else None,
         "created": action.created.contactpoint_id if action.created_id else None,

@@ -36,6 +36,16 @@ def _name(thing: Any) -> str | None:
     return str(thing)
 
 
+def operator(name: str) -> str:
+    """An operator at the command line, as the trail names them: `operator:<name>`.
+
+    Operators act on the installation, not through an account, so their name (given
+    with `--by`, or the name they are logged in to the machine as) cannot be mistaken
+    for a username.
+    """
+    return f"operator:{name}"
+
+
 def record(event: str, *, actor: Any, organisation: Any = None, reason: str | None = None,
            subject: Any = None, details: dict[str, Any] | None = None,
            personal: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -44,6 +46,23 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return number
+
+
+def operator_name(args: argparse.Namespace) -> str:
+    """Who is at the command line, for the audit trail: `--by`, else the machine's user."""
+    if getattr(args, "by", None):
+        return str(args.by)
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def add_by(parser: argparse.ArgumentParser) -> None:
+    """`--by NAME` on a command that changes who may use the index (audited in that name)."""
+    parser.add_argument("--by", metavar="NAME",
+                        help="who is making this change, for the audit trail (default: "
+                        "the name you are logged in to this machine as)")
 
 
 # -- init ------------------------------------------------------------------------------------
@@ -158,7 +177,8 @@ def _org_add(args: argparse.Namespace) -> None:
 
     try:
         org, created = services.add_organisation(code=args.code, name=args.name,
-                                                 type=args.type, authority=args.authority)
+                                                 type=args.type, authority=args.authority,
+                                                 by=operator_name(args))
     except services.AccessError as exc:
         raise Usage(str(exc)) from None
     print(f"{'added' if created else 'updated'} organisation {org.code}")
@@ -169,7 +189,8 @@ def _user_add(args: argparse.Namespace) -> None:
 
     try:
         user, password = services.add_user(username=args.username, org_code=args.org,
-                                           role=args.role, email=args.email)
+                                           role=args.role, email=args.email,
+                                           by=operator_name(args))
     except services.AccessError as exc:
         raise Usage(str(exc)) from None
     print(f"added user {user.username} ({user.role}) in {user.organisation.code}")
@@ -184,6 +205,7 @@ def register_org(sub) -> None:  # type: ignore[no-untyped-def]
     a.add_argument("--name", required=True)
     a.add_argument("--type", required=True, choices=ORGANISATION_TYPES)
     a.add_argument("--authority", metavar="LA_CODE")
+    add_by(a)
 
 
 def register_user(sub) -> None:  # type: ignore[no-untyped-def]
@@ -194,6 +216,7 @@ def register_user(sub) -> None:  # type: ignore[no-untyped-def]
     a.add_argument("--org", required=True, metavar="CODE")
     a.add_argument("--role", required=True, choices=ROLES)
     a.add_argument("--email")
+    add_by(a)
 
 
 def _reference_load(args: argparse.Namespace) -> None:

@@ -211,7 +211,7 @@ def _review_history(args: argparse.Namespace) -> None:
 
     actions = _review_call(review.history, _actor(args.by), args.contactpoint_id)
     rows = [{"decision": a.pk, "kind": a.kind, "at": a.at.isoformat(),
-             "by": a.actor.username, "reason": a.reason,
+             "by": a.actor.username, "reason": review.stated_reason(a) or "",
              "undoes": a.undoes_id} for a in actions]
     if args.json:
         _print_json(rows)

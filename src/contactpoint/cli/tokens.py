@@ -12,10 +12,11 @@ import argparse
 def _client_add(args: argparse.Namespace) -> None:
     from contactpoint.access import tokens  # noqa: PLC0415
     from contactpoint.access.services import AccessError  # noqa: PLC0415
-    from contactpoint.cli.commands import Usage  # noqa: PLC0415
+    from contactpoint.cli.commands import Usage, operator_name  # noqa: PLC0415
 
     try:
-        client, new_source = tokens.add_client(name=args.name, source=args.source)
+        client, new_source = tokens.add_client(name=args.name, source=args.source,
+                                               by=operator_name(args))
     except AccessError as exc:
         raise Usage(str(exc)) from None
     note = " (a new source system: check the name)" if new_source else ""
@@ -23,7 +24,7 @@ def _client_add(args: argparse.Namespace) -> None:
 
 
 def register_client(sub) -> None:  # type: ignore[no-untyped-def]
-    from contactpoint.cli.commands import _command  # noqa: PLC0415
+    from contactpoint.cli.commands import _command, add_by  # noqa: PLC0415
 
     p = sub.add_parser("client", help="source systems' API clients")
     csub = p.add_subparsers(dest="client_command", required=True, metavar="ACTION")
@@ -31,15 +32,17 @@ def register_client(sub) -> None:  # type: ignore[no-untyped-def]
                  _client_add)
     a.add_argument("--name", required=True)
     a.add_argument("--source", required=True, metavar="NAME")
+    add_by(a)
 
 
 def _token_create(args: argparse.Namespace) -> None:
     from contactpoint.access import tokens  # noqa: PLC0415
     from contactpoint.access.services import AccessError  # noqa: PLC0415
-    from contactpoint.cli.commands import Usage  # noqa: PLC0415
+    from contactpoint.cli.commands import Usage, operator_name  # noqa: PLC0415
 
     try:
-        token = tokens.create_token(user=args.user, client=args.client)
+        token = tokens.create_token(user=args.user, client=args.client,
+                                    by=operator_name(args))
     except AccessError as exc:
         raise Usage(str(exc)) from None
     # The token alone, so a script can capture it; it is never shown again.
@@ -49,10 +52,10 @@ def _token_create(args: argparse.Namespace) -> None:
 def _token_revoke(args: argparse.Namespace) -> None:
     from contactpoint.access import tokens  # noqa: PLC0415
     from contactpoint.access.services import AccessError  # noqa: PLC0415
-    from contactpoint.cli.commands import Usage  # noqa: PLC0415
+    from contactpoint.cli.commands import Usage, operator_name  # noqa: PLC0415
 
     try:
-        token = tokens.revoke_token(args.prefix)
+        token = tokens.revoke_token(args.prefix, by=operator_name(args))
     except AccessError as exc:
         raise Usage(str(exc)) from None
     holder = f"user {token.user.username}" if token.user else f"client {token.client.name}"
@@ -60,7 +63,7 @@ def _token_revoke(args: argparse.Namespace) -> None:
 
 
 def register_token(sub) -> None:  # type: ignore[no-untyped-def]
-    from contactpoint.cli.commands import _command  # noqa: PLC0415
+    from contactpoint.cli.commands import _command, add_by  # noqa: PLC0415
 
     p = sub.add_parser("token", help="API bearer tokens")
     tsub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
@@ -69,5 +72,7 @@ def register_token(sub) -> None:  # type: ignore[no-untyped-def]
     holder = c.add_mutually_exclusive_group(required=True)
     holder.add_argument("--user", metavar="USERNAME")
     holder.add_argument("--client", metavar="NAME")
+    add_by(c)
     r = _command(tsub, "revoke", "revoke an API token by its prefix (cp_…)", _token_revoke)
     r.add_argument("prefix", metavar="PREFIX")
+    add_by(r)

@@ -157,6 +157,21 @@ def _manage(user: User, child: Child) -> None:
                         "administrator) may shield or lift a shield.")
 
 
+def child_to_shield(user: User, contactpoint_id: str) -> Child:
+    """The child `user` may shield or lift the shield of, for the shield form.
+
+    The same rule as set_shield, so the form is shown only to those whose answer to it
+    would be taken. Anyone else is told the child is not found: the form does not
+    confirm that another authority's child exists or is shielded.
+    """
+    child = find_child(contactpoint_id)
+    try:
+        _manage(user, child)
+    except Forbidden:
+        raise NotFound(NOT_FOUND) from None
+    return child
+
+
 def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
                review_on: date | None = None, keys: KeyStore | None = None) -> Child:
     keys = keys or get_keystore()
@@ -235,6 +250,33 @@ def _organisation(user: User) -> Organisation:
     return user.organisation
 
 
+def _involvement_replaced(child: Child, org: Organisation, replaces: int, *,
+                          for_update: bool = False) -> Involvement:
+    found = Involvement.objects.filter(pk=replaces, child=child, superseded_by__isnull=True)
+    earlier = (found.select_for_update() if for_update else found).first()
+    if earlier is None:
+        raise NotFound("No current involvement with that id on this record.")
+    if earlier.organisation_id != org.pk:
+        raise Forbidden("Only the organisation that recorded an involvement updates it.")
+    return earlier
+
+
+def involvement_form_target(user: User, contactpoint_id: str,
+                            replaces: int | None = None) -> Child:
+    """The child (and, with `replaces`, the involvement) a practitioner's form is for.
+
+    The checks record_involvement makes before it writes, so the form is refused the
+    same way its answer would be: an unknown child or involvement is NotFound, another
+    organisation's involvement Forbidden.
+    """
+    require(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
+    org = _organisation(user)
+    child = find_child(contactpoint_id)
+    if replaces is not None:
+        _involvement_replaced(child, org, replaces)
+    return child
+
+
 def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput, *,
                        replaces: int | None = None,
                        keys: KeyStore | None = None) -> Involvement:
@@ -253,13 +295,7 @@ def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput,
         child = find_child(contactpoint_id, for_update=True)
         earlier = None
         if replaces is not None:
-            earlier = Involvement.objects.select_for_update().filter(
-                pk=replaces, child=child, superseded_by__isnull=True).first()
-            if earlier is None:
-                raise NotFound("No current involvement with that id on this record.")
-            if earlier.organisation_id != org.pk:
-                raise Forbidden("Only the organisation that recorded an involvement updates "
-                                "it.")
+            earlier = _involvement_replaced(child, org, replaces, for_update=True)
         if data.lead_professional:
             holder = (Involvement.objects.filter(child=child, lead_professional=True,
                                                  superseded_by__isnull=True)

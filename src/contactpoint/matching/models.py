@@ -1,9 +1,10 @@
 """What matching keeps: the versions of its settings, every decision it made and why, the
 uncertain pairs waiting for a person, and the history of what people decided.
 
-Nothing here is personal: explanations are comparison levels and weights ("given name:
-nickname, +6.1"), never the values compared. A person's stated reason is free text the
-service asks them to keep free of personal details (docs/matching.md).
+Nothing here is personal in the clear: explanations are comparison levels and weights
+("given name: nickname, +6.1"), never the values compared. A person's stated reason is
+free text the service asks them to keep free of personal details (docs/matching.md); as
+people do not always manage to, it is sealed under the child's key.
 """
 
 from __future__ import annotations
@@ -129,7 +130,10 @@ class MatchAction(models.Model):
     kind = models.CharField(max_length=12, choices=ActionKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                               related_name="+")
-    reason = models.CharField(max_length=500)
+    #: The person's stated reason, sealed under the key of the child it is about (`child`,
+    #: else `retired`, else `created`): free text that may name someone, as a shield's
+    #: reason may. review.stated_reason opens it; None once that child is shredded.
+    reason = models.BinaryField(null=True)
     at = models.DateTimeField()
     child = models.ForeignKey("identity.Child", null=True, on_delete=models.PROTECT,
                               related_name="+")

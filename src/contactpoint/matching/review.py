@@ -23,7 +23,8 @@ from contactpoint import errors
 from contactpoint.access.models import Role, User
 from contactpoint.access.permissions import Permission
 from contactpoint.audit import hooks as audit
-from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.crypto import envelope
+from contactpoint.crypto.keystore import KeyStore, MissingKey, get_keystore
 from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
 from contactpoint.identity.records import require, viewer_of
 from contactpoint.identity.store import (
@@ -247,14 +248,46 @@ def _merge(keys: KeyStore, keep: Child, gone: Child, change: _Change) -> None:
             _set_item(other, other.status, change, candidate=keep)
 
 
+def reason_purpose(action_pk: int) -> str:
+    return f"match-action-reason:{action_pk}"
+
+
+def _reason_owner(action: MatchAction) -> str | None:
+    """The child whose key seals the reason: the one the decision is about."""
+    for child in (action.child, action.retired, action.created):
+        if child is not None:
+            return child.contactpoint_id
+    return None
+
+
+def stated_reason(action: MatchAction, keys: KeyStore | None = None) -> str | None:
+    """The reason a person gave, opened for the history, the API and the command line
+    (whose callers have already checked the reader may see it); None once the child's
+    key is destroyed (shredded), as for the rest of that child's data."""
+    owner = _reason_owner(action)
+    if action.reason is None or owner is None:
+        return None
+    keys = keys or get_keystore()
+    try:
+        cipher = keys.child_key(owner)
+    except MissingKey:
+        return None
+    return str(envelope.open_json(cipher, owner, reason_purpose(action.pk), action.reason))
+
+
 def _finish(kind: str, reason: str, change: _Change, *,
             child: Child | None, retired: Child | None = None, created: Child | None = None,
-            undoes: MatchAction | None = None) -> MatchAction:
+            undoes: MatchAction | None = None, keys: KeyStore | None = None) -> MatchAction:
     action = MatchAction.objects.create(
-        kind=kind, actor=change.actor, reason=reason, at=change.now, child=child,
+        kind=kind, actor=change.actor, reason=None, at=change.now, child=child,
         moves=change.moves,
         retired=retired, created=created, kept_apart=change.kept_apart,
         released=change.released, items=change.items, undoes=undoes)
+    owner = _reason_owner(action)
+    if owner is not None:  # every decision names its child; sealed once its pk is known
+        cipher = (keys or get_keystore()).child_key(owner)
+        action.reason = envelope.seal_json(cipher, owner, reason_purpose(action.pk), reason)
+        action.save(update_fields=["reason"])
     KeptApart.objects.bulk_create([KeptApart(child_a_id=a, child_b_id=b, action=action)
                                    for a, b in change.kept_apart])
     audit.record(f"matching:decision:{kind.replace('_', '-')}", actor=change.actor,
@@ -285,7 +318,7 @@ def link(actor: User, item_id: int, reason: str,
         _close_pending(Q(source_record__child=candidate, candidate=candidate), change)
         ChildDeriver(keys).rederive([candidate.pk, own.pk])
         return _finish(ActionKind.LINK, reason, change, child=candidate,
-                       retired=own)
+                       retired=own, keys=keys)
 
 
 def keep_apart(actor: User, item_id: int, reason: str) -> MatchAction:
@@ -368,7 +401,7 @@ def split(actor: User, source: str, source_id: str, reason: str,
                          [list(_pair(old.pk, new.pk))])
         _close_pending(Q(source_record=record), change)
         ChildDeriver(keys).rederive([old.pk, new.pk])
-        return _finish(ActionKind.SPLIT, reason, change, child=old, created=new)
+        return _finish(ActionKind.SPLIT, reason, change, child=old, created=new, keys=keys)
 
 
 def merge(actor: User, keep_id: str, gone_id: str, reason: str,
@@ -391,7 +424,7 @@ def merge(actor: User, keep_id: str, gone_id: str, reason: str,
         _merge(keys, keep, gone, change)
         _close_pending(Q(source_record__child=keep, candidate=keep), change)
         ChildDeriver(keys).rederive([keep.pk, gone.pk])
-        return _finish(ActionKind.MERGE, reason, change, child=keep, retired=gone)
+        return _finish(ActionKind.MERGE, reason, change, child=keep, retired=gone, keys=keys)
 
 
 def undo(actor: User, action_id: int, reason: str,
@@ -442,13 +475,23 @@ def undo(actor: User, action_id: int, reason: str,
         live = [pk for pk in touched if pk != done.created_id]
         ChildDeriver(keys).rederive(live)
         return _finish(ActionKind.UNDO, reason, change, child=done.child,
-                       undoes=done)
+                       undoes=done, keys=keys)
 
 
 def _children_of(action: MatchAction) -> set[int]:
     found = {m["from"] for m in action.moves} | {m["to"] for m in action.moves}
     found |= {pk for pk in (action.child_id, action.retired_id, action.created_id) if pk}
     return found
+
+
+def decision(actor: User, action_id: int) -> MatchAction:
+    """One earlier decision, for the undo form: only to those undo would let act on it."""
+    _check_actor(actor)
+    done = MatchAction.objects.filter(pk=action_id).first()
+    if done is None:
+        raise NotFound(f"no decision {action_id}")
+    _require(actor, Child.objects.filter(pk__in=_children_of(done)))
+    return done
 
 
 def history(actor: User, contactpoint_id: str) -> list[MatchAction]:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from contactpoint.access import second_factors, services
+from contactpoint.access import second_factors, services, set_up_links
 from contactpoint.access.models import OrganisationType, Role, User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.services import AccessError
@@ -43,6 +43,16 @@ USER_ACTIONS = {
         "button": "Reset second factor", "warning": True,
         "do": services.reset_second_factor,
         "done": "{name}'s second factor is reset"},
+    "reset-password": {
+        "heading": "Give {name} a set-up link",
+        "explain": "For someone locked out or who has forgotten their password. Their "
+                   "password, authenticator apps and security keys stop working at once "
+                   "and they are signed out. You are shown a link, once, to give them "
+                   "yourself: with it they choose a new password and set up a new second "
+                   "factor. It works once, for 24 hours. Check who is asking before you "
+                   "do this.",
+        "button": "Create set-up link", "warning": True, "do": set_up_links.issue,
+        "done": None},
 }
 
 
@@ -94,11 +104,19 @@ def user_action(request: HttpRequest, username: str, action: str) -> HttpRespons
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            spec["do"](request.user, username, reason=form.cleaned_data["reason"])
+            done = spec["do"](request.user, username, reason=form.cleaned_data["reason"])
         except AccessError as exc:
             form.add_error("reason" if str(exc).startswith("reason:") else None,
                            str(exc).removeprefix("reason: "))
         else:
+            if action == "reset-password":
+                # Shown once, in this answer, as a one-time password is (add_user).
+                secret, expires = done
+                return render(request, "web/manage/set_up_link.html", {
+                    "name": name, "expires": expires, "nav": "users",
+                    "link": request.build_absolute_uri(
+                        reverse("web:set-up-link", args=[secret])),
+                    "back": reverse("web:manage-user", args=[user.username])})
             return render(request, "web/manage/done.html", {
                 "heading": spec["done"].format(name=name), "nav": "users",
                 "back": reverse("web:manage-user", args=[user.username])})

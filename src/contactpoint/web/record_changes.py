@@ -38,6 +38,15 @@ def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     if replaces.isdigit():
         initial["replaces"] = int(replaces)
     form = InvolvementForm(request.POST or None, initial=initial)
+    if request.method == "GET":
+        # The form only for what its answer could change: the checks the POST makes.
+        try:
+            records.involvement_form_target(request.user, contactpoint_id,  # type: ignore[arg-type]
+                                            initial.get("replaces"))
+        except NotFound:
+            raise Http404("no such child or involvement") from None
+        except Forbidden as exc:
+            raise PermissionDenied(exc.detail) from None
     if request.method == "POST" and form.is_valid():
         data = records.InvolvementInput(**form.involvement())  # type: ignore[arg-type]
         try:
@@ -64,11 +73,12 @@ def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
 def shield(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     """Shield a record, or lift its shield: whichever it needs now.
 
-    Only the child's own management team (or the national team) may; the service says
-    so when the form is sent, and anyone else is told they may not.
+    Only the child's own management team (or the national team) may, by the rule
+    set_shield applies; to anyone else the form and its answer are "page not found",
+    as for a child that does not exist.
     """
     try:
-        child = records.find_child(contactpoint_id)
+        child = records.child_to_shield(request.user, contactpoint_id)  # type: ignore[arg-type]
     except NotFound:
         raise Http404("no such child") from None
     lifting = child.shielded
@@ -78,8 +88,8 @@ def shield(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
             records.set_shield(request.user, contactpoint_id, shielded=not lifting,  # type: ignore[arg-type]
                                reason=form.cleaned_data["reason"],
                                review_on=form.cleaned_data.get("review_on"))
-        except Forbidden as exc:
-            raise PermissionDenied(exc.detail) from None
+        except (Forbidden, NotFound):  # moved to another authority since the check above
+            raise Http404("no such child") from None
         except (BadRequest, Conflict) as exc:
             add_problems(form, exc, SHIELD_FIELDS)
         else:

@@ -169,6 +169,7 @@ def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     undone = {a.undoes_id for a in actions if a.undoes_id}
     may_undo = DECIDE in permissions_for_role(request.user.role)  # type: ignore[union-attr]
     rows = [{"action": a, "kind": ActionKind(a.kind).label,
+             "reason": review.stated_reason(a) or "",
              "moved": sum(1 for m in a.moves if m["from"] != m["to"]),
              "undoable": may_undo and a.kind != ActionKind.UNDO and a.pk not in undone}
             for a in sorted(actions, key=lambda a: (a.at, a.pk), reverse=True)]
@@ -179,6 +180,10 @@ def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
 @requires(DECIDE)
 @require_http_methods(["GET", "POST"])
 def undo(request: HttpRequest, decision: int) -> HttpResponse:
+    try:  # the form only for a decision the person may undo, as the POST decides
+        review.decision(request.user, decision)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404("no such decision") from None
     form = ReasonOnlyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -7,6 +7,7 @@ from contactpoint.web import (
     passkeys,
     record_changes,
     review,
+    set_up_link,
     signin,
     views,
 )
@@ -21,6 +22,9 @@ urlpatterns = [
     path("sign-in/set-up/security-key/", passkeys.set_up_security_key,
          name="set-up-security-key"),
     path("sign-in/second-factor/", signin.second_factor, name="second-factor"),
+    # A set-up link from the management team (web/set_up_link.py)
+    path("sign-in/set-up/link/<str:secret>/", set_up_link.open_link, name="set-up-link"),
+    path("sign-in/set-up/password/", set_up_link.set_password, name="set-up-password"),
     path("sign-out/", signin.sign_out, name="sign-out"),
     path("signed-out/", signin.signed_out, name="signed-out"),
     # Finding a child and the record (web/children.py, web/record_changes.py)
