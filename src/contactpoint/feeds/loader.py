@@ -89,6 +89,10 @@ class Prepared:
     digest: bytes
     linker: Any = None
 
+    def __reduce__(self) -> tuple[type[Prepared], tuple[object, ...]]:
+        # Pickled across from the reading worker for every row (see matching.profile).
+        return (Prepared, (self.source_key, self.digest, self.linker))
+
 
 @dataclass(slots=True)
 class _Incoming:

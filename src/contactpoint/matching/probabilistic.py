@@ -120,6 +120,10 @@ class Prepared:
     query: set[bytes]
     stored: set[bytes]
 
+    def __reduce__(self) -> tuple[type[Prepared], tuple[object, ...]]:
+        # Pickled across from the reading worker for every row (see matching.profile).
+        return (Prepared, (self.profile, self.query, self.stored))
+
 
 def _group(child: int | None) -> int:
     if child is None or child >= 0:

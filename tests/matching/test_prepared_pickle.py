@@ -1,0 +1,20 @@
+"""What the reading worker prepares crosses a process boundary by pickle, whole."""
+
+import pickle
+
+from contactpoint.feeds.loader import Prepared as RowPrepared
+from contactpoint.matching.probabilistic import Prepared
+from contactpoint.matching.profile import profile
+
+
+def test_a_prepared_row_comes_back_equal():
+    p = profile({"given_names": "Anna-Maria Jo", "family_name": "Nowak Smith",
+                 "former_family_names": ["Kowalska"], "date_of_birth": "2015-01-01",
+                 "gender": "female", "address": {"postcode": "LS1 4AB"},
+                 "identifiers": {"nhs_number": "9434765919", "upn": "A123456789012"},
+                 "carers": [{"given_names": "Ewa", "family_name": "Nowak"}]},
+                "school_census")
+    row = RowPrepared(b"k" * 16, b"d" * 16, Prepared(p, {b"q" * 16}, {b"s" * 16}))
+    back = pickle.loads(pickle.dumps(row, pickle.HIGHEST_PROTOCOL))  # noqa: S301  (our own bytes)
+    assert back == row
+    assert back.linker.profile.carers == (("ewa", "nowak"),)
