@@ -1,5 +1,6 @@
 """The operator's trust order: which source's name a child shows when both are as recent."""
 
+import json
 from datetime import date
 
 import pytest
@@ -31,9 +32,17 @@ def test_the_more_trusted_source_wins_a_tie_and_changing_it_re_derives(tmp_path,
 
     assert main(["source", "set", "school_census", "--trust-rank", "5", "--quiet"]) == 0
     assert shown() == "Testerton-Smith"
-    assert main(["source", "set", "nhs_demographics", "--trust-rank", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["source", "set", "nhs_demographics", "--trust-rank", "1", "--quiet",
+                 "--by", "ops.alex"]) == 0
     assert shown() == "Testerton"
-    assert "1 children re-derived" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "1 children re-derived" in out
+    # It changes what children show: the operator's change is audited.
+    (entry,) = [json.loads(line) for line in err.splitlines() if line.startswith('{"at":')]
+    assert (entry["event"], entry["actor"], entry["subject"]) == (
+        "source:settings:update", "operator:ops.alex", "nhs_demographics")
+    assert entry["details"] == {"trust_rank": 1, "authority": None}
     assert main(["source", "list"]) == 0
     assert capsys.readouterr().out.splitlines()[0].split() == ["1", "nhs_demographics", "-"]
 

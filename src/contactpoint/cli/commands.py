@@ -360,7 +360,8 @@ def _source_set(args: argparse.Namespace) -> None:
     progress = Progress("children re-derived", quiet=args.quiet)
     try:
         source, count = set_source(args.name, trust_rank=args.trust_rank,
-                                   authority=args.authority, progress=progress)
+                                   authority=args.authority, progress=progress,
+                                   by=operator_name(args))
     except BadRequest as exc:
         raise Usage(exc.detail) from None
     except NotFound as exc:
@@ -382,6 +383,7 @@ def register_source(sub) -> None:  # type: ignore[no-untyped-def]
                    help="0 (most trusted) to 1000; ties at the same recorded_at go to the lower")
     s.add_argument("--authority", metavar="LA_CODE",
                    help="the local authority a source belongs to (councils' own systems)")
+    add_by(s)
     _quiet(s)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from contactpoint.access.models import Organisation, OrganisationType
+from contactpoint.audit import hooks as audit
 from contactpoint.crypto.keystore import get_keystore
 from contactpoint.errors import BadRequest, NotFound
 from contactpoint.feeds.models import SourceSystem
@@ -24,8 +25,12 @@ BATCH = 1000
 
 
 def set_source(name: str, *, trust_rank: int | None = None, authority: str | None = None,
-               progress: Callable[[int], None] | None = None) -> tuple[SourceSystem, int]:
-    """Set a source's trust rank and/or authority; re-derive its children. (source, count)."""
+               progress: Callable[[int], None] | None = None,
+               by: str | None = None) -> tuple[SourceSystem, int]:
+    """Set a source's trust rank and/or authority; re-derive its children. (source, count).
+
+    `by` is the operator making the change: it changes what every child holding a record
+    from the source shows, so it is audited before any child is re-derived."""
     try:
         source = SourceSystem.objects.get(name=name)
     except SourceSystem.DoesNotExist:
@@ -40,7 +45,12 @@ def set_source(name: str, *, trust_rank: int | None = None, authority: str | Non
             raise NotFound(f"no local authority with code {authority!r}") from None
     if trust_rank is not None:
         source.trust_rank = trust_rank
-    source.save(update_fields=["trust_rank", "authority"])
+    with transaction.atomic():
+        source.save(update_fields=["trust_rank", "authority"])
+        audit.record("source:settings:update",
+                     actor=audit.operator(by) if by is not None else None, subject=source.name,
+                     details={"trust_rank": source.trust_rank,
+                              "authority": source.authority.code if source.authority else None})
     children = sorted(set(SourceRecord.objects.filter(source=source, deleted=False,
                                                       child__isnull=False)
                           .values_list("child", flat=True)))
