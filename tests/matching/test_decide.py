@@ -147,3 +147,17 @@ def test_look_alike_twins_under_different_surnames_need_a_person():
     decision = run(twin("Jaden", "Oluwadamilola", "nhs_demographics"), held)
     assert decision.state == "review"
     assert "twins" in decision.candidates[0].capped
+
+
+def test_twins_named_as_a_nickname_of_each_other_need_a_person():
+    # Henry and Harry Charles Briggs, one birth, one home (seed 1 of the 100,000-child
+    # feeds): Harry is a short form of Henry, but both are names children are given.
+    decision = run(child("Henry", source="nhs_demographics", sex="male"),
+                   [(1, child("Harry Charles", sex="male"))])
+    assert decision.state == "review"
+    assert "twins, or one child's name spelt two ways" in decision.reason()
+    # A short form not in the table of names children are given: the same child.
+    short = run(child("Will", source="nhs_demographics", sex="male"),
+                [(1, child("William James", sex="male"))])
+    assert (short.state, short.child) == ("auto", 1)
+    assert short.candidates[0].explanation[0].level == "nickname, short form or other given name"

@@ -85,9 +85,10 @@ class Decision:
 
 #: Given-name levels of two clearly different names (compare.given_name).
 CLEARLY_DIFFERENT_NAMES = frozenset({5, 7, 8})
-#: Given-name levels of names alike: one child's name mistyped or spelt two ways, or twins
-#: given names that look alike (Jayden and Jaden).
-NAMES_ALIKE = frozenset({2, 3, 4})
+#: Given-name levels of names alike: one child's name mistyped, spelt two ways or
+#: shortened, or twins given names that look alike (Jayden and Jaden) or that are a
+#: nickname of each other (Henry and Harry).
+NAMES_ALIKE = frozenset({1, 2, 3, 4})
 #: The date-of-birth level of dates no single slip of the pen explains.
 DIFFERENT_DATES = 5
 TWINS = "same-birth siblings (twins): different given names"
