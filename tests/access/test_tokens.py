@@ -162,3 +162,27 @@ def test_clients_are_named_once_for_a_valid_source():
     with pytest.raises(AccessError, match="name"):
         add_client(name="Bad Name!", source="leeds_social_care")
     assert not SourceSystem.objects.filter(name="Bad Source!").exists()
+
+
+def test_the_holder_of_a_token_is_read_as_the_orm_reads_it(django_assert_max_num_queries):
+    from contactpoint.access.models import User  # noqa: PLC0415
+    from contactpoint.access.tokens import _split, _token_with_holder  # noqa: PLC0415
+
+    user = make_user("practitioner")
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    presented = create_token(user=user.username)
+    prefix = _split(presented)[0]
+    ApiToken.objects.filter(prefix=prefix).update(last_used_at=timezone.now())
+    with django_assert_max_num_queries(1):
+        token = _token_with_holder(prefix)
+        organisation = token.user.organisation  # already read: no second query
+    orm = ApiToken.objects.select_related("user__organisation").get(prefix=prefix)
+
+    def values(instance):
+        return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+    assert values(token) == values(orm)
+    assert values(token.user) == values(orm.user)
+    assert values(organisation) == values(orm.user.organisation)
+    assert token.last_used_at.tzinfo is not None and token.user.last_login.tzinfo is not None
+    assert _token_with_holder("cp_000000000000") is None

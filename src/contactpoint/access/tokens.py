@@ -16,14 +16,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from contactpoint.access.models import ApiClient, ApiToken, User
+from contactpoint.access.models import ApiClient, ApiToken, Organisation, User
 from contactpoint.access.permissions import (
     SOURCE_CLIENT_PERMISSIONS,
     Permission,
@@ -167,6 +170,72 @@ def revoke_token(prefix: str, *, by: str | None = None) -> ApiToken:
     return token
 
 
+def _columns(model: type[Model], alias: str, qn: Callable[[str], str]) -> list[str]:
+    return [f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields]
+
+
+def _token_with_holder(prefix: str) -> ApiToken | None:
+    """The token with this prefix, its user and the user's organisation, in one query.
+
+    Every API call asks this, and the ORM's select_related across four tables spent
+    more time composing the SQL (about 1.5 ms) than the whole search it guarded spent
+    computing; the SQL is composed once from the models' own fields instead, and the
+    rows become model instances by Django's `from_db`, as a queryset's would. A source
+    system's token (no user) is read by the ORM: uploads are not the hot path.
+    """
+    connection = connections[router.db_for_read(ApiToken)]
+    sql = _TOKEN_SQL.get(connection.alias)
+    if sql is None:
+        qn = connection.ops.quote_name
+        token_m, user_m, org_m = ApiToken._meta, User._meta, Organisation._meta
+        columns = [*_columns(ApiToken, "t", qn), *_columns(User, "u", qn),
+                   *_columns(Organisation, "o", qn)]
+        sql = (f"SELECT {', '.join(columns)} FROM {qn(token_m.db_table)} t "  # noqa: S608  (names from the models)
+               f"LEFT JOIN {qn(user_m.db_table)} u ON u.{qn(user_m.pk.column)} = "
+               f"t.{qn(token_m.get_field('user').column)} "
+               f"LEFT JOIN {qn(org_m.db_table)} o ON o.{qn(org_m.pk.column)} = "
+               f"u.{qn(user_m.get_field('organisation').column)} "
+               f"WHERE t.{qn(token_m.get_field('prefix').column)} = %s")
+        _TOKEN_SQL[connection.alias] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    models = (ApiToken, User, Organisation)
+    widths = [len(m._meta.concrete_fields) for m in models]
+    token_row, user_row, org_row = (row[:widths[0]], row[widths[0]:widths[0] + widths[1]],
+                                    row[widths[0] + widths[1]:])
+    names = [[f.attname for f in m._meta.concrete_fields] for m in models]
+    token = ApiToken.from_db(connection.alias, names[0],
+                             _converted(ApiToken, token_row, connection))
+    if token.user_id is None:
+        return (ApiToken.objects.select_related("client__source").filter(pk=token.pk)
+                .first())
+    user = User.from_db(connection.alias, names[1], _converted(User, user_row, connection))
+    if user.organisation_id is not None:
+        user.organisation = Organisation.from_db(connection.alias, names[2],
+                                                 _converted(Organisation, org_row,
+                                                            connection))
+    token.user = user
+    return token
+
+
+def _converted(model: type[Model], row: Sequence[Any], connection: Any) -> list[Any]:
+    """Values as the ORM would hand them to `from_db` (the backend's and the fields' own
+    converters, as its compiler applies them: SQLite's text date-times, for one)."""
+    values = list(row)
+    for i, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        for convert in (*connection.ops.get_db_converters(column),
+                        *column.get_db_converters(connection)):
+            values[i] = convert(values[i], column, connection)
+    return values
+
+
+_TOKEN_SQL: dict[str, str] = {}
+
+
 def authenticate_token(presented: str) -> Principal | None:
     """The principal a presented token stands for, or None when it must be refused.
 
@@ -177,8 +246,7 @@ def authenticate_token(presented: str) -> Principal | None:
     parts = _split(presented) if len(presented) <= MAX_TOKEN_CHARS else None
     if parts is None:
         return None
-    token = (ApiToken.objects.select_related("user__organisation", "client__source")
-             .filter(prefix=parts[0]).first())
+    token = _token_with_holder(parts[0])
     # The prefix is not secret; the secret is compared in constant time, and compared
     # even when no token has this prefix, so both refusals take the same path.
     stored = token.secret_hash if token is not None else "0" * 64
