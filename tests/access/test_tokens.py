@@ -184,5 +184,6 @@ def test_the_holder_of_a_token_is_read_as_the_orm_reads_it(django_assert_max_num
     assert values(token) == values(orm)
     assert values(token.user) == values(orm.user)
     assert values(organisation) == values(orm.user.organisation)
-    assert token.last_used_at.tzinfo is not None and token.user.last_login.tzinfo is not None
+    assert token.last_used_at.tzinfo is not None
+    assert token.user.last_login.tzinfo is not None
     assert _token_with_holder("cp_000000000000") is None

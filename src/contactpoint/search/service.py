@@ -26,7 +26,7 @@ from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus
 from contactpoint.identity.normalise import fold
 from contactpoint.identity.store import CHILD_RECORD
-from contactpoint.matching.blocking import dob_keys, query_keys
+from contactpoint.matching.blocking import dob_key, query_keys
 from contactpoint.matching.compare import COMPARISONS, observe
 from contactpoint.matching.configuration import active_configuration, model_of
 from contactpoint.matching.model import MatchModel
@@ -114,9 +114,9 @@ def search_children(criteria: Criteria, *, keys: KeyStore | None = None,
     """Ranked matches for checked criteria (search.criteria.parse).
 
     First by the matcher's blocking keys, which carry a name or an address; only when
-    they find no match, every child born on the date searched (or a slip of it): a
-    family name misspelt past its sound is still found, without a search on a common
-    name weighing every child born that day (150 of them at 1,000,000 children).
+    they find no match, every child born on the date searched: a family name misspelt
+    past its sound is still found, without a search on a common name weighing every
+    child born that day (150 of them at 1,000,000 children).
     """
     keys = keys or get_keystore()
     query = query_profile(criteria)
@@ -135,7 +135,7 @@ def search_children(criteria: Criteria, *, keys: KeyStore | None = None,
     scored = _score(criteria, query, model, rows, keys)
     considered = len(rows)
     if not scored and not criteria.exact:
-        wider = candidates({index.token(*key) for key in dob_keys(query.dob)}, seen)
+        wider = candidates({index.token(*dob_key(query.dob))}, seen)
         scored = _score(criteria, query, model, wider, keys)
         considered += len(wider)
     scored.sort(key=lambda s: (-s[0], s[1]))
