@@ -18,6 +18,7 @@ from contactpoint.access import services, set_up_links
 from contactpoint.access.models import OrganisationType, SetUpLink, SignedInSession
 from contactpoint.access.services import AccessError
 from contactpoint.access.sessions import remember_session
+from contactpoint.access.tokens import authenticate_token, create_token
 from contactpoint.errors import Forbidden, NotFound
 from databases import both_databases
 from signing_in import STRONG_PASSWORD
@@ -50,8 +51,11 @@ def locked_out():
 def test_a_team_member_issues_a_link_and_the_old_credentials_stop_at_once(locked_out,
                                                                           audit_log):
     manager = make_user("management_team")
+    token = create_token(user=locked_out.username)
+    assert authenticate_token(token) is not None
     secret, expires = set_up_links.issue(manager, locked_out.username,
                                          reason="forgot password; identity checked in person")
+    assert authenticate_token(token) is None  # a system acting for them stops too
     locked_out.refresh_from_db()
     assert not locked_out.has_usable_password()
     assert not locked_out.check_password(STRONG_PASSWORD)
@@ -65,6 +69,7 @@ def test_a_team_member_issues_a_link_and_the_old_credentials_stop_at_once(locked
     (entry,) = [e for e in audit_log() if e["event"] == "account:set-up-link:issue"]
     assert (entry["actor"], entry["subject"]) == (manager.username, locked_out.username)
     assert entry["reason"] == "forgot password; identity checked in person"
+    assert entry["details"]["tokens_revoked"] == 1
     assert secret not in json.dumps(audit_log())
 
 

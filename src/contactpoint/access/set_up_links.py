@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contactpoint.access import lockout, second_factors
-from contactpoint.access.models import SetUpLink, User
+from contactpoint.access.models import ApiToken, SetUpLink, User
 from contactpoint.access.services import (
     AccessError,
     _reason,
@@ -67,9 +67,15 @@ def issue(actor: User, username: str, *, reason: str) -> tuple[str, datetime]:
     user.save(update_fields=["password", "must_change_password"])
     removed = second_factors.remove_all(user)
     ended = end_sessions(user)
+    # The case-management systems' tokens acting for them go too: whatever the old
+    # credentials gave stops now (a reset may follow a compromise); new ones are issued
+    # once the person is back in.
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=now)
     audit.record("account:set-up-link:issue", actor=actor, subject=user, reason=why,
                  details={"link": link.pk, "expires_at": link.expires_at.isoformat(),
-                          "second_factors_removed": removed, "sessions_ended": ended})
+                          "second_factors_removed": removed, "sessions_ended": ended,
+                          "tokens_revoked": revoked})
     return secret, link.expires_at
 
 
