@@ -131,13 +131,12 @@ def _sibling_cap(model: MatchModel, incoming: Profile, held: Profile,
         return True, "different dates of birth: another child (a sibling, or a stranger)"
     if same_birth_siblings(levels):
         return True, TWINS
-    given = levels[INDEX["given_name"]]
-    if (same_birth(levels) or same_birth_and_home(levels)) and given is not None and (
-            1 <= given <= 4):
+    if levels[INDEX["given_name"]] in NAMES_ALIKE and (same_birth(levels)
+                                                       or same_birth_and_home(levels)):
         if levels[INDEX["sex"]] == 1:
             # Charlie and Charlotte, Louis and Louise: a boy and a girl of one birth.
             return True, "same-birth siblings (twins): names alike, sexes different"
-        if given in NAMES_ALIKE and (model.established_given_name(incoming.first_given)
+        if (model.established_given_name(incoming.first_given)
                 and model.established_given_name(held.first_given)):
             return False, TWINS_OR_SPELLING
     return False, None
