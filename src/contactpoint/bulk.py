@@ -102,6 +102,24 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
         return ids
 
 
+def one_of(connection: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """SQL saying "is one of `values`" (to follow a column) and its parameters.
+
+    PostgreSQL gets one array parameter (`= ANY(%s)`); blind-index tokens (bytes of one
+    length) one packed bytea the server cuts up, since psycopg dumps a list of bytes
+    element by element in Python, which costs more than the lookup. SQLite gets an IN
+    list: at most 999 values, so the caller chunks.
+    """
+    if connection.vendor == "postgresql" and _same_length_bytes(values):
+        width = len(values[0])
+        return ("= ANY(ARRAY(SELECT substring(%s::bytea FROM i * %s + 1 FOR %s) "
+                "FROM generate_series(0, %s) AS i))",
+                [b"".join(values), width, width, len(values) - 1])
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(values)]
+    return f"IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def select_in(model: type[models.Model], columns: Sequence[str], key: str,
               values: Sequence[Any], *, extra: str = "") -> list[tuple[Any, ...]]:
     """Rows of `columns` where `key` is one of `values` (plus an optional AND condition).
@@ -120,29 +138,14 @@ def select_in(model: type[models.Model], columns: Sequence[str], key: str,
     where = qn(meta.get_field(key).column)
     table = qn(meta.db_table)
     rows: list[tuple[Any, ...]] = []
+    # SQLite caps a statement's parameters: its IN lists go in chunks.
+    step = len(values) if connection.vendor == "postgresql" else 900
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and _same_length_bytes(values):
-            # Blind-index tokens: psycopg dumps a list of bytes element by element in
-            # Python, which costs more than the lookup; one packed bytea, cut up by the
-            # server, costs almost nothing to send.
-            width = len(values[0])
-            cursor.execute(
-                f"SELECT {cols} FROM {table} WHERE {where} = ANY(ARRAY("  # noqa: S608
-                "SELECT substring(%s::bytea FROM i * %s + 1 FOR %s) "
-                f"FROM generate_series(0, %s) AS i)) {extra}",
-                [b"".join(values), width, width, len(values) - 1])
+        for start in range(0, len(values), step):
+            match, params = one_of(connection, values[start : start + step])
+            cursor.execute(f"SELECT {cols} FROM {table} WHERE {where} {match} {extra}",  # noqa: S608
+                           params)
             rows.extend(cursor.fetchall())
-        elif connection.vendor == "postgresql":
-            cursor.execute(f"SELECT {cols} FROM {table} WHERE {where} = ANY(%s) {extra}",  # noqa: S608
-                           [list(values)])
-            rows.extend(cursor.fetchall())
-        else:
-            for start in range(0, len(values), 900):
-                chunk = values[start : start + 900]
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f"SELECT {cols} FROM {table} WHERE {where} IN ({marks}) {extra}",  # noqa: S608
-                               list(chunk))
-                rows.extend(cursor.fetchall())
     stamps = [i for i, c in enumerate(columns)
               if isinstance(meta.get_field(c), models.DateTimeField)]
     return [_python_row(row, stamps) for row in rows]
