@@ -17,12 +17,12 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 import psycopg
 
+from contactpoint.bench import TODAY
 from contactpoint.bench import engines as targets
 from contactpoint.bench.report import Report, machine
 from contactpoint.synth import generate
@@ -31,7 +31,6 @@ DEFAULT_SIZES = (100_000, 1_000_000)
 DEFAULT_ENGINES = ("sqlite", "postgres")
 #: Fixed, so every run loads the same bytes and ages come out the same.
 SEED = 20_261_101
-TODAY = date(2026, 11, 1)
 RESULTS_FILE = "bench-results.json"
 # A feed's LoadSummary.line(): "read N, created N, linked N, ..."
 _SUMMARY = re.compile(r"^read (\d+), created ", re.MULTILINE)

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from contactpoint.bench import TODAY
 from contactpoint.bench import engines as targets
 from contactpoint.bench.accuracy import AccuracyReport, evaluate
 from contactpoint.bench.match_load import LoadRun, run_our_load, split_delta
@@ -26,7 +27,6 @@ from contactpoint.synth import generate
 from contactpoint.synth.generator import BIRTHS_FILE, REFERENCE_FOLDER, TRUTH_FILE
 
 #: The load benchmark's date: the same feeds load the same way on any day.
-TODAY = date(2026, 11, 1)
 RESULTS_FILE = "bench-match-results.json"
 _STAMP = "feeds.json"
 

@@ -38,8 +38,9 @@ from typing import BinaryIO, TextIO
 
 import orjson
 
+from contactpoint.bench import TODAY
 from contactpoint.bench.accuracy import AccuracyReport, evaluate
-from contactpoint.bench.match import TODAY, comparison_lines
+from contactpoint.bench.match import comparison_lines
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.feeds.pipeline import Checked, check, checked_rows
 from contactpoint.feeds.reader import read_feed

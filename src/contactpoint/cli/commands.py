@@ -322,7 +322,7 @@ def _bench_match(args: argparse.Namespace) -> None:
 
 
 def register_bench_match(sub) -> None:  # type: ignore[no-untyped-def]
-    from contactpoint.bench.match import TODAY  # noqa: PLC0415
+    from contactpoint.bench import TODAY  # noqa: PLC0415
 
     p = _command(sub, "bench-match", "matching accuracy: Splink's (and ours, with --links) "
                  "precision, recall and wrong merges against the synthetic truth",
