@@ -74,9 +74,6 @@ class SourceRecord(models.Model):
     received_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
-    class Meta:
-        indexes = [models.Index(fields=["child"], name="source_record_child")]
-
 
 class BlindIndexEntry(models.Model):
     """One blind-index token of one source record, for matching and search.
