@@ -243,3 +243,33 @@ def test_a_decisions_reason_is_stored_sealed_under_the_childs_key(queued, team, 
     keystore.destroy_child_keys([queued.candidate.contactpoint_id])
     keystore.forget_cache()
     assert review.stated_reason(MatchAction.objects.get(pk=action.pk)) is None
+
+
+def test_a_record_deleted_and_sent_again_is_decided_afresh(queued, tmp_path, team):
+    """Its earlier decision and review item are replaced, never kept beside the new ones
+    (and only records stored before are looked for: new ones have nothing to replace)."""
+    from contactpoint.matching.models import MatchDecision  # noqa: PLC0415
+
+    again, nhs = record("N2"), open_child_record_nhs(record("N1"))
+    load(tmp_path, "nhs_demographics", [{"source_id": "N2", "action": "delete",
+                                         "recorded_at": "2026-11-02T09:30:00Z"}])
+    assert ReviewItem.objects.get().status == "closed"
+    summary = load(tmp_path, "nhs_demographics", [
+        feed_row(source_id="N2", identifiers={"nhs_number": nhs}, given_names="Amelia",
+                 recorded_at="2026-11-03T09:30:00Z"),
+        feed_row(source_id="N3", given_names="Zebedee", family_name="Quartermaine",
+                 date_of_birth="2015-02-03", identifiers={"nhs_number": None})])
+    assert (summary.review, summary.created) == (1, 1)
+    assert SourceRecord.objects.get(pk=again.pk).deleted is False
+    assert MatchDecision.objects.filter(source_record=again.pk).count() == 1
+    assert list(ReviewItem.objects.filter(source_record=again.pk)
+                .values_list("status", flat=True)) == ["open"]
+    assert MatchDecision.objects.count() == 3
+
+
+def open_child_record_nhs(sr):
+    from contactpoint.crypto.keystore import get_keystore  # noqa: PLC0415
+    from contactpoint.identity.store import open_payload  # noqa: PLC0415
+
+    return open_payload(get_keystore(), sr.child.contactpoint_id, sr)["record"][
+        "identifiers"]["nhs_number"]

@@ -51,20 +51,21 @@ def candidate_json(scored: Scored, child: int, record: int | None) -> dict[str, 
 
 def record_decisions(configuration: int, placed: Sequence[Placed], thresholds: Thresholds,
                      *, child_pk: Callable[[int], int], record_pk: Callable[[int], int],
-                     now: datetime) -> int:
+                     now: datetime, again: Sequence[int] | None = None) -> int:
     """Store each placed record's decision and, for review, its review items.
 
     `child_pk` and `record_pk` turn the linker's ids into primary keys: the linker gives
     children and records made earlier in the same batch negative ids until they exist.
-    Returns the number of review items made.
+    `again` names the placed records that were stored before (None: any may have been);
+    a record is placed again only when it was deleted and comes back, and its old
+    decision and review items are replaced. Returns the number of review items made.
     """
     if not placed:
         return 0
-    again = [p.record for p in placed]
-    # A record is placed again only when it was deleted and comes back: its old decision
-    # and review items are replaced.
-    MatchDecision.objects.filter(source_record_id__in=again).delete()
-    ReviewItem.objects.filter(source_record_id__in=again).delete()
+    again = [p.record for p in placed] if again is None else list(again)
+    if again:
+        MatchDecision.objects.filter(source_record_id__in=again).delete()
+        ReviewItem.objects.filter(source_record_id__in=again).delete()
     decisions, items = [], []
     for p in placed:
         kept = []
