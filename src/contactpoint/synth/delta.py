@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import csv
 import math
+import random
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -419,13 +420,19 @@ class _Delta:
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
 
 
-def _assign(candidates: list[_Row], counts: dict[str, int]) -> dict[str, list[_Row]]:
+def _assign(candidates: list[_Row], counts: dict[str, int],
+            rng: random.Random) -> dict[str, list[_Row]]:
     """Rows for each kind; service changes need a row with a service. A shortfall of
-    service rows (or siblings, already counted into `counts`) becomes moves."""
+    service rows (or siblings, already counted into `counts`) becomes moves.
+
+    What the service changes leave is shuffled again: its head would otherwise be
+    mostly rows without services (Child Benefit's), and so would the other kinds.
+    """
     with_services = [r for r in candidates if r.data.get("services")]
     chosen = {"service": with_services[:counts["service"]]}
     taken = {id(r) for r in chosen["service"]}
     rest = [r for r in candidates if id(r) not in taken]
+    rng.shuffle(rest)
     short = counts["service"] - len(chosen["service"])
     needed = counts["move"] + short + counts["family_name"] + counts["delete"]
     if len(rest) < needed:
@@ -480,7 +487,7 @@ def _build(scan: _Scan, counts: dict[str, int], day: date, seed: int,
     order.shuffle(candidates)
     changes = _Changes(day, candidates + chosen_siblings, seed)
     delta = _Delta({stem: [] for stem in stems})
-    chosen = _assign(candidates, counts)
+    chosen = _assign(candidates, counts, order)
     for kind in ("move", "service", "family_name", "delete"):
         for row in chosen[kind]:
             delta.add(row.stem, kind, getattr(changes, kind)(row.data))
