@@ -94,9 +94,9 @@ def feed_files(folder: Path) -> list[Path]:
 class _Reservoir:
     """A uniform sample of SIZE items of a stream of unknown length (Algorithm R)."""
 
-    def __init__(self, size: int, rng_labels: tuple[object, ...]) -> None:
+    def __init__(self, size: int, rng: random.Random) -> None:
         self.size = size
-        self.rng = stream(*rng_labels)  # type: ignore[arg-type]
+        self.rng = rng
         self.seen = 0
         self.items: list[tuple[str, bytes]] = []
 
@@ -168,9 +168,9 @@ def _scan(files: list[Path], counts: dict[str, int], seed: int, *,
     nhs_feed = next((f for f in files if f.stem == BIRTH_SOURCE), None)
     scan = _Scan(
         _Reservoir(math.ceil(changed * (1 + _SPARE_SHARE)) + _SPARE_ROWS,
-                   (seed, "delta", "changes")),
+                   stream(seed, "delta", "changes")),
         _Reservoir(births * _SIBLING_FACTOR + _SPARE_ROWS if births else 0,
-                   (seed, "delta", "siblings")),
+                   stream(seed, "delta", "siblings")),
         _fresh_nhs_numbers(spare, seed),
         _fresh_source_ids(_first_source_id(nhs_feed) if nhs_feed else None, spare, seed))
     for path in files:
