@@ -105,6 +105,46 @@ def register_synth(sub) -> None:  # type: ignore[no-untyped-def]
     _quiet(p)
 
 
+# -- synth-delta -----------------------------------------------------------------------------
+
+def _synth_delta(args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime, time  # noqa: PLC0415
+
+    from contactpoint.synth.delta import DeltaError, generate_delta  # noqa: PLC0415
+
+    feeds = Path(args.feeds)
+    if not feeds.is_dir():
+        raise Usage(f"--feeds {feeds}: no such folder")
+    try:
+        summary = generate_delta(feeds, args.records, args.seed, Path(args.out),
+                                 today=args.today)
+    except DeltaError as exc:
+        raise Failure(str(exc)) from None
+    except OSError as exc:
+        raise Failure(f"{exc.filename or args.out}: {exc.strerror or exc}") from None
+    print(summary.line())
+    if datetime.combine(summary.day, time.max, tzinfo=UTC) > datetime.now(UTC):
+        print(f"contactpoint synth-delta: note: the records are dated {summary.day}, later "
+              "than now; the loader refuses a recorded_at in the future, so load them "
+              "then, or make the delta with an earlier --today", file=sys.stderr)
+
+
+def register_synth_delta(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "synth-delta", "write a day's changes to existing feeds: moves, "
+                 "service changes, new family names, deletions and births", _synth_delta,
+                 django=False)
+    p.add_argument("--feeds", required=True, metavar="DIR",
+                   help="the feeds to change (read, never written)")
+    p.add_argument("--records", type=_positive, required=True, metavar="N",
+                   help="changed records in all")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", required=True, metavar="OUTDIR",
+                   help="OUTDIR/<source>.jsonl and OUTDIR/truth.csv (the births)")
+    p.add_argument("--today", type=_date_arg, default=None,
+                   help="the feeds' date; the delta is recorded the day after (default: "
+                   "the day of the latest recorded_at in the feeds)")
+
+
 # -- ingest ----------------------------------------------------------------------------------
 
 def _ingest(args: argparse.Namespace) -> None:
@@ -299,6 +339,39 @@ def register_bench(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--work-dir", help="where feeds and databases go (default: a temp dir)")
 
 
+# -- bench-delta -----------------------------------------------------------------------------
+
+def _bench_delta(args: argparse.Namespace) -> None:
+    from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+    from contactpoint.bench.delta import EmptyIndex, run_delta_benchmark  # noqa: PLC0415
+    from contactpoint.feeds.reader import FeedFileError  # noqa: PLC0415
+    from contactpoint.synth.delta import feed_files  # noqa: PLC0415
+
+    feeds = Path(args.feeds)
+    if not feeds.is_dir():
+        raise Usage(f"--feeds {feeds}: no such folder")
+    if not feed_files(feeds):
+        raise Usage(f"--feeds {feeds}: no feed files (*.jsonl) in it")
+    try:
+        run_delta_benchmark(feeds, sys.stdout, today=args.today)
+    except ValidationError as exc:  # a file whose name is not a source name
+        raise Usage(f"--feeds {exc.messages[0]}") from None
+    except (EmptyIndex, FeedFileError) as exc:
+        raise Failure(str(exc)) from None
+
+
+def register_bench_delta(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "bench-delta", "daily-delta load speed: load a delta (synth-delta) "
+                 "into the index the environment points at; records/s and peak memory",
+                 _bench_delta)
+    p.add_argument("--feeds", required=True, metavar="DELTA_DIR",
+                   help="the delta's files, DELTA_DIR/<source>.jsonl, each loaded as ingest does")
+    p.add_argument("--today", type=_date_arg, default=None,
+                   help="the load date, as ingest --today (default: the day of the delta's "
+                   "latest recorded_at)")
+
+
 # -- bench-match -----------------------------------------------------------------------------
 
 def _bench_match(args: argparse.Namespace) -> None:
@@ -419,9 +492,10 @@ def register_bench_search(sub) -> None:  # type: ignore[no-untyped-def]
                    "searches again as soon as answered)")
 
 
-REGISTRY = [register_init, register_synth, register_ingest, register_links, register_keys,
-            register_org, register_user, register_reference, register_serve, register_demo,
-            register_bench, register_bench_match, register_bench_search, register_source]
+REGISTRY = [register_init, register_synth, register_synth_delta, register_ingest,
+            register_links, register_keys, register_org, register_user, register_reference,
+            register_serve, register_demo, register_bench, register_bench_delta,
+            register_bench_match, register_bench_search, register_source]
 
 # Commands with modules of their own: the matcher's (which imports this one's helpers),
 # and API clients and tokens (which import from this one lazily).
