@@ -57,3 +57,7 @@ def test_the_cache_holds_no_more_than_it_is_given(tmp_path, keystore):
     found, _ = store.child_records(children)
     assert sum(len(held) for held in found.values()) == 4
     assert len(store._cache) == 2
+    # Again: two from the cache, two read, whose arrival evicts the first two.
+    again, _ = store.child_records(children)
+    assert given_names(again) == given_names(found)
+    assert len(store._cache) == 2

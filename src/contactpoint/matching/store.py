@@ -68,20 +68,23 @@ class IndexStore:
         rows = bulk.select_in(SourceRecord, ["id", "child", "source", "source_key",
                                              "recorded_at", "content_digest"],
                               "child", child_ids, extra="AND NOT deleted")
-        cache = self._cache
-        fresh = [row for row in rows if (row[0], row[5]) not in cache]
-        opened = self._unseal(fresh)
+        # Taken from the cache before anything is added to it, which may evict them.
+        cached: dict[int, Profile] = {}
+        for record_id, _child, _source, _key, _at, digest in rows:
+            p = self._cache.get((record_id, digest))
+            if p is not None:
+                self._cache.move_to_end((record_id, digest))
+                cached[record_id] = p
+        opened = self._unseal([row for row in rows if row[0] not in cached])
         partial: set[int] = set()
         unsealed: dict[int, list[tuple[int, int, datetime, dict[str, Any]]]] = {}
         for record_id, child, source_pk, _key, recorded_at, digest in rows:
             name = self._source_name(source_pk)
-            held = opened.get(record_id)
-            if held is None:
-                p = cache[(record_id, digest)]
-                cache.move_to_end((record_id, digest))
+            if record_id in cached:
+                p = cached[record_id]
                 partial.add(child)
             else:
-                p, record = held
+                p, record = opened[record_id]
                 self._remember((record_id, digest), p)
                 unsealed.setdefault(child, []).append((record_id, source_pk, recorded_at,
                                                        record))
