@@ -28,6 +28,13 @@ from contactpoint.matching.profile import Profile, profile
 #: A token held by more children than this is too common to narrow anything down.
 MAX_CHILDREN_PER_TOKEN = 200
 
+#: A stored child is compared with a record only when they share this many of the
+#: record's blocking tokens, or an NHS number or UPN. One token alone is a stranger born
+#: on a date one slip away whose name sounds like one of the record's names: at 700,000
+#: children about 15 of them for every record, and reading and unsealing them was most
+#: of a load's time. A child's own records share two or more (docs/matching.md).
+MIN_SHARED_TOKENS = 2
+
 
 class CandidateStore(Protocol):
     """What the linker reads from the index: matching.store.IndexStore on the database,
@@ -72,7 +79,8 @@ class ProbabilisticLinker:
         # The stored keys are nearly all among the query's (its date and year unwidened):
         # reuse those tokens rather than compute each HMAC twice.
         stored = {query.get(key) or self.index.token(*key) for key in index_keys(p)}
-        return Prepared(p, set(query.values()), stored)
+        identifiers = {token for key, token in query.items() if key[0] in IDENTIFIER_KEYS}
+        return Prepared(p, set(query.values()), stored, identifiers)
 
     def place(self, records: Sequence[dict[str, Any]], source: str,
               prepared: Sequence[Prepared | None] | None = None) -> list[Placement]:
@@ -84,14 +92,13 @@ class ProbabilisticLinker:
         queries = [done.query for done in ready]
         holding = self.store.children_holding(set().union(*queries) if queries else set())
         holding = {t: c for t, c in holding.items() if len(c) <= MAX_CHILDREN_PER_TOKEN}
-        held, sources_held = self.store.child_records(
-            set().union(*holding.values()) if holding else set())
+        compared = [_compared(holding, done) for done in ready]
+        held, sources_held = self.store.child_records(set().union(*compared))
         batch = _BatchIndex(sources_held)
         placements: list[Placement] = []
         self.decisions = []
         for i, (p, query) in enumerate(zip(profiles, queries, strict=True)):
-            children = {c for t in query for c in holding.get(t, ())}
-            candidates = [r for c in children for r in held.get(c, [])]
+            candidates = [r for c in compared[i] for r in held.get(c, [])]
             candidates += batch.candidates(query)
             decision = decide(score_children(self.model, p, candidates, batch.sources),
                               self.thresholds)
@@ -112,17 +119,36 @@ class ProbabilisticLinker:
         return placements
 
 
+#: Blocking keys that are identifiers: one shared is reason enough to compare.
+IDENTIFIER_KEYS = frozenset({"id:nhs_number", "id:upn"})
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A record's matching profile, the tokens to look it up by, and the tokens to store."""
+    """A record's matching profile, the tokens to look it up by, and the tokens to store;
+    `identifiers` are the query tokens of its NHS number and UPN."""
 
     profile: Profile
     query: set[bytes]
     stored: set[bytes]
+    identifiers: frozenset[bytes] | set[bytes] = frozenset()
 
     def __reduce__(self) -> tuple[type[Prepared], tuple[object, ...]]:
         # Pickled across from the reading worker for every row (see matching.profile).
-        return (Prepared, (self.profile, self.query, self.stored))
+        return (Prepared, (self.profile, self.query, self.stored, self.identifiers))
+
+
+def _compared(holding: dict[bytes, set[int]], prepared: Prepared) -> set[int]:
+    """The stored children worth comparing with a record: those sharing at least
+    MIN_SHARED_TOKENS of its tokens, or one of its identifiers."""
+    shared: dict[int, int] = {}
+    for token in prepared.query:
+        for child in holding.get(token, ()):
+            shared[child] = shared.get(child, 0) + 1
+    chosen = {c for c, n in shared.items() if n >= MIN_SHARED_TOKENS}
+    for token in prepared.identifiers:
+        chosen.update(holding.get(token, ()))
+    return chosen
 
 
 def _group(child: int | None) -> int:
