@@ -22,6 +22,7 @@ from typing import TextIO
 from django.db import connection
 from django.utils import timezone
 
+from contactpoint.bench.report import line as _line
 from contactpoint.feeds.loader import LoadSummary, ingest_file
 from contactpoint.identity.models import Child, ChildStatus
 from contactpoint.synth.delta import feed_files
@@ -131,7 +132,3 @@ def run_delta_benchmark(feeds: Path, out: TextIO, *, today: date | None = None) 
                f"({run.children_after:,} active after)")
     return run
 
-
-def _line(out: TextIO, text: str) -> None:
-    out.write(text + "\n")
-    out.flush()

@@ -22,6 +22,7 @@ from contactpoint.bench import TODAY
 from contactpoint.bench import engines as targets
 from contactpoint.bench.accuracy import AccuracyReport, evaluate
 from contactpoint.bench.match_load import LoadRun, run_our_load, split_delta
+from contactpoint.bench.report import line as _line
 from contactpoint.bench.sweep import PairFigures
 from contactpoint.synth import generate
 from contactpoint.synth.generator import BIRTHS_FILE, REFERENCE_FOLDER, TRUTH_FILE
@@ -197,7 +198,3 @@ def _report(report: AccuracyReport) -> dict[str, object]:
 def _load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
-
-def _line(out: TextIO, text: str) -> None:
-    out.write(text + "\n")
-    out.flush()

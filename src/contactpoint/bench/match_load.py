@@ -23,6 +23,7 @@ import orjson
 
 from contactpoint.bench import engines as targets
 from contactpoint.bench.load import Step, StepFailed, _environment, _run_step
+from contactpoint.bench.report import line as _line
 
 #: A daily delta: 10,000 changed records, a fifth of them records new to the index.
 DELTA_RECORDS = 10_000
@@ -164,7 +165,3 @@ def run_our_load(engine: str, split: DeltaSplit, work_dir: Path, server_url: str
                f"{time.perf_counter() - started:,.0f} s in all")
     return run
 
-
-def _line(out: TextIO, text: str) -> None:
-    out.write(text + "\n")
-    out.flush()

@@ -41,6 +41,7 @@ import orjson
 from contactpoint.bench import TODAY
 from contactpoint.bench.accuracy import AccuracyReport, evaluate
 from contactpoint.bench.match import comparison_lines
+from contactpoint.bench.report import line as _line
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.feeds.pipeline import Checked, check, checked_rows
 from contactpoint.feeds.reader import read_feed
@@ -525,10 +526,6 @@ def main(argv: list[str] | None = None) -> int:
     print_run(result, out)
     return 0
 
-
-def _line(out: TextIO, text: str) -> None:
-    out.write(text + "\n")
-    out.flush()
 
 
 if __name__ == "__main__":

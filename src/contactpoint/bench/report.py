@@ -52,6 +52,12 @@ def _load_average(values: Sequence[float]) -> str:
     return " ".join(f"{value:.2f}" for value in values)
 
 
+def line(out: TextIO, text: str) -> None:
+    """One line to OUT, flushed: a long benchmark shows each figure as it comes."""
+    out.write(text + "\n")
+    out.flush()
+
+
 class Report:
     """Writes to OUT, flushing every line."""
 
