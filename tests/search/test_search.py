@@ -120,16 +120,26 @@ def test_a_name_misspelt_past_its_sound_is_found_by_the_date_alone(loaded):
     assert names(found) == [("Kacper", "Wójcik")]
 
 
-def test_every_child_born_that_day_is_weighed_only_when_the_name_finds_none(tmp_path,
-                                                                            keystore):
+def test_a_whole_birthday_is_weighed_only_when_name_and_initial_find_none(tmp_path,
+                                                                          keystore):
     rows = [feed_row(source_id=f"D{i}", given_names=given, family_name=family,
                      date_of_birth="2015-05-05", identifiers={"nhs_number": nhs_number()})
             for i, (given, family) in enumerate([("Amara", "Okafor"), ("Tomasz", "Nowak"),
-                                                 ("Eleri", "Pritchard")])]
+                                                 ("Eleri", "Pritchard"), ("Nia", "Nash")])]
     ingest_file("school_census", write_jsonl(tmp_path / "d.jsonl", rows), today=TODAY)
     by_name = search_children(parse(family_name="Nowak", date_of_birth="2015-05-05"))
     assert names(by_name) == [("Tomasz", "Nowak")]
     assert by_name.considered == 1
+    # "Novak" no longer sounds like Nowak, but starts with its letter: only the
+    # children born that day whose family name starts with N are weighed.
+    initial = search_children(parse(family_name="Novak", date_of_birth="2015-05-05"))
+    assert names(initial) == [("Tomasz", "Nowak")]
+    assert initial.considered == 2
+    # "Jowak" has lost the first letter too: then every child born that day.
     misspelt = search_children(parse(family_name="Jowak", date_of_birth="2015-05-05"))
     assert names(misspelt) == [("Tomasz", "Nowak")]
-    assert misspelt.considered == 3
+    assert misspelt.considered == 4
+    # An exact search never widens.
+    exact = search_children(parse(family_name="Novak", date_of_birth="2015-05-05",
+                                  exact=True))
+    assert (exact.matches, exact.considered) == ([], 0)

@@ -74,11 +74,26 @@ def _keys(p: Profile, dobs: set[str], years: set[str]) -> set[Key]:
 #: compare a record with them all), but what lets a search on a misspelt family name and
 #: a date of birth still find the child (search.service).
 DOB_ONLY = "blk:dob"
+#: The date of birth with the first letter of a family-name word: for a search whose
+#: misspelt family name no longer sounds like the child's (a typo seldom changes the
+#: first letter), a twentieth of the children born that day. Not a matching key either.
+DOB_INITIAL = "blk:dob+initial"
+
+
+def _initials(p: Profile) -> set[str]:
+    return {word[0] for word in p.family if word}
 
 
 def index_keys(p: Profile) -> set[Key]:
     """Keys a stored record is indexed under."""
-    return _keys(p, {p.dob}, {p.dob[:4]}) | {(DOB_ONLY, p.dob)}
+    return (_keys(p, {p.dob}, {p.dob[:4]}) | {(DOB_ONLY, p.dob)}
+            | {(DOB_INITIAL, p.dob, letter) for letter in _initials(p)})
+
+
+def dob_initial_keys(p: Profile) -> set[Key]:
+    """The date-of-birth-and-initial keys of a search: its date, each family-name word's
+    first letter."""
+    return {(DOB_INITIAL, p.dob, letter) for letter in _initials(p)}
 
 
 def dob_key(dob: str) -> Key:

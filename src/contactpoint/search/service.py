@@ -27,7 +27,7 @@ from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus
 from contactpoint.identity.normalise import fold
 from contactpoint.identity.store import CHILD_RECORD
-from contactpoint.matching.blocking import dob_key, query_keys
+from contactpoint.matching.blocking import dob_initial_keys, dob_key, query_keys
 from contactpoint.matching.compare import COMPARISONS, observe
 from contactpoint.matching.configuration import active_configuration, model_of
 from contactpoint.matching.model import MatchModel
@@ -115,9 +115,11 @@ def search_children(criteria: Criteria, *, keys: KeyStore | None = None,
     """Ranked matches for checked criteria (search.criteria.parse).
 
     First by the matcher's blocking keys, which carry a name or an address; only when
-    they find no match, every child born on the date searched: a family name misspelt
-    past its sound is still found, without a search on a common name weighing every
-    child born that day (150 of them at 1,000,000 children).
+    they find no match, the children born on the date searched whose family name starts
+    with the same letter (about 8 of them at 1,000,000 children); only when those do
+    not match either, every child born that day (about 150). So a family name misspelt
+    past its sound is still found, and the many searches whose name finds the child
+    never weigh a whole birthday's children.
     """
     keys = keys or get_keystore()
     query = query_profile(criteria)
@@ -132,13 +134,17 @@ def search_children(criteria: Criteria, *, keys: KeyStore | None = None,
         return rows
 
     seen: set[int] = set()
-    rows = candidates({index.token(*key) for key in query_keys(query)}, seen)
-    scored = _score(criteria, query, model, rows, keys)
-    considered = len(rows)
-    if not scored and not criteria.exact:
-        wider = candidates({index.token(*dob_key(query.dob))}, seen)
-        scored = _score(criteria, query, model, wider, keys)
-        considered += len(wider)
+    passes = [query_keys(query)]
+    if not criteria.exact:
+        passes += [dob_initial_keys(query), {dob_key(query.dob)}]
+    scored: list[tuple[float, str, dict[str, Any], ChildFacts]] = []
+    considered = 0
+    for keys_of_pass in passes:
+        rows = candidates({index.token(*key) for key in keys_of_pass}, seen)
+        scored = _score(criteria, query, model, rows, keys)
+        considered += len(rows)
+        if scored:
+            break
     scored.sort(key=lambda s: (-s[0], s[1]))
     if len(scored) > criteria.limit:
         return SearchResult([], True, considered)
