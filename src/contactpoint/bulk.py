@@ -215,3 +215,34 @@ def update_rows(model: type[models.Model], fields: Sequence[str],
         raw = cursor.cursor if connection.vendor == "postgresql" else cursor
         with connection.wrap_database_errors:
             raw.executemany(sql, prepared)
+
+
+#: A load refreshes the planner's statistics when it wrote at least this many rows...
+STATISTICS_MIN_ROWS = 10_000
+#: ...and at least this share of the rows the statistics last counted.
+STATISTICS_SHARE = 0.1
+
+
+def refresh_statistics(tables: Sequence[type[models.Model]], rows_written: int) -> bool:
+    """After a load that outgrew the planner's statistics, VACUUM (ANALYZE) these tables
+    on PostgreSQL (only ANALYZE inside a transaction, where VACUUM cannot run).
+
+    A freshly loaded table has no statistics, so the planner guesses, and no visibility
+    map, so an index lookup reads every row's page and the first reader of each page
+    rewrites it. Autovacuum catches up in time, and a server may have it off: at
+    1,000,000 children, searches right after a load ran 50 times slower until the
+    tables were vacuumed (docs/benchmarks.md). Returns whether it ran. SQLite's planner
+    needs none of this.
+    """
+    connection = connections[router.db_for_write(tables[0])]
+    if connection.vendor != "postgresql" or rows_written < STATISTICS_MIN_ROWS:
+        return False
+    names = [t._meta.db_table for t in tables]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(reltuples) FROM pg_class WHERE relname = ANY(%s)", [names])
+        counted = max(0.0, float(cursor.fetchone()[0] or 0))
+        if rows_written < STATISTICS_SHARE * counted:
+            return False
+        verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        cursor.execute(f"{verb} {', '.join(connection.ops.quote_name(n) for n in names)}")
+    return True

@@ -41,6 +41,7 @@ from contactpoint.identity.models import (
 from contactpoint.matching.configuration import configured_linker
 from contactpoint.matching.decisions import Placed, close_review_items, record_decisions
 from contactpoint.matching.deterministic import Linker, Placement
+from contactpoint.matching.models import MatchDecision
 
 log = logging.getLogger(__name__)
 
@@ -431,6 +432,9 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
     load.finished_at = timezone.now()
     load.counts = summary.as_dict()
     load.save(update_fields=["finished_at", "counts"])
+    bulk.refresh_statistics(
+        [SourceRecord, BlindIndexEntry, Child, MatchDecision],
+        summary.created + summary.linked + summary.review + summary.updated + summary.deleted)
     return summary
 
 
