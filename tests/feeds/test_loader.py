@@ -190,3 +190,34 @@ def test_a_load_that_outgrew_the_statistics_refreshes_them(tmp_path, monkeypatch
     monkeypatch.setattr(bulk, "STATISTICS_MIN_ROWS", 1)
     assert not bulk.refresh_statistics([SourceRecord], 0)
     assert bulk.refresh_statistics([SourceRecord], 1)
+
+
+
+def _entries(source):
+    """The blind-index entries of a source's only record: (token, child) -> entry id."""
+    return {(bytes(e.token), e.child_id): e.pk
+            for e in BlindIndexEntry.objects.filter(source_record__source__name=source)}
+
+
+def test_an_update_rewrites_only_the_index_entries_that_changed(tmp_path):
+    row = feed_row(source_id="U1", recorded_at="2026-11-01T09:00:00Z")
+    load("nhs_demographics", write_jsonl(tmp_path / "a.jsonl", [row]))
+    first = _entries("nhs_demographics")
+
+    service = {**row, "recorded_at": "2026-11-02T09:00:00Z",
+               "services": [{**row["services"][0], "phone": "0113 496 0999"}]}
+    load("nhs_demographics", write_jsonl(tmp_path / "b.jsonl", [service]))
+    assert _entries("nhs_demographics") == first  # the same entries, not rewritten
+
+    address = {"lines": ["3 Low Road"], "town": "York", "postcode": "YO1 7HH"}
+    moved = {**service, "recorded_at": "2026-11-03T09:00:00Z", "address": address}
+    load("nhs_demographics", write_jsonl(tmp_path / "c.jsonl", [moved]))
+    after = _entries("nhs_demographics")
+    kept = first.keys() & after.keys()
+    assert kept
+    assert after.keys() != first.keys()
+    assert all(after[entry] == first[entry] for entry in kept)  # kept, not re-inserted
+    # The same content loaded fresh is indexed under exactly the same tokens.
+    load("school_census", write_jsonl(tmp_path / "d.jsonl", [{**moved, "source_id": "F1"}]))
+    assert ({token for token, _ in _entries("school_census")}
+            == {token for token, _ in after})
