@@ -161,3 +161,28 @@ def test_twins_named_as_a_nickname_of_each_other_need_a_person():
                 [(1, child("William James", sex="male"))])
     assert (short.state, short.child) == ("auto", 1)
     assert short.candidates[0].explanation[0].level == "nickname, short form or other given name"
+
+
+def test_a_twin_with_a_mistyped_date_of_birth_goes_to_a_person():
+    # Dexter's record has his day and month swapped; his twin Ryan's record arrives.
+    decision = run(child("Ryan", source="nhs_demographics", dob="2014-03-09", sex="male"),
+                   [(1, child("Dexter", dob="2014-09-03", sex="male"))])
+    assert decision.state == "review"
+    assert "twins with one date of birth mistyped" in decision.reason()
+
+
+def test_a_twins_record_rules_out_the_whole_child():
+    # The child holds Nimco's record with the date swapped and her exact one; her twin
+    # Fadumo's record must not link through the swapped one.
+    held = [(1, child("Nimco", dob="2014-09-03")), (1, child("Nimco"))]
+    decision = run(child("Fadumo", source="nhs_demographics"), held)
+    assert decision.state == "new"
+    assert decision.candidates[0].score == NEVER
+    assert "twins" in decision.candidates[0].capped
+    # Unless an identifier says it is the child after all.
+    a = profile({"given_names": "Nimco", "family_name": "Okafor", "date_of_birth": "2014-03-09",
+                 "gender": "female", "identifiers": {"upn": "A123456789012"}}, "school_census")
+    b = profile({"given_names": "Fadumo", "family_name": "Okafor",
+                 "date_of_birth": "2014-03-09", "gender": "female",
+                 "identifiers": {"upn": "A123456789012"}}, "social_care")
+    assert run(b, [*held, (1, a)]).candidates[0].score > NEVER

@@ -8,8 +8,11 @@ the incoming record and any of the child's live records; hard evidence caps it:
   single slip explains, another child (same-named siblings otherwise link on family
   name and household); the same-birth sibling pattern (same date of birth and family
   name, clearly different given names, or names alike and the sexes different): twins,
-  never the same child; names alike and both in use (the model's table): twins, or one
-  child's name spelt two ways, review at most;
+  never the same child, and a twin's record among a child's records rules out the whole
+  child (another of its records with a slipped date must not outvote it); dates one
+  slip apart with clearly different given names in one family or home: twins with a
+  date mistyped, review at most; names alike and both in use (the model's table):
+  twins, or one child's name spelt two ways, review at most;
 - the child already holds another record from the same source, or the sexes differ:
   possibly the same child, but only a person may say so (review at most).
 
@@ -91,7 +94,11 @@ CLEARLY_DIFFERENT_NAMES = frozenset({5, 7, 8})
 NAMES_ALIKE = frozenset({1, 2, 3, 4})
 #: The date-of-birth level of dates no single slip of the pen explains.
 DIFFERENT_DATES = 5
+#: Date-of-birth levels of one slip: day and month swapped, a day apart, one digit.
+NEAR_DATES = frozenset({1, 2, 3, 4})
 TWINS = "same-birth siblings (twins): different given names"
+NEAR_TWINS = ("twins with one date of birth mistyped, or one child with both name and date "
+              "wrong: clearly different given names, dates one slip apart")
 TWINS_OR_SPELLING = "twins, or one child's name spelt two ways: both are given names in use"
 
 
@@ -115,8 +122,27 @@ def same_birth_siblings(levels: Sequence[Level]) -> bool:
     return same_birth(levels) and levels[INDEX["given_name"]] in CLEARLY_DIFFERENT_NAMES
 
 
+def near_birth_siblings(levels: Sequence[Level]) -> bool:
+    """Dates of birth one slip apart, one family or one home, clearly different given
+    names: twins with one date mistyped (one mistake) more likely than one child with
+    both its name and its date wrong (two). A person decides."""
+    return (levels[INDEX["date_of_birth"]] in NEAR_DATES
+            and levels[INDEX["given_name"]] in CLEARLY_DIFFERENT_NAMES
+            and (levels[INDEX["family_name"]] in (0, 1, 2)
+                 or levels[INDEX["household"]] in SAME_HOME))
+
+
 def identifier_agrees(levels: Sequence[Level]) -> bool:
     return levels[INDEX["nhs_number"]] == 0 or levels[INDEX["upn"]] == 0
+
+
+def _another_child(levels: Sequence[Level]) -> str | None:
+    """Why the pair is surely two children, if it is: dates no slip explains, or twins."""
+    if levels[INDEX["date_of_birth"]] == DIFFERENT_DATES:
+        return "different dates of birth: another child (a sibling, or a stranger)"
+    if same_birth_siblings(levels):
+        return TWINS
+    return None
 
 
 def _sibling_cap(model: MatchModel, incoming: Profile, held: Profile,
@@ -127,10 +153,11 @@ def _sibling_cap(model: MatchModel, incoming: Profile, held: Profile,
     """
     if identifier_agrees(levels):
         return False, None
-    if levels[INDEX["date_of_birth"]] == DIFFERENT_DATES:
-        return True, "different dates of birth: another child (a sibling, or a stranger)"
-    if same_birth_siblings(levels):
-        return True, TWINS
+    other = _another_child(levels)
+    if other is not None:
+        return True, other
+    if near_birth_siblings(levels):
+        return False, NEAR_TWINS
     if levels[INDEX["given_name"]] in NAMES_ALIKE and (same_birth(levels)
                                                        or same_birth_and_home(levels)):
         if levels[INDEX["sex"]] == 1:
@@ -177,14 +204,26 @@ def score_children(model: MatchModel, incoming: Profile,
     best: dict[int, Scored] = {}
     vetoed: dict[int, str] = {}
     explain = explainer(model, incoming, tf_key)
+    twin_of: dict[int, str] = {}
+    identified: set[int] = set()
     for candidate in candidates:
         score, capped, levels = score_pair(model, incoming, candidate.profile, tf_key)
         if score == NEVER and capped and "NHS" in capped:
             vetoed[candidate.child] = capped
+        elif capped == TWINS:
+            # A record of the child is a twin's (born the same day, clearly another
+            # given name): another of its records with a slipped date must not outvote
+            # it, unless one of them shares an NHS number or UPN with the incoming one.
+            twin_of[candidate.child] = capped
+        elif levels and identifier_agrees(levels):
+            identified.add(candidate.child)
         held = best.get(candidate.child)
         if held is None or score > held.score:
             best[candidate.child] = Scored(candidate.child, score, capped,
                                            candidate.record_id, levels, _explain=explain)
+    for child, why in twin_of.items():
+        if child not in identified:
+            vetoed.setdefault(child, why)
     for child, scored in best.items():
         if child in vetoed:
             scored.score, scored.capped = NEVER, vetoed[child]
