@@ -84,7 +84,11 @@ class BlindIndexEntry(models.Model):
     token = models.BinaryField(max_length=16)
     source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE,
                                       related_name="tokens")
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: nothing looks entries up by child (a merge moves them by
+    # source record, children are never deleted), and at a million children a fourth
+    # index on random keys cost a quarter of every entry's insert (docs/benchmarks.md).
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+",
+                              db_index=False)
 
     class Meta:
         # Token then child: a lookup answers from the index alone (no visit to the
