@@ -404,7 +404,7 @@ class FeedLoader:
         stale: list[int] = []
         rows = []
         for w in writes:
-            entries = held.get(w.pk, {}) if w.pk is not None else {}
+            entries = held.get(w.pk, {})  # a record new to this batch holds none
             wanted = set()
             if w.payload is not None:
                 tokens = (w.item.prepared.stored if w.item.prepared is not None

@@ -80,20 +80,15 @@ DOB_ONLY = "blk:dob"
 DOB_INITIAL = "blk:dob+initial"
 
 
-def _initials(p: Profile) -> set[str]:
-    return {word[0] for word in p.family if word}
-
-
 def index_keys(p: Profile) -> set[Key]:
     """Keys a stored record is indexed under."""
-    return (_keys(p, {p.dob}, {p.dob[:4]}) | {(DOB_ONLY, p.dob)}
-            | {(DOB_INITIAL, p.dob, letter) for letter in _initials(p)})
+    return _keys(p, {p.dob}, {p.dob[:4]}) | {(DOB_ONLY, p.dob)} | dob_initial_keys(p)
 
 
 def dob_initial_keys(p: Profile) -> set[Key]:
-    """The date-of-birth-and-initial keys of a search: its date, each family-name word's
-    first letter."""
-    return {(DOB_INITIAL, p.dob, letter) for letter in _initials(p)}
+    """The date-of-birth-and-initial keys of a record or a search: its date with the first
+    letter of each family-name word."""
+    return {(DOB_INITIAL, p.dob, word[0]) for word in p.family if word}
 
 
 def dob_key(dob: str) -> Key:

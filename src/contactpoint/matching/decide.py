@@ -204,7 +204,7 @@ def score_children(model: MatchModel, incoming: Profile,
     best: dict[int, Scored] = {}
     vetoed: dict[int, str] = {}
     explain = explainer(model, incoming, tf_key)
-    twin_of: dict[int, str] = {}
+    twins: set[int] = set()
     identified: set[int] = set()
     for candidate in candidates:
         score, capped, levels = score_pair(model, incoming, candidate.profile, tf_key)
@@ -214,16 +214,15 @@ def score_children(model: MatchModel, incoming: Profile,
             # A record of the child is a twin's (born the same day, clearly another
             # given name): another of its records with a slipped date must not outvote
             # it, unless one of them shares an NHS number or UPN with the incoming one.
-            twin_of[candidate.child] = capped
+            twins.add(candidate.child)
         elif levels and identifier_agrees(levels):
             identified.add(candidate.child)
         held = best.get(candidate.child)
         if held is None or score > held.score:
             best[candidate.child] = Scored(candidate.child, score, capped,
                                            candidate.record_id, levels, _explain=explain)
-    for child, why in twin_of.items():
-        if child not in identified:
-            vetoed.setdefault(child, why)
+    for child in twins - identified:
+        vetoed.setdefault(child, TWINS)
     for child, scored in best.items():
         if child in vetoed:
             scored.score, scored.capped = NEVER, vetoed[child]
