@@ -102,7 +102,11 @@ def _database(url: str) -> dict:
         db["CONN_MAX_AGE"] = 0
     else:
         # Bind parameters on the server: sealed blobs travel as binary, not as quoted text.
-        db["OPTIONS"] = {"server_side_binding": True}
+        # Prepare a statement on the connection once it has run 5 times (psycopg's own
+        # default, which Django turns off): the searches, token checks and feed loads
+        # repeat a few statements, and planning them afresh each time was over half of
+        # what PostgreSQL spent on a search (docs/benchmarks.md, "Search").
+        db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     return db
 
 
