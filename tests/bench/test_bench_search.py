@@ -41,6 +41,12 @@ def test_bench_search_prints_latency_and_throughput(tmp_path):
     assert 0 < figures["median_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
     assert figures["found_share"] > 0.8
     assert figures["mode"] == "closed loop"
+    # Where each search's CPU went: the web workers and these clients; the database is
+    # SQLite here, inside the workers, so it has no process of its own to count.
+    cpu = figures["cpu_ms_per_search"]
+    assert cpu["server"] > 0
+    assert cpu["clients"] > 0
+    assert cpu["database"] is None
 
     paced = contactpoint(data, "bench-search", "--feeds", str(feeds), "--clients", "4",
                          "--seconds", "3", "--warmup", "1", "--rate", "10")

@@ -7,8 +7,9 @@ own keep-alive connection, send searches built from the feed records the index w
 loaded from: a family name and date of birth, a fifth with a letter of the family name
 swapped (a typo), a third with the given name too. After a warm-up it counts for a
 fixed time and prints the median, 95th and 99th percentile latency and searches per
-second, and how many searches found the child they were built from. The account and
-token are removed at the end.
+second, how many searches found the child they were built from, and the CPU each search
+cost in the web server, the database server (PostgreSQL on this machine) and the
+clients. The account and token are removed at the end.
 
 Two modes: closed loop (the default: each client searches again as soon as it has its
 answer, so the figure is the most the server sustains, and latency is 20 clients' worth
@@ -171,6 +172,73 @@ def _client(run: _Run, start: int, figures: ClientFigures) -> None:
     conn.close()
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process on this machine has used so far, or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(c) for t in tasks for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _database_backends() -> list[int]:
+    """The PostgreSQL server processes serving other connections to the index's databases
+    (the web workers', once warm), if PostgreSQL runs on this machine; else none."""
+    from django.db import connections  # noqa: PLC0415
+
+    pids: set[int] = set()
+    for alias in ("default", "keystore"):
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND pid <> pg_backend_pid()")
+            pids.update(row[0] for row in cursor.fetchall())
+    return sorted(pids)
+
+
+@dataclass
+class _CpuMeter:
+    """CPU used by the web server (its workers), the database server and these clients
+    from `start` to `per_search_ms`: where each search's cost lands on this machine."""
+
+    server_pid: int
+    taken: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        groups = {"server": [self.server_pid, *_children(self.server_pid)],
+                  "database": _database_backends()}
+        read: dict[str, dict[int, float]] = {}
+        for name, pids in groups.items():
+            read[name] = {pid: t for pid in pids if (t := _cpu_seconds(pid)) is not None}
+        times = os.times()
+        read["clients"] = {0: times.user + times.system}
+        return read
+
+    def start(self) -> None:
+        self.taken = self._read()
+
+    def per_search_ms(self, searches: int) -> dict[str, float | None]:
+        now = self._read()
+        figures: dict[str, float | None] = {}
+        for name, before in self.taken.items():
+            # Only processes seen at both readings: a worker or connection that came or
+            # went in between is not counted rather than counted from zero.
+            both = before.keys() & now[name].keys()
+            used = sum(now[name][pid] - before[pid] for pid in both)
+            figures[name] = round(1000 * used / searches, 2) if both and searches else None
+        return figures
+
+
 def _account() -> tuple[str, str]:
     """A practitioner of a benchmark organisation and a token for them: (username, token)."""
     from contactpoint.access import services, tokens  # noqa: PLC0415
@@ -220,6 +288,12 @@ def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
             run, i * (len(queries) // clients), figures[i])) for i in range(clients)]
         for thread in threads:
             thread.start()
+        meter = _CpuMeter(server.pid)
+        time.sleep(max(0.0, warm_until - time.perf_counter()))
+        meter.start()
+        time.sleep(max(0.0, stop_at - time.perf_counter()))
+        latencies_so_far = sum(len(f.latencies) for f in figures)
+        cpu = meter.per_search_ms(latencies_so_far)
         for thread in threads:
             thread.join()
     finally:
@@ -239,6 +313,7 @@ def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
         "p99_ms": round(1000 * latencies[int(0.99 * (total - 1))], 1) if latencies else None,
         "found_share": round(sum(f.found for f in figures) / total, 4) if total else None,
         "too_many_share": round(sum(f.too_many for f in figures) / total, 4) if total else None,
+        "cpu_ms_per_search": cpu,
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     out.write(f"search through the API: {clients} clients "
