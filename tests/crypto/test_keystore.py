@@ -81,6 +81,30 @@ def test_rotation_rewraps_every_key_and_retires_the_old_kek(tmp_path, keystore, 
     assert fresh.blind_index.token("nhs", "9434765919") == token_before
 
 
+def test_only_the_taken_ids_of_a_batch_are_drawn_again(keystore, monkeypatch):
+    """At national scale most batches draw a taken id: the batch keeps the rest."""
+    keystore.create_child_keys(["1111111116", "3333333331"])
+    draws = iter(["1111111116", "2222222224", "3333333331", "4444444448",
+                  "2222222224", "5555555553", "6666666669"])
+    monkeypatch.setattr(store, "new_contactpoint_id", lambda: next(draws))
+    inserts = []
+    create = keystore.create_child_keys
+    monkeypatch.setattr(keystore, "create_child_keys",
+                        lambda owners: inserts.append(list(owners)) or create(owners))
+    assert store.reserve_children(keystore, 4) == ["2222222224", "4444444448",
+                                                   "5555555553", "6666666669"]
+    # One insert, of fresh ids only: no batch refused by the key store and drawn anew.
+    assert inserts == [["2222222224", "4444444448", "5555555553", "6666666669"]]
+
+
+def test_an_id_taken_after_the_lookup_makes_the_batch_start_again(keystore, monkeypatch):
+    draws = iter(["1111111116", "2222222224"])
+    monkeypatch.setattr(store, "new_contactpoint_id", lambda: next(draws))
+    monkeypatch.setattr(keystore, "owners_present", lambda owners: set())
+    keystore.create_child_keys(["1111111116"])  # as a concurrent load would, unseen
+    assert store.reserve_children(keystore, 1) == ["2222222224"]
+
+
 def test_a_drawn_id_already_in_use_is_drawn_again(keystore, monkeypatch):
     taken = keystore.create_child_keys(["1111111116"])["1111111116"]
     draws = iter(["1111111116", "2222222224"])

@@ -112,6 +112,11 @@ class KeyStore:
                 self._remember(owner, cipher)
         return ciphers
 
+    def owners_present(self, owners: Iterable[str]) -> set[str]:
+        """Which of these owners already have a data key (one indexed lookup)."""
+        return {owner for (owner,) in bulk.select_in(DataKey, ["owner"], "owner",
+                                                     sorted(set(owners)))}
+
     def child_keys(self, owners: Iterable[str]) -> dict[str, AESGCM]:
         """Unwrapped keys for the owners; raises MissingKey if any has none."""
         wanted = set(owners)
