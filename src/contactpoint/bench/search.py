@@ -206,13 +206,21 @@ def _database_backends() -> list[int]:
     return sorted(pids)
 
 
-@dataclass
 class _CpuMeter:
     """CPU used by the web server (its workers), the database server and these clients
-    from `start` to `per_search_ms`: where each search's cost lands on this machine."""
+    from `start` to `per_search_ms`: where each search's cost lands on this machine.
 
-    server_pid: int
-    taken: dict[str, dict[int, float]] = field(default_factory=dict)
+    Processes are read every half second, so a database connection that closes and
+    reopens in the window (Django's connections live a minute) is counted: one seen
+    only after `start` from zero, one gone before the end up to its last reading.
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.first: dict[str, dict[int, float]] = {}
+        self.last: dict[str, dict[int, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _read(self) -> dict[str, dict[int, float]]:
         groups = {"server": [self.server_pid, *_children(self.server_pid)],
@@ -224,18 +232,32 @@ class _CpuMeter:
         read["clients"] = {0: times.user + times.system}
         return read
 
+    def _record(self) -> None:
+        for name, seen in self._read().items():
+            self.last.setdefault(name, {}).update(seen)
+
+    def _sample(self) -> None:
+        from django.db import connections  # noqa: PLC0415
+
+        try:
+            while not self._stop.wait(0.5):
+                self._record()
+        finally:
+            connections.close_all()  # this thread's own
+
     def start(self) -> None:
-        self.taken = self._read()
+        self.first = self._read()
+        self.last = {name: dict(seen) for name, seen in self.first.items()}
+        self._thread.start()
 
     def per_search_ms(self, searches: int) -> dict[str, float | None]:
-        now = self._read()
+        self._stop.set()
+        self._thread.join()
+        self._record()
         figures: dict[str, float | None] = {}
-        for name, before in self.taken.items():
-            # Only processes seen at both readings: a worker or connection that came or
-            # went in between is not counted rather than counted from zero.
-            both = before.keys() & now[name].keys()
-            used = sum(now[name][pid] - before[pid] for pid in both)
-            figures[name] = round(1000 * used / searches, 2) if both and searches else None
+        for name, last in self.last.items():
+            used = sum(t - self.first[name].get(pid, 0.0) for pid, t in last.items())
+            figures[name] = round(1000 * used / searches, 2) if last and searches else None
         return figures
 
 
