@@ -174,3 +174,39 @@ def test_involvements_and_one_lead_professional(client, world):
                                                            "phone": "1"})
     assert status == 400
     assert {e["field"] for e in bad["errors"]} == {"consent"}
+
+
+
+def test_a_refused_lead_claim_names_no_sensitive_provider(client, world):
+    """The 409 names who holds the lead only where the record itself would show them."""
+    path = f"/children/{world['child']}/involvements"
+    camhs = person("camhs", "practitioner", "ODS:RX1", "nhs_trust")
+    lead = {"service_type": "camhs", "phone": "0113 496 0002", "consent": "young_person",
+            "lead_professional": True}
+    assert send(client, "post", path, camhs, lead)[0] == 201
+    status, clash = send(client, "post", path, world["gp"], {
+        "service_type": "gp", "phone": "0113 496 0200", "lead_professional": True})
+    assert status == 409
+    assert "Org ODS:RX1" not in clash["detail"]
+    assert "Leeds City Council's management team" in clash["detail"]
+    status, own = send(client, "post", path, camhs, lead)  # its own staff are told
+    assert status == 409
+    assert own["detail"].startswith("Org ODS:RX1 is the lead professional")
+
+
+def test_a_refused_lead_claim_names_nobody_behind_a_shield(client, world):
+    path = f"/children/{world['child']}"
+    assert send(client, "post", f"{path}/involvements", world["social"], {
+        "service_type": "social_care", "phone": "0113 496 0100",
+        "lead_professional": True})[0] == 201
+    claim = {"service_type": "gp", "phone": "0113 496 0200", "lead_professional": True}
+    status, clash = send(client, "post", f"{path}/involvements", world["gp"], claim)
+    assert (status, clash["detail"]) == (409, "Org SC:LEEDS is the lead professional; "
+                                              "they step down first.")
+    review_on = (date.today() + timedelta(days=90)).isoformat()
+    assert send(client, "put", f"{path}/shield", world["team"],
+                {"reason": "fleeing domestic abuse", "review_on": review_on})[0] == 200
+    status, clash = send(client, "post", f"{path}/involvements", world["gp"], claim)
+    assert status == 409
+    assert "SC:LEEDS" not in clash["detail"]
+    assert "Leeds City Council's management team" in clash["detail"]

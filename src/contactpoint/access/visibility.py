@@ -92,6 +92,16 @@ def _service(service: dict[str, Any], viewer: Viewer, child: ChildFacts) -> dict
             "lead_professional": False, "caf": False}
 
 
+def may_name_provider(viewer: Viewer, child: ChildFacts, *, service_type: str,
+                      organisation_code: str) -> bool:
+    """May this viewer be told which organisation provides this service (in a refusal,
+    say), by the rules the record follows? Its own organisation, the child's management
+    team and national admins, yes; behind a shield, or for a sensitive service, no."""
+    if organisation_code == viewer.organisation_code or sees_everything(viewer, child):
+        return True
+    return not child.shielded and service_type not in SENSITIVE_SERVICES
+
+
 def _identifiers(identifiers: dict[str, list[str]], viewer: Viewer) -> dict[str, list[str]]:
     return {kind: values for kind, values in identifiers.items()
             if viewer.organisation_type in IDENTIFIER_ISSUERS.get(kind, frozenset())}

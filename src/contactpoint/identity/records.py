@@ -20,6 +20,7 @@ from contactpoint.access.visibility import (
     SENSITIVE_SERVICES,
     ChildFacts,
     Viewer,
+    may_name_provider,
     sees_everything,
     visible_record,
 )
@@ -277,6 +278,17 @@ def involvement_form_target(user: User, contactpoint_id: str,
     return child
 
 
+def _lead_taken(user: User, child: Child, holder: Involvement) -> str:
+    """Why the lead cannot be claimed, naming the holder only to whom the record would:
+    a refusal must not reveal a shielded child's services or a sensitive provider."""
+    if may_name_provider(viewer_of(user), _facts(child), service_type=holder.service_type,
+                         organisation_code=holder.organisation.code):
+        return f"{holder.organisation.name} is the lead professional; they step down first."
+    broker = child.local_authority.name if child.local_authority else "the local authority"
+    return (f"Another organisation is the lead professional; {broker}'s management team "
+            "can put you in touch with them.")
+
+
 def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput, *,
                        replaces: int | None = None,
                        keys: KeyStore | None = None) -> Involvement:
@@ -301,8 +313,7 @@ def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput,
                                                  superseded_by__isnull=True)
                       .exclude(pk=replaces).select_related("organisation").first())
             if holder is not None:
-                raise Conflict(f"{holder.organisation.name} is the lead professional; they "
-                               "step down first.")
+                raise Conflict(_lead_taken(user, child, holder))
         if earlier is not None:
             # The old version gives up the lead while the new one is written (the one-lead
             # constraint counts current versions); it gets its flag back once superseded.
