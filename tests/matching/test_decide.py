@@ -14,7 +14,8 @@ MODEL = default_model()
 MODEL.prior = 0.3
 #: Given names in use (a trained model learns them from the feeds).
 MODEL.term_frequencies = {f"given_name:{name}": 0.001 for name in (
-    "jayden", "jaden", "chioma", "adaeze", "louis", "louise", "harry", "henry", "fatima")}
+    "jayden", "jaden", "chioma", "adaeze", "louis", "louise", "harry", "henry", "fatima",
+    "aisha", "ayesha")}
 THRESHOLDS = Thresholds(link=20, review=8, margin=6)
 
 
@@ -48,7 +49,7 @@ def test_twins_are_never_one_child():
     assert "twins" in decision.candidates[0].capped
 
 
-def test_look_alike_twins_in_the_index_need_a_person_unless_one_is_clearly_better():
+def test_look_alike_twins_in_the_index_need_a_person_even_when_one_name_is_exact():
     held = [(1, child("Jayden", sex="male")), (2, child("Jaden", sex="male"))]
     incoming = child("Jaden", source="nhs_demographics", sex="male")
 
@@ -62,10 +63,31 @@ def test_look_alike_twins_in_the_index_need_a_person_unless_one_is_clearly_bette
     close = decide(scored(), Thresholds(link=20, review=8, margin=gap + 1))
     assert (close.state, close.child) == ("review", 2)
     assert "close matches" in close.reason()
+    # Clear by the margin, still a person: Jayden is Jaden's twin with a name alike, and
+    # twins' records carry each other's spelling.
     clearer = decide(scored(), Thresholds(link=20, review=8, margin=gap - 1))
-    assert (clearer.state, clearer.child) == ("auto", 2)
+    assert (clearer.state, clearer.child) == ("review", 2)
+    assert "names alike both match" in clearer.reason()
     typo = run(child("Jaydn", source="nhs_demographics", sex="male"), held)
     assert typo.state == "review"
+
+
+def test_a_twin_whose_record_carries_the_other_twins_spelling_is_not_linked_to_the_other():
+    # Seed 1 of the 1,000,000-child feeds: twins Aisha Leigh and Ayesha Wright. Aisha's
+    # school record says "Ayesha Leigh Wright"; it scored clearly best against Ayesha's
+    # child (the first name exact) and was linked there, merging the twins.
+    aisha = (1, child("Aisha Leigh", source="nhs_demographics", nhs="4097763946"))
+    ayesha = (2, child("Ayesha", source="nhs_demographics", nhs="4023591416"))
+    mixed = child("Ayesha Leigh", source="school_census")
+    decision = run(mixed, [aisha, ayesha])
+    assert decision.state == "review"
+    assert {c.child for c in decision.candidates} == {1, 2}
+    # An identifier that agrees settles it: the same NHS number is the same child.
+    same = run(child("Ayesha", source="social_care", nhs="4023591416"), [aisha, ayesha])
+    assert (same.state, same.child) == ("auto", 2)
+    # With no twin in the running the same record links as before.
+    alone = run(child("Ayesha", source="school_census"), [ayesha])
+    assert (alone.state, alone.child) == ("auto", 2)
 
 
 def test_a_look_alike_name_of_one_birth_is_a_typo_or_a_twin():

@@ -18,7 +18,9 @@ the incoming record and any of the child's live records; hard evidence caps it:
 
 Then: link when the best child scores at least `link` and beats the runner-up by
 `margin` (two look-alike children, such as twins, both scoring well means a person
-decides); review when it scores at least `review`; otherwise a new child.
+decides), and no other child in the running is a twin with a name alike (Aisha and
+Ayesha: the exact spelling does not tell such twins apart unless an NHS number or UPN
+agrees); review when it scores at least `review`; otherwise a new child.
 """
 
 from __future__ import annotations
@@ -233,6 +235,21 @@ def score_children(model: MatchModel, incoming: Profile,
     return sorted(best.values(), key=lambda s: (-s.score, s.child))
 
 
+LOOK_ALIKE_TWINS = ("two children of one birth with names alike both match: twins' records "
+                    "carry each other's spelling, so a person decides")
+
+
+def _look_alike_twin_competes(top: Scored, others: list[Scored], thresholds: Thresholds) -> bool:
+    """Another child scores at least `review` and is, to the incoming record, a twin with a
+    name alike (both in use: Aisha and Ayesha). The exact spelling is no evidence between
+    twins like these: one twin's records carry the other's spelling often enough (the
+    1,000,000-child load merged two pairs that way), so only an NHS number or UPN shared
+    with the best child may settle it without a person."""
+    if top.levels and identifier_agrees(top.levels):
+        return False
+    return any(s.capped == TWINS_OR_SPELLING and s.score >= thresholds.review for s in others)
+
+
 def decide(scored: list[Scored], thresholds: Thresholds) -> Decision:
     # A source that holds another record for a child says, by its own ids, that this is
     # someone else (a sibling, usually): only a near-certain match is worth a person's
@@ -244,7 +261,9 @@ def decide(scored: list[Scored], thresholds: Thresholds) -> Decision:
     runner_up = scored[1].score if len(scored) > 1 else NEVER
     clear = top.score - runner_up >= thresholds.margin
     if top.score >= thresholds.link and clear and top.capped is None:
-        return Decision("auto", top.child, top.score, scored)
+        if not _look_alike_twin_competes(top, scored[1:], thresholds):
+            return Decision("auto", top.child, top.score, scored)
+        top.capped = LOOK_ALIKE_TWINS
     if not clear and top.capped is None:
         top.capped = "two or more children are close matches"
     return Decision("review", top.child, top.score, scored)
