@@ -22,10 +22,12 @@ class ChildStatus(models.TextChoices):
 
 
 class Child(models.Model):
-    contactpoint_id = models.CharField(max_length=10, unique=True)
-    status = models.CharField(
-        max_length=10, choices=ChildStatus.choices, default=ChildStatus.ACTIVE, db_index=True
-    )
+    # Unique and indexed through Meta, not `unique=True` / `db_index=True`: on PostgreSQL
+    # those add a second `varchar_pattern_ops` index to every CharField for LIKE queries,
+    # which nothing here runs, and every child written would pay for it.
+    contactpoint_id = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=ChildStatus.choices,
+                              default=ChildStatus.ACTIVE)
     shielded = models.BooleanField(default=False)
     local_authority = models.ForeignKey(
         "access.Organisation", null=True, blank=True, on_delete=models.PROTECT,
@@ -40,6 +42,9 @@ class Child(models.Model):
 
     class Meta:
         verbose_name_plural = "children"
+        constraints = [models.UniqueConstraint(fields=["contactpoint_id"],
+                                               name="child_contactpoint_id_unique")]
+        indexes = [models.Index(fields=["status"], name="child_status")]
 
     def __str__(self) -> str:
         return f"Child {self.contactpoint_id}"

@@ -50,8 +50,11 @@ class MatchDecision(models.Model):
 
     source_record = models.OneToOneField("identity.SourceRecord", on_delete=models.CASCADE,
                                          related_name="match_decision")
+    #: Not indexed: every record's decision would write an entry under one of a handful
+    #: of configurations, and nothing looks decisions up by configuration (configurations
+    #: are kept, never deleted).
     configuration = models.ForeignKey(MatchConfiguration, on_delete=models.PROTECT,
-                                      related_name="decisions")
+                                      related_name="decisions", db_index=False)
     state = models.CharField(max_length=10, choices=DecisionState.choices)
     score = models.FloatField(null=True)
     #: The best candidate children: [{"child", "record", "score", "capped",
