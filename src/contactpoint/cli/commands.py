@@ -151,6 +151,7 @@ def _ingest(args: argparse.Namespace) -> None:
     from django.core.exceptions import ValidationError  # noqa: PLC0415
 
     from contactpoint.feeds.loader import ingest_file  # noqa: PLC0415
+    from contactpoint.feeds.pipeline import FeedReaderDied  # noqa: PLC0415
     from contactpoint.feeds.reader import FeedFileError  # noqa: PLC0415
 
     progress = Progress(f"rows of {Path(args.file).name}", quiet=args.quiet)
@@ -159,7 +160,7 @@ def _ingest(args: argparse.Namespace) -> None:
                               progress=progress)
     except ValidationError as exc:
         raise Usage(f"--source {exc.messages[0]}") from None
-    except FeedFileError as exc:
+    except (FeedFileError, FeedReaderDied) as exc:
         raise Failure(str(exc)) from None
     progress.finish()
     print(summary.line())

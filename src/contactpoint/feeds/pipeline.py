@@ -11,6 +11,7 @@ is closed twice.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from contactpoint.feeds.reader import FeedFileError, read_feed
@@ -27,6 +29,12 @@ from contactpoint.feeds.validate import Rejection, RowRejected, ValidRow, valida
 
 CHUNK_ROWS = 500
 QUEUE_CHUNKS = 8
+#: How often a loader waiting for the next chunk checks that its reader is still alive.
+WORKER_POLL_SECONDS = 1.0
+
+
+class FeedReaderDied(RuntimeError):
+    """The reading worker ended without finishing the file or reporting an error."""
 
 
 @dataclass(slots=True)
@@ -97,6 +105,25 @@ def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-u
         os._exit(0)
 
 
+def _next(queue, worker) -> Any:  # type: ignore[no-untyped-def]
+    """The worker's next chunk; an error if it died without saying why (a crash, the
+    out-of-memory killer): otherwise the loader would wait on the queue for ever."""
+    while True:
+        try:
+            return queue.get(timeout=WORKER_POLL_SECONDS)
+        except Empty:
+            if not worker.is_alive():
+                worker.join()
+                try:  # what it sent just before it ended may still be in the pipe
+                    return queue.get(timeout=WORKER_POLL_SECONDS)
+                except Empty:
+                    pass
+                raise FeedReaderDied(
+                    f"the feed reader process ended unexpectedly (exit code {worker.exitcode}); "
+                    "nothing after the last stored batch was loaded: run the load again "
+                    "to resume") from None
+
+
 def checked_rows(path: Path, *, today: date, now: datetime,
                  prepare: Callable[[ValidRow], Any] | None = None) -> Iterator[Checked]:
     """Every row of the file, checked (and prepared), in file order, from a worker process.
@@ -109,10 +136,17 @@ def checked_rows(path: Path, *, today: date, now: datetime,
     worker = context.Process(target=_produce, args=(path, today, now, queue, prepare),
                              kwargs={"parent": os.getpid()},
                              daemon=True)
-    worker.start()
+    # The worker must never garbage-collect what it inherited: objects of C extensions
+    # loaded in the parent (pyarrow's, in a test run with Splink) can crash a forked
+    # child when freed there, and touching them all would copy the parent's pages.
+    gc.freeze()
+    try:
+        worker.start()
+    finally:
+        gc.unfreeze()
     try:
         while True:
-            item = queue.get()
+            item = _next(queue, worker)
             if item is None:
                 return
             if isinstance(item, BaseException):

@@ -1,0 +1,64 @@
+"""The reading worker: its rows reach the loader, and its death is never a silent hang."""
+
+import gc
+import os
+from datetime import UTC, date, datetime
+
+import pytest
+
+from contactpoint.feeds import pipeline
+from contactpoint.feeds.pipeline import FeedReaderDied, checked_rows
+from factories import feed_row, write_jsonl
+
+TODAY = date(2026, 11, 1)
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def test_every_row_arrives_in_file_order(tmp_path):
+    path = write_jsonl(tmp_path / "f.jsonl", [feed_row() for _ in range(3)])
+    got = list(checked_rows(path, today=TODAY, now=NOW))
+    assert [c.row.line for c in got] == [1, 2, 3]
+
+
+def test_a_reader_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "WORKER_POLL_SECONDS", 0.1)
+    path = write_jsonl(tmp_path / "f.jsonl", [feed_row() for _ in range(3)])
+
+    def crash(row):  # runs in the worker, as a segmentation fault or the OOM killer would
+        os._exit(7)
+
+    with pytest.raises(FeedReaderDied, match="exit code 7"):
+        list(checked_rows(path, today=TODAY, now=NOW, prepare=crash))
+
+
+class _Noisy:
+    """Writes the pid of whichever process frees it."""
+
+    def __init__(self, log):
+        self.log = log
+        self.cycle = self
+
+    def __del__(self):
+        with open(self.log, "a") as out:
+            out.write(f"{os.getpid()}\n")
+
+
+def test_the_worker_never_frees_what_it_inherited(tmp_path):
+    # Garbage left in the parent when it forks (a cycle nobody has collected yet) must
+    # not be collected in the worker: C extensions' objects have crashed it that way.
+    log = tmp_path / "freed"
+    path = write_jsonl(tmp_path / "f.jsonl", [feed_row()])
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _Noisy(log)  # unreachable at once, freed only by the cycle collector
+
+        def collect(row):
+            gc.collect()
+
+        list(checked_rows(path, today=TODAY, now=NOW, prepare=collect))
+        gc.collect()
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert log.read_text().split() == [str(os.getpid())]
