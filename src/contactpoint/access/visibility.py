@@ -80,12 +80,15 @@ def sees_shielded(viewer: Viewer, child: ChildFacts, *, break_glass: bool) -> bo
     return sees_everything(viewer, child) or (break_glass and viewer.may_break_glass)
 
 
+def _provides(viewer: Viewer, organisation_code: str | None) -> bool:
+    """The viewer works for the organisation that provides the service."""
+    return viewer.organisation_code is not None and organisation_code == viewer.organisation_code
+
+
 def _service(service: dict[str, Any], viewer: Viewer, child: ChildFacts) -> dict[str, Any]:
     if service.get("type") not in SENSITIVE_SERVICES:
         return service
-    own = viewer.organisation_code is not None and (
-        service.get("organisation_code") == viewer.organisation_code)
-    if own or sees_everything(viewer, child):
+    if _provides(viewer, service.get("organisation_code")) or sees_everything(viewer, child):
         return service
     return {"type": "sensitive", "sensitive": True, "notice": SENSITIVE_NOTICE,
             "broker": child.authority_name or "the local management team",
@@ -97,7 +100,7 @@ def may_name_provider(viewer: Viewer, child: ChildFacts, *, service_type: str,
     """May this viewer be told which organisation provides this service (in a refusal,
     say), by the rules the record follows? Its own organisation, the child's management
     team and national admins, yes; behind a shield, or for a sensitive service, no."""
-    if organisation_code == viewer.organisation_code or sees_everything(viewer, child):
+    if _provides(viewer, organisation_code) or sees_everything(viewer, child):
         return True
     return not child.shielded and service_type not in SENSITIVE_SERVICES
 
