@@ -109,15 +109,14 @@ def _next(queue, worker) -> Any:  # type: ignore[no-untyped-def]
     """The worker's next chunk; an error if it died without saying why (a crash, the
     out-of-memory killer): otherwise the loader would wait on the queue for ever."""
     while True:
+        # Asked before waiting: a worker already gone had put everything it sent into the
+        # pipe before it ended, so an empty wait after that means nothing more will come.
+        alive = worker.is_alive()
         try:
             return queue.get(timeout=WORKER_POLL_SECONDS)
         except Empty:
-            if not worker.is_alive():
+            if not alive:
                 worker.join()
-                try:  # what it sent just before it ended may still be in the pipe
-                    return queue.get(timeout=WORKER_POLL_SECONDS)
-                except Empty:
-                    pass
                 raise FeedReaderDied(
                     f"the feed reader process ended unexpectedly (exit code {worker.exitcode}); "
                     "nothing after the last stored batch was loaded: run the load again "
