@@ -1,10 +1,16 @@
 """The bulk helpers' rows look the same on both engines: bytes as bytes, aware times."""
 
-from datetime import datetime
+from datetime import date, datetime
+
+from django.utils import timezone
 
 from contactpoint import bulk
 from contactpoint.crypto.models import DataKey
+from contactpoint.feeds.loader import ingest_file
+from contactpoint.identity.models import BlindIndexEntry, SourceRecord
+from contactpoint.matching.models import ReviewItem, ReviewStatus
 from databases import both_databases
+from factories import feed_row, write_jsonl
 
 
 @both_databases
@@ -19,3 +25,26 @@ def test_select_in_gives_bytes_and_aware_date_times_on_either_engine(keystore):
     assert len(wrapped) > 32
     assert isinstance(created_at, datetime)
     assert created_at.utcoffset() is not None
+
+
+@both_databases
+def test_append_rows_numbers_the_rows_itself_and_keeps_bytes_and_json(tmp_path, keystore):
+    ingest_file("school_census", write_jsonl(tmp_path / "f.jsonl", [feed_row(), feed_row()]),
+                today=date(2026, 11, 22))
+    one, two = SourceRecord.objects.order_by("pk")
+    held = set(BlindIndexEntry.objects.values_list("pk", flat=True))
+    tokens = [bytes([i]) * 16 for i in range(3)]
+    bulk.append_rows(BlindIndexEntry, ["token", "source_record", "child"],
+                     [(t, one.pk, one.child_id) for t in tokens])
+    added = BlindIndexEntry.objects.exclude(pk__in=held)
+    assert sorted(bytes(e.token) for e in added) == tokens
+    assert len({e.pk for e in added} | held) == len(held) + 3
+    now = timezone.now()
+    bulk.append_rows(ReviewItem, ["source_record", "candidate", "score", "reason",
+                                  "explanation", "status", "created_at"],
+                     [(two.pk, one.child_id, 12.5, "why", [["given_name", "exact", 8.5]],
+                       ReviewStatus.OPEN, now)])
+    item = ReviewItem.objects.get(source_record=two, candidate=one.child_id)
+    assert item.explanation == [["given_name", "exact", 8.5]]
+    assert item.created_at == now
+    bulk.append_rows(ReviewItem, ["source_record"], [])  # nothing to write, no statement

@@ -257,13 +257,19 @@ class FeedLoader:
         unsealed = getattr(store_, "unsealed", None) or {}
         known = {}
         written = {w.pk for w in writes}
+        # This batch's versions by child, gathered once (not a pass over the batch for
+        # each of its thousand children).
+        batch_views: dict[int, list[SourceView]] = {}
+        for w in writes:
+            if w.payload is not None and w.child_id is not None:
+                batch_views.setdefault(w.child_id, []).append(SourceView(
+                    self.source.name, self.source.trust_rank, w.item.row.source_id,
+                    w.item.recorded_at, w.item.row.record))
         for child in affected & unsealed.keys():
             views = [self.deriver.view(source_pk, recorded_at, record)
                      for pk, source_pk, recorded_at, record in unsealed[child]
                      if pk not in written]
-            views += [SourceView(self.source.name, self.source.trust_rank,
-                                 w.item.row.source_id, w.item.recorded_at, w.item.row.record)
-                      for w in writes if w.child_id == child and w.payload is not None]
+            views += batch_views.get(child, [])
             if views:
                 known[child] = views
         return known
@@ -414,7 +420,7 @@ class FeedLoader:
             rows += [(token, w.pk, child) for token, child in sorted(wanted - entries.keys())]
         if stale:
             BlindIndexEntry.objects.filter(pk__in=stale).delete()
-        bulk.insert_rows(BlindIndexEntry, ["token", "source_record", "child"], rows)
+        bulk.append_rows(BlindIndexEntry, ["token", "source_record", "child"], rows)
 
 
 def write_rejects(path: Path) -> tuple[Callable[[Rejection], None], Callable[[], None]]:

@@ -86,9 +86,9 @@ def record_decisions(configuration: int, placed: Sequence[Placed], thresholds: T
             items.append((p.record, as_json["child"], scored.score,
                           (scored.capped or "possible match below the automatic threshold")[:200],
                           as_json["explanation"], ReviewStatus.OPEN, now))
-    bulk.insert_rows(MatchDecision, ["source_record", "configuration", "state", "score",
+    bulk.append_rows(MatchDecision, ["source_record", "configuration", "state", "score",
                                      "candidates", "decided_at"], decisions)
-    bulk.insert_rows(ReviewItem, ["source_record", "candidate", "score", "reason",
+    bulk.append_rows(ReviewItem, ["source_record", "candidate", "score", "reason",
                                   "explanation", "status", "created_at"], items)
     return len(items)
 
