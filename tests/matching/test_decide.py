@@ -15,7 +15,7 @@ MODEL.prior = 0.3
 #: Given names in use (a trained model learns them from the feeds).
 MODEL.term_frequencies = {f"given_name:{name}": 0.001 for name in (
     "jayden", "jaden", "chioma", "adaeze", "louis", "louise", "harry", "henry", "fatima",
-    "aisha", "ayesha")}
+    "aisha", "ayesha", "zayn")}
 THRESHOLDS = Thresholds(link=20, review=8, margin=6)
 
 
@@ -88,6 +88,28 @@ def test_a_twin_whose_record_carries_the_other_twins_spelling_is_not_linked_to_t
     # With no twin in the running the same record links as before.
     alone = run(child("Ayesha", source="school_census"), [ayesha])
     assert (alone.state, alone.child) == ("auto", 2)
+
+
+def test_a_rare_spelling_of_a_name_in_use_is_a_name_not_a_typo():
+    # Seed 1 of the 1,000,000-child feeds: twins Zain Wei and Zayn Fung. Child Benefit
+    # spelt Zain "ZAYN WEI" and Zayn "ZANE". "Zane" is rare in the feeds (not in the
+    # model's names in use), so Zayn's child did not count as a twin of Zayn's NHS
+    # record, which linked to Zain's child on the exact first name.
+    assert "zane" not in {k.partition(":")[2] for k in MODEL.term_frequencies}
+    zain = (1, child("Zayn Wei", source="child_benefit", family="Fung", sex="male"))
+    zayn = (2, child("Zane", source="child_benefit", family="Fung", sex="male"))
+    decision = run(child("Zayn", source="nhs_demographics", family="Fung", sex="male"),
+                   [zain, zayn])
+    assert decision.state == "review"
+    assert "names alike both match" in decision.reason()
+    # Zane, in the table of spellings, is a name in use against Zayn: twins, or one
+    # child's name spelt two ways; a typo of it is not.
+    alike = run(child("Zane", source="nhs_demographics", family="Fung", sex="male"),
+                [(1, child("Zayn", family="Fung", sex="male"))])
+    assert "twins, or one child's name spelt two ways" in alike.reason()
+    typo = run(child("Zaynn", source="nhs_demographics", family="Fung", sex="male"),
+               [(1, child("Zayn", family="Fung", sex="male"))])
+    assert (typo.state, typo.child) == ("auto", 1)
 
 
 def test_a_look_alike_name_of_one_birth_is_a_typo_or_a_twin():

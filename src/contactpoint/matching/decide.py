@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from contactpoint.matching.compare import INDEX, Level, observe
 from contactpoint.matching.model import Contribution, MatchModel
+from contactpoint.matching.names import listed_spelling
 from contactpoint.matching.profile import Profile
 
 NEVER = float("-inf")
@@ -147,6 +148,15 @@ def _another_child(levels: Sequence[Level]) -> str | None:
     return None
 
 
+def _in_use(model: MatchModel, name: str) -> bool:
+    """A given name children are given: common enough in the feeds the model learnt from,
+    or in the table's spellings of one name. A rare spelling of a common name is a
+    name for all that: the 1,000,000-child load merged twins Zain and Zayn, because
+    Zayn's Child Benefit record spelt him "Zane", which the feeds seldom carry, so his
+    record did not count as a twin's against his brother's child."""
+    return model.established_given_name(name) or listed_spelling(name)
+
+
 def _sibling_cap(model: MatchModel, incoming: Profile, held: Profile,
                  levels: Sequence[Level]) -> tuple[bool, str | None]:
     """(never, why) when the pair looks like two children of one family.
@@ -165,8 +175,7 @@ def _sibling_cap(model: MatchModel, incoming: Profile, held: Profile,
         if levels[INDEX["sex"]] == 1:
             # Charlie and Charlotte, Louis and Louise: a boy and a girl of one birth.
             return True, "same-birth siblings (twins): names alike, sexes different"
-        if (model.established_given_name(incoming.first_given)
-                and model.established_given_name(held.first_given)):
+        if _in_use(model, incoming.first_given) and _in_use(model, held.first_given):
             return False, TWINS_OR_SPELLING
     return False, None
 

@@ -15,12 +15,21 @@ from nicknames import NickNamer
 
 from contactpoint.identity.normalise import fold
 
+#: The comment that opens the table's section of spellings of one name.
+_SPELLINGS_HEADER = "# Spellings of one name"
 
-def _supplement() -> dict[str, set[str]]:
+
+def _supplement() -> tuple[dict[str, set[str]], frozenset[str]]:
+    """The table as short or spelt form -> formal names, and the names of its section of
+    spellings (each a name given in its own right, unlike a short form such as Will)."""
     canon: dict[str, set[str]] = {}
+    spellings: set[str] = set()
+    in_spellings = False
     text = files("contactpoint.matching").joinpath("data/short_forms.txt").read_text("utf-8")
     for raw in text.splitlines():
         line = raw.strip()
+        if line.startswith(_SPELLINGS_HEADER):
+            in_spellings = True
         if not line or line.startswith("#"):
             continue
         formal, _, shorts = line.partition(":")
@@ -28,10 +37,12 @@ def _supplement() -> dict[str, set[str]]:
         canon.setdefault(formal, set()).add(formal)
         for short in shorts.split():
             canon.setdefault(fold(short), set()).add(formal)
-    return canon
+        if in_spellings:
+            spellings |= {formal, *map(fold, shorts.split())}
+    return canon, frozenset(spellings)
 
 
-_SUPPLEMENT = _supplement()
+_SUPPLEMENT, _SPELLINGS = _supplement()
 _NICKNAMER = NickNamer()
 
 
@@ -51,6 +62,13 @@ def canonical_forms(word: str) -> frozenset[str]:
     forms |= {fold(n) for n in _NICKNAMER.canonicals_of(word)}
     forms |= _SUPPLEMENT.get(word, set())
     return frozenset(forms)
+
+
+def listed_spelling(word: str) -> bool:
+    """True when a (folded) given name is in the table's spellings of one name
+    (data/short_forms.txt): a name families give, however rarely the feeds the model
+    was trained on happen to carry it (Zane beside Zain and Zayn)."""
+    return word in _SPELLINGS
 
 
 def same_name_family(a: str, b: str) -> bool:
