@@ -1,6 +1,7 @@
 """How the app talks to its databases: settings derived from the database URLs."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from contactpoint.settings import _database
@@ -31,3 +32,12 @@ def test_a_statement_run_often_is_prepared_once_on_postgresql():
         cursor.execute("SELECT count(*) FROM pg_prepared_statements "
                        "WHERE statement LIKE %s", ["%prepared_statement_probe%"])
         assert cursor.fetchone() == (1,)
+
+
+def test_on_sqlite_a_key_is_on_disk_before_the_data_sealed_under_it():
+    data, keys = settings.DATABASES["default"], settings.DATABASES["keystore"]
+    if data["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("the test databases are PostgreSQL's; the setting is SQLite's")
+    # The data's log is synced by the loader's checkpoint thread; the keys' every commit.
+    assert "synchronous=NORMAL" in data["OPTIONS"]["init_command"]
+    assert "synchronous=FULL" in keys["OPTIONS"]["init_command"]

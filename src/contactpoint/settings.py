@@ -89,14 +89,14 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str) -> dict:
+def _database(url: str, *, synchronous: str = "NORMAL") -> dict:
     db = dj_database_url.parse(url, conn_max_age=60)
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web app read while a feed loads; a busy timeout rather than
         # an immediate "database is locked" when two writers meet.
         db["OPTIONS"] = {
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous};",
             "transaction_mode": "IMMEDIATE",
         }
         db["CONN_MAX_AGE"] = 0
@@ -112,8 +112,12 @@ def _database(url: str) -> dict:
 
 DATABASES = {
     "default": _database(CONFIG.database_url),
-    # Per-child data keys live in their own database, never beside the data.
-    "keystore": _database(CONFIG.keystore_url),
+    # Per-child data keys live in their own database, never beside the data. On SQLite
+    # every commit of a key reaches the disk before it returns (FULL): the loader commits
+    # new children's keys before the data sealed under them, and the data's log is
+    # synced often (contactpoint.checkpoints), so under NORMAL a power cut could keep
+    # the data and lose its keys. A key commit is one small sync per batch.
+    "keystore": _database(CONFIG.keystore_url, synchronous="FULL"),
 }
 DATABASE_ROUTERS = ["contactpoint.crypto.routers.KeystoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

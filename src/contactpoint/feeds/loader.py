@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contactpoint import bulk
+from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.feeds.models import FeedLoad, SourceSystem, source_name_validator
 from contactpoint.feeds.pipeline import Checked, check, checked_rows
@@ -455,7 +456,8 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
     try:
         loader = FeedLoader(source, today=today, batch_size=batch_size, linker=linker)
         rows = checked_rows(path, today=loader.today, now=loader.now, prepare=loader.prepare)
-        summary = loader.load_checked(rows, write, progress)
+        with checkpoint_in_background():
+            summary = loader.load_checked(rows, write, progress)
     finally:
         close()
     load.finished_at = timezone.now()
