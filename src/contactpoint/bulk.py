@@ -63,43 +63,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
 
     If `fields` includes the primary key the rows carry their own and none is returned.
     """
-    if not rows:
-        return []
-    if model._meta.pk.name in fields:
-        _insert_keyed(model, fields, rows)
-        return []
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    meta, prepared = _prepared(model, fields, rows, connection)
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    columns = [qn(f.column) for f in meta]
-    pk = model._meta.pk.column
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Take the ids from the table's own sequence, then COPY: far cheaper than
-            # parsing and planning a statement with thousands of parameters.
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                           "FROM generate_series(1, %s)",
-                           [model._meta.db_table, pk, len(prepared)])
-            ids = [r[0] for r in cursor.fetchall()]
-            copy_sql = (f"COPY {table} ({qn(pk)}, {', '.join(columns)}) "
-                        "FROM STDIN (FORMAT BINARY)")
-            types = [_copy_type(f, connection) for f in [model._meta.pk, *meta]]
-            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-                copy.set_types(types)
-                for pk_value, row in zip(ids, prepared, strict=True):
-                    copy.write_row((pk_value, *row))
-            return ids
-        ids = []
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        for chunk in _chunks(prepared, len(fields)):
-            # Identifiers come from model metadata, values are bound: no injection path.
-            sql = (f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                   f"VALUES {', '.join([one] * len(chunk))} RETURNING {qn(pk)}")
-            cursor.execute(sql, [v for row in chunk for v in row])
-            ids.extend(r[0] for r in cursor.fetchall())
-        return ids
+    return _insert(model, fields, rows, numbered=True)
 
 
 def append_rows(model: type[models.Model], fields: Sequence[str],
@@ -110,30 +74,52 @@ def append_rows(model: type[models.Model], fields: Sequence[str],
     trip and a list as long as the batch; here the table's own default numbers the rows
     as they arrive. A quarter of a million ids a day's load did not need, otherwise.
     """
+    _insert(model, fields, rows, numbered=False)
+
+
+def _insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]],
+            *, numbered: bool) -> list[int]:
     if not rows:
-        return
+        return []
     if model._meta.pk.name in fields:
         _insert_keyed(model, fields, rows)
-        return
+        return []
     connection = connections[router.db_for_write(model)]
     meta, prepared = _prepared(model, fields, rows, connection)
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     columns = [qn(f.column) for f in meta]
+    pk = model._meta.pk.column
+    ids: list[int] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # COPY: far cheaper than parsing and planning a statement with thousands of
+            # parameters. Ids wanted back are taken from the table's own sequence first.
+            types = [_copy_type(f, connection) for f in meta]
+            if numbered:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                               "FROM generate_series(1, %s)",
+                               [model._meta.db_table, pk, len(prepared)])
+                ids = [r[0] for r in cursor.fetchall()]
+                columns = [qn(pk), *columns]
+                types = [_copy_type(model._meta.pk, connection), *types]
+                prepared = [[pk_value, *row] for pk_value, row in zip(ids, prepared, strict=True)]
             copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
             with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-                copy.set_types([_copy_type(f, connection) for f in meta])
+                copy.set_types(types)
                 for row in prepared:
                     copy.write_row(row)
-            return
+            return ids
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        returning = f" RETURNING {qn(pk)}" if numbered else ""
         for chunk in _chunks(prepared, len(fields)):
             # Identifiers come from model metadata, values are bound: no injection path.
             cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                           f"VALUES {', '.join([one] * len(chunk))}",
+                           f"VALUES {', '.join([one] * len(chunk))}{returning}",
                            [v for row in chunk for v in row])
+            if numbered:
+                ids.extend(r[0] for r in cursor.fetchall())
+        return ids
 
 
 def one_of(connection: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:
