@@ -258,15 +258,16 @@ class FeedLoader:
         unsealed = getattr(store_, "unsealed", None) or {}
         known = {}
         written = {w.pk for w in writes}
+        children = affected & unsealed.keys()
         # This batch's versions by child, gathered once (not a pass over the batch for
         # each of its thousand children).
         batch_views: dict[int, list[SourceView]] = {}
         for w in writes:
-            if w.payload is not None and w.child_id is not None:
+            if w.payload is not None and w.child_id in children:
                 batch_views.setdefault(w.child_id, []).append(SourceView(
                     self.source.name, self.source.trust_rank, w.item.row.source_id,
                     w.item.recorded_at, w.item.row.record))
-        for child in affected & unsealed.keys():
+        for child in children:
             views = [self.deriver.view(source_pk, recorded_at, record)
                      for pk, source_pk, recorded_at, record in unsealed[child]
                      if pk not in written]

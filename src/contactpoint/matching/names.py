@@ -32,13 +32,14 @@ def _supplement() -> tuple[dict[str, set[str]], frozenset[str]]:
             in_spellings = True
         if not line or line.startswith("#"):
             continue
-        formal, _, shorts = line.partition(":")
+        formal, _, rest = line.partition(":")
         formal = fold(formal)
+        shorts = [fold(short) for short in rest.split()]
         canon.setdefault(formal, set()).add(formal)
-        for short in shorts.split():
-            canon.setdefault(fold(short), set()).add(formal)
+        for short in shorts:
+            canon.setdefault(short, set()).add(formal)
         if in_spellings:
-            spellings |= {formal, *map(fold, shorts.split())}
+            spellings |= {formal, *shorts}
     return canon, frozenset(spellings)
 
 
