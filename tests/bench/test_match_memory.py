@@ -12,9 +12,10 @@ from datetime import date
 
 import pytest
 
-from contactpoint.bench.match_memory import MemoryStore, feed_files, main, run
+from contactpoint.bench.match_memory import feed_files, main, run
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.matching.decide import Thresholds
+from contactpoint.matching.memory import CompactStore
 from contactpoint.matching.model import load_default_model
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 from contactpoint.matching.profile import profile
@@ -65,18 +66,38 @@ def test_the_report_names_what_it_measured(feeds, tmp_path):
     assert (tmp_path / "memory_links.csv").exists()
 
 
-def test_memory_store_forgets_a_dropped_record():
-    store = MemoryStore()
+@pytest.mark.parametrize("merge_at", [1, 3, 1000])
+def test_compact_store_forgets_a_killed_record(merge_at):
+    # Sorted in at once, after the second record, and never: the same answers.
+    store = CompactStore()
+    store.postings.merge_at = merge_at
     p = profile({"given_names": "Ann", "family_name": "Lee", "date_of_birth": "2015-01-02"})
-    store.put(1, 7, "a", p, [b"t1", b"t2"])
-    store.put(2, 8, "b", p, [b"t2"])
-    assert store.children_holding([b"t1", b"t2", b"t3"]) == {b"t1": {7}, b"t2": {7, 8}}
-    store.drop(1)
-    assert store.children_holding([b"t1", b"t2"]) == {b"t2": {8}}
+    t1, t2, t3 = (bytes([n]) * 16 for n in (1, 2, 255))
+    first = store.add(7, "a", p, [t1, t2])
+    second = store.add(8, "b", p, [t2])
+    assert store.children_holding([t1, t2, t3]) == {t1: {7}, t2: {7, 8}}
+    store.kill(first)
+    assert store.children_holding([t1, t2]) == {t2: {8}}
     records, sources = store.child_records([7, 8])
     assert records[7] == []
-    assert [r.record_id for r in records[8]] == [2]
+    assert [(r.record_id, r.profile) for r in records[8]] == [(second, p)]
     assert sources == {7: set(), 8: {"b"}}
+
+
+def test_compact_store_finds_every_holder_across_merges():
+    store = CompactStore()
+    store.postings.merge_at = 7
+    tokens = [n.to_bytes(2, "big") * 8 for n in range(40)]
+    for child in range(1, 30):
+        store.add(child, "a", profile({"given_names": "A", "family_name": "B",
+                                       "date_of_birth": "2015-01-02"}),
+                  tokens[child % 5: child % 5 + 3])
+    held = store.children_holding(tokens)
+    expected: dict[bytes, set[int]] = {}
+    for child in range(1, 30):
+        for token in tokens[child % 5: child % 5 + 3]:
+            expected.setdefault(token, set()).add(child)
+    assert held == expected
 
 
 def test_a_record_linked_earlier_in_the_batch_counts_for_its_child():
@@ -88,10 +109,10 @@ def test_a_record_linked_earlier_in_the_batch_counts_for_its_child():
                 "carers": [{"given_names": "Kirsty", "family_name": "Foster"}]}
 
     index = BlindIndex(secrets.token_bytes(32))
-    store = MemoryStore()
+    store = CompactStore()
     linker = ProbabilisticLinker(index, store, load_default_model())
     stored = record("Aisha Louise")
-    store.put(1, 1, "child_benefit", profile(stored, "child_benefit"), linker.tokens(stored))
+    store.add(1, "child_benefit", profile(stored, "child_benefit"), linker.tokens(stored))
     placements = linker.place([record("Aisha Louise"), record("Aishaa")], "nhs_demographics")
     assert placements[0].child_id == 1
     second = linker.decisions[1]

@@ -62,3 +62,16 @@ def test_the_worker_never_frees_what_it_inherited(tmp_path):
         if was_enabled:
             gc.enable()
     assert log.read_text().split() == [str(os.getpid())]
+
+
+@pytest.mark.parametrize("rows", [0, 1, 6, 7, 9])
+def test_two_workers_hand_over_every_row_in_file_order(tmp_path, monkeypatch, rows):
+    # Chunks of three rows, taken from the two workers in turn: the file ends inside a
+    # chunk, at a chunk's end, and before the first.
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 3)
+    path = write_jsonl(tmp_path / "f.jsonl", [feed_row() for _ in range(rows)])
+    got = list(checked_rows(path, today=TODAY, now=NOW, workers=2,
+                            prepare=lambda row: os.getpid()))
+    assert [c.row.line for c in got] == list(range(1, rows + 1))
+    if rows > 3:  # the second chunk was checked by another process than the first
+        assert got[0].prepared != got[3].prepared

@@ -7,9 +7,9 @@ rows de-duplicated per source id by (recorded_at, content digest) as
 FeedLoader._incoming does, a stored record left alone when the incoming one changes
 nothing, and each record not yet placed placed once by `ProbabilisticLinker.place`. An
 update to a record already placed keeps its child (its tokens and profile change); a
-delete unlinks it. What the linker reads (`children_holding`, `child_records`) comes
-from MemoryStore, dictionaries standing in for matching.store.IndexStore, through a real
-BlindIndex with a random key.
+delete unlinks it. That is matching.memory.MemoryPlacer, the first load's placement:
+what the linker reads (`children_holding`, `child_records`) comes from its CompactStore
+instead of matching.store.IndexStore, through a real BlindIndex with a random key.
 
 The result is a links CSV in `contactpoint links` format, scored by bench.accuracy
 `evaluate()` like Splink's. The truth is read only here, to explain mistakes: which
@@ -30,9 +30,9 @@ import secrets
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -43,16 +43,20 @@ from contactpoint.bench.accuracy import AccuracyReport, evaluate
 from contactpoint.bench.match import comparison_lines
 from contactpoint.bench.report import line as _line
 from contactpoint.crypto.blind import BlindIndex
-from contactpoint.feeds.pipeline import Checked, check, checked_rows
+from contactpoint.feeds.pipeline import Checked, check
 from contactpoint.feeds.reader import read_feed
-from contactpoint.feeds.validate import ValidRow
-from contactpoint.matching.decide import CandidateRecord, Decision, Scored, Thresholds
+from contactpoint.matching.decide import Decision, Scored, Thresholds
+from contactpoint.matching.memory import (
+    BATCH_SIZE,
+    STATES,
+    CompactStore,
+    MemoryPlacer,
+    PlacedCounts,
+)
 from contactpoint.matching.model import MatchModel
 from contactpoint.matching.probabilistic import ProbabilisticLinker
-from contactpoint.matching.profile import Profile, profile
 from contactpoint.synth.generator import BIRTHS_FILE, REFERENCE_FOLDER, TRUTH_FILE
 
-BATCH_SIZE = 1000  # feeds.loader.BATCH_SIZE (not imported: that module needs Django)
 LINKS_FILE = "memory_links.csv"
 SAMPLES = 12
 
@@ -62,234 +66,21 @@ def feed_files(folder: Path) -> list[Path]:
     return [f for f in sorted(folder.glob("*.jsonl")) if not f.name.endswith(".rejects.jsonl")]
 
 
-# -- the index, in memory ------------------------------------------------------------------
-
-@dataclass(slots=True)
-class _Held:
-    child: int
-    source: str
-    profile: Profile
-    tokens: tuple[bytes, ...]
-
-
-class MemoryStore:
-    """matching.store.IndexStore's two reads over dictionaries: token -> records -> child."""
-
-    def __init__(self) -> None:
-        self._holders: dict[bytes, list[int]] = {}
-        self._records: dict[int, _Held] = {}
-        self._by_child: dict[int, list[int]] = defaultdict(list)
-
-    def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]:
-        found: dict[bytes, set[int]] = {}
-        for token in tokens:
-            holders = self._holders.get(token)
-            if holders:
-                found[token] = {self._records[r].child for r in holders}
-        return found
-
-    def child_records(self, child_ids: Iterable[int]
-                      ) -> tuple[dict[int, list[CandidateRecord]], dict[int, set[str]]]:
-        records: dict[int, list[CandidateRecord]] = {}
-        sources: dict[int, set[str]] = {}
-        for child in child_ids:
-            held = [(r, self._records[r]) for r in self._by_child.get(child, ())]
-            records[child] = [CandidateRecord(r, child, h.profile) for r, h in held]
-            sources[child] = {h.source for _, h in held}
-        return records, sources
-
-    def put(self, record_id: int, child: int, source: str, p: Profile,
-            tokens: Iterable[bytes]) -> None:
-        """Store a record (or its new version) under its child and tokens."""
-        if record_id in self._records:
-            self.drop(record_id)
-        held = _Held(child, source, p, tuple(tokens))
-        self._records[record_id] = held
-        self._by_child[child].append(record_id)
-        for token in held.tokens:
-            self._holders.setdefault(token, []).append(record_id)
-
-    def drop(self, record_id: int) -> None:
-        """A deleted record: no longer a candidate, its tokens gone."""
-        held = self._records.pop(record_id)
-        self._by_child[held.child].remove(record_id)
-        for token in held.tokens:
-            holders = self._holders[token]
-            holders.remove(record_id)
-            if not holders:
-                del self._holders[token]
-
-
-# -- the loader's bookkeeping, in memory --------------------------------------------------
-
-@dataclass(slots=True)
-class _Stored:
-    record_id: int
-    child: int | None
-    state: str
-    recorded_at: datetime
-    digest: bytes
-
-
-@dataclass
-class ReplayCounts:
-    read: int = 0
-    rejected: int = 0
-    created: int = 0
-    linked: int = 0
-    review: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    superseded: int = 0
-
-    def line(self) -> str:
-        return ", ".join(f"{name} {value:,}" for name, value in self.__dict__.items())
-
-
-#: Called with (source, source_id, decision, the child the record went to) per placement.
-DecisionHook = Callable[[str, str, Decision, int], None]
-
-
-class MemoryLoader:
-    """FeedLoader's placement logic, with MemoryStore for the database."""
-
-    def __init__(self, linker: ProbabilisticLinker, store: MemoryStore, index: BlindIndex, *,
-                 today: date, batch_size: int = BATCH_SIZE,
-                 on_decision: DecisionHook | None = None) -> None:
-        self.linker, self.store, self.index = linker, store, index
-        self.today, self.now = today, datetime.now(UTC)
-        self.batch_size = batch_size
-        self.on_decision = on_decision
-        self.stored: dict[tuple[str, str], _Stored] = {}
-        self.counts = ReplayCounts()
-        self._next_record = self._next_child = 1
-
-    def load_file(self, path: Path, source: str, *, in_process: bool = False) -> None:
-        rows = (_checked_in_process(path, self.today, self.now) if in_process
-                else checked_rows(path, today=self.today, now=self.now))
-        batch: list[ValidRow] = []
-        for checked in rows:
-            self.counts.read += 1
-            if checked.row is None:
-                self.counts.rejected += 1
-                continue
-            batch.append(checked.row)
-            if len(batch) >= self.batch_size:
-                self._batch(batch, source)
-                batch = []
-        if batch:
-            self._batch(batch, source)
-
-    def _incoming(self, batch: list[ValidRow], source: str) -> list[tuple[ValidRow, datetime,
-                                                                          bytes]]:
-        winners: dict[str, tuple[ValidRow, datetime, bytes]] = {}
-        for row in batch:
-            item = (row, row.recorded_at or self.now,
-                    self.index.digest("source-content", row.content))
-            held = winners.get(row.source_id)
-            if held is None or item[1:] > held[1:]:
-                if held is not None:
-                    self.counts.superseded += 1
-                winners[row.source_id] = item
-            else:
-                self.counts.superseded += 1
-        return list(winners.values())
-
-    def _stands(self, held: _Stored | None, row: ValidRow, recorded_at: datetime,
-                digest: bytes) -> bool:
-        if held is None:
-            return False
-        if held.digest == digest and (row.recorded_at is None or recorded_at <= held.recorded_at):
-            self.counts.unchanged += 1
-            return True
-        if (held.recorded_at, held.digest) >= (recorded_at, digest):
-            self.counts.superseded += 1
-            return True
-        return False
-
-    def _batch(self, batch: list[ValidRow], source: str) -> None:
-        """One batch: what changes, placed, then written (the loader writes after placing,
-        so the linker sees the batch's updates and deletes only from the next batch)."""
-        changes = [item for item in self._incoming(batch, source)
-                   if not self._stands(self.stored.get((source, item[0].source_id)), *item)]
-        to_place = [item for item in changes if item[0].action == "upsert" and (
-            self._child_of(source, item[0].source_id) is None)]
-        placed = dict(zip(map(id, to_place), self._place(to_place, source), strict=True))
-        for item in changes:
-            row, recorded_at, digest = item
-            key = (source, row.source_id)
-            held = self.stored.get(key)
-            if row.action == "delete":
-                if held is not None and held.child is not None:
-                    self.store.drop(held.record_id)
-                self.counts.deleted += 1
-                self._remember(key, child=None, state=held.state if held else "new",
-                               recorded_at=recorded_at, digest=digest)
-                continue
-            if id(item) in placed:
-                child, state = placed[id(item)]
-            else:
-                self.counts.updated += 1
-                child, state = held.child, held.state  # type: ignore[union-attr]
-            self._remember(key, child=child, state=state, recorded_at=recorded_at,
-                           digest=digest)
-            self._put(self.stored[key], row, source)
-
-    def _child_of(self, source: str, source_id: str) -> int | None:
-        held = self.stored.get((source, source_id))
-        return held.child if held is not None else None
-
-    def _place(self, to_place: list[tuple[ValidRow, datetime, bytes]],
-               source: str) -> list[tuple[int, str]]:
-        """(child, state) of each record: the linker's placements, new groups numbered as
-        the loader inserts them (in group order)."""
-        if not to_place:
-            return []
-        placements = self.linker.place([row.record for row, _, _ in to_place], source)
-        new_child = {}
-        for group in sorted({p.new_group for p in placements if p.new_group is not None}):
-            new_child[group] = self._next_child
-            self._next_child += 1
-        out = []
-        for (row, _, _), placement, decision in zip(to_place, placements,
-                                                    self.linker.decisions, strict=True):
-            child = (placement.child_id if placement.child_id is not None
-                     else new_child[placement.new_group])  # type: ignore[index]
-            self.counts.created += placement.state == "new"
-            self.counts.review += placement.state == "review"
-            self.counts.linked += placement.state == "auto"
-            if self.on_decision is not None:
-                self.on_decision(source, row.source_id, decision, child)
-            out.append((child, placement.state))
-        return out
-
-    def _remember(self, key: tuple[str, str], *, child: int | None, state: str,
-                  recorded_at: datetime, digest: bytes) -> None:
-        held = self.stored.get(key)
-        if held is None:
-            held = self.stored[key] = _Stored(self._next_record, child, state, recorded_at,
-                                              digest)
-            self._next_record += 1
-        held.child, held.state, held.recorded_at, held.digest = child, state, recorded_at, digest
-
-    def _put(self, held: _Stored, row: ValidRow, source: str) -> None:
-        # The store unseals a record from JSON: profile it from the same round trip.
-        record = orjson.loads(orjson.dumps(row.record))
-        self.store.put(held.record_id, held.child, source,  # type: ignore[arg-type]
-                       profile(record, source), self.linker.tokens(record))
-
-    def write_links(self, path: Path) -> int:
-        """`contactpoint links` format: every live, placed record."""
-        count = 0
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["source", "source_id", "contactpoint_id", "state"])
-            for (source, source_id), held in self.stored.items():
-                if held.child is not None:
-                    writer.writerow([source, source_id, f"C{held.child}", held.state])
-                    count += 1
-        return count
+def write_links(placer: MemoryPlacer, path: Path) -> int:
+    """`contactpoint links` format: every live, placed record."""
+    if placer.ids is None:
+        raise ValueError("the placer was not asked to keep source ids")
+    count = 0
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["source", "source_id", "contactpoint_id", "state"])
+        for record in range(1, placer.records + 1):
+            child = placer.child[record]
+            if child:
+                source, source_id = placer.ids[record]
+                writer.writerow([source, source_id, f"C{child}", STATES[placer.state[record]]])
+                count += 1
+    return count
 
 
 def _checked_in_process(path: Path, today: date, now: datetime) -> Iterator[Checked]:
@@ -413,45 +204,51 @@ def twins_merged(links_csv: Path, truth_csv: Path, births_csv: Path) -> list[str
 @dataclass
 class MemoryRun:
     report: AccuracyReport
-    counts: ReplayCounts
+    counts: PlacedCounts
     seconds: float
     peak_mib: float
     links_csv: Path
     diagnosis: Diagnosis | None = None
     twins: list[str] = field(default_factory=list)
+    postings: int = 0
+    postings_mib: float = 0.0
 
 
 def run(feeds: Path, model: MatchModel, out_dir: Path, *,
         thresholds: Thresholds | None = None, today: date = TODAY,
         batch_size: int = BATCH_SIZE, diagnose: bool = True, in_process: bool = False,
-        out: TextIO | None = None, dump: Path | None = None) -> MemoryRun:
+        workers: int = 2, out: TextIO | None = None, dump: Path | None = None) -> MemoryRun:
     """Replay the feeds through the linker in memory and score the links."""
     index = BlindIndex(secrets.token_bytes(32))
-    store = MemoryStore()
+    store = CompactStore()
     linker = ProbabilisticLinker(index, store, model, thresholds or Thresholds())
     truth, births = feeds / TRUTH_FILE, feeds / REFERENCE_FOLDER / BIRTHS_FILE
     diagnosis = Diagnosis(_truth(truth)) if diagnose and truth.exists() else None
     if diagnosis is not None and dump is not None:
         diagnosis.dump = open(dump, "wb")  # noqa: SIM115  (closed below)
-    loader = MemoryLoader(linker, store, index, today=today, batch_size=batch_size,
-                          on_decision=diagnosis)
+    placer = MemoryPlacer(linker, store, index, today=today, batch_size=batch_size,
+                          workers=workers, on_decision=diagnosis, keep_ids=True)
     started = time.perf_counter()
     for feed in feed_files(feeds):
         began = time.perf_counter()
-        loader.load_file(feed, feed.stem, in_process=in_process)
+        placer.load_file(feed, feed.stem, rows=_checked_in_process(feed, today, placer.now)
+                         if in_process else None)
         if out is not None:
             _line(out, f"  {feed.stem}: {time.perf_counter() - began:.1f} s, "
-                       f"{loader.counts.line()}")
+                       f"{placer.counts.line()}")
     seconds = time.perf_counter() - started
     if diagnosis is not None and diagnosis.dump is not None:
         diagnosis.dump.close()
     out_dir.mkdir(parents=True, exist_ok=True)
     links = out_dir / LINKS_FILE
-    loader.write_links(links)
+    write_links(placer, links)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    store.postings.merge()
+    held = store.postings.nbytes()
     report = evaluate(links, truth, births if births.exists() else None)
     twins = twins_merged(links, truth, births) if births.exists() else []
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return MemoryRun(report, loader.counts, seconds, peak, links, diagnosis, twins)
+    return MemoryRun(report, placer.counts, seconds, peak, links, diagnosis, twins,
+                     postings=len(store.postings), postings_mib=held / 2**20)
 
 
 def _truth(path: Path) -> dict[tuple[str, str], str]:
@@ -462,7 +259,8 @@ def _truth(path: Path) -> dict[tuple[str, str], str]:
 def print_run(result: MemoryRun, out: TextIO) -> None:
     _line(out, f"-- {result.counts.read:,} rows replayed in {result.seconds:.1f} s "
                f"({result.counts.read / max(result.seconds, 1e-9):,.0f} rows/s), "
-               f"peak memory {result.peak_mib:,.0f} MiB")
+               f"peak memory {result.peak_mib:,.0f} MiB (the placing process, before scoring; "
+               f"{result.postings:,} token postings in {result.postings_mib:,.0f} MiB)")
     for line in comparison_lines({"ours (in memory)": result.report}):
         _line(out, line)
     _line(out, f"-- twins/triplets merged: {len(result.twins)}")
@@ -511,6 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--margin", type=float, default=Thresholds.margin)
     parser.add_argument("--out", type=Path, help="where the links CSV goes (default: --feeds)")
     parser.add_argument("--save-model", type=Path, help="write the model used as JSON")
+    parser.add_argument("--no-diagnosis", action="store_true",
+                        help="do not follow each decision against the truth as it is made "
+                             "(the truth is then read only to score the links): the memory "
+                             "figure is then the placing's own")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="reading and preparing processes (default 2)")
     parser.add_argument("--dump", type=Path,
                         help="write every decision, its candidates and the truth as JSON lines")
     args = parser.parse_args(argv)
@@ -522,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         args.save_model.write_bytes(orjson.dumps(model.as_json(), option=orjson.OPT_INDENT_2))
     thresholds = Thresholds(link=args.link, review=args.review, margin=args.margin)
     result = run(args.feeds, model, args.out or args.feeds, thresholds=thresholds,
-                 today=args.today, out=out, dump=args.dump)
+                 today=args.today, workers=args.workers, out=out, dump=args.dump,
+                 diagnose=not args.no_diagnosis)
     print_run(result, out)
     return 0
 

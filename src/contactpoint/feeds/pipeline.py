@@ -76,11 +76,15 @@ def _end_with(parent: int) -> None:
 
 
 def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
-             prepare: Callable[[ValidRow], Any] | None, *, parent: int) -> None:
+             prepare: Callable[[ValidRow], Any] | None, *, parent: int, share: int = 0,
+             shares: int = 1) -> None:
+    """Check (and prepare) chunk `share`, `share + shares`, ... of the file's rows."""
     threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
     try:
         chunk: list[Checked] = []
-        for raw in read_feed(path):
+        for number, raw in enumerate(read_feed(path)):
+            if (number // CHUNK_ROWS) % shares != share:
+                continue  # another worker's chunk
             checked = check(raw.line, raw.data, raw.error, today=today, now=now)
             if checked.row is not None:
                 if prepare is not None:
@@ -124,34 +128,45 @@ def _next(queue, worker) -> Any:  # type: ignore[no-untyped-def]
 
 
 def checked_rows(path: Path, *, today: date, now: datetime,
-                 prepare: Callable[[ValidRow], Any] | None = None) -> Iterator[Checked]:
-    """Every row of the file, checked (and prepared), in file order, from a worker process.
+                 prepare: Callable[[ValidRow], Any] | None = None,
+                 workers: int = 1) -> Iterator[Checked]:
+    """Every row of the file, checked (and prepared), in file order, from worker processes.
 
     `prepare` runs in the worker on each loadable row: the loader's per-row work that
     needs nothing from the database (keyed digests, the matcher's profile and tokens).
+    With several `workers`, each reads the whole file but checks only every n-th chunk
+    of CHUNK_ROWS rows; the chunks are taken from them in turn, so the order is the file's.
     """
     context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=QUEUE_CHUNKS)
-    worker = context.Process(target=_produce, args=(path, today, now, queue, prepare),
-                             kwargs={"parent": os.getpid()},
+    queues = [context.Queue(maxsize=QUEUE_CHUNKS) for _ in range(workers)]
+    procs = [context.Process(target=_produce, args=(path, today, now, queue, prepare),
+                             kwargs={"parent": os.getpid(), "share": share,
+                                     "shares": workers},
                              daemon=True)
+             for share, queue in enumerate(queues)]
     # The worker must never garbage-collect what it inherited: objects of C extensions
     # loaded in the parent (pyarrow's, in a test run with Splink) can crash a forked
     # child when freed there, and touching them all would copy the parent's pages.
     gc.freeze()
     try:
-        worker.start()
+        for proc in procs:
+            proc.start()
     finally:
         gc.unfreeze()
     try:
+        turn = 0
         while True:
-            item = _next(queue, worker)
+            # A worker ends with None after its last chunk: the file ended before the
+            # chunk whose turn it is, so every row has been handed over.
+            item = _next(queues[turn], procs[turn])
             if item is None:
                 return
             if isinstance(item, BaseException):
                 raise item
             yield from item
+            turn = (turn + 1) % workers
     finally:
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()

@@ -1,0 +1,452 @@
+"""Placing a whole first load in memory: the loader's placement, with no database.
+
+A national first load starts from an empty index. Placing it through the database, as
+`contactpoint ingest` does, costs a round trip per batch to a growing index and the
+unsealing of every candidate; that, not matching, is what held a first load to under
+1,000 records a second. Here the linker (matching.probabilistic, unchanged) reads its
+candidates from `CompactStore`, and `MemoryPlacer` repeats the loader's bookkeeping
+(feeds.loader.FeedLoader): batches of BATCH_SIZE rows per file, one winner per source
+record by (recorded_at, content digest), a stored record left alone when the incoming
+one changes nothing, an update keeping its child, a delete unlinking it. So the same
+files in the same order are placed exactly as `ingest` would place them, one file after
+another (tests/bench/test_match_memory.py holds the two to the same links).
+
+Memory is what limits this, not time: held as Python objects, the index of 1,000,000
+children (2,700,000 records, 32,000,000 token postings) took 8.4 GiB. Here postings are
+sorted numpy arrays (12 bytes each), profiles marshalled bytes, and the per-record
+bookkeeping arrays of numbers: about 400 bytes a record in all (docs/benchmarks.md).
+
+Nothing here needs Django: the benchmark in bench.match_memory runs it without a
+database, and feeds.initial writes what it placed.
+"""
+
+from __future__ import annotations
+
+import marshal
+from array import array
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+
+from contactpoint.crypto.blind import BlindIndex
+from contactpoint.feeds.pipeline import Checked, checked_rows
+from contactpoint.feeds.validate import ValidRow
+from contactpoint.matching.decide import CandidateRecord, Decision
+from contactpoint.matching.probabilistic import Prepared, ProbabilisticLinker
+from contactpoint.matching.profile import Profile
+
+BATCH_SIZE = 1000  # feeds.loader.BATCH_SIZE (not imported: that module needs Django)
+
+#: A token's first 8 bytes stand for it in memory. Two of 30,000,000 tokens sharing them
+#: by chance (odds about 1 in 40,000,000,000) would only make a stranger a candidate,
+#: to be scored and turned down like any other.
+_KEY_BYTES = 8
+_SHARD_BITS = 4
+
+
+def token_key(token: bytes) -> int:
+    return int.from_bytes(token[:_KEY_BYTES], "little")
+
+
+class Postings:
+    """token -> the slots holding it, as sorted numpy arrays in 16 shards (by the key's
+    top bits), plus the latest additions in a dict, sorted in once they reach
+    `merge_at`. A shard is re-sorted alone, so the spare memory a merge needs is a
+    sixteenth of the whole. Slots come back in the order they were added."""
+
+    def __init__(self, merge_at: int = 1 << 21) -> None:
+        shards = 1 << _SHARD_BITS
+        self._keys = [np.empty(0, dtype=np.uint64) for _ in range(shards)]
+        self._slots = [np.empty(0, dtype=np.uint32) for _ in range(shards)]
+        self._recent: dict[int, list[int]] = {}
+        self._pending = 0
+        self.merge_at = merge_at
+
+    def __len__(self) -> int:
+        return sum(len(k) for k in self._keys) + self._pending
+
+    def nbytes(self) -> int:
+        return sum(k.nbytes + s.nbytes for k, s in zip(self._keys, self._slots, strict=True))
+
+    def add(self, slot: int, keys: Iterable[int]) -> None:
+        recent = self._recent
+        for key in keys:
+            held = recent.get(key)
+            if held is None:
+                recent[key] = [slot]
+            else:
+                held.append(slot)
+            self._pending += 1
+        if self._pending >= self.merge_at:
+            self.merge()
+
+    def merge(self) -> None:
+        if not self._pending:
+            return
+        keys = np.fromiter((k for k, held in self._recent.items() for _ in held),
+                           dtype=np.uint64, count=self._pending)
+        slots = np.fromiter((s for held in self._recent.values() for s in held),
+                            dtype=np.uint32, count=self._pending)
+        self._recent, self._pending = {}, 0
+        shard_of = keys >> np.uint64(64 - _SHARD_BITS)
+        for shard in np.unique(shard_of).tolist():
+            mine = shard_of == shard
+            merged_keys = np.concatenate((self._keys[shard], keys[mine]))
+            merged_slots = np.concatenate((self._slots[shard], slots[mine]))
+            order = np.argsort(merged_keys, kind="stable")  # older slots stay first
+            self._keys[shard] = merged_keys[order]
+            self._slots[shard] = merged_slots[order]
+
+    def get(self, keys: Collection[int]) -> dict[int, list[int]]:
+        """The slots holding each key that any slot holds."""
+        found: dict[int, list[int]] = {}
+        if not keys:
+            return found
+        wanted = np.fromiter(keys, dtype=np.uint64, count=len(keys))
+        shard_of = wanted >> np.uint64(64 - _SHARD_BITS)
+        for shard in np.unique(shard_of).tolist():
+            sorted_keys = self._keys[shard]
+            if not len(sorted_keys):
+                continue
+            asked = wanted[shard_of == shard]
+            lo = np.searchsorted(sorted_keys, asked, "left")
+            hi = np.searchsorted(sorted_keys, asked, "right")
+            hit = hi > lo
+            slots = self._slots[shard]
+            for key, start, end in zip(asked[hit].tolist(), lo[hit].tolist(),
+                                       hi[hit].tolist(), strict=True):
+                found[key] = slots[start:end].tolist()
+        if self._recent:
+            for key in keys:
+                recent = self._recent.get(key)
+                if recent:
+                    found[key] = found.get(key, []) + recent
+        return found
+
+
+def _digest_key(digest: bytes) -> int:
+    """The first 8 bytes of a content digest, ordered as the bytes are (the loader breaks
+    a tie in recorded_at by the greater digest)."""
+    return int.from_bytes(digest[:_KEY_BYTES], "big")
+
+
+def _pack(p: Profile) -> bytes:
+    return marshal.dumps((p.given, p.family, p.former, p.dob, p.sex, p.postcode, p.nhs,
+                          p.upn, p.carers, p.source))
+
+
+def _unpack(data: bytes) -> Profile:
+    # Bytes this process marshalled itself, never anything read from outside.
+    return Profile(*marshal.loads(data))  # noqa: S302
+
+
+class CompactStore:
+    """matching.store.IndexStore's two reads, from memory: token -> slots -> child.
+
+    A slot is one version of one record: its child, source, profile and tokens. A
+    record's new version takes a new slot and the old one is killed (a killed slot is
+    never a candidate again); a deleted record's slot is killed.
+    """
+
+    def __init__(self) -> None:
+        self.postings = Postings()
+        self._child = array("q")
+        self._source = bytearray()
+        self._alive = bytearray()
+        self._next = array("q")  # the child's previous slot (-1: none): a chain per child
+        self._head = array("q")  # child -> its latest slot (-1: none)
+        self._profiles: list[bytes] = []
+        self._sources: list[str] = []
+        self._source_index: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._child)
+
+    def add(self, child: int, source: str, p: Profile, tokens: Iterable[bytes]) -> int:
+        """Hold a record's version under its child and tokens; its slot."""
+        slot = len(self._child)
+        index = self._source_index.get(source)
+        if index is None:
+            index = self._source_index[source] = len(self._sources)
+            self._sources.append(source)
+        while len(self._head) <= child:
+            self._head.append(-1)
+        self._child.append(child)
+        self._source.append(index)
+        self._alive.append(1)
+        self._next.append(self._head[child])
+        self._head[child] = slot
+        self._profiles.append(_pack(p))
+        self.postings.add(slot, {token_key(t) for t in tokens})
+        return slot
+
+    def kill(self, slot: int) -> None:
+        self._alive[slot] = 0
+        self._profiles[slot] = b""
+
+    def child_of(self, slot: int) -> int:
+        return self._child[slot]
+
+    def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]:
+        by_key = {token_key(t): t for t in tokens}
+        alive, child = self._alive, self._child
+        found: dict[bytes, set[int]] = {}
+        for key, slots in self.postings.get(by_key.keys()).items():
+            children = {child[s] for s in slots if alive[s]}
+            if children:
+                found[by_key[key]] = children
+        return found
+
+    def slots_of(self, child: int) -> Iterator[int]:
+        """The child's live slots, latest first."""
+        slot = self._head[child] if child < len(self._head) else -1
+        while slot >= 0:
+            if self._alive[slot]:
+                yield slot
+            slot = self._next[slot]
+
+    def child_records(self, child_ids: Iterable[int]
+                      ) -> tuple[dict[int, list[CandidateRecord]], dict[int, set[str]]]:
+        records: dict[int, list[CandidateRecord]] = {}
+        sources: dict[int, set[str]] = {}
+        for child in child_ids:
+            slots = list(self.slots_of(child))
+            slots.reverse()  # oldest first, as the database gives them
+            records[child] = [CandidateRecord(s, child, _unpack(self._profiles[s]))
+                              for s in slots]
+            sources[child] = {self._sources[self._source[s]] for s in slots}
+        return records, sources
+
+
+# -- the loader's bookkeeping ----------------------------------------------------------------
+
+STATES = ("new", "auto", "review")
+_STATE_CODE = {state: code for code, state in enumerate(STATES)}
+NO_SLOT = -1
+
+
+@dataclass
+class PlacedCounts:
+    """What a load did, in the terms of feeds.loader.LoadSummary."""
+
+    read: int = 0
+    rejected: int = 0
+    created: int = 0
+    linked: int = 0
+    review: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+    parts_rejected: int = 0
+
+    def line(self) -> str:
+        return ", ".join(f"{name} {value:,}" for name, value in self.__dict__.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A row's keyed source key and content digest and the linker's preparation, made
+    in the reading workers."""
+
+    source_key: bytes
+    digest: bytes
+    linker: Prepared | None
+
+    def __reduce__(self) -> tuple[type[Ready], tuple[object, ...]]:
+        return (Ready, (self.source_key, self.digest, self.linker))
+
+
+@dataclass(slots=True)
+class Change:
+    """One record's version as it was placed or written, for whoever keeps it."""
+
+    record: int  #: the record's number, the same for all its versions (from 1)
+    slot: int  #: this version's slot in the store; NO_SLOT for a delete
+    child: int  #: 0 for a delete
+    state: str
+    source: str
+    row: ValidRow
+    ready: Ready
+    recorded_at: datetime
+    decision: Decision | None  #: for a record placed now; None for an update or delete
+
+
+#: Called with each batch's changes once the batch is placed, in file order.
+ChangeHook = Callable[[list[Change]], None]
+#: Called with (source, source_id, decision, child) for each record placed.
+DecisionHook = Callable[[str, str, Decision, int], None]
+
+
+class MemoryPlacer:
+    """feeds.loader.FeedLoader's placement, over CompactStore. Records and children are
+    numbered from 1 in the order the loader would insert them."""
+
+    def __init__(self, linker: ProbabilisticLinker, store: CompactStore, index: BlindIndex,
+                 *, today: date, now: datetime | None = None, batch_size: int = BATCH_SIZE,
+                 workers: int = 1, on_change: ChangeHook | None = None,
+                 on_decision: DecisionHook | None = None, keep_ids: bool = False) -> None:
+        self.linker, self.store, self.index = linker, store, index
+        self.today, self.now = today, now or datetime.now(UTC)
+        self.batch_size, self.workers = batch_size, workers
+        self.on_change, self.on_decision = on_change, on_decision
+        self.counts = PlacedCounts()
+        #: source key (8 bytes) -> record number; by record number (index 0 unused):
+        self._record_of: dict[int, int] = {}
+        self.child = array("q", [0])
+        self.state = bytearray(1)
+        self.slot = array("q", [NO_SLOT])
+        self._recorded_at = array("d", [0.0])
+        self._digest = array("Q", [0])
+        self.children = 0
+        #: (source, source_id) by record number, when asked for (the benchmark's links).
+        self.ids: list[tuple[str, str]] | None = [("", "")] if keep_ids else None
+
+    @property
+    def records(self) -> int:
+        return len(self.child) - 1
+
+    # -- rows in -------------------------------------------------------------------------
+    def prepare(self, source: str) -> Callable[[ValidRow], Ready]:
+        """The per-row work for the reading workers."""
+        def ready(row: ValidRow) -> Ready:
+            return Ready(self.index.token("source-record", source, row.source_id),
+                         self.index.digest("source-content", row.content),
+                         self.linker.prepare(row.record, source)
+                         if row.action == "upsert" else None)
+        return ready
+
+    def load_file(self, path: Any, source: str,
+                  rows: Iterable[Checked] | None = None) -> None:
+        """Place one feed file's rows (checked by `workers` reading processes, unless
+        given), batch by batch as the loader does."""
+        if rows is None:
+            rows = checked_rows(path, today=self.today, now=self.now,
+                                prepare=self.prepare(source), workers=self.workers)
+        ready = self.prepare(source)
+        batch: list[tuple[ValidRow, Ready]] = []
+        for checked in rows:
+            self.counts.read += 1
+            if checked.row is None:
+                self.counts.rejected += 1
+                continue
+            self.counts.parts_rejected += len(checked.rejections)
+            batch.append((checked.row, checked.prepared or ready(checked.row)))
+            if len(batch) >= self.batch_size:
+                self._batch(batch, source)
+                batch = []
+        if batch:
+            self._batch(batch, source)
+
+    # -- one batch -----------------------------------------------------------------------
+    def _incoming(self, batch: list[tuple[ValidRow, Ready]]
+                  ) -> list[tuple[ValidRow, Ready, datetime]]:
+        winners: dict[bytes, tuple[ValidRow, Ready, datetime]] = {}
+        for row, ready in batch:
+            item = (row, ready, row.recorded_at or self.now)
+            held = winners.get(ready.source_key)
+            if held is None or (item[2], ready.digest) > (held[2], held[1].digest):
+                if held is not None:
+                    self.counts.superseded += 1
+                winners[ready.source_key] = item
+            else:
+                self.counts.superseded += 1
+        return list(winners.values())
+
+    def _stands(self, record: int | None, row: ValidRow, ready: Ready,
+                recorded_at: datetime) -> bool:
+        """FeedLoader._stands on the kept (recorded_at, first 8 bytes of the digest)."""
+        if record is None:
+            return False
+        held_at, held_digest = self._recorded_at[record], self._digest[record]
+        at, digest = recorded_at.timestamp(), _digest_key(ready.digest)
+        if held_digest == digest and (row.recorded_at is None or at <= held_at):
+            self.counts.unchanged += 1
+            return True
+        if (held_at, held_digest) >= (at, digest):
+            self.counts.superseded += 1
+            return True
+        return False
+
+    def _batch(self, batch: list[tuple[ValidRow, Ready]], source: str) -> None:
+        """One batch: what changes, placed, then held (the loader writes after placing,
+        so the linker sees the batch's updates and deletes only from the next batch)."""
+        changes = []
+        for row, ready, recorded_at in self._incoming(batch):
+            record = self._record_of.get(token_key(ready.source_key))
+            if not self._stands(record, row, ready, recorded_at):
+                changes.append((row, ready, recorded_at, record))
+        to_place = [item for item in changes if item[0].action == "upsert"
+                    and (item[3] is None or not self.child[item[3]])]
+        placed = dict(zip(map(id, to_place), self._place(to_place, source), strict=True))
+        out: list[Change] = []
+        for item in changes:
+            row, ready, recorded_at, record = item
+            if record is None:
+                record = self._new_record(ready, source, row)
+            old_slot = self.slot[record]
+            if old_slot != NO_SLOT:
+                self.store.kill(old_slot)
+                self.slot[record] = NO_SLOT
+            self._recorded_at[record] = recorded_at.timestamp()
+            self._digest[record] = _digest_key(ready.digest)
+            if row.action == "delete":
+                self.counts.deleted += 1
+                self.child[record] = 0
+                out.append(Change(record, NO_SLOT, 0, STATES[self.state[record]], source, row,
+                                  ready, recorded_at, None))
+                continue
+            decision = None
+            if id(item) in placed:
+                child, state, decision = placed[id(item)]
+                self.child[record], self.state[record] = child, _STATE_CODE[state]
+            else:
+                self.counts.updated += 1
+                child, state = self.child[record], STATES[self.state[record]]
+            prepared = ready.linker or self.linker.prepare(row.record, source)
+            slot = self.store.add(child, source, prepared.profile, prepared.stored)
+            self.slot[record] = slot
+            out.append(Change(record, slot, child, state, source, row, ready, recorded_at,
+                              decision))
+        if self.on_change is not None and out:
+            self.on_change(out)
+
+    def _new_record(self, ready: Ready, source: str, row: ValidRow) -> int:
+        record = len(self.child)
+        self._record_of[token_key(ready.source_key)] = record
+        self.child.append(0)
+        self.state.append(0)
+        self.slot.append(NO_SLOT)
+        self._recorded_at.append(0.0)
+        self._digest.append(0)
+        if self.ids is not None:
+            self.ids.append((source, row.source_id))
+        return record
+
+    def _place(self, to_place: list[tuple[ValidRow, Ready, datetime, int | None]],
+               source: str) -> list[tuple[int, str, Decision]]:
+        """(child, state, decision) of each record: the linker's placements, new children
+        numbered as the loader inserts them (in group order)."""
+        if not to_place:
+            return []
+        placements = self.linker.place([row.record for row, *_ in to_place], source,
+                                       prepared=[ready.linker for _, ready, *_ in to_place])
+        new_child = {}
+        for group in sorted({p.new_group for p in placements if p.new_group is not None}):
+            self.children += 1
+            new_child[group] = self.children
+        out = []
+        for (row, *_), placement, decision in zip(to_place, placements,
+                                                  self.linker.decisions, strict=True):
+            child = (placement.child_id if placement.child_id is not None
+                     else new_child[placement.new_group])  # type: ignore[index]
+            self.counts.created += placement.state == "new"
+            self.counts.review += placement.state == "review"
+            self.counts.linked += placement.state == "auto"
+            if self.on_decision is not None:
+                self.on_decision(source, row.source_id, decision, child)
+            out.append((child, placement.state, decision))
+        return out
