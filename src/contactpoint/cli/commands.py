@@ -174,6 +174,53 @@ def register_ingest(sub) -> None:  # type: ignore[no-untyped-def]
     _quiet(p)
 
 
+# -- initial-load ----------------------------------------------------------------------------
+
+def _feed_arg(value: str) -> tuple[str, Path]:
+    """FILE (its name without the extension is the source) or NAME=FILE."""
+    name, sep, rest = value.partition("=")
+    if sep and name and "/" not in name:
+        return name, Path(rest)
+    path = Path(value)
+    return path.stem, path
+
+
+def _initial_load(args: argparse.Namespace) -> None:
+    from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+    from contactpoint.feeds.initial import InitialLoadError, initial_load  # noqa: PLC0415
+    from contactpoint.feeds.pipeline import FeedReaderDied  # noqa: PLC0415
+    from contactpoint.feeds.reader import FeedFileError  # noqa: PLC0415
+
+    def progress(line: str) -> None:
+        if not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    try:
+        summary = initial_load(args.feeds, today=args.today, workers=args.workers,
+                               progress=progress)
+    except ValidationError as exc:
+        raise Usage(f"source name: {exc.messages[0]}") from None
+    except (FeedFileError, FeedReaderDied, InitialLoadError) as exc:
+        raise Failure(str(exc)) from None
+    if summary.cleared:
+        print("an earlier initial load had not finished: what it wrote was cleared first")
+    for line in summary.lines():
+        print(line)
+
+
+def register_initial_load(sub) -> None:  # type: ignore[no-untyped-def]
+    p = _command(sub, "initial-load", "load a population's first feeds into an empty index, "
+                 "in bulk", _initial_load)
+    p.add_argument("feeds", nargs="+", type=_feed_arg, metavar="[SOURCE=]FILE",
+                   help="feed files, loaded in this order; the source is the file's name "
+                   "without its extension unless given")
+    p.add_argument("--workers", type=_positive, default=None,
+                   help="processes reading and writing (default: 2, or 1 on one core)")
+    p.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
+    _quiet(p)
+
+
 # -- links -----------------------------------------------------------------------------------
 
 def _links(args: argparse.Namespace) -> None:
@@ -494,6 +541,7 @@ def register_bench_search(sub) -> None:  # type: ignore[no-untyped-def]
 
 
 REGISTRY = [register_init, register_synth, register_synth_delta, register_ingest,
+            register_initial_load,
             register_links, register_keys, register_org, register_user, register_reference,
             register_serve, register_demo, register_bench, register_bench_delta,
             register_bench_match, register_bench_search, register_source]

@@ -68,29 +68,44 @@ def record_decisions(configuration: int, placed: Sequence[Placed], thresholds: T
         ReviewItem.objects.filter(source_record_id__in=again).delete()
     decisions, items = [], []
     for p in placed:
-        kept = []
-        for scored in p.decision.candidates[:KEPT_CANDIDATES.get(p.decision.state, 3)]:
-            record = record_pk(scored.best_record) if scored.best_record is not None else None
-            kept.append(candidate_json(scored, child_pk(scored.child), record))
-        decisions.append((p.record, configuration, p.decision.state,
-                          _weight(p.decision.score) if p.decision.score is not None else None,
-                          kept, now))
-        if p.decision.state != "review":
-            continue
-        for scored, as_json in zip(p.decision.candidates[:REVIEW_CANDIDATES], kept,
-                                   strict=False):
-            if not math.isfinite(scored.score) or scored.score < thresholds.review:
-                continue
-            if as_json["child"] == p.child:
-                continue
-            items.append((p.record, as_json["child"], scored.score,
-                          (scored.capped or "possible match below the automatic threshold")[:200],
-                          as_json["explanation"], ReviewStatus.OPEN, now))
-    bulk.append_rows(MatchDecision, ["source_record", "configuration", "state", "score",
-                                     "candidates", "decided_at"], decisions)
-    bulk.append_rows(ReviewItem, ["source_record", "candidate", "score", "reason",
-                                  "explanation", "status", "created_at"], items)
+        decision, review = decision_rows(configuration, p, thresholds, child_pk=child_pk,
+                                         record_pk=record_pk, now=now)
+        decisions.append(decision)
+        items += review
+    bulk.append_rows(MatchDecision, DECISION_COLUMNS, decisions)
+    bulk.append_rows(ReviewItem, REVIEW_COLUMNS, items)
     return len(items)
+
+
+DECISION_COLUMNS = ["source_record", "configuration", "state", "score", "candidates",
+                    "decided_at"]
+REVIEW_COLUMNS = ["source_record", "candidate", "score", "reason", "explanation", "status",
+                  "created_at"]
+
+
+def decision_rows(configuration: int, p: Placed, thresholds: Thresholds, *,
+                  child_pk: Callable[[int], int], record_pk: Callable[[int], int],
+                  now: datetime) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """One placed record's MatchDecision row and its ReviewItem rows (DECISION_COLUMNS,
+    REVIEW_COLUMNS), for `record_decisions` and the initial load's bulk writes."""
+    kept = []
+    for scored in p.decision.candidates[:KEPT_CANDIDATES.get(p.decision.state, 3)]:
+        record = record_pk(scored.best_record) if scored.best_record is not None else None
+        kept.append(candidate_json(scored, child_pk(scored.child), record))
+    decision = (p.record, configuration, p.decision.state,
+                _weight(p.decision.score) if p.decision.score is not None else None, kept, now)
+    items: list[tuple[Any, ...]] = []
+    if p.decision.state != "review":
+        return decision, items
+    for scored, as_json in zip(p.decision.candidates[:REVIEW_CANDIDATES], kept, strict=False):
+        if not math.isfinite(scored.score) or scored.score < thresholds.review:
+            continue
+        if as_json["child"] == p.child:
+            continue
+        items.append((p.record, as_json["child"], scored.score,
+                      (scored.capped or "possible match below the automatic threshold")[:200],
+                      as_json["explanation"], ReviewStatus.OPEN, now))
+    return decision, items
 
 
 def close_review_items(records: Sequence[int]) -> None:

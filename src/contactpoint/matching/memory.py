@@ -33,7 +33,7 @@ import numpy as np
 
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.feeds.pipeline import Checked, checked_rows
-from contactpoint.feeds.validate import ValidRow
+from contactpoint.feeds.validate import Rejection, ValidRow
 from contactpoint.matching.decide import CandidateRecord, Decision
 from contactpoint.matching.probabilistic import Prepared, ProbabilisticLinker
 from contactpoint.matching.profile import Profile
@@ -45,6 +45,7 @@ BATCH_SIZE = 1000  # feeds.loader.BATCH_SIZE (not imported: that module needs Dj
 #: to be scored and turned down like any other.
 _KEY_BYTES = 8
 _SHARD_BITS = 4
+NO_SLOT = 0
 
 
 def token_key(token: bytes) -> int:
@@ -148,22 +149,25 @@ class CompactStore:
 
     A slot is one version of one record: its child, source, profile and tokens. A
     record's new version takes a new slot and the old one is killed (a killed slot is
-    never a candidate again); a deleted record's slot is killed.
+    never a candidate again); a deleted record's slot is killed. Slots are numbered from
+    1, as the database numbers records: the linker takes ids below 1 for the records of
+    the batch it is placing.
     """
 
     def __init__(self) -> None:
         self.postings = Postings()
-        self._child = array("q")
-        self._source = bytearray()
-        self._alive = bytearray()
-        self._next = array("q")  # the child's previous slot (-1: none): a chain per child
-        self._head = array("q")  # child -> its latest slot (-1: none)
-        self._profiles: list[bytes] = []
+        # Slot 0 stands for no slot: never alive, in no chain.
+        self._child = array("q", [0])
+        self._source = bytearray(1)
+        self._alive = bytearray(1)
+        self._next = array("q", [NO_SLOT])  # the child's previous slot: a chain per child
+        self._head = array("q")  # child -> its latest slot
+        self._profiles: list[bytes] = [b""]
         self._sources: list[str] = []
         self._source_index: dict[str, int] = {}
 
     def __len__(self) -> int:
-        return len(self._child)
+        return len(self._child) - 1
 
     def add(self, child: int, source: str, p: Profile, tokens: Iterable[bytes]) -> int:
         """Hold a record's version under its child and tokens; its slot."""
@@ -173,7 +177,7 @@ class CompactStore:
             index = self._source_index[source] = len(self._sources)
             self._sources.append(source)
         while len(self._head) <= child:
-            self._head.append(-1)
+            self._head.append(NO_SLOT)
         self._child.append(child)
         self._source.append(index)
         self._alive.append(1)
@@ -202,8 +206,8 @@ class CompactStore:
 
     def slots_of(self, child: int) -> Iterator[int]:
         """The child's live slots, latest first."""
-        slot = self._head[child] if child < len(self._head) else -1
-        while slot >= 0:
+        slot = self._head[child] if child < len(self._head) else NO_SLOT
+        while slot != NO_SLOT:
             if self._alive[slot]:
                 yield slot
             slot = self._next[slot]
@@ -225,7 +229,6 @@ class CompactStore:
 
 STATES = ("new", "auto", "review")
 _STATE_CODE = {state: code for code, state in enumerate(STATES)}
-NO_SLOT = -1
 
 
 @dataclass
@@ -273,6 +276,10 @@ class Change:
     ready: Ready
     recorded_at: datetime
     decision: Decision | None  #: for a record placed now; None for an update or delete
+    #: The decision's candidates name children and records as the linker knows them;
+    #: these give their numbers (as feeds.loader's child_pk and record_pk give keys).
+    child_number: Callable[[int], int] | None = None
+    record_number: Callable[[int], int] | None = None
 
 
 #: Called with each batch's changes once the batch is placed, in file order.
@@ -299,6 +306,7 @@ class MemoryPlacer:
         self.child = array("q", [0])
         self.state = bytearray(1)
         self.slot = array("q", [NO_SLOT])
+        self._record_of_slot = array("q", [0])
         self._recorded_at = array("d", [0.0])
         self._digest = array("Q", [0])
         self.children = 0
@@ -308,6 +316,13 @@ class MemoryPlacer:
     @property
     def records(self) -> int:
         return len(self.child) - 1
+
+    def forget_index(self) -> None:
+        """Let go of what placing needed (the store, the source keys), keeping where each
+        record ended: `child`, `state` and `slot` by record number."""
+        self.store = self.linker.store = None  # type: ignore[assignment]
+        self._record_of = {}
+        self._record_of_slot = array("q")
 
     # -- rows in -------------------------------------------------------------------------
     def prepare(self, source: str) -> Callable[[ValidRow], Ready]:
@@ -319,10 +334,11 @@ class MemoryPlacer:
                          if row.action == "upsert" else None)
         return ready
 
-    def load_file(self, path: Any, source: str,
-                  rows: Iterable[Checked] | None = None) -> None:
+    def load_file(self, path: Any, source: str, rows: Iterable[Checked] | None = None,
+                  on_reject: Callable[[Rejection], None] | None = None) -> None:
         """Place one feed file's rows (checked by `workers` reading processes, unless
-        given), batch by batch as the loader does."""
+        given), batch by batch as the loader does; rejected rows and parts of rows go
+        to `on_reject`."""
         if rows is None:
             rows = checked_rows(path, today=self.today, now=self.now,
                                 prepare=self.prepare(source), workers=self.workers)
@@ -330,6 +346,9 @@ class MemoryPlacer:
         batch: list[tuple[ValidRow, Ready]] = []
         for checked in rows:
             self.counts.read += 1
+            if on_reject is not None:
+                for rejection in checked.rejections:
+                    on_reject(rejection)
             if checked.row is None:
                 self.counts.rejected += 1
                 continue
@@ -381,7 +400,16 @@ class MemoryPlacer:
                 changes.append((row, ready, recorded_at, record))
         to_place = [item for item in changes if item[0].action == "upsert"
                     and (item[3] is None or not self.child[item[3]])]
-        placed = dict(zip(map(id, to_place), self._place(to_place, source), strict=True))
+        placements, new_child = self._place(to_place, source)
+        placed = dict(zip(map(id, to_place), placements, strict=True))
+        row_record: list[int] = []  # the record number of each row placed, in order
+
+        def child_number(child: int) -> int:  # in-batch children are -(group + 1)
+            return child if child > 0 else new_child[-child - 1]
+
+        def record_number(ref: int) -> int:  # in-batch records are -(row + 1)
+            return self._record_of_slot[ref] if ref > 0 else row_record[-ref - 1]
+
         out: list[Change] = []
         for item in changes:
             row, ready, recorded_at, record = item
@@ -403,14 +431,16 @@ class MemoryPlacer:
             if id(item) in placed:
                 child, state, decision = placed[id(item)]
                 self.child[record], self.state[record] = child, _STATE_CODE[state]
+                row_record.append(record)
             else:
                 self.counts.updated += 1
                 child, state = self.child[record], STATES[self.state[record]]
             prepared = ready.linker or self.linker.prepare(row.record, source)
             slot = self.store.add(child, source, prepared.profile, prepared.stored)
+            self._record_of_slot.append(record)
             self.slot[record] = slot
             out.append(Change(record, slot, child, state, source, row, ready, recorded_at,
-                              decision))
+                              decision, child_number, record_number))
         if self.on_change is not None and out:
             self.on_change(out)
 
@@ -427,11 +457,11 @@ class MemoryPlacer:
         return record
 
     def _place(self, to_place: list[tuple[ValidRow, Ready, datetime, int | None]],
-               source: str) -> list[tuple[int, str, Decision]]:
+               source: str) -> tuple[list[tuple[int, str, Decision]], dict[int, int]]:
         """(child, state, decision) of each record: the linker's placements, new children
-        numbered as the loader inserts them (in group order)."""
+        numbered as the loader inserts them (in group order); and those numbers by group."""
         if not to_place:
-            return []
+            return [], {}
         placements = self.linker.place([row.record for row, *_ in to_place], source,
                                        prepared=[ready.linker for _, ready, *_ in to_place])
         new_child = {}
@@ -449,4 +479,4 @@ class MemoryPlacer:
             if self.on_decision is not None:
                 self.on_decision(source, row.source_id, decision, child)
             out.append((child, placement.state, decision))
-        return out
+        return out, new_child

@@ -1,0 +1,530 @@
+"""The initial load: a whole population's first feeds into an empty index, in bulk.
+
+`contactpoint ingest` places each batch against the index in the database and writes it
+in one transaction: right for a day's changes, but a national first load through it
+ran at under 1,000 records a second, spending its time on round trips to a growing
+index and on unsealing candidates (docs/benchmarks.md). Here, in two phases:
+
+1. **Place.** matching.memory.MemoryPlacer reads the files in the order given, through
+   reading workers on every core, and places every record exactly as `ingest` would
+   place those files in that order, against an index held in memory. Each placed
+   record goes to a spool on disk, in buckets by child, sealed under a key that exists
+   only in this process's memory: a copy of the spool, or a crash that leaves it
+   behind, reveals nothing.
+2. **Write.** Forked writers take the buckets in turn. A bucket holds every record of
+   its children, so each child is derived once from all its records, and its data key
+   is made, committed to the key store, then its rows written (children, sealed source
+   records, blind-index entries, decisions) in one transaction per few thousand
+   children, with numbers fixed in phase 1. Review items, which name children of
+   other buckets, are written last.
+
+It needs an empty index (no children, no source records). A marker (a FeedLoad per file,
+not finished) is committed before anything else; if the load dies, running it again
+finds the marker, clears what the dead run wrote and starts again, so it ends as one
+clean run would. Keys made for children the dead run wrote are left unused in the key
+store, as a crashed `ingest` leaves them.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import multiprocessing
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from contactpoint import bulk
+from contactpoint.crypto import envelope
+from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.feeds.loader import (
+    BATCH_SIZE,
+    register_source,
+    rejects_path,
+    write_rejects,
+)
+from contactpoint.feeds.models import FeedLoad, SourceSystem, source_name_validator
+from contactpoint.feeds.pipeline import _end_with
+from contactpoint.feeds.reader import FEED_SUFFIXES, FeedFileError
+from contactpoint.identity import store
+from contactpoint.identity.derive import SourceView
+from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
+from contactpoint.matching.configuration import configured_linker
+from contactpoint.matching.decisions import (
+    DECISION_COLUMNS,
+    REVIEW_COLUMNS,
+    Placed,
+    decision_rows,
+)
+from contactpoint.matching.memory import Change, CompactStore, MemoryPlacer, PlacedCounts
+from contactpoint.matching.models import MatchDecision, ReviewItem, ReviewStatus
+from contactpoint.matching.probabilistic import ProbabilisticLinker
+
+#: Children's records are spooled in this many buckets; a writer holds one at a time.
+BUCKETS = 64
+#: Children written per transaction (and per key-store commit).
+CHILDREN_PER_COMMIT = 2000
+#: What the marker FeedLoads hold until the load finishes.
+MARKER = {"initial_load": "started"}
+
+
+class InitialLoadError(RuntimeError):
+    """The initial load cannot start or did not finish; the message says why."""
+
+
+@dataclass
+class InitialSummary:
+    files: list[tuple[str, str, dict[str, int]]] = field(default_factory=list)
+    children: int = 0
+    records: int = 0
+    decisions: int = 0
+    review_items: int = 0
+    place_seconds: float = 0.0
+    write_seconds: float = 0.0
+    cleared: bool = False
+
+    def lines(self) -> list[str]:
+        out = [f"{source} ({name}): " + ", ".join(f"{k.replace('_', ' ')} {v}"
+                                                 for k, v in counts.items())
+               for source, name, counts in self.files]
+        out.append(f"{self.records} source records, {self.children} children, "
+                   f"{self.decisions} decisions, {self.review_items} review items; placed in "
+                   f"{self.place_seconds:.1f} s, written in {self.write_seconds:.1f} s")
+        return out
+
+
+# -- the spool -------------------------------------------------------------------------------
+
+class Spool:
+    """Length-prefixed entries in bucket files, each sealed with AES-GCM under a key
+    held only in memory. The folder is private to this user and removed afterwards."""
+
+    def __init__(self, buckets: int, parent: Path | None = None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="contactpoint-initial-", dir=parent))
+        self.buckets = buckets
+        self._cipher = AESGCM(AESGCM.generate_key(bit_length=256))
+        self._prefix = secrets.token_bytes(4)
+        self._counter = 0
+        self._files: list[BinaryIO] | None = [
+            open(self._path(b), "wb", buffering=1 << 16)  # noqa: SIM115  (closed in close())
+            for b in range(buckets)]
+
+    def _path(self, bucket: int) -> Path:
+        return self.folder / f"{bucket}.spool"
+
+    def put(self, bucket: int, entry: bytes) -> None:
+        if self._files is None:
+            raise RuntimeError("the spool is closed for writing")
+        self._counter += 1
+        nonce = self._prefix + self._counter.to_bytes(8, "big")
+        sealed = self._cipher.encrypt(nonce, entry, None)
+        self._files[bucket].write(len(sealed).to_bytes(4, "big") + nonce + sealed)
+
+    def close(self) -> None:
+        if self._files is not None:
+            for fh in self._files:
+                fh.close()
+            self._files = None
+
+    def read(self, bucket: int) -> Iterator[bytes]:
+        with open(self._path(bucket), "rb", buffering=1 << 20) as fh:
+            while head := fh.read(4):
+                size = int.from_bytes(head, "big")
+                nonce = fh.read(12)
+                yield self._cipher.decrypt(nonce, fh.read(size), None)
+
+    def remove(self) -> None:
+        self.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- phase 1: placing ------------------------------------------------------------------------
+
+class _Spooler:
+    """MemoryPlacer's change hook: each record's version to the records spool (bucket by
+    child), and each placing decision to the decisions spool (bucket by record)."""
+
+    def __init__(self, records: Spool, decisions: Spool, configuration: int,
+                 linker: ProbabilisticLinker, now: datetime) -> None:
+        self.records, self.decisions = records, decisions
+        self.configuration, self.linker, self.now = configuration, linker, now
+
+    def __call__(self, changes: list[Change]) -> None:
+        for change in changes:
+            if change.decision is not None:
+                placed = Placed(change.record, change.child, change.decision)
+                row, items = decision_rows(
+                    self.configuration, placed, self.linker.thresholds,
+                    child_pk=change.child_number,  # type: ignore[arg-type]
+                    record_pk=change.record_number,  # type: ignore[arg-type]
+                    now=self.now)
+                self.decisions.put(change.record % self.decisions.buckets, orjson.dumps(
+                    [change.record, row[2], row[3], row[4], [i[1:5] for i in items]]))
+            upsert = change.row.action == "upsert"
+            tokens = b""
+            if upsert:
+                prepared = change.ready.linker or self.linker.prepare(change.row.record,
+                                                                      change.source)
+                tokens = b"".join(sorted(prepared.stored))
+            entry = marshal.dumps((
+                change.record, change.slot, change.child, change.state, change.source,
+                change.ready.source_key, change.recorded_at.isoformat(), change.ready.digest,
+                change.row.payload() if upsert else None, tokens))
+            self.records.put(change.child % self.records.buckets, entry)
+
+
+def _check_files(files: Sequence[tuple[str, Path]]) -> None:
+    if not files:
+        raise InitialLoadError("no feed files given")
+    seen = set()
+    for source, path in files:
+        source_name_validator(source)
+        if path.suffix.lower() not in FEED_SUFFIXES:
+            raise FeedFileError(f"{path.name}: a feed file must be .jsonl or .csv")
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            raise FeedFileError(f"{path}: {exc.strerror or exc}") from None
+        if path.resolve() in seen:
+            raise InitialLoadError(f"{path} is given twice")
+        seen.add(path.resolve())
+
+
+# -- the marker and clearing a dead run ------------------------------------------------------
+
+def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
+    """Check the index is empty (clearing a dead initial load), and mark this one."""
+    cleared = False
+    with transaction.atomic():
+        store.lock_index()
+        dead = list(FeedLoad.objects.filter(finished_at__isnull=True, counts=MARKER))
+        if dead:
+            _clear()
+            FeedLoad.objects.filter(pk__in=[d.pk for d in dead]).delete()
+            cleared = True
+        children = Child.objects.count()
+        records = SourceRecord.objects.count()
+        if children or records:
+            raise InitialLoadError(
+                f"the index already holds {children} children and {records} source records: "
+                "an initial load is only for an empty index; load further feeds with "
+                "`contactpoint ingest`")
+        loads = [FeedLoad.objects.create(source=register_source(source)[0],
+                                         file_name=path.name[:255], counts=MARKER)
+                 for source, path in files]
+    return loads, cleared
+
+
+def _clear() -> None:
+    """Everything a dead initial load wrote (it began on an empty index)."""
+    for model in (ReviewItem, MatchDecision, BlindIndexEntry, SourceRecord, Child):
+        model.objects.all().delete()
+
+
+# -- phase 2: writing ------------------------------------------------------------------------
+
+@dataclass
+class _Entry:
+    record: int
+    slot: int
+    child: int
+    state: str
+    source: str
+    source_key: bytes
+    recorded_at: datetime
+    digest: bytes
+    payload: bytes | None
+    tokens: bytes
+
+
+class _Writer:
+    """Writes buckets of the spool, in a forked process (or this one)."""
+
+    def __init__(self, spool: Spool, decisions: Spool, placer: MemoryPlacer, keys: KeyStore,
+                 *, sources: dict[str, SourceSystem], configuration: int,
+                 now: datetime) -> None:
+        self.spool, self.decisions, self.placer, self.keys = spool, decisions, placer, keys
+        self.sources, self.configuration, self.now = sources, configuration, now
+        self.deriver = store.ChildDeriver(keys)
+
+    def current(self, bucket: int) -> dict[int, list[_Entry]]:
+        """The bucket's live versions by child; deleted records under child 0."""
+        latest: dict[int, _Entry] = {}
+        for raw in self.spool.read(bucket):
+            (record, slot, child, state, source, source_key, at, digest, payload,
+             tokens) = marshal.loads(raw)  # noqa: S302  (this load's own spool)
+            if slot != self.placer.slot[record]:
+                continue  # a version replaced later (or a record deleted later)
+            latest[record] = _Entry(record, slot, child, state, source, source_key,
+                                    datetime.fromisoformat(at), digest, payload, tokens)
+        by_child: dict[int, list[_Entry]] = {}
+        for entry in latest.values():
+            by_child.setdefault(entry.child, []).append(entry)
+        return by_child
+
+    def write_bucket(self, bucket: int) -> tuple[int, int]:
+        """Children and records of one bucket of the records spool: (children, records)."""
+        by_child = self.current(bucket)
+        deleted = by_child.pop(0, [])
+        records = 0
+        if deleted:
+            with transaction.atomic():
+                self._write_records([(None, e, None) for e in deleted])
+            records += len(deleted)
+        # Every child of the bucket, those left without records too (their only records
+        # deleted later in the load): the loader keeps such a child, empty.
+        buckets = self.spool.buckets
+        children = sorted(by_child.keys() | set(range(bucket or buckets,
+                                                      self.placer.children + 1, buckets)))
+        for start in range(0, len(children), CHILDREN_PER_COMMIT):
+            chunk = children[start:start + CHILDREN_PER_COMMIT]
+            # Keys first, in the key store's own transaction (feeds.loader's rule).
+            cp_ids = store.reserve_children(self.keys, len(chunk))
+            ciphers = self.keys.child_keys(cp_ids)
+            with transaction.atomic():
+                self._write_children(
+                    [(child, cp_id, by_child.get(child, [])) for child, cp_id in zip(
+                        chunk, cp_ids, strict=True)], ciphers)
+            records += sum(len(by_child.get(c, ())) for c in chunk)
+        return len(children), records
+
+    def write_decisions(self, bucket: int) -> tuple[int, int]:
+        """Decisions and review items of one bucket of the decisions spool, once every
+        record and child is written: (decisions, review items). A record placed twice
+        (deleted, then back) keeps its latest; a deleted record's review items are
+        closed, as feeds.loader closes them."""
+        latest: dict[int, list[Any]] = {}
+        for raw in self.decisions.read(bucket):
+            entry = orjson.loads(raw)
+            latest[entry[0]] = entry
+        decisions, items = [], []
+        for record, state, score, kept, reviews in latest.values():
+            decisions.append((record, self.configuration, state, score, kept, self.now))
+            status = ReviewStatus.OPEN if self.placer.child[record] else ReviewStatus.CLOSED
+            items += [(record, candidate, review_score, reason, explanation, status,
+                       self.now) for candidate, review_score, reason, explanation in reviews]
+        with transaction.atomic():
+            bulk.append_rows(MatchDecision, DECISION_COLUMNS, decisions)
+            bulk.append_rows(ReviewItem, REVIEW_COLUMNS, items)
+        return len(decisions), len(items)
+
+    def _write_children(self, chunk: list[tuple[int, str, list[_Entry]]],
+                        ciphers: dict[str, AESGCM]) -> None:
+        child_rows, record_items = [], []
+        for child, cp_id, entries in chunk:
+            entries.sort(key=lambda e: e.record)
+            cipher = ciphers[cp_id]
+            views = []
+            for entry in entries:
+                source = self.sources[entry.source]
+                record = orjson.loads(entry.payload)["record"]  # type: ignore[arg-type]
+                views.append(SourceView(source.name, source.trust_rank, record["source_id"],
+                                        entry.recorded_at, record))
+                record_items.append((child, entry, envelope.seal(
+                    cipher, cp_id, store.source_purpose(entry.source_key),
+                    entry.payload)))  # type: ignore[arg-type]
+            sealed, authority = self.deriver.seal_derived(cp_id, views, cipher)
+            child_rows.append((child, cp_id, ChildStatus.ACTIVE, False, sealed, authority,
+                               self.now, self.now))
+        bulk.insert_rows(Child, ["id", "contactpoint_id", "status", "shielded", "record",
+                                 "local_authority", "created_at", "updated_at"], child_rows)
+        self._write_records(record_items)
+
+    def _write_records(self, items: list[tuple[int | None, _Entry, bytes | None]]) -> None:
+        now = self.now
+        bulk.insert_rows(SourceRecord, [
+            "id", "source", "source_key", "received_at", "recorded_at", "content_digest",
+            "payload", "deleted", "child", "link_state", "updated_at"], [
+            (e.record, self.sources[e.source].pk, e.source_key, now, e.recorded_at, e.digest,
+             sealed, sealed is None, child, e.state, now) for child, e, sealed in items])
+        entries = []
+        for child, e, _sealed in items:
+            if child is not None:
+                tokens = e.tokens
+                entries += [(tokens[i:i + 16], e.record, child)
+                            for i in range(0, len(tokens), 16)]
+        bulk.append_rows(BlindIndexEntry, ["token", "source_record", "child"], entries)
+
+
+def _write_all(task: Callable[[int], tuple[int, int]], buckets: int,
+               workers: int) -> tuple[int, int]:
+    """`task` on every bucket, by `workers` forked processes taking them in turn (or in
+    this process, for one); the sums of what it returned."""
+    if workers <= 1:
+        totals = [task(b) for b in range(buckets)]
+        return sum(t[0] for t in totals), sum(t[1] for t in totals)
+    connections.close_all()  # each writer opens its own
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    procs = [context.Process(target=_write_share,
+                             args=(task, buckets, w, workers, results, os.getpid()),
+                             daemon=True) for w in range(workers)]
+    gc.freeze()  # as feeds.pipeline: a forked writer must not free what it inherited
+    try:
+        for proc in procs:
+            proc.start()
+    finally:
+        gc.unfreeze()
+    done = [0, 0]
+    failures = []
+    try:
+        for _ in procs:
+            outcome = _result(results, procs)
+            if isinstance(outcome, str):
+                failures.append(outcome)
+                continue
+            done[0] += outcome[0]
+            done[1] += outcome[1]
+    finally:
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+    if failures:
+        raise InitialLoadError("a writer failed; run the initial load again to start it "
+                               "afresh:\n" + "\n".join(failures))
+    return done[0], done[1]
+
+
+def _result(results, procs) -> Any:  # type: ignore[no-untyped-def]
+    from queue import Empty  # noqa: PLC0415
+
+    while True:
+        alive = [p.is_alive() for p in procs]
+        try:
+            return results.get(timeout=1.0)
+        except Empty:
+            if not any(alive):
+                codes = ", ".join(str(p.exitcode) for p in procs)
+                return f"a writer ended without a word (exit codes {codes})"
+
+
+def _die_with(parent: int) -> None:
+    """End this writer as soon as the load that forked it is gone.
+
+    A writer outliving a killed load would go on writing while the load is run again
+    (which first clears what the dead run wrote). Linux kills it at once when asked
+    (PR_SET_PDEATHSIG); elsewhere a thread watches the parent, as feeds.pipeline does.
+    """
+    try:
+        import ctypes  # noqa: PLC0415
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before the kernel was asked
+        os._exit(1)
+
+
+def _write_share(task: Callable[[int], tuple[int, int]], buckets: int,  # noqa: PLR0917
+                 share: int, workers: int, results, parent: int) -> None:  # type: ignore[no-untyped-def]
+    _die_with(parent)
+    try:
+        totals = [task(b) for b in range(share, buckets, workers)]
+        results.put((sum(t[0] for t in totals), sum(t[1] for t in totals)))
+    except BaseException as exc:  # reported to the parent, which fails the load
+        results.put(f"writer {share}: {exc!r}\n{traceback.format_exc()}")
+    finally:
+        connections.close_all()
+        results.close()
+        results.join_thread()
+        os._exit(0)
+
+
+def _finish(loads: list[FeedLoad], per_file: list[dict[str, int]]) -> None:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Rows were written with the numbers phase 1 gave them: the tables' own
+            # sequences must carry on after them.
+            with connection.cursor() as cursor:
+                for model in (Child, SourceRecord):
+                    table = model._meta.db_table
+                    quoted = connection.ops.quote_name(table)  # a model's own table name
+                    sql = ("SELECT setval(pg_get_serial_sequence(%s, 'id'), "  # noqa: S608
+                           f"GREATEST((SELECT max(id) FROM {quoted}), 1))")
+                    cursor.execute(sql, [table])
+        now = timezone.now()
+        for load, counts in zip(loads, per_file, strict=True):
+            load.finished_at, load.counts = now, counts
+            load.save(update_fields=["finished_at", "counts"])
+
+
+# -- the whole load --------------------------------------------------------------------------
+
+def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None,
+                 workers: int | None = None, buckets: int = BUCKETS,
+                 batch_size: int = BATCH_SIZE,
+                 progress: Callable[[str], None] | None = None) -> InitialSummary:
+    """Load these (source, file) feeds, in this order, into an empty index."""
+    files = [(source, Path(path)) for source, path in files]
+    _check_files(files)
+    workers = workers or max(1, min(2, os.cpu_count() or 1))
+    summary = InitialSummary()
+    loads, summary.cleared = _start(files)
+    keys = get_keystore()
+    configured = configured_linker(keys)
+    linker = ProbabilisticLinker(keys.blind_index, CompactStore(), configured.model,
+                                 configured.thresholds)
+    now = timezone.now()
+    spool, decisions = Spool(buckets), Spool(buckets)
+    try:
+        placer = MemoryPlacer(linker, linker.store, keys.blind_index,  # type: ignore[arg-type]
+                              today=today or timezone.localdate(), now=now, workers=workers,
+                              batch_size=batch_size,
+                              on_change=_Spooler(spool, decisions, configured.configuration.pk,
+                                                 linker, now))
+        started = time.perf_counter()
+        per_file = []
+        for source, path in files:
+            before = dict(placer.counts.__dict__)
+            write, close = write_rejects(rejects_path(path))
+            try:
+                placer.load_file(path, source, on_reject=write)
+            finally:
+                close()
+            per_file.append({k: v - before[k] for k, v in placer.counts.__dict__.items()})
+            if progress:
+                progress(f"placed {source}: {PlacedCounts(**per_file[-1]).line()}")
+        spool.close()
+        decisions.close()
+        summary.place_seconds = time.perf_counter() - started
+        # The writers need only where each record ended (placer.slot): the index held
+        # for placing is let go before they fork.
+        placer.forget_index()
+        started = time.perf_counter()
+        sources = {s.name: s for s in SourceSystem.objects.filter(
+            name__in={source for source, _ in files})}
+        writer = _Writer(spool, decisions, placer, keys, sources=sources,
+                         configuration=configured.configuration.pk, now=now)
+        summary.children, summary.records = _write_all(writer.write_bucket, buckets, workers)
+        # Decisions and review items name records and children of every bucket: written
+        # once they all are.
+        summary.decisions, summary.review_items = _write_all(writer.write_decisions,
+                                                             buckets, workers)
+        _finish(loads, per_file)
+        summary.write_seconds = time.perf_counter() - started
+    finally:
+        spool.remove()
+        decisions.remove()
+    bulk.refresh_statistics([SourceRecord, BlindIndexEntry, Child, MatchDecision],
+                            summary.records)
+    summary.files = [(source, path.name, counts)
+                     for (source, path), counts in zip(files, per_file, strict=True)]
+    return summary

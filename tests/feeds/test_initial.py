@@ -1,0 +1,216 @@
+"""The initial load: the same children, links, decisions and derived records as loading
+the same files one after another with `ingest`, written in bulk; an index that is not
+empty refused; a dead run cleared and done again."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import time
+from collections import defaultdict
+from datetime import date
+
+import pytest
+from test_kill import alive, children_of, committed_source_records, contactpoint
+from test_kill import partition as cli_partition
+
+from contactpoint.bench.match_memory import feed_files
+from contactpoint.feeds.initial import MARKER, InitialLoadError, Spool, initial_load
+from contactpoint.feeds.loader import ingest_file
+from contactpoint.feeds.models import FeedLoad
+from contactpoint.identity.links import export_links
+from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
+from contactpoint.identity.store import open_child_record, open_payload
+from contactpoint.matching.models import MatchDecision, ReviewItem
+from contactpoint.synth import generate
+from databases import both_databases
+from factories import feed_row, write_jsonl
+
+TODAY = date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("feeds")
+    generate(600, 21, folder, today=TODAY)
+    return folder
+
+
+def snapshot(keystore, tmp_path):
+    """What a load made, independent of ids: each child's records (with their states),
+    its derived record, and each record's decision and blind-index tokens."""
+    export_links(tmp_path / "links.csv")
+    groups = defaultdict(set)
+    with open(tmp_path / "links.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            groups[row["contactpoint_id"]].add((row["source"], row["source_id"],
+                                                row["state"]))
+    derived = {}
+    empty = 0  # children left without records (their records deleted)
+    for child in Child.objects.all():
+        record = open_child_record(keystore, child)
+        if not groups[child.contactpoint_id]:
+            empty += 1
+            continue
+        derived[frozenset(groups[child.contactpoint_id])] = record
+    derived[frozenset()] = empty
+    records = {}
+    for sr in SourceRecord.objects.select_related("source", "child", "match_decision"):
+        if sr.deleted:
+            records[(sr.source.name, sr.source_key)] = "deleted"
+            continue
+        decision = sr.match_decision
+        records[(sr.source.name, open_payload(keystore, sr.child.contactpoint_id, sr)[
+            "record"]["source_id"])] = (
+            decision.state, decision.score, len(decision.candidates),
+            sorted(bytes(t) for t in BlindIndexEntry.objects.filter(source_record=sr)
+                   .values_list("token", flat=True)))
+    reviews = sorted((r.score, r.reason) for r in ReviewItem.objects.all())
+    return derived, records, reviews
+
+
+def clear_index():
+    for model in (ReviewItem, MatchDecision, BlindIndexEntry, SourceRecord, Child):
+        model.objects.all().delete()
+    FeedLoad.objects.all().delete()
+
+
+@both_databases
+def test_initial_load_makes_what_ingest_makes(feeds, keystore, tmp_path):
+    files = [(f.stem, f) for f in feed_files(feeds)]
+    summary = initial_load(files, today=TODAY, workers=1, buckets=5)
+    bulk = snapshot(keystore, tmp_path)
+    assert summary.records == SourceRecord.objects.count()
+    assert summary.children == Child.objects.count()
+    assert not FeedLoad.objects.filter(finished_at__isnull=True).exists()
+    assert [load.counts["read"] for load in FeedLoad.objects.order_by("pk")] == [
+        f.read_bytes().count(b"\n") for _, f in files]
+
+    clear_index()
+    for source, path in files:
+        ingest_file(source, path, today=TODAY)
+    one_by_one = snapshot(keystore, tmp_path)
+
+    assert bulk[0] == one_by_one[0]  # the same children, derived alike
+    assert bulk[1] == one_by_one[1]  # the same decisions and tokens
+    assert bulk[2] == one_by_one[2]  # the same review items
+    states = {v[0] for v in bulk[1].values()}
+    assert states == {"new", "auto", "review"}
+    assert bulk[2]  # there was something to review
+
+
+@both_databases
+def test_updates_and_deletes_in_a_first_load_end_as_ingest_leaves_them(keystore, tmp_path):
+    # In batches of two: a record sent again later, one deleted, one deleted and back.
+    first, second, gone, back, other = (feed_row() for _ in range(5))
+
+    def later(row, day, **changes):
+        return {**row, "recorded_at": f"2026-11-{day:02d}T10:00:00Z", **changes}
+
+    def delete(row, day):
+        return {"source_id": row["source_id"], "action": "delete",
+                "recorded_at": f"2026-11-{day:02d}T10:00:00Z"}
+
+    rows = [first, second, gone, back, later(first, 5, family_name="Newname"),
+            delete(gone, 5), delete(back, 6), other, later(back, 7, given_names="Returned")]
+    path = write_jsonl(tmp_path / "a.jsonl", rows)
+    initial_load([("school_census", path)], today=TODAY, workers=1, buckets=3, batch_size=2)
+    bulk = snapshot(keystore, tmp_path)
+    clear_index()
+    ingest_file("school_census", path, today=TODAY, batch_size=2)
+    one_by_one = snapshot(keystore, tmp_path)
+    assert one_by_one == bulk
+    assert sum(v == "deleted" for v in bulk[1].values()) == 1
+    assert len(bulk[1]) == 5
+
+
+@both_databases
+def test_an_index_with_children_is_refused(feeds, keystore):
+    path = feed_files(feeds)[-1]
+    ingest_file(path.stem, path, today=TODAY)
+    before = SourceRecord.objects.count()
+    with pytest.raises(InitialLoadError, match="only for an empty index"):
+        initial_load([(path.stem, path)], today=TODAY, workers=1)
+    assert SourceRecord.objects.count() == before
+    assert not FeedLoad.objects.filter(counts=MARKER).exists()
+
+
+@both_databases
+def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path):
+    files = [(f.stem, f) for f in feed_files(feeds)][-2:]
+    initial_load(files, today=TODAY, workers=1, buckets=4)
+    clean = snapshot(keystore, tmp_path)
+    # As a run killed in its writing phase leaves it: markers unfinished, some rows in.
+    FeedLoad.objects.update(finished_at=None, counts=MARKER)
+    ReviewItem.objects.all().delete()
+    summary = initial_load(files, today=TODAY, workers=1, buckets=4)
+    assert summary.cleared
+    assert snapshot(keystore, tmp_path) == clean
+
+
+def test_the_spool_reveals_nothing_and_reads_back_what_was_put(tmp_path):
+    spool = Spool(2, parent=tmp_path)
+    secret = b"Wojcik 2015-03-04 SW1A 1AA"
+    spool.put(1, secret)
+    spool.put(1, b"second")
+    spool.close()
+    on_disk = b"".join(p.read_bytes() for p in spool.folder.iterdir())
+    assert secret not in on_disk
+    assert b"Wojcik" not in on_disk
+    assert list(spool.read(1)) == [secret, b"second"]
+    assert list(spool.read(0)) == []
+    assert oct(spool.folder.stat().st_mode & 0o777) == "0o700"
+    spool.remove()
+    assert not spool.folder.exists()
+
+
+def test_missing_and_repeated_files_are_refused_before_anything_is_written(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [feed_row()])
+    with pytest.raises(InitialLoadError, match="given twice"):
+        initial_load([("a", path), ("b", path)])
+    from contactpoint.feeds.reader import FeedFileError  # noqa: PLC0415
+
+    with pytest.raises(FeedFileError, match="no-such"):
+        initial_load([("a", tmp_path / "no-such.jsonl")])
+
+
+@pytest.mark.slow
+def test_command_line_load_with_writers_killed_then_rerun_equals_ingest(tmp_path):
+    """Two reading workers and two forked writers, through the command line; killed with
+    SIGKILL while writing, run again, it ends as loading the files one by one does."""
+    feeds = tmp_path / "feeds"
+    generate(3000, 13, feeds, today=TODAY)
+    files = [str(f) for f in feed_files(feeds)]
+
+    one_by_one = tmp_path / "one_by_one"
+    contactpoint(one_by_one, "init")
+    for path in files:
+        contactpoint(one_by_one, "ingest", "--source", os.path.basename(path)[:-6], path,
+                     "--today", TODAY.isoformat(), "--quiet")
+
+    bulk = tmp_path / "bulk"
+    contactpoint(bulk, "init")
+    run = contactpoint(bulk, "initial-load", *files, "--today", TODAY.isoformat(),
+                       "--workers", "2", wait=False)
+    # Kill it once the writers have committed something, and before they are done.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and run.poll() is None:
+        if committed_source_records(bulk):
+            break
+        time.sleep(0.02)
+    assert run.poll() is None, "the load finished before it could be killed"
+    writers = children_of(run.pid)
+    assert len(writers) == 2
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    # The writers die with it (they ask the kernel to kill them when their parent goes).
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in writers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in writers)
+    assert committed_source_records(bulk) > 0
+    done = contactpoint(bulk, "initial-load", *files, "--today", TODAY.isoformat(),
+                        "--workers", "2", "--quiet")
+    assert "source records" in done.stdout
+    assert cli_partition(bulk) == cli_partition(one_by_one)
