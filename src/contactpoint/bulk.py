@@ -39,11 +39,18 @@ def _prepared(model: type[models.Model], fields: Sequence[str], rows, connection
                 values[i] = Jsonb(values[i], dumps=orjson.dumps)  # not the slow json module
         return meta, prepared
     adapt = [i for i, f in enumerate(meta) if isinstance(f, models.DateTimeField)]
+    # A load stamps every row with the same few date-times (its start, each row's
+    # updated_at): each is converted once, not once per row and column.
+    stamped: dict[Any, Any] = {}
     prepared = []
     for row in rows:
         values = list(row)
         for i in adapt:
-            values[i] = meta[i].get_db_prep_save(values[i], connection)
+            value = values[i]
+            text = stamped.get(value)
+            if text is None:
+                text = stamped[value] = meta[i].get_db_prep_save(value, connection)
+            values[i] = text
         for i in json:
             values[i] = orjson.dumps(values[i]).decode()
         prepared.append(values)

@@ -116,3 +116,22 @@ def test_a_byte_order_mark_and_blank_lines_are_read_as_in_a_file(client, census_
     assert (answer["read"], answer["created"], answer["rejected"]) == (2, 1, 1)
     assert answer["rejections"] == [{"line": 3, "source_id": None, "field": None,
                                      "reason": "line is not a JSON object"}]
+
+
+def test_feeds_wait_for_an_unfinished_initial_load(client, census_token):
+    from contactpoint.feeds.initial import MARKER  # noqa: PLC0415
+
+    source = FeedLoad.objects.create(source=_census_source(), file_name="nhs.jsonl",
+                                     counts=MARKER).source
+    answer = post_feed(client, "school_census", orjson.dumps(feed_row()) + b"\n",
+                       census_token)
+    assert answer.status_code == 409
+    assert "initial load" in orjson.loads(answer.content)["detail"]
+    assert SourceRecord.objects.count() == 0
+    assert source.name == "school_census"
+
+
+def _census_source():
+    from contactpoint.feeds.models import SourceSystem  # noqa: PLC0415
+
+    return SourceSystem.objects.get_or_create(name="school_census")[0]

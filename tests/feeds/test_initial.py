@@ -12,13 +12,14 @@ from collections import defaultdict
 from datetime import date
 
 import pytest
+from django.db import connection
 from test_kill import alive, children_of, committed_source_records, contactpoint
 from test_kill import partition as cli_partition
 
 from contactpoint.bench.match_memory import feed_files
 from contactpoint.feeds.initial import MARKER, InitialLoadError, Spool, initial_load
 from contactpoint.feeds.loader import ingest_file
-from contactpoint.feeds.models import FeedLoad
+from contactpoint.feeds.models import FeedLoad, SourceSystem
 from contactpoint.identity.links import export_links
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.identity.store import open_child_record, open_payload
@@ -84,6 +85,9 @@ def test_initial_load_makes_what_ingest_makes(feeds, keystore, tmp_path):
     assert summary.records == SourceRecord.objects.count()
     assert summary.children == Child.objects.count()
     assert not FeedLoad.objects.filter(finished_at__isnull=True).exists()
+    with connection.cursor() as cursor:  # dropped for the load, built again at its end
+        assert "blind_index_token_child" in connection.introspection.get_constraints(
+            cursor, BlindIndexEntry._meta.db_table)
     assert [load.counts["read"] for load in FeedLoad.objects.order_by("pk")] == [
         f.read_bytes().count(b"\n") for _, f in files]
 
@@ -214,3 +218,15 @@ def test_command_line_load_with_writers_killed_then_rerun_equals_ingest(tmp_path
                         "--workers", "2", "--quiet")
     assert "source records" in done.stdout
     assert cli_partition(bulk) == cli_partition(one_by_one)
+
+
+@both_databases
+def test_ingest_waits_for_an_unfinished_initial_load(feeds, keystore):
+    from contactpoint.feeds.reader import FeedFileError  # noqa: PLC0415
+
+    path = feed_files(feeds)[-1]
+    FeedLoad.objects.create(source=SourceSystem.objects.get_or_create(name="x")[0],
+                            file_name="x.jsonl", counts=MARKER)
+    with pytest.raises(FeedFileError, match="initial load"):
+        ingest_file(path.stem, path, today=TODAY)
+    assert SourceRecord.objects.count() == 0

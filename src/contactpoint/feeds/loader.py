@@ -47,6 +47,8 @@ from contactpoint.matching.models import MatchDecision
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+#: What an initial load's FeedLoads hold until it finishes (feeds.initial).
+INITIAL_LOAD_MARKER = {"initial_load": "started"}
 
 
 @dataclass
@@ -425,6 +427,17 @@ class FeedLoader:
         bulk.append_rows(BlindIndexEntry, ["token", "source_record", "child"], rows)
 
 
+INITIAL_LOAD_UNFINISHED = ("an initial load (`contactpoint initial-load`) has not finished: "
+                           "run it again to finish it before loading other feeds")
+
+
+def initial_load_unfinished() -> bool:
+    """An initial load is under way, or died: other loads wait until it has finished
+    (it may clear and rewrite the whole index)."""
+    return FeedLoad.objects.filter(finished_at__isnull=True,
+                                   counts=INITIAL_LOAD_MARKER).exists()
+
+
 def write_rejects(path: Path) -> tuple[Callable[[Rejection], None], Callable[[], None]]:
     """A rejection sink writing `FILE.rejects.jsonl` as it goes, and its closer."""
     fh = open(path, "wb")  # noqa: SIM115  (closed by the returned closer)
@@ -451,6 +464,8 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
             pass
     except OSError as exc:
         raise FeedFileError(f"{path}: {exc.strerror or exc}") from None
+    if initial_load_unfinished():
+        raise FeedFileError(INITIAL_LOAD_UNFINISHED)
     source, _ = register_source(source_name)
     load = FeedLoad.objects.create(source=source, file_name=path.name[:255])
     write, close = write_rejects(rejects_path(path))

@@ -12,7 +12,8 @@ from datetime import date
 
 from django.utils import timezone
 
-from contactpoint.feeds.loader import FeedLoader, LoadSummary
+from contactpoint.errors import Conflict
+from contactpoint.feeds.loader import FeedLoader, LoadSummary, initial_load_unfinished
 from contactpoint.feeds.models import FeedLoad, SourceSystem
 from contactpoint.feeds.reader import read_jsonl_bytes
 from contactpoint.feeds.validate import Rejection
@@ -25,6 +26,9 @@ def load_feed_body(source: SourceSystem, body: bytes, *, label: str,
     Like a file's load, it commits batch by batch: a failure part-way leaves whole
     batches, and sending the same body again finishes the job and changes nothing else.
     """
+    if initial_load_unfinished():
+        raise Conflict("An initial load of the index has not finished; feeds are refused "
+                       "until it has. Send this feed again later.")
     load = FeedLoad.objects.create(source=source, file_name=label[:255])
     rejections: list[Rejection] = []
     loader = FeedLoader(source, today=today)

@@ -23,6 +23,7 @@ database, and feeds.initial writes what it placed.
 from __future__ import annotations
 
 import marshal
+import struct
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -48,8 +49,11 @@ _SHARD_BITS = 4
 NO_SLOT = 0
 
 
+_FIRST_8 = struct.Struct("<Q").unpack_from
+
+
 def token_key(token: bytes) -> int:
-    return int.from_bytes(token[:_KEY_BYTES], "little")
+    return _FIRST_8(token)[0]
 
 
 class Postings:
@@ -252,15 +256,16 @@ class PlacedCounts:
 
 @dataclass(frozen=True, slots=True)
 class Ready:
-    """A row's keyed source key and content digest and the linker's preparation, made
-    in the reading workers."""
+    """What the reading workers make of a row: its keyed source key and content digest,
+    the linker's preparation and the payload to seal (None for a delete)."""
 
     source_key: bytes
     digest: bytes
     linker: Prepared | None
+    payload: bytes | None = None
 
     def __reduce__(self) -> tuple[type[Ready], tuple[object, ...]]:
-        return (Ready, (self.source_key, self.digest, self.linker))
+        return (Ready, (self.source_key, self.digest, self.linker, self.payload))
 
 
 @dataclass(slots=True)
@@ -326,12 +331,17 @@ class MemoryPlacer:
 
     # -- rows in -------------------------------------------------------------------------
     def prepare(self, source: str) -> Callable[[ValidRow], Ready]:
-        """The per-row work for the reading workers."""
+        """The per-row work for the reading workers. Everything placing and writing need
+        of the row's record is made here, and the record and content are let go: the
+        row then crosses to the placing process at a fraction of the cost."""
         def ready(row: ValidRow) -> Ready:
-            return Ready(self.index.token("source-record", source, row.source_id),
+            upsert = row.action == "upsert"
+            made = Ready(self.index.token("source-record", source, row.source_id),
                          self.index.digest("source-content", row.content),
-                         self.linker.prepare(row.record, source)
-                         if row.action == "upsert" else None)
+                         self.linker.prepare(row.record, source) if upsert else None,
+                         row.payload() if upsert else None)
+            row.record, row.content = None, b""
+            return made
         return ready
 
     def load_file(self, path: Any, source: str, rows: Iterable[Checked] | None = None,
@@ -435,7 +445,9 @@ class MemoryPlacer:
             else:
                 self.counts.updated += 1
                 child, state = self.child[record], STATES[self.state[record]]
-            prepared = ready.linker or self.linker.prepare(row.record, source)
+            prepared = ready.linker
+            if prepared is None:
+                raise RuntimeError("a row to hold was not prepared")
             slot = self.store.add(child, source, prepared.profile, prepared.stored)
             self._record_of_slot.append(record)
             self.slot[record] = slot
@@ -462,8 +474,11 @@ class MemoryPlacer:
         numbered as the loader inserts them (in group order); and those numbers by group."""
         if not to_place:
             return [], {}
+        prepared = [ready.linker for _, ready, *_ in to_place]
+        if None in prepared:
+            raise RuntimeError("a row to place was not prepared")
         placements = self.linker.place([row.record for row, *_ in to_place], source,
-                                       prepared=[ready.linker for _, ready, *_ in to_place])
+                                       prepared=prepared)
         new_child = {}
         for group in sorted({p.new_group for p in placements if p.new_group is not None}):
             self.children += 1
