@@ -15,7 +15,7 @@ import pytest
 from contactpoint.bench.match_memory import feed_files, main, run
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.matching.decide import Thresholds
-from contactpoint.matching.memory import CompactStore
+from contactpoint.matching.memory import CompactStore, KeyMap
 from contactpoint.matching.model import load_default_model
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 from contactpoint.matching.profile import profile
@@ -82,6 +82,17 @@ def test_compact_store_forgets_a_killed_record(merge_at):
     assert records[7] == []
     assert [(r.record_id, r.profile) for r in records[8]] == [(second, p)]
     assert sources == {7: set(), 8: {"b"}}
+
+
+def test_key_map_finds_keys_before_and_after_merging():
+    keys = KeyMap(merge_at=4)
+    held = {(n * 7919) % 1000 * 2**54 + n: n for n in range(1, 11)}  # big and small keys
+    for key, value in held.items():
+        keys.put(key, value)
+    asked = [*held, 5, 2**63 + 1]  # and two never put
+    assert keys.get_many(asked) == held
+    assert keys.get_many([]) == {}
+    assert len(keys) == 10
 
 
 def test_compact_store_finds_every_holder_across_merges():

@@ -214,9 +214,14 @@ def test_command_line_load_with_writers_killed_then_rerun_equals_ingest(tmp_path
         time.sleep(0.05)
     assert not any(alive(pid) for pid in writers)
     assert committed_source_records(bulk) > 0
-    done = contactpoint(bulk, "initial-load", *files, "--today", TODAY.isoformat(),
+    # Run again as `initial-load feeds/*.jsonl` would: the rejects files are left out.
+    rejects = sorted(str(f) for f in feeds.glob("*.rejects.jsonl"))
+    assert rejects
+    done = contactpoint(bulk, "initial-load", *files, *rejects, "--today", TODAY.isoformat(),
                         "--workers", "2", "--quiet")
+    assert "earlier initial load had not finished" in done.stdout
     assert "source records" in done.stdout
+    assert done.stderr.count("left out") == len(rejects)
     assert cli_partition(bulk) == cli_partition(one_by_one)
 
 

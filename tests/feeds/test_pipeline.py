@@ -75,3 +75,33 @@ def test_two_workers_hand_over_every_row_in_file_order(tmp_path, monkeypatch, ro
     assert [c.row.line for c in got] == list(range(1, rows + 1))
     if rows > 3:  # the second chunk was checked by another process than the first
         assert got[0].prepared != got[3].prepared
+
+
+def test_a_reader_pool_reads_file_after_file_with_the_same_workers(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 3)
+    sizes = [7, 6, 0, 2]
+    paths = [write_jsonl(tmp_path / f"{i}.jsonl", [feed_row() for _ in range(n)])
+             for i, n in enumerate(sizes)]
+
+    def prepare_for(source):
+        return lambda row: (source, os.getpid())
+
+    with pipeline.ReaderPool(today=TODAY, now=NOW, workers=2,
+                             prepare_for=prepare_for) as pool:
+        got = [list(pool.rows(path, f"s{i}")) for i, path in enumerate(paths)]
+    assert [[c.row.line for c in rows] for rows in got] == [list(range(1, n + 1))
+                                                            for n in sizes]
+    assert {c.prepared[0] for c in got[1]} == {"s1"}
+    workers = {c.prepared[1] for rows in got for c in rows}
+    assert len(workers) == 2  # forked once, for every file
+    assert os.getpid() not in workers
+
+
+def test_a_reader_pool_reports_a_file_it_cannot_read(tmp_path):
+    pool = pipeline.ReaderPool(today=TODAY, now=NOW, workers=2)
+    try:
+        with pytest.raises(pipeline.FeedFileError, match="missing"):
+            list(pool.rows(tmp_path / "missing.jsonl", "s"))
+    finally:
+        pool.close()
+    assert not any(proc.is_alive() for proc in pool._procs)

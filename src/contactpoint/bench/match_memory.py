@@ -22,6 +22,7 @@ the comparisons that scored them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import random
@@ -229,13 +230,16 @@ def run(feeds: Path, model: MatchModel, out_dir: Path, *,
     placer = MemoryPlacer(linker, store, index, today=today, batch_size=batch_size,
                           workers=workers, on_decision=diagnosis, keep_ids=True)
     started = time.perf_counter()
-    for feed in feed_files(feeds):
-        began = time.perf_counter()
-        placer.load_file(feed, feed.stem, rows=_checked_in_process(feed, today, placer.now)
-                         if in_process else None)
-        if out is not None:
-            _line(out, f"  {feed.stem}: {time.perf_counter() - began:.1f} s, "
-                       f"{placer.counts.line()}")
+    with contextlib.ExitStack() as stack:
+        pool = None if in_process else stack.enter_context(placer.reading())
+        for feed in feed_files(feeds):
+            began = time.perf_counter()
+            placer.load_file(feed, feed.stem,
+                             rows=_checked_in_process(feed, today, placer.now)
+                             if pool is None else pool.rows(feed, feed.stem))
+            if out is not None:
+                _line(out, f"  {feed.stem}: {time.perf_counter() - began:.1f} s, "
+                           f"{placer.counts.line()}")
     seconds = time.perf_counter() - started
     if diagnosis is not None and diagnosis.dump is not None:
         diagnosis.dump.close()

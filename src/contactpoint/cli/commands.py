@@ -196,8 +196,17 @@ def _initial_load(args: argparse.Namespace) -> None:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
+    # A load writes FILE.rejects.jsonl beside each file: `*.jsonl` run again (after a
+    # crash, say) would otherwise hand those back as feeds.
+    feeds = []
+    for source, path in args.feeds:
+        if path.name.endswith(".rejects.jsonl"):
+            print(f"contactpoint initial-load: left out {path}: the rejects of an earlier "
+                  "load, not a feed", file=sys.stderr)
+        else:
+            feeds.append((source, path))
     try:
-        summary = initial_load(args.feeds, today=args.today, workers=args.workers,
+        summary = initial_load(feeds, today=args.today, workers=args.workers,
                                progress=progress)
     except ValidationError as exc:
         raise Usage(f"source name: {exc.messages[0]}") from None

@@ -535,16 +535,19 @@ def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None
                                                  linker, now))
         started = time.perf_counter()
         per_file = []
-        for source, path in files:
-            before = dict(placer.counts.__dict__)
-            write, close = write_rejects(rejects_path(path))
-            try:
-                placer.load_file(path, source, on_reject=write)
-            finally:
-                close()
-            per_file.append({k: v - before[k] for k, v in placer.counts.__dict__.items()})
-            if progress:
-                progress(f"placed {source}: {PlacedCounts(**per_file[-1]).line()}")
+        with placer.reading() as pool:
+            for source, path in files:
+                before = dict(placer.counts.__dict__)
+                write, close = write_rejects(rejects_path(path))
+                try:
+                    placer.load_file(path, source, rows=pool.rows(path, source),
+                                     on_reject=write)
+                finally:
+                    close()
+                per_file.append({k: v - before[k]
+                                 for k, v in placer.counts.__dict__.items()})
+                if progress:
+                    progress(f"placed {source}: {PlacedCounts(**per_file[-1]).line()}")
         spool.close()
         decisions.close()
         summary.place_seconds = time.perf_counter() - started

@@ -17,7 +17,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -75,11 +75,11 @@ def _end_with(parent: int) -> None:
             os._exit(1)
 
 
-def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
-             prepare: Callable[[ValidRow], Any] | None, *, parent: int, share: int = 0,
-             shares: int = 1) -> None:
-    """Check (and prepare) chunk `share`, `share + shares`, ... of the file's rows."""
-    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+def _check_share(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
+                 prepare: Callable[[ValidRow], Any] | None, *, share: int,
+                 shares: int) -> None:
+    """Check (and prepare) chunk `share`, `share + shares`, ... of the file's rows onto
+    the queue, then None (or the error that stopped it)."""
     try:
         chunk: list[Checked] = []
         for number, raw in enumerate(read_feed(path)):
@@ -103,6 +103,14 @@ def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-u
         queue.put(exc)
     except BaseException as exc:
         queue.put(RuntimeError(f"feed reader failed: {exc!r}\n{traceback.format_exc()}"))
+
+
+def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
+             prepare: Callable[[ValidRow], Any] | None, *, parent: int, share: int = 0,
+             shares: int = 1) -> None:
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    try:
+        _check_share(path, today, now, queue, prepare, share=share, shares=shares)
     finally:
         queue.close()
         queue.join_thread()
@@ -127,6 +135,41 @@ def _next(queue, worker) -> Any:  # type: ignore[no-untyped-def]
                     "to resume") from None
 
 
+def _in_turn(queues: list[Any], procs: list[Any]) -> Generator[Checked, None, int]:
+    """The workers' chunks, taken from each in turn, until one ends the file; which
+    worker that was. (Each of the others has only its end marker left to send.)"""
+    turn = 0
+    while True:
+        # A worker ends with None after its last chunk: the file ended before the
+        # chunk whose turn it is, so every row has been handed over.
+        item = _next(queues[turn], procs[turn])
+        if item is None:
+            return turn
+        if isinstance(item, BaseException):
+            raise item
+        yield from item
+        turn = (turn + 1) % len(queues)
+
+
+def _start(procs: list[Any]) -> None:
+    # A worker must never garbage-collect what it inherited: objects of C extensions
+    # loaded in the parent (pyarrow's, in a test run with Splink) can crash a forked
+    # child when freed there, and touching them all would copy the parent's pages.
+    gc.freeze()
+    try:
+        for proc in procs:
+            proc.start()
+    finally:
+        gc.unfreeze()
+
+
+def _stop(procs: list[Any]) -> None:
+    for proc in procs:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+
+
 def checked_rows(path: Path, *, today: date, now: datetime,
                  prepare: Callable[[ValidRow], Any] | None = None,
                  workers: int = 1) -> Iterator[Checked]:
@@ -144,29 +187,85 @@ def checked_rows(path: Path, *, today: date, now: datetime,
                                      "shares": workers},
                              daemon=True)
              for share, queue in enumerate(queues)]
-    # The worker must never garbage-collect what it inherited: objects of C extensions
-    # loaded in the parent (pyarrow's, in a test run with Splink) can crash a forked
-    # child when freed there, and touching them all would copy the parent's pages.
-    gc.freeze()
+    _start(procs)
     try:
-        for proc in procs:
-            proc.start()
+        yield from _in_turn(queues, procs)
     finally:
-        gc.unfreeze()
+        _stop(procs)
+
+
+def _serve(jobs, queue, today: date, now: datetime,  # type: ignore[no-untyped-def]
+           prepare_for: Callable[[str], Callable[[ValidRow], Any]] | None, *, parent: int,
+           share: int, shares: int) -> None:
+    """A ReaderPool worker: each (path, source) job's share of rows, until None."""
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
     try:
-        turn = 0
-        while True:
-            # A worker ends with None after its last chunk: the file ended before the
-            # chunk whose turn it is, so every row has been handed over.
-            item = _next(queues[turn], procs[turn])
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield from item
-            turn = (turn + 1) % workers
+        while (job := jobs.get()) is not None:
+            path, source = job
+            _check_share(path, today, now, queue,
+                         prepare_for(source) if prepare_for is not None else None,
+                         share=share, shares=shares)
     finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.kill()
-            proc.join()
+        queue.close()
+        queue.join_thread()
+        os._exit(0)
+
+
+class ReaderPool:
+    """checked_rows for several files from the same workers, forked once.
+
+    A worker forked for each file is a copy of the loader as it is then. A loader that
+    builds up a large index in memory as it goes (the initial load's) would hand each
+    later worker a copy of it, and copy-on-write keeps those pages apart as the loader
+    changes them: at 1,000,000 children each reading worker came to hold most of a
+    gigabyte. Forked before the index grows, the workers stay small. `prepare_for(source)`
+    gives the worker its per-row preparation for a file of that source.
+    """
+
+    def __init__(self, *, today: date, now: datetime, workers: int = 2,
+                 prepare_for: Callable[[str], Callable[[ValidRow], Any]] | None = None) -> None:
+        context = multiprocessing.get_context("fork")
+        self._jobs = [context.Queue() for _ in range(workers)]
+        self._queues = [context.Queue(maxsize=QUEUE_CHUNKS) for _ in range(workers)]
+        self._procs = [context.Process(target=_serve, args=(jobs, queue, today, now,
+                                                            prepare_for),
+                                       kwargs={"parent": os.getpid(), "share": share,
+                                               "shares": workers},
+                                       daemon=True)
+                       for share, (jobs, queue) in enumerate(zip(self._jobs, self._queues,
+                                                                 strict=True))]
+        _start(self._procs)
+        self._busy = False
+
+    def rows(self, path: Path, source: str) -> Iterator[Checked]:
+        """Every row of the file, checked and prepared for `source`, in file order. Read
+        each file to its end before the next: a file left half-read leaves the pool
+        unusable (close it)."""
+        if self._busy:
+            raise RuntimeError("the reader pool is still reading another file")
+        self._busy = True
+        for jobs in self._jobs:
+            jobs.put((path, source))
+        ended = yield from _in_turn(self._queues, self._procs)
+        # The others end the file too: take their end markers, so the next file starts
+        # clean.
+        for share, (queue, proc) in enumerate(zip(self._queues, self._procs, strict=True)):
+            if share != ended:
+                item = _next(queue, proc)
+                if item is not None:
+                    raise item if isinstance(item, BaseException) else RuntimeError(
+                        "a reading worker went on past the end of the file")
+        self._busy = False
+
+    def close(self) -> None:
+        for jobs in self._jobs:
+            jobs.put(None)
+        for proc in self._procs:
+            proc.join(timeout=5)
+        _stop(self._procs)
+
+    def __enter__(self) -> ReaderPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
