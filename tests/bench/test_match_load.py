@@ -50,7 +50,10 @@ def test_an_initial_load_then_a_delta_on_sqlite(tmp_path):
     out = io.StringIO()
     run = run_our_load("sqlite", split, tmp_path / "ours", None, today=TODAY, out=out)
     assert run.error is None, out.getvalue()
-    assert len(run.initial) == len(run.delta) == len(split.delta)
+    assert len(run.initial) == 1  # one initial-load of every file
+    assert len(run.delta) == len(split.delta)
+    assert run.initial[0].read == sum(
+        path.read_bytes().count(b"\n") for path in split.initial.values())
     assert sum(step.read for step in run.delta) == 100
     assert run.initial_rate > 0
     assert run.delta_rate > 0
