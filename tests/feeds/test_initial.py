@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import signal
 import time
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -151,6 +153,38 @@ def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path
     summary = initial_load(files, today=TODAY, workers=1, buckets=4)
     assert summary.cleared
     assert snapshot(keystore, tmp_path) == clean
+
+
+@both_databases
+def test_a_second_load_is_refused_while_one_runs_and_its_spool_kept(feeds, keystore, tmp_path):
+    import socket  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from contactpoint.feeds.initial import SPOOL_PREFIX  # noqa: PLC0415
+
+    path = feed_files(feeds)[-1]
+    # A process of this host that is a running initial load (by its command line).
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                                "initial-load"])
+    spool = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{running.pid}-"))
+    try:
+        marker = {**MARKER, "host": socket.gethostname(), "pid": running.pid}
+        FeedLoad.objects.create(source=SourceSystem.objects.get_or_create(name="x")[0],
+                                file_name="x.jsonl", counts=marker)
+        with pytest.raises(InitialLoadError, match=f"already running \\(process {running.pid}"):
+            initial_load([(path.stem, path)], today=TODAY, workers=1)
+        assert spool.exists()
+        running.kill()
+        running.wait()
+        # Now it is dead: its marker and spool are cleared, and this load runs.
+        summary = initial_load([(path.stem, path)], today=TODAY, workers=1)
+        assert summary.cleared
+        assert not spool.exists()
+    finally:
+        running.kill()
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 def test_the_spool_reveals_nothing_and_reads_back_what_was_put(tmp_path):

@@ -34,6 +34,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -83,8 +84,10 @@ BUCKETS = 64
 CHILDREN_PER_COMMIT = 2000
 #: SQLite page cache of each writer (KiB).
 WRITER_CACHE_KIB = 256 * 1024
-#: What the marker FeedLoads hold until the load finishes.
+#: What the marker FeedLoads hold until the load finishes (and the host and process).
 MARKER = INITIAL_LOAD_MARKER
+#: The spool's folder, in the temporary directory: this, the load's process id, a dash.
+SPOOL_PREFIX = "contactpoint-initial-"
 
 
 class InitialLoadError(RuntimeError):
@@ -119,7 +122,8 @@ class Spool:
     held only in memory. The folder is private to this user and removed afterwards."""
 
     def __init__(self, buckets: int, parent: Path | None = None) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="contactpoint-initial-", dir=parent))
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-",
+                                            dir=parent))
         self.buckets = buckets
         self._cipher = AESGCM(AESGCM.generate_key(bit_length=256))
         self._prefix = secrets.token_bytes(4)
@@ -208,13 +212,47 @@ def _check_files(files: Sequence[tuple[str, Path]]) -> None:
 
 # -- the marker and clearing a dead run ------------------------------------------------------
 
+def _running_here() -> dict[str, Any]:
+    return {**MARKER, "host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _alive(marker: dict[str, Any]) -> bool:
+    """Whether the load that wrote this marker may still be running. On this host, a
+    load whose process is gone (or whose number now belongs to some other program) is
+    dead; one of another host cannot be told apart from a live one: taken for alive."""
+    if "pid" not in marker:
+        return False
+    if marker.get("host") != socket.gethostname():
+        return True
+    pid = int(marker["pid"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc to ask: the process exists
+    return b"initial-load" in command
+
+
 def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
     """Check the index is empty (clearing a dead initial load), and mark this one."""
     cleared = False
     with transaction.atomic():
         store.lock_index()
-        dead = list(FeedLoad.objects.filter(finished_at__isnull=True, counts=MARKER))
+        dead = list(FeedLoad.objects.filter(finished_at__isnull=True,
+                                            counts__initial_load="started"))
+        running = [d.counts for d in dead if _alive(d.counts)]
+        if running:
+            where = running[0]
+            raise InitialLoadError(
+                f"an initial load is already running (process {where.get('pid')} on "
+                f"{where.get('host')}); if it is not, run this again on that host")
         if dead:
+            _remove_spools([d.counts for d in dead])
             _clear()
             FeedLoad.objects.filter(pk__in=[d.pk for d in dead]).delete()
             cleared = True
@@ -225,10 +263,21 @@ def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
                 f"the index already holds {children} children and {records} source records: "
                 "an initial load is only for an empty index; load further feeds with "
                 "`contactpoint ingest`")
+        marker = _running_here()
         loads = [FeedLoad.objects.create(source=register_source(source)[0],
-                                         file_name=path.name[:255], counts=MARKER)
+                                         file_name=path.name[:255], counts=marker)
                  for source, path in files]
     return loads, cleared
+
+
+def _remove_spools(markers: list[dict[str, Any]]) -> None:
+    """The spools dead loads of this host left behind (unreadable: their key died with
+    them, but not small)."""
+    for marker in markers:
+        if marker.get("host") == socket.gethostname() and "pid" in marker:
+            for folder in Path(tempfile.gettempdir()).glob(
+                    f"{SPOOL_PREFIX}{int(marker['pid'])}-*"):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _clear() -> None:

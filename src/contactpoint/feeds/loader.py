@@ -47,7 +47,8 @@ from contactpoint.matching.models import MatchDecision
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
-#: What an initial load's FeedLoads hold until it finishes (feeds.initial).
+#: What an initial load's FeedLoads hold until it finishes (feeds.initial), with the
+#: host and process running it.
 INITIAL_LOAD_MARKER = {"initial_load": "started"}
 
 
@@ -435,7 +436,7 @@ def initial_load_unfinished() -> bool:
     """An initial load is under way, or died: other loads wait until it has finished
     (it may clear and rewrite the whole index)."""
     return FeedLoad.objects.filter(finished_at__isnull=True,
-                                   counts=INITIAL_LOAD_MARKER).exists()
+                                   counts__initial_load="started").exists()
 
 
 def write_rejects(path: Path) -> tuple[Callable[[Rejection], None], Callable[[], None]]:
