@@ -450,6 +450,10 @@ def _drop_token_index() -> None:
 
 def _build_token_index() -> None:
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # Inside a caller's transaction the entries' deferred foreign-key checks are
+            # still pending, and PostgreSQL will not index a table with pending checks.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(_token_index_sql(create=True))
 
 
