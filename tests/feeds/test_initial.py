@@ -150,9 +150,12 @@ def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path
     # As a run killed in its writing phase leaves it: markers unfinished, some rows in.
     FeedLoad.objects.update(finished_at=None, counts=MARKER)
     ReviewItem.objects.all().delete()
+    dead_children = list(Child.objects.values_list("contactpoint_id", flat=True))
     summary = initial_load(files, today=TODAY, workers=1, buckets=4)
     assert summary.cleared
     assert snapshot(keystore, tmp_path) == clean
+    # The dead run's children are gone, and so are their keys.
+    assert not keystore.owners_present(dead_children)
 
 
 @both_databases

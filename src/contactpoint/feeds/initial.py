@@ -241,6 +241,7 @@ def _alive(marker: dict[str, Any]) -> bool:
 def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
     """Check the index is empty (clearing a dead initial load), and mark this one."""
     cleared = False
+    shred: list[str] = []
     with transaction.atomic():
         store.lock_index()
         dead = list(FeedLoad.objects.filter(finished_at__isnull=True,
@@ -253,7 +254,7 @@ def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
                 f"{where.get('host')}); if it is not, run this again on that host")
         if dead:
             _remove_spools([d.counts for d in dead])
-            _clear()
+            shred = _clear()
             FeedLoad.objects.filter(pk__in=[d.pk for d in dead]).delete()
             cleared = True
         children = Child.objects.count()
@@ -267,6 +268,11 @@ def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
         loads = [FeedLoad.objects.create(source=register_source(source)[0],
                                          file_name=path.name[:255], counts=marker)
                  for source, path in files]
+    # The cleared children's keys, once their data is gone for good: a backup taken
+    # while the dead run was writing can no longer be read either.
+    keys = get_keystore()
+    for start in range(0, len(shred), 10_000):
+        keys.destroy_child_keys(shred[start:start + 10_000])
     return loads, cleared
 
 
@@ -280,10 +286,17 @@ def _remove_spools(markers: list[dict[str, Any]]) -> None:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def _clear() -> None:
-    """Everything a dead initial load wrote (it began on an empty index)."""
-    for model in (ReviewItem, MatchDecision, BlindIndexEntry, SourceRecord, Child):
-        model.objects.all().delete()
+def _clear() -> list[str]:
+    """Everything a dead initial load wrote (it began on an empty index); the ContactPoint
+    IDs of the children it made. Plain DELETEs, children last: the ORM's delete reads
+    every row first. Anything else that came to point at one of those children (it
+    should not: feeds and people wait for the load) fails the clearing, and so the load."""
+    owners = list(Child.objects.values_list("contactpoint_id", flat=True))
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in (ReviewItem, MatchDecision, BlindIndexEntry, SourceRecord, Child):
+            cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}")  # noqa: S608  (a model's table)
+    return owners
 
 
 # -- phase 2: writing ------------------------------------------------------------------------
