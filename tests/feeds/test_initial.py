@@ -272,3 +272,27 @@ def test_ingest_waits_for_an_unfinished_initial_load(feeds, keystore):
     with pytest.raises(FeedFileError, match="initial load"):
         ingest_file(path.stem, path, today=TODAY)
     assert SourceRecord.objects.count() == 0
+
+
+@pytest.mark.slow
+def test_a_terminated_load_removes_its_spool(tmp_path):
+    import tempfile  # noqa: PLC0415
+
+    from contactpoint.feeds.initial import SPOOL_PREFIX  # noqa: PLC0415
+
+    feeds = tmp_path / "feeds"
+    generate(2000, 17, feeds, today=TODAY)
+    data = tmp_path / "data"
+    contactpoint(data, "init")
+    run = contactpoint(data, "initial-load", *map(str, feed_files(feeds)), "--today",
+                       TODAY.isoformat(), wait=False)
+    pattern = f"{SPOOL_PREFIX}{run.pid}-*"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(Path(tempfile.gettempdir()).glob(pattern)):
+        time.sleep(0.02)
+    assert list(Path(tempfile.gettempdir()).glob(pattern)), "no spool appeared"
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 1
+    assert b"interrupted" in err
+    assert not list(Path(tempfile.gettempdir()).glob(pattern))

@@ -196,6 +196,13 @@ def _initial_load(args: argparse.Namespace) -> None:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # so the spool (gigabytes at national scale) is removed
+
+    import signal  # noqa: PLC0415
+
+    signal.signal(signal.SIGTERM, stop)
+
     # A load writes FILE.rejects.jsonl beside each file: `*.jsonl` run again (after a
     # crash, say) would otherwise hand those back as feeds.
     feeds = []
