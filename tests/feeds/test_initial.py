@@ -202,6 +202,12 @@ def test_the_spool_reveals_nothing_and_reads_back_what_was_put(tmp_path):
     assert list(spool.read(1)) == [secret, b"second"]
     assert list(spool.read(0)) == []
     assert oct(spool.folder.stat().st_mode & 0o777) == "0o700"
+    # An entry moved into another bucket's file does not open there.
+    (spool.folder / "0.spool").write_bytes((spool.folder / "1.spool").read_bytes())
+    from cryptography.exceptions import InvalidTag  # noqa: PLC0415
+
+    with pytest.raises(InvalidTag):
+        list(spool.read(0))
     spool.remove()
     assert not spool.folder.exists()
 
@@ -288,11 +294,12 @@ def test_a_terminated_load_removes_its_spool(tmp_path):
                        TODAY.isoformat(), wait=False)
     pattern = f"{SPOOL_PREFIX}{run.pid}-*"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(Path(tempfile.gettempdir()).glob(pattern)):
+    while time.monotonic() < deadline and len(list(Path(tempfile.gettempdir()).glob(pattern))) < 2:
         time.sleep(0.02)
-    assert list(Path(tempfile.gettempdir()).glob(pattern)), "no spool appeared"
+    assert len(list(Path(tempfile.gettempdir()).glob(pattern))) == 2, "no spools appeared"
+    time.sleep(0.5)  # placing, well inside the load
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=60)
-    assert run.returncode == 1
+    assert run.returncode == 1, err.decode(errors="replace")
     assert b"interrupted" in err
-    assert not list(Path(tempfile.gettempdir()).glob(pattern))
+    assert not list(Path(tempfile.gettempdir()).glob(pattern)), err.decode(errors="replace")

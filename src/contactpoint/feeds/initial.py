@@ -140,7 +140,8 @@ class Spool:
             raise RuntimeError("the spool is closed for writing")
         self._counter += 1
         nonce = self._prefix + self._counter.to_bytes(8, "big")
-        sealed = self._cipher.encrypt(nonce, entry, None)
+        # Bound to its bucket: an entry moved to another bucket's file does not open.
+        sealed = self._cipher.encrypt(nonce, entry, bucket.to_bytes(4, "big"))
         self._files[bucket].write(len(sealed).to_bytes(4, "big") + nonce + sealed)
 
     def close(self) -> None:
@@ -154,7 +155,7 @@ class Spool:
             while head := fh.read(4):
                 size = int.from_bytes(head, "big")
                 nonce = fh.read(12)
-                yield self._cipher.decrypt(nonce, fh.read(size), None)
+                yield self._cipher.decrypt(nonce, fh.read(size), bucket.to_bytes(4, "big"))
 
     def remove(self) -> None:
         self.close()
@@ -235,7 +236,8 @@ def _alive(marker: dict[str, Any]) -> bool:
         command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True  # no /proc to ask: the process exists
-    return b"initial-load" in command
+    # Empty for a moment while a process starts: it cannot be told apart yet.
+    return not command or b"initial-load" in command
 
 
 def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
@@ -592,8 +594,12 @@ def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None
     linker = ProbabilisticLinker(keys.blind_index, CompactStore(), configured.model,
                                  configured.thresholds)
     now = timezone.now()
-    spool, decisions = Spool(buckets), Spool(buckets)
+    made: list[Spool] = []  # removed however the load ends
     try:
+        spool = Spool(buckets)
+        made.append(spool)
+        decisions = Spool(buckets)
+        made.append(decisions)
         placer = MemoryPlacer(linker, linker.store, keys.blind_index,  # type: ignore[arg-type]
                               today=today or timezone.localdate(), now=now, workers=workers,
                               batch_size=batch_size,
@@ -636,8 +642,8 @@ def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None
             _finish(loads, per_file)
         summary.write_seconds = time.perf_counter() - started
     finally:
-        spool.remove()
-        decisions.remove()
+        for folder in made:
+            folder.remove()
     bulk.refresh_statistics([SourceRecord, BlindIndexEntry, Child, MatchDecision],
                             summary.records)
     summary.files = [(source, path.name, counts)
