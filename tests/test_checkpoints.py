@@ -75,3 +75,38 @@ def test_it_does_nothing_on_an_in_memory_or_postgresql_database():
     assert connection.vendor == "postgresql" or connection.is_in_memory_db()
     with checkpoint_in_background(connection):
         assert "sqlite-checkpoints" not in {t.name for t in threading.enumerate()}
+
+
+def test_a_log_that_outgrows_its_limit_is_emptied(sqlite_file, monkeypatch):
+    # A writer that never pauses (the initial load's) leaves PASSIVE no moment to
+    # restart the log; past the limit the thread empties it, holding writers back.
+    import os  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from contactpoint import checkpoints  # noqa: PLC0415
+
+    monkeypatch.setattr(checkpoints, "MAX_LOG_BYTES", 1_000_000)
+    monkeypatch.setattr(checkpoints, "INTERVAL", 0.01)
+    path, connection = sqlite_file
+    log_file = f"{path}-wal"
+    largest = 0
+    with checkpoint_in_background(connection):
+        for _ in range(40):  # 40 commits of 1 MB, back to back
+            _insert(connection, 200)
+            largest = max(largest, os.path.getsize(log_file))
+            time.sleep(0.02)
+    assert _rows_in_the_database_file(path) == 8000
+    assert os.path.getsize(log_file) < 5_000_000  # emptied, not 40 MB
+    assert largest < 10_000_000
+
+
+def test_the_thread_truncates_only_a_log_past_the_limit(tmp_path, monkeypatch):
+    from contactpoint import checkpoints  # noqa: PLC0415
+
+    monkeypatch.setattr(checkpoints, "MAX_LOG_BYTES", 1000)
+    log_file = tmp_path / "data.db-wal"
+    assert checkpoints._mode(str(log_file)) == "PASSIVE"  # no log yet
+    log_file.write_bytes(bytes(1000))
+    assert checkpoints._mode(str(log_file)) == "PASSIVE"
+    log_file.write_bytes(bytes(1001))
+    assert checkpoints._mode(str(log_file)) == "TRUNCATE"

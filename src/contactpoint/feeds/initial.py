@@ -83,7 +83,7 @@ BUCKETS = 64
 #: Children written per transaction (and per key-store commit).
 CHILDREN_PER_COMMIT = 2000
 #: SQLite page cache of each writer (KiB).
-WRITER_CACHE_KIB = 256 * 1024
+WRITER_CACHE_KIB = 64 * 1024
 #: What the marker FeedLoads hold until the load finishes (and the host and process).
 MARKER = INITIAL_LOAD_MARKER
 #: The spool's folder, in the temporary directory: this, the load's process id, a dash.
@@ -362,10 +362,13 @@ class _Writer:
             # Keys first, in the key store's own transaction (feeds.loader's rule).
             cp_ids = store.reserve_children(self.keys, len(chunk))
             ciphers = self.keys.child_keys(cp_ids)
+            # Derived and sealed before the transaction: on SQLite a transaction holds
+            # the database's one write lock, which the other writer waits for.
+            rows = self._children_rows(
+                [(child, cp_id, by_child.get(child, [])) for child, cp_id in zip(
+                    chunk, cp_ids, strict=True)], ciphers)
             with transaction.atomic():
-                self._write_children(
-                    [(child, cp_id, by_child.get(child, [])) for child, cp_id in zip(
-                        chunk, cp_ids, strict=True)], ciphers)
+                self._insert_children(*rows)
             records += sum(len(by_child.get(c, ())) for c in chunk)
         return len(children), records
 
@@ -390,8 +393,10 @@ class _Writer:
             bulk.append_rows(ReviewItem, REVIEW_COLUMNS, items)
         return len(decisions), len(items)
 
-    def _write_children(self, chunk: list[tuple[int, str, list[_Entry]]],
-                        ciphers: dict[str, AESGCM]) -> None:
+    def _children_rows(self, chunk: list[tuple[int, str, list[_Entry]]],
+                       ciphers: dict[str, AESGCM],
+                       ) -> tuple[list[tuple[Any, ...]], list[tuple[int, _Entry, bytes]]]:
+        """Each child's row, derived and sealed, and its records sealed under its key."""
         child_rows, record_items = [], []
         for child, cp_id, entries in chunk:
             entries.sort(key=lambda e: e.record)
@@ -408,6 +413,10 @@ class _Writer:
             sealed, authority = self.deriver.seal_derived(cp_id, views, cipher)
             child_rows.append((child, cp_id, ChildStatus.ACTIVE, False, sealed, authority,
                                self.now, self.now))
+        return child_rows, record_items
+
+    def _insert_children(self, child_rows: list[tuple[Any, ...]],
+                         record_items: list[tuple[int, _Entry, bytes]]) -> None:
         bulk.insert_rows(Child, ["id", "contactpoint_id", "status", "shielded", "record",
                                  "local_authority", "created_at", "updated_at"], child_rows)
         self._write_records(record_items)
