@@ -57,13 +57,14 @@ from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.feeds.loader import (
     BATCH_SIZE,
     INITIAL_LOAD_MARKER,
+    check_feed_file,
     register_source,
     rejects_path,
+    unfinished_initial_loads,
     write_rejects,
 )
-from contactpoint.feeds.models import FeedLoad, SourceSystem, source_name_validator
+from contactpoint.feeds.models import FeedLoad, SourceSystem
 from contactpoint.feeds.pipeline import _end_with
-from contactpoint.feeds.reader import FEED_SUFFIXES, FeedFileError
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
@@ -198,14 +199,7 @@ def _check_files(files: Sequence[tuple[str, Path]]) -> None:
         raise InitialLoadError("no feed files given")
     seen = set()
     for source, path in files:
-        source_name_validator(source)
-        if path.suffix.lower() not in FEED_SUFFIXES:
-            raise FeedFileError(f"{path.name}: a feed file must be .jsonl or .csv")
-        try:
-            with open(path, "rb"):
-                pass
-        except OSError as exc:
-            raise FeedFileError(f"{path}: {exc.strerror or exc}") from None
+        check_feed_file(source, path)
         if path.resolve() in seen:
             raise InitialLoadError(f"{path} is given twice")
         seen.add(path.resolve())
@@ -246,8 +240,7 @@ def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
     shred: list[str] = []
     with transaction.atomic():
         store.lock_index()
-        dead = list(FeedLoad.objects.filter(finished_at__isnull=True,
-                                            counts__initial_load="started"))
+        dead = list(unfinished_initial_loads())
         running = [d.counts for d in dead if _alive(d.counts)]
         if running:
             where = running[0]

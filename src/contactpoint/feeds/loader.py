@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from contactpoint import bulk
@@ -432,11 +433,28 @@ INITIAL_LOAD_UNFINISHED = ("an initial load (`contactpoint initial-load`) has no
                            "run it again to finish it before loading other feeds")
 
 
+def unfinished_initial_loads() -> QuerySet[FeedLoad]:
+    """The FeedLoads of initial loads under way, or that died (feeds.initial)."""
+    return FeedLoad.objects.filter(finished_at__isnull=True,
+                                   counts__initial_load=INITIAL_LOAD_MARKER["initial_load"])
+
+
 def initial_load_unfinished() -> bool:
     """An initial load is under way, or died: other loads wait until it has finished
     (it may clear and rewrite the whole index)."""
-    return FeedLoad.objects.filter(finished_at__isnull=True,
-                                   counts__initial_load="started").exists()
+    return unfinished_initial_loads().exists()
+
+
+def check_feed_file(source_name: str, path: Path) -> None:
+    """A valid source name and a feed file that can be read, before anything is written."""
+    source_name_validator(source_name)
+    if path.suffix.lower() not in FEED_SUFFIXES:
+        raise FeedFileError(f"{path.name}: a feed file must be .jsonl or .csv")
+    try:
+        with open(path, "rb"):  # an unreadable file fails here, before anything is written
+            pass
+    except OSError as exc:
+        raise FeedFileError(f"{path}: {exc.strerror or exc}") from None
 
 
 def write_rejects(path: Path) -> tuple[Callable[[Rejection], None], Callable[[], None]]:
@@ -457,14 +475,7 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
                 progress: Callable[[int], None] | None = None,
                 batch_size: int = BATCH_SIZE, linker: Linker | None = None) -> LoadSummary:
     """Load one feed file; rejected rows and parts go to FILE.rejects.jsonl."""
-    source_name_validator(source_name)
-    if path.suffix.lower() not in FEED_SUFFIXES:
-        raise FeedFileError(f"{path.name}: a feed file must be .jsonl or .csv")
-    try:
-        with open(path, "rb"):  # an unreadable file fails here, before anything is written
-            pass
-    except OSError as exc:
-        raise FeedFileError(f"{path}: {exc.strerror or exc}") from None
+    check_feed_file(source_name, path)
     if initial_load_unfinished():
         raise FeedFileError(INITIAL_LOAD_UNFINISHED)
     source, _ = register_source(source_name)

@@ -56,6 +56,15 @@ def token_key(token: bytes) -> int:
     return _FIRST_8(token)[0]
 
 
+def _merged(keys: np.ndarray, values: np.ndarray, more_keys: np.ndarray,
+            more_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys and their values with more added, sorted again; for equal keys the
+    ones held before stay first."""
+    merged = np.concatenate((keys, more_keys))
+    order = np.argsort(merged, kind="stable")
+    return merged[order], np.concatenate((values, more_values))[order]
+
+
 class Postings:
     """token -> the slots holding it, as sorted numpy arrays in 16 shards (by the key's
     top bits), plus the latest additions in a dict, sorted in once they reach
@@ -99,11 +108,8 @@ class Postings:
         shard_of = keys >> np.uint64(64 - _SHARD_BITS)
         for shard in np.unique(shard_of).tolist():
             mine = shard_of == shard
-            merged_keys = np.concatenate((self._keys[shard], keys[mine]))
-            merged_slots = np.concatenate((self._slots[shard], slots[mine]))
-            order = np.argsort(merged_keys, kind="stable")  # older slots stay first
-            self._keys[shard] = merged_keys[order]
-            self._slots[shard] = merged_slots[order]
+            self._keys[shard], self._slots[shard] = _merged(
+                self._keys[shard], self._slots[shard], keys[mine], slots[mine])
 
     def get(self, keys: Collection[int]) -> dict[int, list[int]]:
         """The slots holding each key that any slot holds."""
@@ -153,10 +159,7 @@ class KeyMap:
             keys = np.fromiter(self._recent.keys(), dtype=np.uint64, count=len(self._recent))
             values = np.fromiter(self._recent.values(), dtype=np.uint32,
                                  count=len(self._recent))
-            merged = np.concatenate((self._keys, keys))
-            order = np.argsort(merged, kind="stable")
-            self._keys = merged[order]
-            self._values = np.concatenate((self._values, values))[order]
+            self._keys, self._values = _merged(self._keys, self._values, keys, values)
             self._recent = {}
 
     def get_many(self, keys: Collection[int]) -> dict[int, int]:
