@@ -28,6 +28,7 @@ store, as a crashed `ingest` leaves them.
 from __future__ import annotations
 
 import gc
+import getpass
 import marshal
 import multiprocessing
 import os
@@ -51,6 +52,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from contactpoint import bulk
+from contactpoint.audit import hooks as audit
 from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
@@ -250,6 +252,10 @@ def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
         if dead:
             _remove_spools([d.counts for d in dead])
             shred = _clear()
+            # Deleting a whole index's children and shredding their keys is audited.
+            audit.record("feeds:initial-load:clear", actor=audit.operator(getpass.getuser()),
+                         details={"children": len(shred),
+                                  "dead_loads": [d.counts.get("pid") for d in dead]})
             FeedLoad.objects.filter(pk__in=[d.pk for d in dead]).delete()
             cleared = True
         children = Child.objects.count()
