@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from test_kill import alive, children_of, committed_source_records, contactpoint
 from test_kill import partition as cli_partition
 
@@ -166,6 +166,61 @@ def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path
     assert snapshot(keystore, tmp_path) == clean
     # The dead run's children are gone, and so are their keys.
     assert not keystore.owners_present(dead_children)
+
+
+def foreign_keys() -> set[tuple[str, ...]]:
+    """Every foreign key of the tables an initial load fills, as the database holds it."""
+    tables = [m._meta.db_table for m in (SourceRecord, BlindIndexEntry, MatchDecision,
+                                         ReviewItem)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT conrelid::regclass::text, conname, "
+                           "pg_get_constraintdef(oid), convalidated::text FROM pg_constraint "
+                           "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+                           [tables])
+            return set(cursor.fetchall())
+        held = set()
+        for table in tables:
+            cursor.execute(f"PRAGMA foreign_key_list({table})")
+            held |= {(table, *map(str, row)) for row in cursor.fetchall()}
+        return held
+
+
+@both_databases
+def test_the_foreign_keys_are_there_after_a_load_and_after_a_dead_one(feeds, keystore):
+    from contactpoint.feeds.initial import (  # noqa: PLC0415
+        FOREIGN_KEYS,
+        _drop_foreign_keys,
+    )
+
+    held = foreign_keys()
+    assert len({key[0] for key in held}) == 4  # each table has its keys
+    files = [(f.stem, f) for f in feed_files(feeds)][-2:]
+    initial_load(files, today=TODAY, workers=1, buckets=2)
+    assert foreign_keys() == held
+    # A run that died after dropping them (on PostgreSQL) names them in its marker.
+    dropped = _drop_foreign_keys()
+    if connection.vendor == "postgresql":
+        assert {tuple(d) for d in dropped} == {key[:3] for key in held}
+        assert not foreign_keys()
+    FeedLoad.objects.update(finished_at=None, counts={**MARKER, FOREIGN_KEYS: dropped})
+    summary = initial_load(files, today=TODAY, workers=1, buckets=2)
+    assert summary.cleared
+    assert foreign_keys() == held
+    # And they hold: a blind-index entry naming no record is refused.
+    with pytest.raises(IntegrityError):
+        entry_naming_no_record(Child.objects.first())
+
+
+def entry_naming_no_record(child: Child) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        BlindIndexEntry.objects.create(token=b"t" * 16, child=child, source_record_id=10**9)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        else:  # checked at commit, which a test's transaction never reaches
+            cursor.execute("PRAGMA foreign_key_check(identity_blindindexentry)")
+            if cursor.fetchall():
+                raise IntegrityError("an entry names no record")
 
 
 @both_databases
