@@ -15,6 +15,14 @@ def test_a_token_is_the_truncated_hmac_sha256_of_kind_and_parts():
     assert BlindIndex(KEY).token("blk:dob+name", "2015-03-04", "SM0") == expected
 
 
+@pytest.mark.parametrize("key", [KEY, bytes(range(64)), bytes(range(100))])
+@pytest.mark.parametrize("parts", [("SM0",), ("x" * 200, "Żaneta O’Neill"), ()])
+def test_tokens_equal_the_standard_hmac_for_any_key_and_length(key, parts):
+    message = "\x1f".join(("kind", *parts)).encode()
+    expected = hmac.new(key, message, hashlib.sha256).digest()[:16]
+    assert BlindIndex(key).token("kind", *parts) == expected
+
+
 def test_tokens_of_one_index_do_not_leak_state_between_calls():
     index = BlindIndex(KEY)
     first = index.token("id:nhs_number", "9434765919")
