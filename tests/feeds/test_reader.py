@@ -74,3 +74,22 @@ def test_a_feed_in_memory_reads_as_the_same_file_does(tmp_path):
     in_memory = [(r.line, r.data, r.error) for r in read_jsonl_bytes(data)]
     assert in_memory == rows(path)
     assert [line for line, _, _ in in_memory] == [1, 3, 4, 5, 6, 7]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_rows_kept_by_index_are_those_of_a_whole_read(tmp_path, suffix):
+    """How the pipeline's workers share a file: each keeps its rows by index, and
+    between them they read exactly the rows of one whole read, bad ones included."""
+    path = tmp_path / f"f{suffix}"
+    if suffix == ".jsonl":
+        long_line = b'{"x": "' + b"a" * (MAX_LINE_BYTES + 10) + b'"}'
+        path.write_bytes(b'{"a": 1}\n\n[1]\n' + long_line + b'\n\n{"b": 2}\n{oops\n{"c": 3}\n')
+    else:
+        path.write_bytes(b'source_id,given_names\nS1,Ann\n\nS2\nS3,"two\nlines"\nS4,\xff\n'
+                         b"S5,Di\n")
+    whole = rows(path)
+    assert len(whole) >= 5
+    shares = [[(r.line, r.data, r.error) for r in read_feed(path, keep=lambda i, s=s: i % 2 == s)]
+              for s in (0, 1)]
+    assert shares[0] == whole[0::2]
+    assert shares[1] == whole[1::2]

@@ -82,9 +82,8 @@ def _check_share(path: Path, today: date, now: datetime, queue,  # type: ignore[
     the queue, then None (or the error that stopped it)."""
     try:
         chunk: list[Checked] = []
-        for number, raw in enumerate(read_feed(path)):
-            if (number // CHUNK_ROWS) % shares != share:
-                continue  # another worker's chunk
+        for raw in read_feed(path, keep=None if shares == 1 else
+                             lambda index: (index // CHUNK_ROWS) % shares == share):
             checked = check(raw.line, raw.data, raw.error, today=today, now=now)
             if checked.row is not None:
                 if prepare is not None:
@@ -177,7 +176,7 @@ def checked_rows(path: Path, *, today: date, now: datetime,
 
     `prepare` runs in the worker on each loadable row: the loader's per-row work that
     needs nothing from the database (keyed digests, the matcher's profile and tokens).
-    With several `workers`, each reads the whole file but checks only every n-th chunk
+    With several `workers`, each reads the whole file but parses and checks only every n-th chunk
     of CHUNK_ROWS rows; the chunks are taken from them in turn, so the order is the file's.
     """
     context = multiprocessing.get_context("fork")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -50,12 +50,18 @@ def _physical_lines(fh: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         yield number, chunk
 
 
-def read_jsonl(fh: BinaryIO) -> Iterator[RawRow]:
+def read_jsonl(fh: BinaryIO, keep: Callable[[int], bool] | None = None) -> Iterator[RawRow]:
+    """The rows of a JSON Lines file; with `keep`, only the rows whose index (counting
+    from 0, blank lines not counted) it keeps, the others not even parsed."""
+    index = -1
     for number, raw in _physical_lines(fh):
+        if raw is not None and not raw.strip():
+            continue
+        index += 1
+        if keep is not None and not keep(index):
+            continue
         if raw is None:
             yield RawRow(number, None, f"line is longer than {MAX_LINE_BYTES} bytes")
-            continue
-        if not raw.strip():
             continue
         try:
             text = raw.decode("utf-8")
@@ -173,8 +179,10 @@ def _csv_row(line: int, header: list[str], cells: list[str], *, span: set[int],
     return RawRow(line, _listify(row))
 
 
-def read_feed(path: Path) -> Iterator[RawRow]:
-    """Rows of a feed file, by extension: .jsonl / .ndjson / .json, or .csv."""
+def read_feed(path: Path, keep: Callable[[int], bool] | None = None) -> Iterator[RawRow]:
+    """Rows of a feed file, by extension: .jsonl / .ndjson / .json, or .csv; with `keep`,
+    only the rows whose index (from 0) it keeps, as feeds.pipeline's workers share a
+    file. (A CSV record may span lines: every one is parsed, the others then dropped.)"""
     suffix = path.suffix.lower()
     if suffix not in FEED_SUFFIXES:
         raise FeedFileError(f"{path.name}: a feed file must be .jsonl or .csv")
@@ -183,7 +191,12 @@ def read_feed(path: Path) -> Iterator[RawRow]:
     except OSError as exc:
         raise FeedFileError(f"{path}: {exc.strerror or exc}") from None
     try:
-        reader = read_csv if suffix == ".csv" else read_jsonl
-        yield from reader(io.BufferedReader(fh, buffer_size=1 << 20))
+        buffered = io.BufferedReader(fh, buffer_size=1 << 20)
+        if suffix != ".csv":
+            yield from read_jsonl(buffered, keep)
+        elif keep is None:
+            yield from read_csv(buffered)
+        else:
+            yield from (row for index, row in enumerate(read_csv(buffered)) if keep(index))
     finally:
         fh.close()
