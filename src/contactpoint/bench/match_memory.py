@@ -46,6 +46,7 @@ from contactpoint.bench.report import line as _line
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.feeds.pipeline import Checked, check
 from contactpoint.feeds.reader import read_feed
+from contactpoint.gcpolicy import rare_collections
 from contactpoint.matching.decide import Decision, Scored, Thresholds
 from contactpoint.matching.memory import (
     BATCH_SIZE,
@@ -231,6 +232,7 @@ def run(feeds: Path, model: MatchModel, out_dir: Path, *,
                           workers=workers, on_decision=diagnosis, keep_ids=True)
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
+        stack.enter_context(rare_collections())  # as the initial load places
         pool = None if in_process else stack.enter_context(placer.reading())
         for feed in feed_files(feeds):
             began = time.perf_counter()

@@ -67,6 +67,7 @@ from contactpoint.feeds.loader import (
 )
 from contactpoint.feeds.models import FeedLoad, SourceSystem
 from contactpoint.feeds.pipeline import _end_with
+from contactpoint.gcpolicy import rare_collections
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
@@ -678,6 +679,15 @@ def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None
     """Load these (source, file) feeds, in this order, into an empty index."""
     files = [(source, Path(path)) for source, path in files]
     _check_files(files)
+    # The reading workers and writers are forked inside: they collect rarely too.
+    with rare_collections():
+        return _initial_load(files, today=today, workers=workers, buckets=buckets,
+                             batch_size=batch_size, progress=progress)
+
+
+def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers: int | None,
+                  buckets: int, batch_size: int,
+                  progress: Callable[[str], None] | None) -> InitialSummary:
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     summary = InitialSummary()
     loads, summary.cleared = _start(files)

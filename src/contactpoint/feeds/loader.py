@@ -31,6 +31,7 @@ from contactpoint.feeds.models import FeedLoad, SourceSystem, source_name_valida
 from contactpoint.feeds.pipeline import Checked, check, checked_rows
 from contactpoint.feeds.reader import FEED_SUFFIXES, FeedFileError
 from contactpoint.feeds.validate import Rejection, ValidRow
+from contactpoint.gcpolicy import rare_collections
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import (
@@ -484,7 +485,7 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
     try:
         loader = FeedLoader(source, today=today, batch_size=batch_size, linker=linker)
         rows = checked_rows(path, today=loader.today, now=loader.now, prepare=loader.prepare)
-        with checkpoint_in_background():
+        with checkpoint_in_background(), rare_collections():
             summary = loader.load_checked(rows, write, progress)
     finally:
         close()
