@@ -186,8 +186,16 @@ def foreign_keys() -> set[tuple[str, ...]]:
         return held
 
 
+def entry_indexes() -> set[str]:
+    """The names of the blind-index entries' indexes."""
+    table = BlindIndexEntry._meta.db_table
+    return {
+        name for name, info in connection.introspection.get_constraints(
+            connection.cursor(), table).items() if info["index"] and not info["primary_key"]}
+
+
 @both_databases
-def test_the_foreign_keys_are_there_after_a_load_and_after_a_dead_one(feeds, keystore):
+def test_the_keys_and_indexes_are_there_after_a_load_and_after_a_dead_one(feeds, keystore):
     from contactpoint.feeds.initial import (  # noqa: PLC0415
         FOREIGN_KEYS,
         _drop_foreign_keys,
@@ -195,18 +203,25 @@ def test_the_foreign_keys_are_there_after_a_load_and_after_a_dead_one(feeds, key
 
     held = foreign_keys()
     assert len({key[0] for key in held}) == 4  # each table has its keys
+    indexes = entry_indexes()
+    assert {"blind_index_token_child", "blind_index_source_record"} <= indexes
     files = [(f.stem, f) for f in feed_files(feeds)][-2:]
     initial_load(files, today=TODAY, workers=1, buckets=2)
     assert foreign_keys() == held
+    assert entry_indexes() == indexes
     # A run that died after dropping them (on PostgreSQL) names them in its marker.
     dropped = _drop_foreign_keys()
     if connection.vendor == "postgresql":
         assert {tuple(d) for d in dropped} == {key[:3] for key in held}
         assert not foreign_keys()
     FeedLoad.objects.update(finished_at=None, counts={**MARKER, FOREIGN_KEYS: dropped})
+    # ... and its indexes dropped.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX blind_index_source_record")
     summary = initial_load(files, today=TODAY, workers=1, buckets=2)
     assert summary.cleared
     assert foreign_keys() == held
+    assert entry_indexes() == indexes
     # And they hold: a blind-index entry naming no record is refused.
     with pytest.raises(IntegrityError):
         entry_naming_no_record(Child.objects.first())

@@ -504,36 +504,40 @@ def _writer_connection() -> None:
             cursor.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
 
 
-# -- the blind index's token index, built once at the end -------------------------------------
+# -- the blind index's indexes, built once at the end ---------------------------------------
 
-def _token_index_sql(create: bool) -> str:
-    """The statement dropping or building BlindIndexEntry's one index, as its Meta names
-    it (plain SQL both engines take, inside a transaction too, as a schema editor on
+def _entry_index_sql(create: bool) -> list[str]:
+    """The statements dropping or building BlindIndexEntry's indexes, as its Meta names
+    them (plain SQL both engines take, inside a transaction too, as a schema editor on
     SQLite is not)."""
-    (index,) = BlindIndexEntry._meta.indexes
     qn = connection.ops.quote_name
     if not create:
-        return f"DROP INDEX IF EXISTS {qn(index.name)}"
-    columns = ", ".join(qn(BlindIndexEntry._meta.get_field(f).column) for f in index.fields)
-    return (f"CREATE INDEX IF NOT EXISTS {qn(index.name)} "
-            f"ON {qn(BlindIndexEntry._meta.db_table)} ({columns})")
+        return [f"DROP INDEX IF EXISTS {qn(index.name)}"
+                for index in BlindIndexEntry._meta.indexes]
+    table = qn(BlindIndexEntry._meta.db_table)
+    return [f"CREATE INDEX IF NOT EXISTS {qn(index.name)} ON {table} ("
+            + ", ".join(qn(BlindIndexEntry._meta.get_field(f).column) for f in index.fields)
+            + ")" for index in BlindIndexEntry._meta.indexes]
 
 
-def _drop_token_index() -> None:
-    """Thirty million entries under random tokens are far cheaper to index once, sorted,
-    than one by one into a B-tree (its pages visited at random). Only on an empty index:
-    matching and search need it, and it is built again before the load ends."""
+def _drop_entry_indexes() -> None:
+    """Thirty million entries under random tokens (and source records in random order)
+    are far cheaper to index once, sorted, than one by one into a B-tree (its pages
+    visited at random). Only on an empty index: matching and search need them, and they
+    are built again before the load ends (and by a rerun, if this run dies)."""
     with connection.cursor() as cursor:
-        cursor.execute(_token_index_sql(create=False))
+        for sql in _entry_index_sql(create=False):
+            cursor.execute(sql)
 
 
-def _build_token_index() -> None:
+def _build_entry_indexes() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and connection.in_atomic_block:
             # Inside a caller's transaction the entries' deferred foreign-key checks are
             # still pending, and PostgreSQL will not index a table with pending checks.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(_token_index_sql(create=True))
+        for sql in _entry_index_sql(create=True):
+            cursor.execute(sql)
 
 
 def _write_all(task: Callable[[int], tuple[int, int]], buckets: int,
@@ -668,8 +672,8 @@ def _write(writer: _Writer, summary: InitialSummary, buckets: int, workers: int,
         summary.decisions, summary.review_items = _write_all(writer.write_decisions,
                                                              buckets, workers)
         step("wrote decisions and review items")
-        _build_token_index()
-        step("built the token index")
+        _build_entry_indexes()
+        step("built the blind index's indexes")
 
 
 def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None,
@@ -691,7 +695,7 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     summary = InitialSummary()
     loads, summary.cleared = _start(files)
-    _drop_token_index()
+    _drop_entry_indexes()
     keys = get_keystore()
     configured = configured_linker(keys)
     linker = ProbabilisticLinker(keys.blind_index, CompactStore(), configured.model,

@@ -87,8 +87,10 @@ class BlindIndexEntry(models.Model):
     """
 
     token = models.BinaryField(max_length=16)
+    # Indexed in Meta, by name, so the initial load can drop the index and build it once
+    # at its end (feeds.initial).
     source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE,
-                                      related_name="tokens")
+                                      related_name="tokens", db_index=False)
     # No index of its own: nothing looks entries up by child (a merge moves them by
     # source record, children are never deleted), and at a million children a fourth
     # index on random keys cost a quarter of every entry's insert (docs/benchmarks.md).
@@ -98,7 +100,8 @@ class BlindIndexEntry(models.Model):
     class Meta:
         # Token then child: a lookup answers from the index alone (no visit to the
         # table per hit), which at millions of records is most of a lookup's cost.
-        indexes = [models.Index(fields=["token", "child"], name="blind_index_token_child")]
+        indexes = [models.Index(fields=["token", "child"], name="blind_index_token_child"),
+                   models.Index(fields=["source_record"], name="blind_index_source_record")]
 
 
 class PostcodeDistrict(models.Model):
