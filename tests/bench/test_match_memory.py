@@ -10,12 +10,13 @@ import secrets
 from collections import defaultdict
 from datetime import date
 
+import numpy as np
 import pytest
 
 from contactpoint.bench.match_memory import feed_files, main, run
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.matching.decide import Thresholds
-from contactpoint.matching.memory import CompactStore, KeyMap
+from contactpoint.matching.memory import CompactStore, KeyMap, _merged
 from contactpoint.matching.model import load_default_model
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 from contactpoint.matching.profile import profile
@@ -93,6 +94,24 @@ def test_key_map_finds_keys_before_and_after_merging():
     assert keys.get_many(asked) == held
     assert keys.get_many([]) == {}
     assert len(keys) == 10
+
+
+def test_merging_keeps_keys_sorted_held_ones_first_and_new_ones_in_order():
+    rng = np.random.default_rng(7)
+    keys = np.sort(rng.integers(0, 50, 300, dtype=np.uint64))
+    values = np.arange(300, dtype=np.uint32)
+    more_keys = rng.integers(0, 60, 200, dtype=np.uint64)  # repeats, and keys not held
+    more_values = np.arange(300, 500, dtype=np.uint32)
+    merged_keys, merged_values = _merged(keys, values, more_keys, more_values)
+    # The reference: everything sorted again, stably (held first, new in given order).
+    order = np.argsort(np.concatenate((keys, more_keys)), kind="stable")
+    assert merged_keys.tolist() == np.concatenate((keys, more_keys))[order].tolist()
+    assert merged_values.tolist() == np.concatenate((values, more_values))[order].tolist()
+    assert merged_keys.dtype == np.uint64
+    assert merged_values.dtype == np.uint32
+    empty = np.empty(0, dtype=np.uint64)
+    assert _merged(empty, np.empty(0, dtype=np.uint32), more_keys,
+                   more_values)[0].tolist() == sorted(more_keys.tolist())
 
 
 def test_compact_store_finds_every_holder_across_merges():
