@@ -663,7 +663,7 @@ class _Steps:
 def _write(writer: _Writer, summary: InitialSummary, buckets: int, workers: int,
            step: _Steps) -> None:
     """Phase 2: every bucket's children and records, then the decisions and review
-    items, then the token index."""
+    items, then the blind index's indexes."""
     with checkpoint_in_background():
         summary.children, summary.records = _write_all(writer.write_bucket, buckets, workers)
         step("wrote children and source records")
