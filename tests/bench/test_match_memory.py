@@ -18,7 +18,7 @@ from contactpoint.crypto.blind import BlindIndex
 from contactpoint.matching.decide import Thresholds
 from contactpoint.matching.memory import CompactStore, KeyMap, _merged
 from contactpoint.matching.model import load_default_model
-from contactpoint.matching.probabilistic import ProbabilisticLinker
+from contactpoint.matching.probabilistic import Prepared, ProbabilisticLinker, _compared
 from contactpoint.matching.profile import profile
 from contactpoint.synth import generate
 from databases import both_databases
@@ -181,3 +181,37 @@ def test_memory_replay_links_as_the_real_loader_does(larger_feeds, tmp_path, key
     assert memory_states == real_states
     # The comparison covers every kind of decision, not only the easy ones.
     assert set(memory_states.values()) == {"new", "auto", "review"}
+
+
+@pytest.mark.parametrize("merge_at", [1, 50, 10**6])
+def test_the_batch_answer_is_what_the_linker_would_choose_token_by_token(merge_at):
+    """CompactStore.compared_children against probabilistic._compared over
+    children_holding: killed slots, a token too common to count, identifiers (which count
+    alone), tokens no one holds, and postings both merged and not yet merged."""
+    rng = np.random.default_rng(3)
+    tokens = [secrets.token_bytes(16) for _ in range(200)]
+    common = tokens[0]  # held by more children than the limit below
+    store = CompactStore()
+    store.postings.merge_at = merge_at
+    p = profile({"given_names": "Ann", "family_name": "Lee", "date_of_birth": "2015-01-02"})
+    slots = []
+    for _child in range(1, 400):
+        held = {tokens[i] for i in rng.integers(1, 200, size=4)} | {common}
+        slots.append(store.add(int(rng.integers(1, 250)), "a", p, held))
+    for slot in rng.choice(slots, size=80, replace=False).tolist():
+        store.kill(slot)
+    prepared = []
+    for _ in range(40):
+        query = {tokens[i] for i in rng.integers(0, 200, size=6)} | {secrets.token_bytes(16)}
+        identifiers = set(list(query)[:int(rng.integers(0, 3))])
+        prepared.append(Prepared.of(p, query, set(), identifiers))
+    prepared.append(Prepared.of(p, {secrets.token_bytes(16)}, set()))  # held by no one
+    limit = 100
+    holding = store.children_holding(set().union(*(q.query for q in prepared)))
+    assert len(holding[common]) > limit  # the limit is exercised
+    holding = {t: c for t, c in holding.items() if len(c) <= limit}
+    expected = [_compared(holding, q.query, q.identifiers) for q in prepared]
+    assert any(expected)
+    assert not all(expected)
+    assert store.compared_children(prepared, max_children=limit, min_shared=2) == expected
+    assert store.compared_children([], max_children=limit, min_shared=2) == []

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 
 TOKEN_BYTES = 16
 _SEP = "\x1f"
 _BLOCK = 64  # SHA-256's block, in bytes
+
+
+def pack_tokens(tokens: Iterable[bytes]) -> bytes:
+    """Tokens end to end, sorted: one bytes object in place of a set of them (a row's
+    forty tokens cross between processes, and go to the spool, as one)."""
+    return b"".join(sorted(tokens))
+
+
+def unpack_tokens(packed: bytes) -> set[bytes]:
+    return {packed[i:i + TOKEN_BYTES] for i in range(0, len(packed), TOKEN_BYTES)}
 
 
 class BlindIndex:

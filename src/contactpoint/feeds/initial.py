@@ -55,6 +55,7 @@ from contactpoint import bulk
 from contactpoint.audit import hooks as audit
 from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto import envelope
+from contactpoint.crypto.blind import TOKEN_BYTES
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.feeds.loader import (
     BATCH_SIZE,
@@ -189,7 +190,7 @@ class _Spooler:
                 self.decisions.put(change.record % self.decisions.buckets, orjson.dumps(
                     [change.record, row[2], row[3], row[4], [i[1:5] for i in items]]))
             prepared = change.ready.linker
-            tokens = b"".join(sorted(prepared.stored)) if prepared is not None else b""
+            tokens = prepared.packed_stored if prepared is not None else b""
             entry = marshal.dumps((
                 change.record, change.slot, change.child, change.state, change.source,
                 change.ready.source_key, change.recorded_at.isoformat(), change.ready.digest,
@@ -487,8 +488,8 @@ class _Writer:
         for child, e, _sealed in items:
             if child is not None:
                 tokens = e.tokens
-                entries += [(tokens[i:i + 16], e.record, child)
-                            for i in range(0, len(tokens), 16)]
+                entries += [(tokens[i:i + TOKEN_BYTES], e.record, child)
+                            for i in range(0, len(tokens), TOKEN_BYTES)]
         bulk.append_rows(BlindIndexEntry, ["token", "source_record", "child"], entries)
 
 

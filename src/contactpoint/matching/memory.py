@@ -25,14 +25,14 @@ from __future__ import annotations
 import marshal
 import struct
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 
-from contactpoint.crypto.blind import BlindIndex
+from contactpoint.crypto.blind import TOKEN_BYTES, BlindIndex
 from contactpoint.feeds.pipeline import Checked, ReaderPool, checked_rows
 from contactpoint.feeds.validate import Rejection, ValidRow
 from contactpoint.matching.decide import CandidateRecord, Decision
@@ -47,6 +47,9 @@ BATCH_SIZE = 1000  # feeds.loader.BATCH_SIZE (not imported: that module needs Dj
 _KEY_BYTES = 8
 _SHARD_BITS = 4
 NO_SLOT = 0
+#: compared_children packs (record, child) and (token, child) pairs in one uint64 each.
+_HALF = np.uint64(32)
+_LOW = np.uint64(0xFFFF_FFFF)
 
 
 _FIRST_8 = struct.Struct("<Q").unpack_from
@@ -54,6 +57,11 @@ _FIRST_8 = struct.Struct("<Q").unpack_from
 
 def token_key(token: bytes) -> int:
     return _FIRST_8(token)[0]
+
+
+def _packed_keys(packed: bytes) -> np.ndarray:
+    """token_key of each token packed end to end (crypto.blind.pack_tokens), in order."""
+    return np.frombuffer(packed, dtype="<u8")[::TOKEN_BYTES // _KEY_BYTES].astype(np.uint64)
 
 
 def _merged(keys: np.ndarray, values: np.ndarray, more_keys: np.ndarray,
@@ -73,75 +81,113 @@ def _merged(keys: np.ndarray, values: np.ndarray, more_keys: np.ndarray,
 
 class Postings:
     """token -> the slots holding it, as sorted numpy arrays in 16 shards (by the key's
-    top bits), plus the latest additions in a dict, sorted in once they reach
-    `merge_at`. A shard is re-sorted alone, so the spare memory a merge needs is a
-    sixteenth of the whole. Slots come back in the order they were added."""
+    top bits), a younger sorted pair of arrays of the latest additions, merged into the
+    shards once it reaches `merge_at`, and the additions since the last lookup, sorted
+    into the young arrays by the next one. A shard is re-sorted alone, so the spare
+    memory a merge needs is a sixteenth of the whole; no lookup walks a dict key by key
+    (at 1,000,000 children that was a tenth of the placing). Slots come back in the
+    order they were added."""
 
     def __init__(self, merge_at: int = 1 << 20) -> None:
         shards = 1 << _SHARD_BITS
         self._keys = [np.empty(0, dtype=np.uint64) for _ in range(shards)]
         self._slots = [np.empty(0, dtype=np.uint32) for _ in range(shards)]
-        self._recent: dict[int, list[int]] = {}
-        self._pending = 0
+        self._young_keys = np.empty(0, dtype=np.uint64)
+        self._young_slots = np.empty(0, dtype=np.uint32)
+        self._new_keys: list[np.ndarray] = []
+        self._new_slots: list[int] = []  # each new key's slot
         self.merge_at = merge_at
 
     def __len__(self) -> int:
-        return sum(len(k) for k in self._keys) + self._pending
+        return (sum(len(k) for k in self._keys) + len(self._young_keys)
+                + len(self._new_slots))
 
     def nbytes(self) -> int:
         return sum(k.nbytes + s.nbytes for k, s in zip(self._keys, self._slots, strict=True))
 
-    def add(self, slot: int, keys: Iterable[int]) -> None:
-        recent = self._recent
-        for key in keys:
-            held = recent.get(key)
-            if held is None:
-                recent[key] = [slot]
-            else:
-                held.append(slot)
-            self._pending += 1
-        if self._pending >= self.merge_at:
-            self.merge()
+    def add(self, slot: int, keys: Iterable[int] | np.ndarray) -> None:
+        """Post the slot under these keys (distinct: a key given twice is posted twice)."""
+        keys = keys if isinstance(keys, np.ndarray) else np.fromiter(keys, dtype=np.uint64)
+        self._new_keys.append(keys)
+        self._new_slots += [slot] * len(keys)
+
+    def _settle(self) -> None:
+        """Sort the additions into the young arrays."""
+        if self._new_slots:
+            keys = np.concatenate(self._new_keys).astype(np.uint64, copy=False)
+            slots = np.array(self._new_slots, dtype=np.uint32)
+            self._new_keys, self._new_slots = [], []
+            self._young_keys, self._young_slots = _merged(self._young_keys, self._young_slots,
+                                                          keys, slots)
 
     def merge(self) -> None:
-        if not self._pending:
+        """Everything added into the shards."""
+        self._settle()
+        keys, slots = self._young_keys, self._young_slots
+        if not len(keys):
             return
-        keys = np.fromiter((k for k, held in self._recent.items() for _ in held),
-                           dtype=np.uint64, count=self._pending)
-        slots = np.fromiter((s for held in self._recent.values() for s in held),
-                            dtype=np.uint32, count=self._pending)
-        self._recent, self._pending = {}, 0
-        shard_of = keys >> np.uint64(64 - _SHARD_BITS)
-        for shard in np.unique(shard_of).tolist():
-            mine = shard_of == shard
-            self._keys[shard], self._slots[shard] = _merged(
-                self._keys[shard], self._slots[shard], keys[mine], slots[mine])
+        self._young_keys = np.empty(0, dtype=np.uint64)
+        self._young_slots = np.empty(0, dtype=np.uint32)
+        # The young arrays are sorted, so each shard's part is one run of them.
+        bounds = np.searchsorted(keys >> np.uint64(64 - _SHARD_BITS),
+                                 np.arange((1 << _SHARD_BITS) + 1, dtype=np.uint64)).tolist()
+        for shard in range(1 << _SHARD_BITS):
+            first, last = bounds[shard], bounds[shard + 1]
+            if first < last:
+                self._keys[shard], self._slots[shard] = _merged(
+                    self._keys[shard], self._slots[shard], keys[first:last],
+                    slots[first:last])
 
     def get(self, keys: Collection[int]) -> dict[int, list[int]]:
         """The slots holding each key that any slot holds."""
+        wanted = np.unique(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
+        at, slots = self.held(wanted)
+        order = np.argsort(at, kind="stable")  # by key, each key's slots as they came
+        at, slots = at[order], slots[order]
         found: dict[int, list[int]] = {}
-        if not keys:
-            return found
-        wanted = np.fromiter(keys, dtype=np.uint64, count=len(keys))
-        shard_of = wanted >> np.uint64(64 - _SHARD_BITS)
-        for shard in np.unique(shard_of).tolist():
-            sorted_keys = self._keys[shard]
-            if not len(sorted_keys):
-                continue
-            asked = wanted[shard_of == shard]
-            lo = np.searchsorted(sorted_keys, asked, "left")
-            hi = np.searchsorted(sorted_keys, asked, "right")
-            hit = hi > lo
-            slots = self._slots[shard]
-            for key, start, end in zip(asked[hit].tolist(), lo[hit].tolist(),
-                                       hi[hit].tolist(), strict=True):
-                found[key] = slots[start:end].tolist()
-        if self._recent:
-            for key in keys:
-                recent = self._recent.get(key)
-                if recent:
-                    found[key] = found.get(key, []) + recent
+        asked = wanted.tolist()
+        for position, slot in zip(at.tolist(), slots.tolist(), strict=True):
+            found.setdefault(asked[position], []).append(slot)
         return found
+
+    def held(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every posting of these keys (sorted, unique, uint64), as two arrays of one
+        length: the position in `keys` of the posting's key, and its slot. A key's slots
+        come in the order they were added, the keys' in no order."""
+        self._settle()
+        if len(self._young_keys) >= self.merge_at:
+            self.merge()
+        shard_of = keys >> np.uint64(64 - _SHARD_BITS)
+        bounds = np.searchsorted(shard_of, np.arange((1 << _SHARD_BITS) + 1,
+                                                     dtype=np.uint64)).tolist()
+        found = [_postings_of(keys[bounds[shard]:bounds[shard + 1]], bounds[shard],
+                              self._keys[shard], self._slots[shard])
+                 for shard in range(1 << _SHARD_BITS)]
+        found.append(_postings_of(keys, 0, self._young_keys, self._young_slots))
+        held = [f for f in found if f is not None]
+        if not held:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32)
+        return (np.concatenate([at for at, _ in held]),
+                np.concatenate([slots for _, slots in held]))
+
+
+def _postings_of(asked: np.ndarray, first: int, sorted_keys: np.ndarray,
+                 sorted_slots: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The postings of `asked` (keys from position `first` on) in one sorted pair, as
+    Postings.held gives them; None when there are none."""
+    if not len(asked) or not len(sorted_keys):
+        return None
+    lo = np.searchsorted(sorted_keys, asked, "left")
+    count = np.searchsorted(sorted_keys, asked, "right") - lo
+    total = int(count.sum())
+    if not total:
+        return None
+    # The postings' positions, range after range: each range's start, repeated over its
+    # length, plus the position within it.
+    ends = np.cumsum(count)
+    within = np.arange(total) - np.repeat(ends - count, count)
+    return (np.repeat(np.arange(first, first + len(asked)), count),
+            sorted_slots[np.repeat(lo, count) + within])
 
 
 class KeyMap:
@@ -245,7 +291,15 @@ class CompactStore:
         self._head[child] = slot
         self._profiles += _pack(p)
         self._profile_end.append(len(self._profiles))
-        self.postings.add(slot, {token_key(t) for t in tokens})
+        keys = {token_key(t) for t in tokens}
+        if keys:
+            self.postings.add(slot, keys)
+        return slot
+
+    def add_packed(self, child: int, source: str, p: Profile, packed: bytes) -> int:
+        """`add`, the tokens packed (crypto.blind.pack_tokens, so distinct)."""
+        slot = self.add(child, source, p, ())
+        self.postings.add(slot, _packed_keys(packed))
         return slot
 
     def kill(self, slot: int) -> None:
@@ -266,6 +320,59 @@ class CompactStore:
             if children:
                 found[by_key[key]] = children
         return found
+
+    def compared_children(self, prepared: Sequence[Prepared], *, max_children: int,
+                          min_shared: int) -> list[set[int]]:
+        """For each record, the children matching.probabilistic._compared chooses from
+        children_holding: those holding at least `min_shared` of its query tokens, or
+        one of its identifiers, counting only tokens held by at most `max_children`
+        live children. The same answer, for a whole batch at once in arrays: at
+        1,000,000 children, building a set per token and counting per record in
+        Python was a third of the placing's time."""
+        if not prepared:
+            return []
+        sizes = [len(p.packed_query) // TOKEN_BYTES for p in prepared]
+        keys = _packed_keys(b"".join(p.packed_query for p in prepared))
+        records = np.repeat(np.arange(len(prepared), dtype=np.uint64), sizes)
+        unique_keys, key_of = np.unique(keys, return_inverse=True)
+        at, slots = self.postings.held(unique_keys)
+        # Views of the growing arrays, let go before anything is added to them.
+        child, alive = np.frombuffer(self._child, dtype=np.int64), np.frombuffer(
+            self._alive, dtype=np.uint8)
+        live = alive[slots] != 0
+        held_children = child[slots[live]].astype(np.uint64)
+        del child, alive
+        # Each token's distinct live children, tokens held by too many left out.
+        pairs = np.unique((at[live].astype(np.uint64) << _HALF) | held_children)
+        pair_key, pair_child = (pairs >> _HALF).astype(np.int64), pairs & _LOW
+        per_key = np.bincount(pair_key, minlength=len(unique_keys))
+        narrow = per_key[pair_key] <= max_children
+        pair_key, pair_child = pair_key[narrow], pair_child[narrow]
+        per_key = np.bincount(pair_key, minlength=len(unique_keys))
+        first = np.cumsum(per_key) - per_key
+
+        def children_of(record: np.ndarray, key: np.ndarray) -> np.ndarray:
+            """(record << 32 | child) for every child holding each (record, key)."""
+            count = per_key[key]
+            within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+            return ((np.repeat(record, count) << _HALF)
+                    | pair_child[np.repeat(first[key], count) + within])
+
+        asked = np.unique((records << _HALF) | key_of.astype(np.uint64))
+        shared, times = np.unique(children_of(asked >> _HALF, (asked & _LOW).astype(np.int64)),
+                                  return_counts=True)
+        chosen = shared[times >= min_shared]
+        wanted = _packed_keys(b"".join(p.packed_identifiers for p in prepared))
+        if len(wanted) and len(unique_keys):
+            who = np.repeat(np.arange(len(prepared), dtype=np.uint64),
+                            [len(p.packed_identifiers) // TOKEN_BYTES for p in prepared])
+            where = np.minimum(np.searchsorted(unique_keys, wanted), len(unique_keys) - 1)
+            asked_too = unique_keys[where] == wanted  # an identifier is among the query's
+            chosen = np.union1d(chosen, children_of(who[asked_too], where[asked_too]))
+        bounds = np.searchsorted(chosen >> _HALF,
+                                 np.arange(len(prepared) + 1, dtype=np.uint64)).tolist()
+        children = (chosen & _LOW).tolist()
+        return [set(children[bounds[i]:bounds[i + 1]]) for i in range(len(prepared))]
 
     def slots_of(self, child: int) -> Iterator[int]:
         """The child's live slots, latest first."""
@@ -515,7 +622,8 @@ class MemoryPlacer:
             prepared = ready.linker
             if prepared is None:
                 raise RuntimeError("a row to hold was not prepared")
-            slot = self.store.add(child, source, prepared.profile, prepared.stored)
+            slot = self.store.add_packed(child, source, prepared.profile,
+                                         prepared.packed_stored)
             self._record_of_slot.append(record)
             self.slot[record] = slot
             out.append(Change(record, slot, child, state, source, row, ready, recorded_at,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from contactpoint.crypto.blind import BlindIndex
+from contactpoint.crypto.blind import BlindIndex, pack_tokens, unpack_tokens
 from contactpoint.matching.blocking import index_keys, query_keys
 from contactpoint.matching.decide import (
     CandidateRecord,
@@ -38,7 +38,9 @@ MIN_SHARED_TOKENS = 2
 
 class CandidateStore(Protocol):
     """What the linker reads from the index: matching.store.IndexStore on the database,
-    bench.match_memory.MemoryStore in memory (so this module needs no Django)."""
+    matching.memory.CompactStore in memory (so this module needs no Django). A store
+    may also answer `compared_children(prepared, max_children=, min_shared=)`, the
+    children _compared would choose for each record, for the whole batch at once."""
 
     def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]: ...
 
@@ -56,7 +58,7 @@ class ProbabilisticLinker:
         self.decisions: list[Decision] = []
         # The tokens of the batch just placed, by id() of the record, holding the record
         # too so a recycled id can never hand back another record's tokens.
-        self._stored_tokens: dict[int, tuple[dict[str, Any], set[bytes]]] = {}
+        self._stored_tokens: dict[int, tuple[dict[str, Any], Prepared]] = {}
 
     def _tokens(self, keys: set[tuple[str, ...]]) -> set[bytes]:
         return {self.index.token(*key) for key in keys}
@@ -65,7 +67,7 @@ class ProbabilisticLinker:
         """The blind-index tokens stored for a record (computed once for a placed one)."""
         cached = self._stored_tokens.get(id(record))
         if cached is not None and cached[0] is record:
-            return cached[1]
+            return cached[1].stored
         return self._tokens(index_keys(profile(record)))
 
     def prepare(self, record: dict[str, Any], source: str) -> Prepared:
@@ -80,19 +82,25 @@ class ProbabilisticLinker:
         # reuse those tokens rather than compute each HMAC twice.
         stored = {query.get(key) or self.index.token(*key) for key in index_keys(p)}
         identifiers = {token for key, token in query.items() if key[0] in IDENTIFIER_KEYS}
-        return Prepared(p, set(query.values()), stored, identifiers)
+        return Prepared.of(p, query.values(), stored, identifiers)
 
     def place(self, records: Sequence[dict[str, Any]], source: str,
               prepared: Sequence[Prepared | None] | None = None) -> list[Placement]:
         ready = [done or self.prepare(r, source)
                  for r, done in zip(records, prepared or [None] * len(records), strict=True)]
-        self._stored_tokens = {id(r): (r, done.stored) for r, done in zip(records, ready,
-                                                                          strict=True)}
+        self._stored_tokens = {id(r): (r, done) for r, done in zip(records, ready,
+                                                                   strict=True)}
         profiles = [done.profile for done in ready]
         queries = [done.query for done in ready]
-        holding = self.store.children_holding(set().union(*queries) if queries else set())
-        holding = {t: c for t, c in holding.items() if len(c) <= MAX_CHILDREN_PER_TOKEN}
-        compared = [_compared(holding, done) for done in ready]
+        select = getattr(self.store, "compared_children", None)
+        if select is not None:  # the in-memory store's answer for the whole batch at once
+            compared = select(ready, max_children=MAX_CHILDREN_PER_TOKEN,
+                              min_shared=MIN_SHARED_TOKENS)
+        else:
+            holding = self.store.children_holding(set().union(*queries) if queries else set())
+            holding = {t: c for t, c in holding.items() if len(c) <= MAX_CHILDREN_PER_TOKEN}
+            compared = [_compared(holding, query, done.identifiers)
+                        for query, done in zip(queries, ready, strict=True)]
         held, sources_held = self.store.child_records(set().union(*compared))
         batch = _BatchIndex(sources_held)
         placements: list[Placement] = []
@@ -126,27 +134,51 @@ IDENTIFIER_KEYS = frozenset({"id:nhs_number", "id:upn"})
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A record's matching profile, the tokens to look it up by, and the tokens to store;
-    `identifiers` are the query tokens of its NHS number and UPN."""
+    `identifiers` are the query tokens of its NHS number and UPN.
+
+    The tokens are kept packed (crypto.blind.pack_tokens): the reading worker pickles
+    every row's across, and forty bytes objects in sets cost it a sixth of its time
+    where three cost next to nothing; the in-memory store reads the packed form as an
+    array, and the initial load spools it as it is."""
 
     profile: Profile
-    query: set[bytes]
-    stored: set[bytes]
-    identifiers: frozenset[bytes] | set[bytes] = frozenset()
+    packed_query: bytes
+    packed_stored: bytes
+    packed_identifiers: bytes = b""
+
+    @classmethod
+    def of(cls, profile: Profile, query: Iterable[bytes], stored: Iterable[bytes],
+           identifiers: Iterable[bytes] = ()) -> Prepared:
+        return cls(profile, pack_tokens(query), pack_tokens(stored), pack_tokens(identifiers))
+
+    @property
+    def query(self) -> set[bytes]:
+        return unpack_tokens(self.packed_query)
+
+    @property
+    def stored(self) -> set[bytes]:
+        return unpack_tokens(self.packed_stored)
+
+    @property
+    def identifiers(self) -> set[bytes]:
+        return unpack_tokens(self.packed_identifiers)
 
     def __reduce__(self) -> tuple[type[Prepared], tuple[object, ...]]:
         # Pickled across from the reading worker for every row (see matching.profile).
-        return (Prepared, (self.profile, self.query, self.stored, self.identifiers))
+        return (Prepared, (self.profile, self.packed_query, self.packed_stored,
+                           self.packed_identifiers))
 
 
-def _compared(holding: dict[bytes, set[int]], prepared: Prepared) -> set[int]:
+def _compared(holding: dict[bytes, set[int]], query: set[bytes],
+              identifiers: set[bytes]) -> set[int]:
     """The stored children worth comparing with a record: those sharing at least
-    MIN_SHARED_TOKENS of its tokens, or one of its identifiers."""
+    MIN_SHARED_TOKENS of its query tokens, or one of its identifiers."""
     shared: dict[int, int] = {}
-    for token in prepared.query:
+    for token in query:
         for child in holding.get(token, ()):
             shared[child] = shared.get(child, 0) + 1
     chosen = {c for c, n in shared.items() if n >= MIN_SHARED_TOKENS}
-    for token in prepared.identifiers:
+    for token in identifiers:
         chosen.update(holding.get(token, ()))
     return chosen
 
