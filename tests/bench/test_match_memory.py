@@ -16,7 +16,13 @@ import pytest
 from contactpoint.bench.match_memory import feed_files, main, run
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.matching.decide import Thresholds
-from contactpoint.matching.memory import CompactStore, KeyMap, _merged
+from contactpoint.matching.memory import (
+    CompactStore,
+    KeyMap,
+    _directory,
+    _merged,
+    _ranges_in_directory,
+)
 from contactpoint.matching.model import load_default_model
 from contactpoint.matching.probabilistic import Prepared, ProbabilisticLinker, _compared
 from contactpoint.matching.profile import profile
@@ -215,3 +221,36 @@ def test_the_batch_answer_is_what_the_linker_would_choose_token_by_token(merge_a
     assert not all(expected)
     assert store.compared_children(prepared, max_children=limit, min_shared=2) == expected
     assert store.compared_children([], max_children=limit, min_shared=2) == []
+
+
+@pytest.mark.parametrize("size", [1, 5, 1000, 60_000])
+def test_a_shard_is_searched_through_its_directory_as_searchsorted_would(size):
+    rng = np.random.default_rng(size)
+    top = np.uint64(5 << 60)  # one shard's keys share their top four bits
+    keys = rng.integers(0, 1 << 60, size, dtype=np.uint64) | top
+    common = keys[0]
+    keys = np.sort(np.concatenate((keys, np.full(500, common, dtype=np.uint64))))
+    asked = np.unique(np.concatenate((
+        rng.choice(keys, 300), rng.integers(0, 1 << 60, 300, dtype=np.uint64) | top,
+        np.array([top, top | np.uint64((1 << 60) - 1), common], dtype=np.uint64))))
+    lo, count = _ranges_in_directory(keys, _directory(keys), asked)
+    assert lo.tolist() == np.searchsorted(keys, asked, "left").tolist()
+    assert (lo + count).tolist() == np.searchsorted(keys, asked, "right").tolist()
+    assert count.max() >= 501  # the common key, and the rest found too
+
+
+def test_earlier_rows_sharing_a_token_are_found_as_by_brute_force():
+    rng = np.random.default_rng(5)
+    tokens = [secrets.token_bytes(16) for _ in range(300)]
+    p = profile({"given_names": "Ann", "family_name": "Lee", "date_of_birth": "2015-01-02"})
+    prepared = [Prepared.of(p, {tokens[i] for i in rng.integers(0, 300, size=8)},
+                            {tokens[i] for i in rng.integers(0, 300, size=5)})
+                for _ in range(60)]
+    expected = {}
+    for i, row in enumerate(prepared):
+        earlier = {j for j in range(i) if prepared[j].stored & row.query}
+        if earlier:
+            expected[i] = earlier
+    assert expected  # rows that share, and (below) rows that do not
+    assert len(expected) < len(prepared) - 1
+    assert CompactStore.earlier_sharing(prepared) == expected

@@ -276,11 +276,12 @@ def test_the_spool_reveals_nothing_and_reads_back_what_was_put(tmp_path):
     secret = b"Wojcik 2015-03-04 SW1A 1AA"
     spool.put(1, secret)
     spool.put(1, b"second")
+    spool.put_many(1, [b"", b"third", b"x" * 70_000])
     spool.close()
     on_disk = b"".join(p.read_bytes() for p in spool.folder.iterdir())
     assert secret not in on_disk
     assert b"Wojcik" not in on_disk
-    assert list(spool.read(1)) == [secret, b"second"]
+    assert list(spool.read(1)) == [secret, b"second", b"", b"third", b"x" * 70_000]
     assert list(spool.read(0)) == []
     assert oct(spool.folder.stat().st_mode & 0o777) == "0o700"
     # An entry moved into another bucket's file does not open there.

@@ -141,12 +141,18 @@ class Spool:
         return self.folder / f"{bucket}.spool"
 
     def put(self, bucket: int, entry: bytes) -> None:
+        self.put_many(bucket, [entry])
+
+    def put_many(self, bucket: int, entries: list[bytes]) -> None:
+        """The entries, sealed together (one seal a batch's entries for a bucket, rather
+        than one an entry, cost the placing process less)."""
         if self._files is None:
             raise RuntimeError("the spool is closed for writing")
         self._counter += 1
         nonce = self._prefix + self._counter.to_bytes(8, "big")
-        # Bound to its bucket: an entry moved to another bucket's file does not open.
-        sealed = self._cipher.encrypt(nonce, entry, bucket.to_bytes(4, "big"))
+        block = b"".join(len(e).to_bytes(4, "big") + e for e in entries)
+        # Bound to its bucket: a block moved to another bucket's file does not open.
+        sealed = self._cipher.encrypt(nonce, block, bucket.to_bytes(4, "big"))
         self._files[bucket].write(len(sealed).to_bytes(4, "big") + nonce + sealed)
 
     def close(self) -> None:
@@ -160,7 +166,12 @@ class Spool:
             while head := fh.read(4):
                 size = int.from_bytes(head, "big")
                 nonce = fh.read(12)
-                yield self._cipher.decrypt(nonce, fh.read(size), bucket.to_bytes(4, "big"))
+                block = self._cipher.decrypt(nonce, fh.read(size), bucket.to_bytes(4, "big"))
+                at = 0
+                while at < len(block):
+                    size = int.from_bytes(block[at:at + 4], "big")
+                    yield block[at + 4:at + 4 + size]
+                    at += 4 + size
 
     def remove(self) -> None:
         self.close()
@@ -179,6 +190,8 @@ class _Spooler:
         self.configuration, self.linker, self.now = configuration, linker, now
 
     def __call__(self, changes: list[Change]) -> None:
+        records: dict[int, list[bytes]] = {}
+        decisions: dict[int, list[bytes]] = {}
         for change in changes:
             if change.decision is not None:
                 placed = Placed(change.record, change.child, change.decision)
@@ -187,15 +200,20 @@ class _Spooler:
                     child_pk=change.child_number,  # type: ignore[arg-type]
                     record_pk=change.record_number,  # type: ignore[arg-type]
                     now=self.now)
-                self.decisions.put(change.record % self.decisions.buckets, orjson.dumps(
-                    [change.record, row[2], row[3], row[4], [i[1:5] for i in items]]))
+                decisions.setdefault(change.record % self.decisions.buckets, []).append(
+                    orjson.dumps([change.record, row[2], row[3], row[4],
+                                  [i[1:5] for i in items]]))
             prepared = change.ready.linker
             tokens = prepared.packed_stored if prepared is not None else b""
             entry = marshal.dumps((
                 change.record, change.slot, change.child, change.state, change.source,
                 change.ready.source_key, change.recorded_at.isoformat(), change.ready.digest,
                 change.ready.payload, tokens))
-            self.records.put(change.child % self.records.buckets, entry)
+            records.setdefault(change.child % self.records.buckets, []).append(entry)
+        for bucket, entries in records.items():
+            self.records.put_many(bucket, entries)
+        for bucket, entries in decisions.items():
+            self.decisions.put_many(bucket, entries)
 
 
 def _check_files(files: Sequence[tuple[str, Path]]) -> None:

@@ -39,8 +39,10 @@ MIN_SHARED_TOKENS = 2
 class CandidateStore(Protocol):
     """What the linker reads from the index: matching.store.IndexStore on the database,
     matching.memory.CompactStore in memory (so this module needs no Django). A store
-    may also answer `compared_children(prepared, max_children=, min_shared=)`, the
-    children _compared would choose for each record, for the whole batch at once."""
+    may also answer, for the whole batch at once, `compared_children(prepared,
+    max_children=, min_shared=)`, the children _compared would choose for each record,
+    and then `earlier_sharing(prepared)`, the earlier rows of the batch each row's query
+    shares a token with (so _BatchIndex need not keep tokens)."""
 
     def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]: ...
 
@@ -91,12 +93,16 @@ class ProbabilisticLinker:
         self._stored_tokens = {id(r): (r, done) for r, done in zip(records, ready,
                                                                    strict=True)}
         profiles = [done.profile for done in ready]
-        queries = [done.query for done in ready]
         select = getattr(self.store, "compared_children", None)
-        if select is not None:  # the in-memory store's answer for the whole batch at once
+        queries: list[set[bytes]] | None = None
+        # Rows of this batch whose stored tokens an earlier row's query holds, by row.
+        earlier: dict[int, set[int]] | None = None
+        if select is not None:  # the in-memory store's answers for the whole batch at once
             compared = select(ready, max_children=MAX_CHILDREN_PER_TOKEN,
                               min_shared=MIN_SHARED_TOKENS)
+            earlier = self.store.earlier_sharing(ready)  # type: ignore[attr-defined]
         else:
+            queries = [done.query for done in ready]
             holding = self.store.children_holding(set().union(*queries) if queries else set())
             holding = {t: c for t, c in holding.items() if len(c) <= MAX_CHILDREN_PER_TOKEN}
             compared = [_compared(holding, query, done.identifiers)
@@ -104,10 +110,14 @@ class ProbabilisticLinker:
         held, sources_held = self.store.child_records(set().union(*compared))
         batch = _BatchIndex(sources_held)
         placements: list[Placement] = []
+        child_of_row: list[int] = []
         self.decisions = []
-        for i, (p, query) in enumerate(zip(profiles, queries, strict=True)):
+        for i, p in enumerate(profiles):
             candidates = [r for c in compared[i] for r in held.get(c, [])]
-            candidates += batch.candidates(query)
+            if earlier is None:
+                candidates += batch.candidates(queries[i])  # type: ignore[index]
+            elif i in earlier:  # the same children _BatchIndex would find by token
+                candidates += batch.records_of({child_of_row[j] for j in earlier[i]})
             decision = decide(score_children(self.model, p, candidates, batch.sources),
                               self.thresholds)
             self.decisions.append(decision)
@@ -122,7 +132,8 @@ class ProbabilisticLinker:
                 child = -len(placements) - 1
             # Later records of the batch see this one: a twin's record arriving next must
             # find that its sibling's child now holds a record from this source.
-            batch.add(i, child, p, ready[i].stored)
+            batch.add(i, child, p, ready[i].stored if earlier is None else ())
+            child_of_row.append(child)
             placements.append(placement)
         return placements
 
@@ -199,12 +210,14 @@ class _BatchIndex:
         self.records: dict[int, list[CandidateRecord]] = {}
         self.sources: dict[int, set[str]] = {c: set(s) for c, s in sources_held.items()}
 
-    def add(self, row: int, child: int, p: Profile, tokens: set[bytes]) -> None:
+    def add(self, row: int, child: int, p: Profile, tokens: Iterable[bytes]) -> None:
         self.records.setdefault(child, []).append(CandidateRecord(-row - 1, child, p))
         self.sources.setdefault(child, set()).add(p.source)
         for token in tokens:
             self.by_token.setdefault(token, set()).add(child)
 
     def candidates(self, query: set[bytes]) -> list[CandidateRecord]:
-        children = {c for t in query for c in self.by_token.get(t, ())}
+        return self.records_of({c for t in query for c in self.by_token.get(t, ())})
+
+    def records_of(self, children: set[int]) -> list[CandidateRecord]:
         return [r for c in children for r in self.records[c]]
