@@ -43,12 +43,14 @@ def _benchmark_databases(server_url):
 
 
 @pytest.mark.slow
-def test_benchmark_reports_figures_for_each_engine(tmp_path, monkeypatch):
+@pytest.mark.parametrize("initial", [False, True], ids=["ingest", "initial-load"])
+def test_benchmark_reports_figures_for_each_engine(tmp_path, monkeypatch, initial):
     engines = _engines(monkeypatch)
     server_url = os.environ.get(targets.POSTGRES_URL_VARIABLE)
     out = io.StringIO()
 
-    run_load_benchmark(sizes=[CHILDREN], engines=engines, out=out, work_dir=tmp_path)
+    run_load_benchmark(sizes=[CHILDREN], engines=engines, out=out, work_dir=tmp_path,
+                       initial=initial)
 
     text = out.getvalue()
     records = _feed_records(tmp_path / f"feeds-{CHILDREN}")
@@ -63,6 +65,10 @@ def test_benchmark_reports_figures_for_each_engine(tmp_path, monkeypatch):
         assert run["peak_mib"] > 0
         assert run["bytes_per_child"] > 0
         assert 0 < run["children_stored"] <= records
+        steps = [step["name"] for step in run["feeds"]]
+        assert steps == (["initial-load"] if initial else sorted(
+            p.stem for p in (tmp_path / f"feeds-{CHILDREN}").glob("*.jsonl")
+            if not p.name.endswith(".rejects.jsonl")))
         line = re.search(rf"^{run['engine']}\s+{CHILDREN}\s+([\d,]+)\s+[\d.]+\s+([\d,]+)"
                          rf"\s+\d+\s+[\d.]+\s+[\d.]+\s+([\d,]+)$", text, re.MULTILINE)
         assert line, text

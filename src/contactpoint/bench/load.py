@@ -34,6 +34,8 @@ SEED = 20_261_101
 RESULTS_FILE = "bench-results.json"
 # A feed's LoadSummary.line(): "read N, created N, linked N, ..."
 _SUMMARY = re.compile(r"^read (\d+), created ", re.MULTILINE)
+# An initial load's line per file (InitialSummary.lines): "SOURCE (FILE): read N, ..."
+_INITIAL_SUMMARY = re.compile(r"^\S+ \(\S+\): read (\d+), ", re.MULTILINE)
 # Settings that would skew what is measured: DEBUG keeps every query in memory, and a
 # master key or database outside the fresh data directory would not be fresh.
 _UNSET = ("CONTACTPOINT_DATABASE_URL", "CONTACTPOINT_KEYSTORE_URL",
@@ -134,8 +136,9 @@ class SizeRun:
 
 
 def run_load_benchmark(sizes: list[int] | None, engines: list[str] | None, out: TextIO,
-                       work_dir: Path | None) -> None:
-    """Generate, load and measure each size on each engine, printing figures as they come."""
+                       work_dir: Path | None, *, initial: bool = False) -> None:
+    """Generate, load and measure each size on each engine, printing figures as they come:
+    one `ingest` per feed, or with `initial` one `initial-load` of all the feeds."""
     report = Report(out)
     report.title()
     server_url = os.environ.get(targets.POSTGRES_URL_VARIABLE) or None
@@ -154,7 +157,8 @@ def run_load_benchmark(sizes: list[int] | None, engines: list[str] | None, out: 
             runs.append(_generate(children, root, report))
             _write_results(results_file, results, runs)
             for engine in chosen:
-                runs[-1].engines.append(_load(engine, runs[-1], root, server_url, report))
+                runs[-1].engines.append(_load(engine, runs[-1], root, server_url, report,
+                                              initial=initial))
                 _write_results(results_file, results, runs)
         report.summary([run for size_run in runs for run in size_run.engines])
     finally:
@@ -191,8 +195,8 @@ def _generate(children: int, root: Path, report: Report) -> SizeRun:
     return SizeRun(children, seconds, rows)
 
 
-def _load(engine: str, size_run: SizeRun, root: Path, server_url: str | None,
-          report: Report) -> EngineRun:
+def _load(engine: str, size_run: SizeRun, root: Path, server_url: str | None,  # noqa: PLR0917
+          report: Report, initial: bool) -> EngineRun:
     """`init` then every feed into a fresh target; a failure ends this engine's run only."""
     run = EngineRun(engine, size_run.children)
     engine_dir = root / f"{engine}-{size_run.children}"
@@ -206,7 +210,14 @@ def _load(engine: str, size_run: SizeRun, root: Path, server_url: str | None,
             env = _environment(engine_dir / "data", target)
             run.init = _run_step("init", ["init"], env, engine_dir / "logs")
             report.init(run.init)
-            for name in sorted(size_run.feed_rows):
+            if initial:  # every feed at once, in name order, as the docs' command line
+                step = _run_step("initial-load", [
+                    "initial-load", *(str(feeds_dir / name) for name in sorted(
+                        size_run.feed_rows)), "--today", TODAY.isoformat(), "--quiet"],
+                    env, engine_dir / "logs", summary=_INITIAL_SUMMARY)
+                run.feeds.append(step)
+                report.step(step)
+            for name in sorted(size_run.feed_rows) if not initial else ():
                 feed = feeds_dir / name
                 step = _run_step(feed.stem, ["ingest", "--source", feed.stem, str(feed),
                                              "--today", TODAY.isoformat(), "--quiet"],
@@ -229,8 +240,10 @@ def _environment(data_dir: Path, target: targets.Target) -> dict[str, str]:
                   "DJANGO_SETTINGS_MODULE": "contactpoint.settings"} | target.environment()
 
 
-def _run_step(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Step:
-    """Run `contactpoint ARGV` as its own process; its output is kept in LOGS for a post-mortem."""
+def _run_step(name: str, argv: list[str], env: dict[str, str], logs: Path, *,
+              summary: re.Pattern[str] = _SUMMARY) -> Step:
+    """Run `contactpoint ARGV` as its own process; its output is kept in LOGS for a post-mortem.
+    The records it read are the sum of `summary`'s matches in its output."""
     logs.mkdir(parents=True, exist_ok=True)
     out_path, err_path = logs / f"{name}.out", logs / f"{name}.err"
     with out_path.open("wb") as stdout, err_path.open("wb") as stderr:
@@ -243,11 +256,14 @@ def _run_step(name: str, argv: list[str], env: dict[str, str], logs: Path) -> St
     if code != 0:
         reason = _last_line(err_path.read_text(errors="replace")) or "no message"
         raise StepFailed(f"contactpoint {name} exited {code}: {reason}")
-    return Step(name, seconds, peak_kib, _records_read(out_path.read_text(errors="replace")))
+    return Step(name, seconds, peak_kib,
+                _records_read(out_path.read_text(errors="replace"), summary))
 
 
 def _wait(process: subprocess.Popen[bytes]) -> tuple[int, int]:
-    """Exit code and peak resident memory (KiB) of this one process.
+    """Exit code and peak resident memory (KiB) of this one process (or, for a process
+    that forks workers and waits for them, as `initial-load` does, of the largest of
+    them: Linux's wait4 reports the child's own and its waited-for children's peak).
 
     os.wait4 rather than getrusage(RUSAGE_CHILDREN): that is the maximum over every
     child so far, the generator's workers and the other engine's loads included, so
@@ -264,9 +280,8 @@ def _wait(process: subprocess.Popen[bytes]) -> tuple[int, int]:
     return process.returncode, peak
 
 
-def _records_read(output: str) -> int:
-    match = _SUMMARY.search(output)
-    return int(match.group(1)) if match else 0
+def _records_read(output: str, summary: re.Pattern[str] = _SUMMARY) -> int:
+    return sum(int(read) for read in summary.findall(output))
 
 
 def _first_line(text: str) -> str:

@@ -390,7 +390,8 @@ def _bench(args: argparse.Namespace) -> None:
     from contactpoint.bench.load import run_load_benchmark  # noqa: PLC0415
 
     run_load_benchmark(sizes=args.children, engines=args.engine, out=sys.stdout,
-                       work_dir=Path(args.work_dir) if args.work_dir else None)
+                       work_dir=Path(args.work_dir) if args.work_dir else None,
+                       initial=args.initial)
 
 
 def register_bench(sub) -> None:  # type: ignore[no-untyped-def]
@@ -401,6 +402,9 @@ def register_bench(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--engine", choices=["sqlite", "postgres"], action="append",
                    help="repeatable; default both (postgres needs CONTACTPOINT_BENCH_POSTGRES_URL)")
     p.add_argument("--work-dir", help="where feeds and databases go (default: a temp dir)")
+    p.add_argument("--initial", action="store_true",
+                   help="load all the feeds with one `initial-load` (a first national load) "
+                   "rather than one `ingest` per feed")
 
 
 # -- bench-delta -----------------------------------------------------------------------------
