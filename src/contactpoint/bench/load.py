@@ -210,18 +210,17 @@ def _load(engine: str, size_run: SizeRun, root: Path, server_url: str | None,  #
             env = _environment(engine_dir / "data", target)
             run.init = _run_step("init", ["init"], env, engine_dir / "logs")
             report.init(run.init)
+            names = sorted(size_run.feed_rows)
             if initial:  # every feed at once, in name order, as the docs' command line
-                step = _run_step("initial-load", [
-                    "initial-load", *(str(feeds_dir / name) for name in sorted(
-                        size_run.feed_rows)), "--today", TODAY.isoformat(), "--quiet"],
-                    env, engine_dir / "logs", summary=_INITIAL_SUMMARY)
-                run.feeds.append(step)
-                report.step(step)
-            for name in sorted(size_run.feed_rows) if not initial else ():
-                feed = feeds_dir / name
-                step = _run_step(feed.stem, ["ingest", "--source", feed.stem, str(feed),
-                                             "--today", TODAY.isoformat(), "--quiet"],
-                                 env, engine_dir / "logs")
+                steps = [("initial-load", ["initial-load", *(str(feeds_dir / n) for n in names),
+                                           "--today", TODAY.isoformat(), "--quiet"],
+                          _INITIAL_SUMMARY)]
+            else:
+                steps = [(Path(n).stem, ["ingest", "--source", Path(n).stem, str(feeds_dir / n),
+                                         "--today", TODAY.isoformat(), "--quiet"], _SUMMARY)
+                         for n in names]
+            for name, argv, summary in steps:
+                step = _run_step(name, argv, env, engine_dir / "logs", summary=summary)
                 run.feeds.append(step)
                 report.step(step)
             run.database_bytes, run.keystore_bytes = target.database_bytes()

@@ -64,6 +64,20 @@ def _packed_keys(packed: bytes) -> np.ndarray:
     return np.frombuffer(packed, dtype="<u8")[::TOKEN_BYTES // _KEY_BYTES].astype(np.uint64)
 
 
+def _batch_keys(packed: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of a batch's rows' packed tokens, and each key's row (its position)."""
+    rows = np.repeat(np.arange(len(packed), dtype=np.uint64),
+                     [len(tokens) // TOKEN_BYTES for tokens in packed])
+    return _packed_keys(b"".join(packed)), rows
+
+
+def _in_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The positions of ranges laid end to end: each range's start, repeated over its
+    length, plus the position within it."""
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + within
+
+
 def _merged(keys: np.ndarray, values: np.ndarray, more_keys: np.ndarray,
             more_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted keys and their values with more added, sorted again; for equal keys the
@@ -237,18 +251,14 @@ def _bisect(sorted_keys: np.ndarray, asked: np.ndarray, lo: np.ndarray, hi: np.n
 
 
 def _postings_of(lo: np.ndarray, count: np.ndarray, first: int,
-                 sorted_slots: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The postings of asked keys (from position `first` of the keys Postings.held was
-    given) whose equal keys start at `lo` and number `count`; None when there are none."""
-    total = int(count.sum())
-    if not total:
+                 values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For asked keys whose equal keys in a sorted array start at `lo` and number
+    `count`: each match's asked position (counted from `first`) and the value stored
+    beside the matching key; None when nothing matches."""
+    if not count.sum():
         return None
-    # The postings' positions, range after range: each range's start, repeated over its
-    # length, plus the position within it.
-    ends = np.cumsum(count)
-    within = np.arange(total) - np.repeat(ends - count, count)
     return (np.repeat(np.arange(first, first + len(lo)), count),
-            sorted_slots[np.repeat(lo, count) + within])
+            values[_in_ranges(lo, count)])
 
 
 class KeyMap:
@@ -392,9 +402,7 @@ class CompactStore:
         Python was a third of the placing's time."""
         if not prepared:
             return []
-        sizes = [len(p.packed_query) // TOKEN_BYTES for p in prepared]
-        keys = _packed_keys(b"".join(p.packed_query for p in prepared))
-        records = np.repeat(np.arange(len(prepared), dtype=np.uint64), sizes)
+        keys, records = _batch_keys([p.packed_query for p in prepared])
         unique_keys, key_of = np.unique(keys, return_inverse=True)
         at, slots = self.postings.held(unique_keys)
         # Views of the growing arrays, let go before anything is added to them.
@@ -415,9 +423,8 @@ class CompactStore:
         def children_of(record: np.ndarray, key: np.ndarray) -> np.ndarray:
             """(record << 32 | child) for every child holding each (record, key)."""
             count = per_key[key]
-            within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
             return ((np.repeat(record, count) << _HALF)
-                    | pair_child[np.repeat(first[key], count) + within])
+                    | pair_child[_in_ranges(first[key], count)])
 
         # (record, token) pairs: distinct, as a record's tokens are (two tokens of one
         # record sharing their first 8 bytes would count a child twice: see _KEY_BYTES).
@@ -425,10 +432,8 @@ class CompactStore:
         shared, times = np.unique(children_of(asked >> _HALF, (asked & _LOW).astype(np.int64)),
                                   return_counts=True)
         chosen = shared[times >= min_shared]
-        wanted = _packed_keys(b"".join(p.packed_identifiers for p in prepared))
+        wanted, who = _batch_keys([p.packed_identifiers for p in prepared])
         if len(wanted) and len(unique_keys):
-            who = np.repeat(np.arange(len(prepared), dtype=np.uint64),
-                            [len(p.packed_identifiers) // TOKEN_BYTES for p in prepared])
             where = np.minimum(np.searchsorted(unique_keys, wanted), len(unique_keys) - 1)
             asked_too = unique_keys[where] == wanted  # an identifier is among the query's
             chosen = np.union1d(chosen, children_of(who[asked_too], where[asked_too]))
@@ -443,21 +448,17 @@ class CompactStore:
         query tokens among their stored ones; rows with none are left out. In arrays:
         most rows share nothing with the rest of their batch, and a dict of tokens
         filled and read row by row cost the placing a tenth of its time."""
-        stored = _packed_keys(b"".join(p.packed_stored for p in prepared))
-        holder = np.repeat(np.arange(len(prepared)),
-                           [len(p.packed_stored) // TOKEN_BYTES for p in prepared])
-        query = _packed_keys(b"".join(p.packed_query for p in prepared))
-        asker = np.repeat(np.arange(len(prepared)),
-                          [len(p.packed_query) // TOKEN_BYTES for p in prepared])
+        stored, holder = _batch_keys([p.packed_stored for p in prepared])
+        query, asker = _batch_keys([p.packed_query for p in prepared])
         order = np.argsort(stored, kind="stable")
         stored, holder = stored[order], holder[order]
         lo = np.searchsorted(stored, query, "left")
         count = np.searchsorted(stored, query, "right") - lo
         # Each query token paired with each row storing it: its own row, mostly.
-        total = int(count.sum())
-        within = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        rows = np.repeat(asker, count)
-        earlier_rows = holder[np.repeat(lo, count) + within]
+        pairs = _postings_of(lo, count, 0, holder)
+        if pairs is None:
+            return {}
+        rows, earlier_rows = asker[pairs[0]], pairs[1]
         keep = earlier_rows < rows
         found: dict[int, set[int]] = {}
         for row, earlier in zip(rows[keep].tolist(), earlier_rows[keep].tolist(), strict=True):
