@@ -51,25 +51,32 @@ def snapshot(keystore, tmp_path):
                                                 row["state"]))
     derived = {}
     empty = 0  # children left without records (their records deleted)
+    group_of = {}  # a child's primary key -> its records
     for child in Child.objects.all():
         record = open_child_record(keystore, child)
+        group_of[child.pk] = frozenset(groups[child.contactpoint_id])
         if not groups[child.contactpoint_id]:
             empty += 1
             continue
         derived[frozenset(groups[child.contactpoint_id])] = record
     derived[frozenset()] = empty
+    key_of = dict(SourceRecord.objects.values_list("pk", "source_key"))
     records = {}
     for sr in SourceRecord.objects.select_related("source", "child", "match_decision"):
         if sr.deleted:
             records[(sr.source.name, sr.source_key)] = "deleted"
             continue
         decision = sr.match_decision
+        # The candidates a decision names, whatever their primary keys.
+        candidates = [(group_of[c["child"]], c["record"] and bytes(key_of[c["record"]]),
+                       c["score"]) for c in decision.candidates]
         records[(sr.source.name, open_payload(keystore, sr.child.contactpoint_id, sr)[
             "record"]["source_id"])] = (
-            decision.state, decision.score, len(decision.candidates),
+            decision.state, decision.score, candidates,
             sorted(bytes(t) for t in BlindIndexEntry.objects.filter(source_record=sr)
                    .values_list("token", flat=True)))
-    reviews = sorted((r.score, r.reason) for r in ReviewItem.objects.all())
+    reviews = sorted((bytes(key_of[r.source_record_id]), sorted(group_of[r.candidate_id]),
+                      r.score, r.reason, r.status) for r in ReviewItem.objects.all())
     return derived, records, reviews
 
 
@@ -135,12 +142,12 @@ def test_updates_and_deletes_in_a_first_load_end_as_ingest_leaves_them(keystore,
 def test_an_index_with_children_is_refused(feeds, keystore):
     path = feed_files(feeds)[-1]
     ingest_file(path.stem, path, today=TODAY)
-    before, keys, indexes = SourceRecord.objects.count(), foreign_keys(), entry_indexes()
+    before, keys, indexes = SourceRecord.objects.count(), constraints(), filled_indexes()
     with pytest.raises(InitialLoadError, match="only for an empty index"):
         initial_load([(path.stem, path)], today=TODAY, workers=1)
     assert SourceRecord.objects.count() == before
     assert not unfinished_initial_loads().exists()  # no marker left behind
-    assert (foreign_keys(), entry_indexes()) == (keys, indexes)  # nothing dropped
+    assert (constraints(), filled_indexes()) == (keys, indexes)  # nothing dropped
 
 
 @both_databases
@@ -169,60 +176,77 @@ def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path
     assert not keystore.owners_present(dead_children)
 
 
-def foreign_keys() -> set[tuple[str, ...]]:
-    """Every foreign key of the tables an initial load fills, as the database holds it."""
-    tables = [m._meta.db_table for m in (SourceRecord, BlindIndexEntry, MatchDecision,
-                                         ReviewItem)]
+FILLED = (Child, SourceRecord, BlindIndexEntry, MatchDecision, ReviewItem)
+
+
+def constraints() -> set[tuple[str, ...]]:
+    """Every foreign key and unique constraint of the tables an initial load fills, as
+    the database holds it."""
+    tables = [m._meta.db_table for m in FILLED]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT conrelid::regclass::text, conname, "
                            "pg_get_constraintdef(oid), convalidated::text FROM pg_constraint "
-                           "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
-                           [tables])
+                           "WHERE contype IN ('f', 'u') "
+                           "AND conrelid::regclass::text = ANY(%s)", [tables])
             return set(cursor.fetchall())
         held = set()
         for table in tables:
             cursor.execute(f"PRAGMA foreign_key_list({table})")
             held |= {(table, *map(str, row)) for row in cursor.fetchall()}
+            cursor.execute(f"PRAGMA index_list({table})")
+            held |= {(table, *map(str, row)) for row in cursor.fetchall() if row[3] == "u"}
         return held
 
 
-def entry_indexes() -> set[str]:
-    """The names of the blind-index entries' indexes."""
-    table = BlindIndexEntry._meta.db_table
-    return {
-        name for name, info in connection.introspection.get_constraints(
-            connection.cursor(), table).items() if info["index"] and not info["primary_key"]}
+def filled_indexes() -> set[tuple[str, str, tuple[str, ...], bool]]:
+    """Every index of the tables an initial load fills, but the primary keys: table,
+    name, columns and whether unique."""
+    with connection.cursor() as cursor:
+        return {(model._meta.db_table, name, tuple(info["columns"]), info["unique"])
+                for model in FILLED
+                for name, info in connection.introspection.get_constraints(
+                    cursor, model._meta.db_table).items()
+                if info["index"] and not info["primary_key"]}
 
 
 @both_databases
 def test_the_keys_and_indexes_are_there_after_a_load_and_after_a_dead_one(feeds, keystore):
     from contactpoint.feeds.initial import (  # noqa: PLC0415
-        FOREIGN_KEYS,
-        _drop_foreign_keys,
+        CONSTRAINTS,
+        INDEXES,
+        _drop_constraints,
+        _drop_indexes,
     )
 
-    held = foreign_keys()
-    assert len({key[0] for key in held}) == 4  # each table has its keys
-    indexes = entry_indexes()
-    assert {"blind_index_token_child", "blind_index_source_record"} <= indexes
+    held = constraints()
+    # Each table has its foreign keys, and its unique constraints.
+    assert {key[0] for key in held} == {m._meta.db_table for m in FILLED}
+    indexes = filled_indexes()
+    names = {index[1] for index in indexes}
+    assert {"blind_index_token_child", "blind_index_source_record", "child_status"} <= names
     files = [(f.stem, f) for f in feed_files(feeds)][-2:]
     initial_load(files, today=TODAY, workers=1, buckets=2)
-    assert foreign_keys() == held
-    assert entry_indexes() == indexes
-    # A run that died after dropping them (on PostgreSQL) names them in its marker.
-    dropped = _drop_foreign_keys()
+    assert constraints() == held
+    assert filled_indexes() == indexes
+    # A run that died after dropping them names them in its marker.
+    with transaction.atomic():
+        dropped = _drop_constraints()
+        dropped_indexes = _drop_indexes()
+    # Every index that is not a constraint's (nor the primary key's) is gone.
+    assert not filled_indexes()
+    assert {d[1] for d in dropped_indexes} == {i[1] for i in indexes}
     if connection.vendor == "postgresql":
         assert {tuple(d) for d in dropped} == {key[:3] for key in held}
-        assert not foreign_keys()
-    FeedLoad.objects.update(finished_at=None, counts={**MARKER, FOREIGN_KEYS: dropped})
-    # ... and its indexes dropped.
-    with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX blind_index_source_record")
+        assert not constraints()
+    else:
+        assert not dropped  # SQLite cannot drop them from its tables
+    FeedLoad.objects.update(finished_at=None, counts={**MARKER, CONSTRAINTS: dropped,
+                                                      INDEXES: dropped_indexes})
     summary = initial_load(files, today=TODAY, workers=1, buckets=2)
     assert summary.cleared
-    assert foreign_keys() == held
-    assert entry_indexes() == indexes
+    assert constraints() == held
+    assert filled_indexes() == indexes
     # And they hold: a blind-index entry naming no record is refused.
     with pytest.raises(IntegrityError):
         entry_naming_no_record(Child.objects.first())
@@ -385,3 +409,40 @@ def test_a_terminated_load_removes_its_spool(tmp_path):
     assert run.returncode == 1, err.decode(errors="replace")
     assert b"interrupted" in err
     assert not list(Path(tempfile.gettempdir()).glob(pattern)), err.decode(errors="replace")
+
+
+def test_rows_are_numbered_in_the_order_the_writers_write_them():
+    from array import array  # noqa: PLC0415
+
+    from contactpoint.feeds.initial import numbers_in_write_order  # noqa: PLC0415
+
+    # Records 1 to 8 and their children (0: deleted); children 1 to 5 in two buckets.
+    child_of = array("q", [0, 3, 0, 1, 5, 3, 2, 4, 0])
+    child_id, record_id = numbers_in_write_order(child_of, 5, 2)
+    # Bucket 0 writes children 2 and 4, then bucket 1 children 1, 3 and 5.
+    assert list(child_id) == [0, 3, 1, 4, 2, 5]
+    # Bucket 0 writes the deleted records (2, 8) first, then the records of children
+    # 2 (6) and 4 (7); bucket 1 those of children 1 (3), 3 (1, 5) and 5 (4).
+    assert list(record_id) == [0, 6, 1, 5, 8, 7, 3, 4, 2]
+
+
+@both_databases
+def test_a_second_record_with_one_source_key_fails_the_index_built_at_the_end(keystore):
+    from django.utils import timezone  # noqa: PLC0415
+
+    from contactpoint.feeds.initial import _drop_indexes, _restore_indexes  # noqa: PLC0415
+
+    with transaction.atomic():
+        dropped = _drop_indexes()
+    assert "source_record_source_key_unique" in {d[1] for d in dropped}
+    source = SourceSystem.objects.get_or_create(name="x")[0]
+    now = timezone.now()
+    for _ in range(2):  # nothing stops the second while the index is gone
+        SourceRecord.objects.create(source=source, source_key=b"k" * 16, link_state="new",
+                                    recorded_at=now, content_digest=b"d" * 16,
+                                    received_at=now, updated_at=now)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _restore_indexes(dropped)
+    SourceRecord.objects.filter(pk=SourceRecord.objects.order_by("pk").last().pk).delete()
+    _restore_indexes(dropped)
+    assert {i[1] for i in filled_indexes()} == {d[1] for d in dropped}

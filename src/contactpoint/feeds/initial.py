@@ -40,12 +40,14 @@ import tempfile
 import threading
 import time
 import traceback
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, connections, transaction
@@ -89,6 +91,8 @@ BUCKETS = 64
 CHILDREN_PER_COMMIT = 2000
 #: SQLite page cache of each writer (KiB).
 WRITER_CACHE_KIB = 64 * 1024
+#: How long a writer waits for SQLite's write lock (seconds).
+WRITER_BUSY_SECONDS = 600
 #: What the marker FeedLoads hold until the load finishes (and the host and process).
 MARKER = INITIAL_LOAD_MARKER
 #: The spool's folder, in the temporary directory: this, the load's process id, a dash.
@@ -272,7 +276,10 @@ def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
         if dead:
             _remove_spools([d.counts for d in dead])
             shred = _clear()
-            _restore_foreign_keys([fk for d in dead for fk in d.counts.get(FOREIGN_KEYS, [])])
+            # On the emptied tables, at no cost: dropped again below.
+            for d in dead:
+                _restore_indexes(d.counts.get(INDEXES, []))
+                _restore_constraints(d.counts.get(CONSTRAINTS, []))
             # Deleting a whole index's children and shredding their keys is audited.
             audit.record("feeds:initial-load:clear", actor=audit.operator(getpass.getuser()),
                          details={"children": len(shred),
@@ -288,7 +295,8 @@ def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
                 "`contactpoint ingest`")
         # Dropped in the marker's transaction and named in it: a run that dies before
         # putting them back leaves them to the next, which clears and restores.
-        marker = {**_running_here(), FOREIGN_KEYS: _drop_foreign_keys()}
+        marker = {**_running_here(), CONSTRAINTS: _drop_constraints(),
+                  INDEXES: _drop_indexes()}
         loads = [FeedLoad.objects.create(source=register_source(source)[0],
                                          file_name=path.name[:255], counts=marker)
                  for source, path in files]
@@ -323,23 +331,35 @@ def _clear() -> list[str]:
     return owners
 
 
-# -- foreign keys, checked once at the end --------------------------------------------------
+# -- constraints and indexes, put back at the end ------------------------------------------
 
-#: The marker's list of the foreign keys this load dropped: [table, name, definition].
-FOREIGN_KEYS = "foreign_keys"
-#: The tables the load fills. Their foreign keys are DEFERRABLE INITIALLY DEFERRED: on
-#: PostgreSQL each row's check is queued and run, one by one, at commit, and for the
-#: blind index's ten entries a record that was the larger part of the writing time
-#: (26 s of PostgreSQL's CPU for 2,600,000 entries; adding the same keys afterwards checks
-#: them all in one join, in under a second).
-_FILLED = (SourceRecord, BlindIndexEntry, MatchDecision, ReviewItem)
+#: The marker's list of the constraints this load dropped: [table, name, definition].
+#: (Its name is older than the unique constraints in it.)
+CONSTRAINTS = "foreign_keys"
+#: The marker's list of the indexes this load dropped: [table, name, definition].
+INDEXES = "indexes"
+#: The tables the load fills.
+_FILLED = (Child, SourceRecord, BlindIndexEntry, MatchDecision, ReviewItem)
 
 
-def _drop_foreign_keys() -> list[list[str]]:
-    """On PostgreSQL, drop the foreign keys of the tables the load fills (PostgreSQL's
-    advice for a bulk load); [table, name, definition] of each, to add back."""
+def _tables() -> list[str]:
+    return [model._meta.db_table for model in _FILLED]
+
+
+def _drop_constraints() -> list[list[str]]:
+    """On PostgreSQL, drop the foreign keys and unique constraints of the tables the load
+    fills (PostgreSQL's advice for a bulk load); [table, name, definition] of each, to
+    add back.
+
+    The foreign keys are DEFERRABLE INITIALLY DEFERRED: each row's check is queued and
+    run, one by one, at commit (for the blind index's ten entries a record, the larger
+    part of the writing time); added back, they are checked in one join each. A unique
+    constraint's index takes random keys (source keys, ContactPoint IDs), a page visited
+    at random per row; added back, it is built once, sorted, and a duplicate fails the
+    load there. SQLite cannot drop either from a table: it keeps them.
+    """
     if connection.vendor != "postgresql":
-        return []  # SQLite checks each row as it is written, at little cost
+        return []
     dropped = []
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -349,19 +369,20 @@ def _drop_foreign_keys() -> list[list[str]]:
         cursor.execute(
             "SELECT cl.relname, co.conname, pg_get_constraintdef(co.oid) "
             "FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid "
-            "WHERE co.contype = 'f' AND cl.relname = ANY(%s) "
+            "WHERE co.contype IN ('f', 'u') AND cl.relname = ANY(%s) "
             "AND cl.relnamespace = to_regnamespace(current_schema())::oid "
-            "ORDER BY cl.relname, co.conname",
-            [[model._meta.db_table for model in _FILLED]])
+            "ORDER BY co.contype, cl.relname, co.conname",
+            [_tables()])
         for table, name, definition in cursor.fetchall():
             cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
             dropped.append([table, name, definition])
     return dropped
 
 
-def _restore_foreign_keys(dropped: list[list[str]]) -> None:
-    """Add back the foreign keys a load dropped (those not there already), each checked
-    against every row at once: a row pointing nowhere fails the load here."""
+def _restore_constraints(dropped: list[list[str]]) -> None:
+    """Add back the constraints a load dropped (those not there already), each checked
+    against every row at once: a row pointing nowhere, or a second row with one source
+    key, fails the load here."""
     if not dropped or connection.vendor != "postgresql":
         return
     qn = connection.ops.quote_name
@@ -370,9 +391,61 @@ def _restore_foreign_keys(dropped: list[list[str]]) -> None:
             cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s "
                            "AND conrelid = to_regclass(%s)", [name, qn(table)])
             if cursor.fetchone() is None:
-                # The definition is PostgreSQL's own rendering of the key it dropped.
+                # The definition is PostgreSQL's own rendering of what it dropped.
                 cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} "
                                f"{definition}")
+
+
+def _drop_indexes() -> list[list[str]]:
+    """Drop the indexes of the tables the load fills that are not a primary key's or a
+    constraint's; [table, name, definition] of each, to build again.
+
+    Thirty million blind-index entries under random tokens, and records and children
+    written bucket by bucket (their children's and sources' numbers interleaved), are
+    far cheaper to index once, sorted, than row by row into B-trees whose pages are
+    visited at random. The index is empty, so nothing needs them until the load ends:
+    matching and search wait for it.
+    """
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT t.relname, i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                "WHERE t.relname = ANY(%s) AND NOT x.indisprimary "
+                "AND t.relnamespace = to_regnamespace(current_schema())::oid "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) "
+                "ORDER BY t.relname, i.relname", [_tables()])
+        else:
+            # An index SQLite made for a constraint written into the table has no SQL.
+            marks = ", ".join(["%s"] * len(_FILLED))
+            cursor.execute("SELECT tbl_name, name, sql FROM sqlite_master "  # noqa: S608
+                           f"WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}) "
+                           "ORDER BY tbl_name, name", _tables())
+        dropped = [list(row) for row in cursor.fetchall()]
+        for _table, name, _definition in dropped:
+            cursor.execute(f"DROP INDEX {qn(name)}")
+    return dropped
+
+
+def _restore_indexes(dropped: list[list[str]]) -> None:
+    """Build the indexes a load dropped (those not there already)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # Inside a caller's transaction the rows' deferred foreign-key checks may be
+            # pending, and PostgreSQL will not index a table with pending checks.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _table, name, definition in dropped:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT to_regclass(%s)", [connection.ops.quote_name(name)])
+                missing = cursor.fetchone()[0] is None
+            else:
+                cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' "
+                               "AND name = %s", [name])
+                missing = cursor.fetchone() is None
+            if missing:
+                # The definition is the database's own, as it held it before the drop.
+                cursor.execute(definition)
 
 
 # -- phase 2: writing ------------------------------------------------------------------------
@@ -391,6 +464,31 @@ class _Entry:
     tokens: bytes
 
 
+def numbers_in_write_order(child_of: array, children: int,
+                           buckets: int) -> tuple[array, array]:
+    """The primary keys children and records are written under: `child_id[c]` of placed
+    child `c` (1 to `children`), `record_id[r]` of record `r` (`child_of[r]` its child, 0
+    once deleted; index 0 unused).
+
+    The writers take the buckets in turn; a bucket writes its deleted records, then its
+    children in order (bucket `c % buckets`), each with its records in order. Numbered
+    in that order, each bucket's rows take one run of keys, written from its start to
+    its end. Under placing's numbers they landed all over each table: a record's number
+    says when its file was read, a child's which bucket it is in. SQLite keeps a table
+    in key order, so each row was written into a page of its own at random, and each
+    commit wrote thousands of pages of 4 KB for rows a fifth of that (most of SQLite's
+    writing time at 1,000,000 children); PostgreSQL's primary-key indexes likewise.
+    """
+    number = np.arange(children + 1, dtype=np.int64)
+    child_id = np.zeros(children + 1, dtype=np.int64)
+    child_id[np.lexsort((number[1:], number[1:] % buckets)) + 1] = number[1:]
+    owner = child_id[np.frombuffer(child_of, dtype=np.int64)]  # 0: deleted
+    records = np.arange(len(owner), dtype=np.int64)
+    record_id = np.zeros(len(owner), dtype=np.int64)
+    record_id[np.lexsort((records[1:], owner[1:])) + 1] = records[1:]
+    return array("q", child_id.tobytes()), array("q", record_id.tobytes())
+
+
 class _Writer:
     """Writes buckets of the spool, in a forked process (or this one)."""
 
@@ -399,6 +497,8 @@ class _Writer:
                  now: datetime) -> None:
         self.spool, self.decisions, self.placer, self.keys = spool, decisions, placer, keys
         self.sources, self.configuration, self.now = sources, configuration, now
+        self.child_id, self.record_id = numbers_in_write_order(
+            placer.child, placer.children, spool.buckets)
         self.deriver = store.ChildDeriver(keys)
 
     def current(self, bucket: int) -> dict[int, list[_Entry]]:
@@ -424,7 +524,8 @@ class _Writer:
         records = 0
         if deleted:
             with transaction.atomic():
-                self._write_records([(None, e, None) for e in deleted])
+                self._write_records([(None, e, None) for e in sorted(
+                    deleted, key=lambda e: e.record)])
             records += len(deleted)
         # Every child of the bucket, those left without records too (their only records
         # deleted later in the load): the loader keeps such a child, empty.
@@ -457,11 +558,18 @@ class _Writer:
             entry = orjson.loads(raw)
             latest[entry[0]] = entry
         decisions, items = [], []
+        child_id, record_id = self.child_id, self.record_id
         for record, state, score, kept, reviews in latest.values():
-            decisions.append((record, self.configuration, state, score, kept, self.now))
+            for candidate in kept:  # placing's numbers, as everywhere in the spool
+                candidate["child"] = child_id[candidate["child"]]
+                if candidate["record"] is not None:
+                    candidate["record"] = record_id[candidate["record"]]
+            decisions.append((record_id[record], self.configuration, state, score, kept,
+                              self.now))
             status = ReviewStatus.OPEN if self.placer.child[record] else ReviewStatus.CLOSED
-            items += [(record, candidate, review_score, reason, explanation, status,
-                       self.now) for candidate, review_score, reason, explanation in reviews]
+            items += [(record_id[record], child_id[candidate], review_score, reason,
+                       explanation, status, self.now)
+                      for candidate, review_score, reason, explanation in reviews]
         with transaction.atomic():
             bulk.append_rows(MatchDecision, DECISION_COLUMNS, decisions)
             bulk.append_rows(ReviewItem, REVIEW_COLUMNS, items)
@@ -485,8 +593,8 @@ class _Writer:
                     cipher, cp_id, store.source_purpose(entry.source_key),
                     entry.payload)))  # type: ignore[arg-type]
             sealed, authority = self.deriver.seal_derived(cp_id, views, cipher)
-            child_rows.append((child, cp_id, ChildStatus.ACTIVE, False, sealed, authority,
-                               self.now, self.now))
+            child_rows.append((self.child_id[child], cp_id, ChildStatus.ACTIVE, False,
+                               sealed, authority, self.now, self.now))
         return child_rows, record_items
 
     def _insert_children(self, child_rows: list[tuple[Any, ...]],
@@ -496,17 +604,21 @@ class _Writer:
         self._write_records(record_items)
 
     def _write_records(self, items: list[tuple[int | None, _Entry, bytes | None]]) -> None:
-        now = self.now
+        """Records given as (child, entry, sealed payload) under placing's numbers, and
+        their blind-index entries, under the numbers they are written under."""
+        now, child_id, record_id = self.now, self.child_id, self.record_id
         bulk.insert_rows(SourceRecord, [
             "id", "source", "source_key", "received_at", "recorded_at", "content_digest",
             "payload", "deleted", "child", "link_state", "updated_at"], [
-            (e.record, self.sources[e.source].pk, e.source_key, now, e.recorded_at, e.digest,
-             sealed, sealed is None, child, e.state, now) for child, e, sealed in items])
+            (record_id[e.record], self.sources[e.source].pk, e.source_key, now,
+             e.recorded_at, e.digest, sealed, sealed is None,
+             None if child is None else child_id[child], e.state, now)
+            for child, e, sealed in items])
         entries = []
         for child, e, _sealed in items:
             if child is not None:
-                tokens = e.tokens
-                entries += [(tokens[i:i + TOKEN_BYTES], e.record, child)
+                tokens, record, owner = e.tokens, record_id[e.record], child_id[child]
+                entries += [(tokens[i:i + TOKEN_BYTES], record, owner)
                             for i in range(0, len(tokens), TOKEN_BYTES)]
         bulk.append_rows(BlindIndexEntry, ["token", "source_record", "child"], entries)
 
@@ -515,48 +627,15 @@ def _writer_connection() -> None:
     """On SQLite, this connection's commits leave the log to the load's checkpointing
     thread (contactpoint.checkpoints): otherwise every writer's commit copies the log
     into the database and waits on the disk (a third of the writing time at 20,000).
-    And a larger page cache than SQLite's 2 MB: the unique indexes of source keys and
-    ContactPoint IDs take random keys, and a write to a page not in the cache reads it."""
+    That thread empties a log grown past its limit while the writers wait, for as long
+    as copying it takes: longer than the usual 30 s of a busy disk, on which the load
+    failed with "database is locked" at 1,000,000 children; a writer waits up to
+    WRITER_BUSY_SECONDS. And a larger page cache than SQLite's 2 MB."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-
-
-# -- the blind index's indexes, built once at the end ---------------------------------------
-
-def _entry_index_sql(create: bool) -> list[str]:
-    """The statements dropping or building BlindIndexEntry's indexes, as its Meta names
-    them (plain SQL both engines take, inside a transaction too, as a schema editor on
-    SQLite is not)."""
-    qn = connection.ops.quote_name
-    if not create:
-        return [f"DROP INDEX IF EXISTS {qn(index.name)}"
-                for index in BlindIndexEntry._meta.indexes]
-    table = qn(BlindIndexEntry._meta.db_table)
-    return [f"CREATE INDEX IF NOT EXISTS {qn(index.name)} ON {table} ("
-            + ", ".join(qn(BlindIndexEntry._meta.get_field(f).column) for f in index.fields)
-            + ")" for index in BlindIndexEntry._meta.indexes]
-
-
-def _drop_entry_indexes() -> None:
-    """Thirty million entries under random tokens (and source records in random order)
-    are far cheaper to index once, sorted, than one by one into a B-tree (its pages
-    visited at random). Only on an empty index: matching and search need them, and they
-    are built again before the load ends (and by a rerun, if this run dies)."""
-    with connection.cursor() as cursor:
-        for sql in _entry_index_sql(create=False):
-            cursor.execute(sql)
-
-
-def _build_entry_indexes() -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and connection.in_atomic_block:
-            # Inside a caller's transaction the entries' deferred foreign-key checks are
-            # still pending, and PostgreSQL will not index a table with pending checks.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for sql in _entry_index_sql(create=True):
-            cursor.execute(sql)
+            cursor.execute(f"PRAGMA busy_timeout={WRITER_BUSY_SECONDS * 1000}")
 
 
 def _write_all(task: Callable[[int], tuple[int, int]], buckets: int,
@@ -647,7 +726,7 @@ def _write_share(task: Callable[[int], tuple[int, int]], buckets: int,  # noqa: 
 
 def _finish(loads: list[FeedLoad], per_file: list[dict[str, int]]) -> None:
     with transaction.atomic():
-        _restore_foreign_keys(loads[0].counts.get(FOREIGN_KEYS, []) if loads else [])
+        _restore_constraints(loads[0].counts.get(CONSTRAINTS, []) if loads else [])
         if connection.vendor == "postgresql":
             # Rows were written with the numbers phase 1 gave them: the tables' own
             # sequences must carry on after them.
@@ -679,10 +758,10 @@ class _Steps:
         self.started = now
 
 
-def _write(writer: _Writer, summary: InitialSummary, buckets: int, workers: int,
-           step: _Steps) -> None:
+def _write(writer: _Writer, summary: InitialSummary, buckets: int, workers: int,  # noqa: PLR0917
+           step: _Steps, indexes: list[list[str]]) -> None:
     """Phase 2: every bucket's children and records, then the decisions and review
-    items, then the blind index's indexes."""
+    items, then the indexes dropped for the writing."""
     with checkpoint_in_background():
         summary.children, summary.records = _write_all(writer.write_bucket, buckets, workers)
         step("wrote children and source records")
@@ -691,8 +770,8 @@ def _write(writer: _Writer, summary: InitialSummary, buckets: int, workers: int,
         summary.decisions, summary.review_items = _write_all(writer.write_decisions,
                                                              buckets, workers)
         step("wrote decisions and review items")
-        _build_entry_indexes()
-        step("built the blind index's indexes")
+        _restore_indexes(indexes)
+        step("built the indexes")
 
 
 def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None,
@@ -714,7 +793,6 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     summary = InitialSummary()
     loads, summary.cleared = _start(files)
-    _drop_entry_indexes()
     keys = get_keystore()
     configured = configured_linker(keys)
     linker = ProbabilisticLinker(keys.blind_index, CompactStore(), configured.model,
@@ -758,9 +836,9 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
             s.name: s for s in SourceSystem.objects.filter(
                 name__in={source for source, _ in files})},
             configuration=configured.configuration.pk, now=now),
-            summary, buckets, workers, step)
+            summary, buckets, workers, step, loads[0].counts.get(INDEXES, []))
         _finish(loads, per_file)
-        step("added back the foreign keys" if connection.vendor == "postgresql"
+        step("added back the constraints" if connection.vendor == "postgresql"
              else "marked the load finished")
         summary.write_seconds = time.perf_counter() - started
     finally:

@@ -12,6 +12,18 @@ from __future__ import annotations
 from django.db import models
 
 
+def unique_index(field: str, *, name: str) -> models.UniqueConstraint:
+    """`field` unique through an index of its own, `name`, on both engines.
+
+    A plain unique constraint is part of its table on SQLite (an index no statement can
+    drop) and a constraint on PostgreSQL; given as an expression, Django creates it as a
+    unique index (`CREATE UNIQUE INDEX`) on both, which the initial load drops for its
+    writing and builds once, sorted, at its end (feeds.initial): its keys are random,
+    and inserting them one by one visits a page of the index at random per row.
+    """
+    return models.UniqueConstraint(models.F(field), name=name)
+
+
 class ChildStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ARCHIVED = "archived", "Archived"
@@ -42,8 +54,7 @@ class Child(models.Model):
 
     class Meta:
         verbose_name_plural = "children"
-        constraints = [models.UniqueConstraint(fields=["contactpoint_id"],
-                                               name="child_contactpoint_id_unique")]
+        constraints = [unique_index("contactpoint_id", name="child_contactpoint_id_unique")]
         indexes = [models.Index(fields=["status"], name="child_status")]
 
     def __str__(self) -> str:
@@ -67,7 +78,8 @@ class SourceRecord(models.Model):
 
     source = models.ForeignKey("feeds.SourceSystem", on_delete=models.PROTECT,
                                related_name="records")
-    source_key = models.BinaryField(max_length=16, unique=True)
+    #: Unique by an index of its own (Meta), which the initial load can drop.
+    source_key = models.BinaryField(max_length=16)
     child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="source_records")
     link_state = models.CharField(max_length=10, choices=LinkState.choices)
@@ -78,6 +90,9 @@ class SourceRecord(models.Model):
     deleted = models.BooleanField(default=False)
     received_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [unique_index("source_key", name="source_record_source_key_unique")]
 
 
 class BlindIndexEntry(models.Model):
