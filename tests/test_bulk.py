@@ -48,3 +48,29 @@ def test_append_rows_numbers_the_rows_itself_and_keeps_bytes_and_json(tmp_path, 
     assert item.explanation == [["given_name", "exact", 8.5]]
     assert item.created_at == now
     bulk.append_rows(ReviewItem, ["source_record"], [])  # nothing to write, no statement
+
+
+@both_databases
+def test_insert_rows_in_many_statements_returns_the_keys_in_order(tmp_path, keystore):
+    import pytest  # noqa: PLC0415
+    from django.db import IntegrityError, transaction  # noqa: PLC0415
+
+    ingest_file("school_census", write_jsonl(tmp_path / "f.jsonl", [feed_row()]),
+                today=date(2026, 11, 22))
+    record = SourceRecord.objects.get()
+    # More rows than one statement takes (SQLite's parameter limit): several statements.
+    tokens = [i.to_bytes(16, "big") for i in range(bulk.MAX_PARAMS // 3 + 7)]
+    ids = bulk.insert_rows(BlindIndexEntry, ["token", "source_record", "child"],
+                           [(t, record.pk, record.child_id) for t in tokens])
+    assert len(set(ids)) == len(tokens)
+    held = dict(BlindIndexEntry.objects.filter(pk__in=ids).values_list("pk", "token"))
+    assert [bytes(held[i]) for i in ids] == tokens
+    # Rows carrying their own keys; a key taken fails as Django's IntegrityError.
+    top = max(ids)
+    bulk.insert_rows(BlindIndexEntry, ["id", "token", "source_record", "child"],
+                     [(top + n, b"k" * 16, record.pk, record.child_id)
+                      for n in range(1, bulk.MAX_PARAMS // 4 + 3)])
+    assert BlindIndexEntry.objects.filter(token=b"k" * 16).count() == bulk.MAX_PARAMS // 4 + 2
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_rows(BlindIndexEntry, ["id", "token", "source_record", "child"],
+                         [(top + 1, b"x" * 16, record.pk, record.child_id)])

@@ -10,6 +10,7 @@ caller's transaction owns them.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,8 @@ def _prepared(model: type[models.Model], fields: Sequence[str], rows, connection
     meta = [model._meta.get_field(name) for name in fields]
     json = [i for i, f in enumerate(meta) if isinstance(f, models.JSONField)]
     if connection.vendor == "postgresql":
+        if not json:  # rows bind as they are (a copy of each was a twentieth of a load)
+            return meta, rows
         prepared = [list(row) for row in rows]
         for values in prepared:
             for i in json:
@@ -117,16 +120,8 @@ def _insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Seq
                 for row in prepared:
                     copy.write_row(row)
             return ids
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        returning = f" RETURNING {qn(pk)}" if numbered else ""
-        for chunk in _chunks(prepared, len(fields)):
-            # Identifiers come from model metadata, values are bound: no injection path.
-            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                           f"VALUES {', '.join([one] * len(chunk))}{returning}",
-                           [v for row in chunk for v in row])
-            if numbered:
-                ids.extend(r[0] for r in cursor.fetchall())
-        return ids
+        return _sqlite_insert(connection, cursor, f"INSERT INTO {table} ({', '.join(columns)})",
+                              prepared, f" RETURNING {qn(pk)}" if numbered else "")
 
 
 def one_of(connection: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -219,9 +214,32 @@ def _insert_keyed(model: type[models.Model], fields: Sequence[str],
                 for row in prepared:
                     copy.write_row(row)
             return
-        marks = ", ".join(["%s"] * len(meta))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
-                           prepared)
+        _sqlite_insert(connection, cursor, f"INSERT INTO {table} ({columns})", prepared, "")
+
+
+def _sqlite_insert(connection: Any, cursor: Any, insert: str, rows: Sequence[Sequence[Any]],
+                   returning: str) -> list[int]:
+    """`insert` ("INSERT INTO table (columns)") of `rows` on SQLite, as multi-row
+    statements under its parameter limit; the first column `returning` names, if any.
+
+    Written with SQLite's own `?` marks and run on sqlite3's cursor itself: Django's
+    wrapper rewrites every statement's `%s` marks with a regular expression, a quarter of
+    the time of a 10,000-row insert (the initial load inserts 27,000,000 blind-index
+    entries at 1,000,000 children). One statement of many rows, not `executemany` of
+    one: half the time again.
+    """
+    if not rows:
+        return []
+    one = "(" + ", ".join(["?"] * len(rows[0])) + ")"
+    ids: list[int] = []
+    for chunk in _chunks(rows, len(rows[0])):
+        # Identifiers come from model metadata, values are bound: no injection path.
+        sql = f"{insert} VALUES {', '.join([one] * len(chunk))}{returning}"
+        with connection.wrap_database_errors:
+            done = sqlite3.Cursor.execute(cursor.cursor, sql, [v for row in chunk for v in row])
+        if returning:
+            ids.extend(r[0] for r in done.fetchall())
+    return ids
 
 
 def update_rows(model: type[models.Model], fields: Sequence[str],
