@@ -59,6 +59,7 @@ from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto import envelope
 from contactpoint.crypto.blind import TOKEN_BYTES
 from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.crypto.models import DataKey
 from contactpoint.feeds.loader import (
     BATCH_SIZE,
     INITIAL_LOAD_MARKER,
@@ -844,8 +845,12 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
     finally:
         for folder in made:
             folder.remove()
-    bulk.refresh_statistics([SourceRecord, BlindIndexEntry, Child, MatchDecision],
+    bulk.refresh_statistics([SourceRecord, BlindIndexEntry, Child, MatchDecision, ReviewItem],
                             summary.records)
+    # And the key store's: a million new data keys, never vacuumed, made the first day's
+    # delta after a load slower than the next (its reads set each row's hint bits and so
+    # rewrote the pages they read).
+    bulk.refresh_statistics([DataKey], summary.children)
     step("refreshed the planner's statistics")
     summary.files = [(source, path.name, counts)
                      for (source, path), counts in zip(files, per_file, strict=True)]
