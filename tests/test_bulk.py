@@ -74,3 +74,16 @@ def test_insert_rows_in_many_statements_returns_the_keys_in_order(tmp_path, keys
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.insert_rows(BlindIndexEntry, ["id", "token", "source_record", "child"],
                          [(top + 1, b"x" * 16, record.pk, record.child_id)])
+
+
+def test_inserts_of_any_length_take_few_shapes_of_statement():
+    # sqlite3 keeps a connection's prepared statements, megabytes each at thousands of
+    # rows: a statement for every length of rest would grow a long load's memory.
+    shapes = set()
+    for n in [*range(300), 9_999, 10_000, 10_001, 23_717, 54_321]:
+        rows = [(i, i, i) for i in range(n)]
+        chunks = bulk._chunks(rows, 3)
+        assert [row for chunk in chunks for row in chunk] == rows
+        assert all(len(chunk) * 3 <= bulk.MAX_PARAMS for chunk in chunks)
+        shapes |= {len(chunk) for chunk in chunks}
+    assert len(shapes) <= 15
