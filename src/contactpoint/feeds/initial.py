@@ -14,9 +14,9 @@ index and on unsealing candidates (docs/benchmarks.md). Here, in two phases:
 2. **Write.** Forked writers take the buckets in turn. A bucket holds every record of
    its children, so each child is derived once from all its records, and its data key
    is made, committed to the key store, then its rows written (children, sealed source
-   records, blind-index entries, decisions) in one transaction per few thousand
-   children, with numbers fixed in phase 1. Review items, which name children of
-   other buckets, are written last.
+   records, blind-index entries) in one transaction per few thousand children,
+   numbered in the order they are written. Decisions and review items, which name
+   children and records of other buckets, are written last.
 
 It needs an empty index (no children, no source records). A marker (a FeedLoad per file,
 not finished) is committed before anything else; if the load dies, running it again
@@ -729,7 +729,7 @@ def _finish(loads: list[FeedLoad], per_file: list[dict[str, int]]) -> None:
     with transaction.atomic():
         _restore_constraints(loads[0].counts.get(CONSTRAINTS, []) if loads else [])
         if connection.vendor == "postgresql":
-            # Rows were written with the numbers phase 1 gave them: the tables' own
+            # Rows were written with numbers of the load's own: the tables' own
             # sequences must carry on after them.
             with connection.cursor() as cursor:
                 for model in (Child, SourceRecord):
@@ -848,8 +848,8 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
     bulk.refresh_statistics([SourceRecord, BlindIndexEntry, Child, MatchDecision, ReviewItem],
                             summary.records)
     # And the key store's: a million new data keys, never vacuumed, made the first day's
-    # delta after a load slower than the next (its reads set each row's hint bits and so
-    # rewrote the pages they read).
+    # delta after a load slower than the next (likely its reads setting each row's hint
+    # bits, so rewriting the pages they read).
     bulk.refresh_statistics([DataKey], summary.children)
     step("refreshed the planner's statistics")
     summary.files = [(source, path.name, counts)
