@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from contactpoint.bench.match_memory import feed_files, main, run
-from contactpoint.crypto.blind import BlindIndex
+from contactpoint.crypto.blind import BlindIndex, unpack_tokens
 from contactpoint.matching.decide import Thresholds
 from contactpoint.matching.memory import (
     CompactStore,
@@ -78,9 +78,10 @@ def test_compact_store_forgets_a_killed_record(merge_at):
     # Sorted in at once, after the second record, and never: the same answers.
     store = CompactStore()
     store.postings.merge_at = merge_at
-    p = profile({"given_names": "Ann", "family_name": "Lee", "date_of_birth": "2015-01-02"})
+    record = {"given_names": "Ann", "family_name": "Lee", "date_of_birth": "2015-01-02"}
+    p = profile(record, "b")
     t1, t2, t3 = (bytes([n]) * 16 for n in (1, 2, 255))
-    first = store.add(7, "a", p, [t1, t2])
+    first = store.add(7, "a", profile(record, "a"), [t1, t2])
     second = store.add(8, "b", p, [t2])
     assert store.children_holding([t1, t2, t3]) == {t1: {7}, t2: {7, 8}}
     store.kill(first)
@@ -89,6 +90,50 @@ def test_compact_store_forgets_a_killed_record(merge_at):
     assert records[7] == []
     assert [(r.record_id, r.profile) for r in records[8]] == [(second, p)]
     assert sources == {7: set(), 8: {"b"}}
+
+
+@pytest.mark.parametrize("gender", ["female", "male", "unknown", None])
+def test_a_held_profile_comes_back_whole(gender):
+    # Held without its source (the slot's) and with its sex as one byte.
+    store = CompactStore()
+    record = {"given_names": "Zoë Ann", "family_name": "O'Neill-Smith",
+              "former_family_names": ["Brown"], "date_of_birth": "2015-01-02",
+              "gender": gender, "address": {"postcode": "LS1 4AB"},
+              "identifiers": {"nhs_number": "9434765919"},
+              "carers": [{"given_names": "Mary", "family_name": "Smith"}]}
+    slots = {source: store.add(3, source, profile(record, source), [])
+             for source in ("school_census", "nhs_demographics")}
+    for source, slot in slots.items():
+        assert store.profile(slot) == profile(record, source)
+    assert store.profile(slots["school_census"]).sex == (
+        gender if gender in ("female", "male") else None)
+
+
+def test_placing_holds_no_token_that_only_a_search_asks_by():
+    from contactpoint.matching.blocking import (  # noqa: PLC0415
+        SEARCH_ONLY_KEYS,
+        index_keys,
+        query_keys,
+    )
+
+    index = BlindIndex(secrets.token_bytes(32))
+    linker = ProbabilisticLinker(index, CompactStore(), load_default_model(), Thresholds())
+    record = {"given_names": "Ann", "family_name": "Lee-Smith", "date_of_birth": "2015-01-02",
+              "address": {"postcode": "LS1 4AB"}}
+    prepared = linker.prepare(record, "school_census")
+    keys = index_keys(prepared.profile)
+    search_only = {index.token(*k) for k in keys if k[0] in SEARCH_ONLY_KEYS}
+    assert len(search_only) == 3  # the date alone, and with each family-name initial
+    # All stored for the record (the database's index serves search)...
+    assert prepared.stored == {index.token(*k) for k in keys}
+    # ...but the in-memory index holds only what placing looks records up by,
+    blocking = unpack_tokens(prepared.packed_blocking)
+    assert blocking == prepared.stored - search_only
+    store = CompactStore()
+    store.add_packed(1, "school_census", prepared.profile, prepared.packed_blocking)
+    assert len(store.postings) == len(blocking)
+    # and placing never asks by the others.
+    assert not {index.token(*k) for k in query_keys(prepared.profile)} & search_only
 
 
 def test_key_map_finds_keys_before_and_after_merging():

@@ -15,10 +15,12 @@ def test_a_prepared_row_comes_back_equal():
                  "carers": [{"given_names": "Ewa", "family_name": "Nowak"}]},
                 "school_census")
     row = RowPrepared(b"k" * 16, b"d" * 16, Prepared.of(p, {b"q" * 16, b"r" * 16},
-                                                                  {b"s" * 16}, {b"r" * 16}))
+                                                                  {b"s" * 16}, {b"r" * 16},
+                                                                  {b"t" * 16}))
     back = pickle.loads(pickle.dumps(row, pickle.HIGHEST_PROTOCOL))  # noqa: S301  (our own bytes)
     assert back == row
     assert back.linker.profile.carers == (("ewa", "nowak"),)
     assert back.linker.query == {b"q" * 16, b"r" * 16}
-    assert back.linker.stored == {b"s" * 16}
+    assert back.linker.stored == {b"s" * 16, b"t" * 16}
+    assert back.linker.packed_blocking == b"s" * 16  # the search-only token left out
     assert back.linker.identifiers == {b"r" * 16}

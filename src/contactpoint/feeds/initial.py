@@ -483,7 +483,7 @@ def numbers_in_write_order(child_of: array, children: int,
     number = np.arange(children + 1, dtype=np.int64)
     child_id = np.zeros(children + 1, dtype=np.int64)
     child_id[np.lexsort((number[1:], number[1:] % buckets)) + 1] = number[1:]
-    owner = child_id[np.frombuffer(child_of, dtype=np.int64)]  # 0: deleted
+    owner = child_id[np.frombuffer(child_of, dtype=child_of.typecode)]  # 0: deleted
     records = np.arange(len(owner), dtype=np.int64)
     record_id = np.zeros(len(owner), dtype=np.int64)
     record_id[np.lexsort((records[1:], owner[1:])) + 1] = records[1:]

@@ -80,6 +80,10 @@ DOB_ONLY = "blk:dob"
 DOB_INITIAL = "blk:dob+initial"
 
 
+#: The keys only a search asks by: stored for every record, never looked up by matching.
+SEARCH_ONLY_KEYS = frozenset({DOB_ONLY, DOB_INITIAL})
+
+
 def index_keys(p: Profile) -> set[Key]:
     """Keys a stored record is indexed under."""
     return _keys(p, {p.dob}, {p.dob[:4]}) | {(DOB_ONLY, p.dob)} | dob_initial_keys(p)

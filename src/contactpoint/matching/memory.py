@@ -266,7 +266,7 @@ class KeyMap:
     a dict of the latest, merged in at `merge_at`. 12 bytes an entry, against about 100
     in a dict of Python ints (for 2,700,000 source records, 270 MB)."""
 
-    def __init__(self, merge_at: int = 1 << 18) -> None:
+    def __init__(self, merge_at: int = 1 << 16) -> None:
         self._keys = np.empty(0, dtype=np.uint64)
         self._values = np.empty(0, dtype=np.uint32)
         self._recent: dict[int, int] = {}
@@ -308,14 +308,20 @@ def _digest_key(digest: bytes) -> int:
     return int.from_bytes(digest[:_KEY_BYTES], "big")
 
 
+_SEX_CODE = {None: None, "female": True, "male": False}
+_SEX = {code: sex for sex, code in _SEX_CODE.items()}
+
+
 def _pack(p: Profile) -> bytes:
-    return marshal.dumps((p.given, p.family, p.former, p.dob, p.sex, p.postcode, p.nhs,
-                          p.upn, p.carers, p.source))
+    """The profile but its source (the store keeps each slot's), its sex as one byte."""
+    return marshal.dumps((p.given, p.family, p.former, p.dob, _SEX_CODE[p.sex], p.postcode,
+                          p.nhs, p.upn, p.carers))
 
 
-def _unpack(data: bytes | bytearray) -> Profile:
+def _unpack(data: bytes | bytearray, source: str) -> Profile:
     # Bytes this process marshalled itself, never anything read from outside.
-    return Profile(*marshal.loads(data))  # noqa: S302
+    given, family, former, dob, sex, postcode, nhs, upn, carers = marshal.loads(data)  # noqa: S302
+    return Profile(given, family, former, dob, _SEX[sex], postcode, nhs, upn, carers, source)
 
 
 class CompactStore:
@@ -331,11 +337,13 @@ class CompactStore:
     def __init__(self) -> None:
         self.postings = Postings()
         # Slot 0 stands for no slot: never alive, in no chain.
-        self._child = array("q", [0])
+        # Numbers as C ints (4 bytes; 2,147,483,647 at most, far above the 30,000,000 records
+        # of a national load): appending a larger one raises OverflowError.
+        self._child = array("i", [0])
         self._source = bytearray(1)
         self._alive = bytearray(1)
-        self._next = array("q", [NO_SLOT])  # the child's previous slot: a chain per child
-        self._head = array("q")  # child -> its latest slot
+        self._next = array("i", [NO_SLOT])  # the child's previous slot: a chain per child
+        self._head = array("i")  # child -> its latest slot
         # Every slot's marshalled profile, end to end, and where each ends: one object,
         # not millions (each bytes object costs 33 bytes and an allocation of its own).
         self._profiles = bytearray()
@@ -377,7 +385,8 @@ class CompactStore:
         self._alive[slot] = 0
 
     def profile(self, slot: int) -> Profile:
-        return _unpack(self._profiles[self._profile_end[slot - 1]:self._profile_end[slot]])
+        return _unpack(self._profiles[self._profile_end[slot - 1]:self._profile_end[slot]],
+                       self._sources[self._source[slot]])
 
     def child_of(self, slot: int) -> int:
         return self._child[slot]
@@ -406,7 +415,7 @@ class CompactStore:
         unique_keys, key_of = np.unique(keys, return_inverse=True)
         at, slots = self.postings.held(unique_keys)
         # Views of the growing arrays, let go before anything is added to them.
-        child, alive = np.frombuffer(self._child, dtype=np.int64), np.frombuffer(
+        child, alive = np.frombuffer(self._child, dtype=np.intc), np.frombuffer(
             self._alive, dtype=np.uint8)
         live = alive[slots] != 0
         held_children = child[slots[live]].astype(np.uint64)
@@ -448,7 +457,7 @@ class CompactStore:
         query tokens among their stored ones; rows with none are left out. In arrays:
         most rows share nothing with the rest of their batch, and a dict of tokens
         filled and read row by row cost the placing a tenth of its time."""
-        stored, holder = _batch_keys([p.packed_stored for p in prepared])
+        stored, holder = _batch_keys([p.packed_blocking for p in prepared])
         query, asker = _batch_keys([p.packed_query for p in prepared])
         order = np.argsort(stored, kind="stable")
         stored, holder = stored[order], holder[order]
@@ -565,10 +574,10 @@ class MemoryPlacer:
         self.counts = PlacedCounts()
         #: source key (8 bytes) -> record number; by record number (index 0 unused):
         self._record_of = KeyMap()
-        self.child = array("q", [0])
+        self.child = array("i", [0])  # C ints, as in CompactStore
         self.state = bytearray(1)
-        self.slot = array("q", [NO_SLOT])
-        self._record_of_slot = array("q", [0])
+        self.slot = array("i", [NO_SLOT])
+        self._record_of_slot = array("i", [0])
         self._recorded_at = array("d", [0.0])
         self._digest = array("Q", [0])
         self.children = 0
@@ -584,7 +593,7 @@ class MemoryPlacer:
         record ended: `child`, `state` and `slot` by record number."""
         self.store = self.linker.store = None  # type: ignore[assignment]
         self._record_of = KeyMap()
-        self._record_of_slot = array("q")
+        self._record_of_slot = array("i")
 
     # -- rows in -------------------------------------------------------------------------
     def prepare(self, source: str) -> Callable[[ValidRow], Ready]:
@@ -714,7 +723,7 @@ class MemoryPlacer:
             if prepared is None:
                 raise RuntimeError("a row to hold was not prepared")
             slot = self.store.add_packed(child, source, prepared.profile,
-                                         prepared.packed_stored)
+                                         prepared.packed_blocking)
             self._record_of_slot.append(record)
             self.slot[record] = slot
             out.append(Change(record, slot, child, state, source, row, ready, recorded_at,

@@ -8,12 +8,12 @@ new children it creates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from contactpoint.crypto.blind import BlindIndex, pack_tokens, unpack_tokens
-from contactpoint.matching.blocking import index_keys, query_keys
+from contactpoint.crypto.blind import TOKEN_BYTES, BlindIndex, pack_tokens, unpack_tokens
+from contactpoint.matching.blocking import SEARCH_ONLY_KEYS, index_keys, query_keys
 from contactpoint.matching.decide import (
     CandidateRecord,
     Decision,
@@ -82,9 +82,12 @@ class ProbabilisticLinker:
         query = {key: self.index.token(*key) for key in query_keys(p)}
         # The stored keys are nearly all among the query's (its date and year unwidened):
         # reuse those tokens rather than compute each HMAC twice.
-        stored = {query.get(key) or self.index.token(*key) for key in index_keys(p)}
+        stored, search_only = set(), set()
+        for key in index_keys(p):
+            (search_only if key[0] in SEARCH_ONLY_KEYS else stored).add(
+                query.get(key) or self.index.token(*key))
         identifiers = {token for key, token in query.items() if key[0] in IDENTIFIER_KEYS}
-        return Prepared.of(p, query.values(), stored, identifiers)
+        return Prepared.of(p, query.values(), stored, identifiers, search_only)
 
     def place(self, records: Sequence[dict[str, Any]], source: str,
               prepared: Sequence[Prepared | None] | None = None) -> list[Placement]:
@@ -147,6 +150,10 @@ class Prepared:
     """A record's matching profile, the tokens to look it up by, and the tokens to store;
     `identifiers` are the query tokens of its NHS number and UPN.
 
+    The stored tokens end with the `search_only` ones (keys that only a search asks by:
+    matching.blocking.SEARCH_ONLY_KEYS): stored for the record, never asked for by
+    placing, so the in-memory index leaves them out (`packed_blocking`), a fifth of it.
+
     The tokens are kept packed (crypto.blind.pack_tokens): the reading worker pickles
     every row's across, and forty bytes objects in sets cost it a sixth of its time
     where three cost next to nothing; the in-memory store reads the packed form as an
@@ -156,11 +163,20 @@ class Prepared:
     packed_query: bytes
     packed_stored: bytes
     packed_identifiers: bytes = b""
+    search_only: int = 0  #: how many of the stored tokens, at their end
 
     @classmethod
     def of(cls, profile: Profile, query: Iterable[bytes], stored: Iterable[bytes],
-           identifiers: Iterable[bytes] = ()) -> Prepared:
-        return cls(profile, pack_tokens(query), pack_tokens(stored), pack_tokens(identifiers))
+           identifiers: Iterable[bytes] = (), search_only: Collection[bytes] = ()) -> Prepared:
+        return cls(profile, pack_tokens(query), pack_tokens(stored) + pack_tokens(search_only),
+                   pack_tokens(identifiers), len(search_only))
+
+    @property
+    def packed_blocking(self) -> bytes:
+        """The stored tokens that placing looks records up by, packed."""
+        if not self.search_only:
+            return self.packed_stored
+        return self.packed_stored[:len(self.packed_stored) - self.search_only * TOKEN_BYTES]
 
     @property
     def query(self) -> set[bytes]:
@@ -177,7 +193,7 @@ class Prepared:
     def __reduce__(self) -> tuple[type[Prepared], tuple[object, ...]]:
         # Pickled across from the reading worker for every row (see matching.profile).
         return (Prepared, (self.profile, self.packed_query, self.packed_stored,
-                           self.packed_identifiers))
+                           self.packed_identifiers, self.search_only))
 
 
 def _compared(holding: dict[bytes, set[int]], query: set[bytes],
