@@ -594,6 +594,7 @@ class MemoryPlacer:
         self.store = self.linker.store = None  # type: ignore[assignment]
         self._record_of = KeyMap()
         self._record_of_slot = array("i")
+        self._recorded_at, self._digest = array("d"), array("Q")
 
     # -- rows in -------------------------------------------------------------------------
     def prepare(self, source: str) -> Callable[[ValidRow], Ready]:
