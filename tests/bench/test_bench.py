@@ -9,12 +9,14 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 
 import psycopg
 import pytest
 
 from contactpoint.bench import engines as targets
-from contactpoint.bench.load import RESULTS_FILE, run_load_benchmark
+from contactpoint.bench.load import RESULTS_FILE, _wait, run_load_benchmark, tree_memory_kib
 
 CHILDREN = 300
 
@@ -92,3 +94,29 @@ def test_postgres_without_a_server_is_skipped_with_a_reason(tmp_path, monkeypatc
 
     assert f"postgres: skipped, {targets.POSTGRES_URL_VARIABLE} is not set" in out.getvalue()
     assert json.loads((tmp_path / RESULTS_FILE).read_text())["runs"][0]["engines"] == []
+
+
+#: A process forking two workers that each hold 100 MiB for three seconds.
+_TWO_WORKERS = """
+import os, time
+pids = []
+for _ in range(2):
+    pid = os.fork()
+    if pid == 0:
+        held = b"x" * (100 * 2**20)  # written, so resident
+        time.sleep(3)
+        os._exit(0)
+    pids.append(pid)
+for pid in pids:
+    os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork and PSS are Linux's")
+def test_a_loads_memory_is_that_of_its_workers_together():
+    # wait4's peak is the largest process's (about 110 MiB here); the load held both.
+    process = subprocess.Popen([sys.executable, "-c", _TWO_WORKERS])
+    code, peak_kib = _wait(process)
+    assert code == 0
+    assert peak_kib >= 190 * 1024
+    assert tree_memory_kib(process.pid) == 0  # gone: nothing left to count

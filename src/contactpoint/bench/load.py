@@ -3,7 +3,8 @@
 Each population size's synthetic feeds are generated once, then loaded into a fresh
 data directory per engine by `contactpoint init` and one `contactpoint ingest` per
 feed file, each its own process, as an operator runs them: the timings include
-start-up and migrations' checks, and each load's peak memory is its own process's.
+start-up and migrations' checks, and each load's peak memory is that of its process and
+the workers it forks, together.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import psutil
 import psycopg
 
 from contactpoint.bench import TODAY
@@ -259,24 +262,73 @@ def _run_step(name: str, argv: list[str], env: dict[str, str], logs: Path, *,
                 _records_read(out_path.read_text(errors="replace"), summary))
 
 
+#: How often a load's memory is sampled (seconds).
+SAMPLE_SECONDS = 1.0
+
+
+class _TreeMemory(threading.Thread):
+    """The peak, over samples every SAMPLE_SECONDS, of the memory a process and every
+    process it forked hold together: the sum of their proportional set sizes (a page
+    shared by N processes counts 1/N in each; where the system gives no PSS, the pages
+    each holds alone). `initial-load` places in one process while two read, then writes
+    from two forked writers: its memory is theirs together, not its largest one's."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib = pid, 0
+        self._stop_sampling = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            self.peak_kib = max(self.peak_kib, tree_memory_kib(self.pid))
+            if self._stop_sampling.wait(SAMPLE_SECONDS):
+                return
+
+    def stop(self) -> None:
+        self._stop_sampling.set()
+        self.join()
+
+
+def tree_memory_kib(pid: int) -> int:
+    """The summed PSS (KiB) of the process and its descendants now; 0 once it is gone."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for process in tree:
+        try:
+            info = process.memory_full_info()
+        except psutil.Error:  # ended (or a zombie) between the listing and the reading
+            continue
+        total += getattr(info, "pss", info.uss)
+    return total // 1024
+
+
 def _wait(process: subprocess.Popen[bytes]) -> tuple[int, int]:
-    """Exit code and peak resident memory (KiB) of this one process (or, for a process
-    that forks workers and waits for them, as `initial-load` does, of the largest of
-    them: Linux's wait4 reports the child's own and its waited-for children's peak).
+    """Exit code and peak memory (KiB) of the load: the larger of the summed PSS of it
+    and its workers, sampled (_TreeMemory), and the peak resident memory of its largest
+    process (Linux's wait4 reports the child's own and its waited-for children's), which
+    a peak shorter than a sample's interval still shows.
 
     os.wait4 rather than getrusage(RUSAGE_CHILDREN): that is the maximum over every
     child so far, the generator's workers and the other engine's loads included, so
     it could only go up; wait4 gives each load its own peak.
     """
+    sampler = _TreeMemory(process.pid)
+    sampler.start()
     try:
         _, status, usage = os.wait4(process.pid, 0)
     except BaseException:
         process.kill()
         process.wait()
         raise
+    finally:
+        sampler.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
     peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss  # bytes there
-    return process.returncode, peak
+    return process.returncode, max(peak, sampler.peak_kib)
 
 
 def _records_read(output: str, summary: re.Pattern[str] = _SUMMARY) -> int:

@@ -13,8 +13,9 @@ another (tests/bench/test_match_memory.py holds the two to the same links).
 
 Memory is what limits this, not time: held as Python objects, the index of 1,000,000
 children (2,700,000 records, 32,000,000 token postings) took 8.4 GiB. Here postings are
-sorted numpy arrays (12 bytes each), profiles marshalled bytes, and the per-record
-bookkeeping arrays of numbers: about 400 bytes a record in all (docs/benchmarks.md).
+sorted numpy arrays (12 bytes each, and only of the tokens placing looks up), profiles
+marshalled bytes, and the per-record bookkeeping arrays of 4-byte numbers: about 235
+bytes a record in all (docs/benchmarks.md).
 
 Nothing here needs Django: the benchmark in bench.match_memory runs it without a
 database, and feeds.initial writes what it placed.
