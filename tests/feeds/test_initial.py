@@ -446,3 +446,66 @@ def test_a_second_record_with_one_source_key_fails_the_index_built_at_the_end(ke
     SourceRecord.objects.filter(pk=SourceRecord.objects.order_by("pk").last().pk).delete()
     _restore_indexes(dropped)
     assert {i[1] for i in filled_indexes()} == {d[1] for d in dropped}
+
+
+def test_a_feeds_records_are_estimated_from_its_size(feeds, monkeypatch):
+    from contactpoint.feeds import initial  # noqa: PLC0415
+
+    monkeypatch.setattr(initial, "SAMPLED_LINES", 100)  # these feeds are small
+    sampled = 0
+    for path in feed_files(feeds):
+        with open(path, "rb") as fh:
+            lines = sum(1 for _ in fh)
+        estimate = initial.estimated_records(path)
+        if lines <= initial.SAMPLED_LINES:
+            assert estimate == lines  # read whole
+        else:
+            sampled += 1
+            assert abs(estimate - lines) <= lines * 0.1, (path.name, estimate, lines)
+    assert sampled >= 3
+
+
+@both_databases
+def test_a_load_that_would_not_fit_in_memory_is_refused_before_anything_is_written(
+        feeds, keystore, monkeypatch):
+    from contactpoint.feeds import initial  # noqa: PLC0415
+
+    files = [(f.stem, f) for f in feed_files(feeds)]
+    records, needed = initial.placing_memory(files)
+    assert records > 1000
+    assert needed > initial.PLACING_BASE_BYTES
+    monkeypatch.setattr(initial, "memory_available", lambda: 2**20)  # 1 MiB left
+    keys, indexes = constraints(), filled_indexes()
+    with pytest.raises(InitialLoadError, match=r"needs about .* GiB more memory and 0\.00 "
+                                               r"GiB is available.*--no-memory-check"):
+        initial_load(files, today=TODAY, workers=1)
+    assert not SourceRecord.objects.exists()
+    assert not Child.objects.exists()
+    assert not unfinished_initial_loads().exists()  # no marker left behind
+    assert (constraints(), filled_indexes()) == (keys, indexes)  # nothing dropped
+    # Told to try anyway, it loads.
+    summary = initial_load(files[-1:], today=TODAY, workers=1, memory_check=False)
+    assert summary.records == SourceRecord.objects.count() > 0
+
+
+@pytest.mark.parametrize(("lines", "files", "left"), [
+    # cgroup v2: memory.max less the group's anonymous memory.
+    ("0::/load\n", {"load/memory.max": "1073741824\n",
+                    "load/memory.stat": "anon 73741824\nfile 500000000\n"}, 1_000_000_000),
+    ("0::/load\n", {"load/memory.max": "max\n", "load/memory.stat": "anon 1\n"}, None),
+    # cgroup v1: the memory controller's limit less its processes' resident memory.
+    ("5:cpu,cpuacct:/x\n4:memory:/load\n0::/\n",
+     {"memory/load/memory.limit_in_bytes": "1073741824\n",
+      "memory/load/memory.stat": "cache 900000000\ntotal_rss 1073741824\n"}, 0),
+    ("4:memory:/\n", {"memory/memory.limit_in_bytes": "9223372036854771712\n",
+                      "memory/memory.stat": "total_rss 5\n"}, None),  # no limit
+    ("4:memory:/gone\n", {}, None),  # nothing to read
+])
+def test_a_control_groups_memory_limit_is_read(tmp_path, lines, files, left):
+    from contactpoint.feeds.initial import _cgroup_memory_left  # noqa: PLC0415
+
+    (tmp_path / "cgroup").write_text(lines)
+    for name, text in files.items():
+        (tmp_path / "fs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / name).write_text(text)
+    assert _cgroup_memory_left(tmp_path / "cgroup", tmp_path / "fs") == left

@@ -42,8 +42,11 @@ def test_upn_from_an_authority_newer_than_2011_is_accepted():
 
 
 def test_contactpoint_ids_are_random_checked_and_never_nhs_numbers():
-    ids = {new_contactpoint_id() for _ in range(2000)}
-    assert len(ids) == 2000
+    drawn = [new_contactpoint_id() for _ in range(2000)]
+    # Random, so two draws can meet: 2,000 of about 810,000,000 ids do about once in 400 runs
+    # (this test failed so). The store draws again on a clash (identity.store).
+    ids = set(drawn)
+    assert len(ids) >= len(drawn) - 2
     for cp_id in ids:
         assert normalise_contactpoint_id(format_contactpoint_id(cp_id)) == cp_id
         assert not nhs.is_valid(cp_id)

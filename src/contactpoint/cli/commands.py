@@ -214,7 +214,7 @@ def _initial_load(args: argparse.Namespace) -> None:
             feeds.append((source, path))
     try:
         summary = initial_load(feeds, today=args.today, workers=args.workers,
-                               progress=progress)
+                               progress=progress, memory_check=not args.no_memory_check)
     except ValidationError as exc:
         raise Usage(f"source name: {exc.messages[0]}") from None
     except (FeedFileError, FeedReaderDied, InitialLoadError) as exc:
@@ -233,6 +233,9 @@ def register_initial_load(sub) -> None:  # type: ignore[no-untyped-def]
                    "without its extension unless given")
     p.add_argument("--workers", type=_positive, default=None,
                    help="processes reading and writing (default: 2, or 1 on one core)")
+    p.add_argument("--no-memory-check", action="store_true",
+                   help="start even when placing the feeds looks to need more memory than "
+                   "is available")
     p.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
     _quiet(p)
 

@@ -49,6 +49,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
+import psutil
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -98,6 +99,17 @@ WRITER_BUSY_SECONDS = 600
 MARKER = INITIAL_LOAD_MARKER
 #: The spool's folder, in the temporary directory: this, the load's process id, a dash.
 SPOOL_PREFIX = "contactpoint-initial-"
+
+
+#: The memory placing takes beyond what the load's process holds as it starts (about
+#: 80 MiB): for each record (235 bytes in its structures, 270 with their spare room),
+#: and the rest of the process and its two reading workers. Fitted to the loads of
+#: docs/benchmarks.md (session 13): 965 MiB, summed, at the end of placing 2,680,541
+#: records; and a script placing 536,102 (no Django, no workers) at 252 MiB.
+PLACING_BYTES_PER_RECORD = 270
+PLACING_BASE_BYTES = 200 * 2**20
+#: Lines read from the start of each feed to estimate its records from its size.
+SAMPLED_LINES = 2000
 
 
 class InitialLoadError(RuntimeError):
@@ -230,6 +242,86 @@ def _check_files(files: Sequence[tuple[str, Path]]) -> None:
         if path.resolve() in seen:
             raise InitialLoadError(f"{path} is given twice")
         seen.add(path.resolve())
+
+
+# -- memory --------------------------------------------------------------------------------
+
+def estimated_records(path: Path) -> int:
+    """About how many records a feed file holds: its size over its first lines' mean
+    length (a CSV's header counted as a record)."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        lines = [len(line) for _, line in zip(range(SAMPLED_LINES), fh, strict=False)]
+    sampled = sum(lines)
+    if not sampled:
+        return 0
+    if sampled >= size:  # read whole
+        return len(lines)
+    return round(size * len(lines) / sampled)
+
+
+def placing_memory(files: Sequence[tuple[str, Path]]) -> tuple[int, int]:
+    """(records, bytes): about how many records these feeds hold, and the memory that
+    placing them takes beyond what this process holds as it starts (the index is held
+    whole until every record is placed)."""
+    records = sum(estimated_records(path) for _, path in files)
+    return records, PLACING_BASE_BYTES + records * PLACING_BYTES_PER_RECORD
+
+
+def memory_available() -> int:
+    """Bytes this process could take: the system's available memory, or less where a
+    control group's limit (Linux's cgroup v2 or v1) leaves less."""
+    available = psutil.virtual_memory().available
+    limit_left = _cgroup_memory_left()
+    return available if limit_left is None else min(available, limit_left)
+
+
+def _cgroup_memory_left(cgroup: Path = Path("/proc/self/cgroup"),
+                        root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """The memory limit of this process's control group less what its processes hold
+    (page cache left out: the kernel reclaims it), or None without a limit."""
+    try:
+        lines = cgroup.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, group = line.split(":", 2)
+        if controllers == "":  # v2: one hierarchy
+            folder = root / group.lstrip("/")
+            limit_file, held_key = folder / "memory.max", "anon"
+        elif "memory" in controllers.split(","):
+            folder = root / "memory" / group.lstrip("/")
+            limit_file, held_key = folder / "memory.limit_in_bytes", "total_rss"
+        else:
+            continue
+        try:
+            limit = limit_file.read_text().strip()
+            stat = dict(entry.split() for entry in (folder / "memory.stat").read_text()
+                        .splitlines() if entry.count(" ") == 1)
+        except OSError:
+            continue
+        if limit == "max" or int(limit) >= 1 << 60:  # no limit (v1's is near 2**63)
+            continue
+        return max(0, int(limit) - int(stat.get(held_key, 0)))
+    return None
+
+
+def _check_memory(files: Sequence[tuple[str, Path]],
+                  progress: Callable[[str], None] | None) -> None:
+    """Refuse, before anything is written, a load whose index will not fit: it would
+    otherwise be killed for memory when nearly placed."""
+    records, needed = placing_memory(files)
+    available = memory_available()
+    if progress:
+        progress(f"placing about {records:,} records will take about {needed / 2**30:.2f} "
+                 f"GiB more memory; {available / 2**30:.2f} GiB is available")
+    if needed > available:
+        raise InitialLoadError(
+            f"placing these feeds (about {records:,} records) needs about "
+            f"{needed / 2**30:.2f} GiB more memory and {available / 2**30:.2f} GiB is "
+            "available: run the load on a machine with more memory, load the feeds with "
+            "`contactpoint ingest` (slower, its memory the same whatever the size), or "
+            "pass --no-memory-check to try anyway")
 
 
 # -- the marker and clearing a dead run ------------------------------------------------------
@@ -791,10 +883,14 @@ def _write(writer: _Writer, summary: InitialSummary, buckets: int, workers: int,
 def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None,
                  workers: int | None = None, buckets: int = BUCKETS,
                  batch_size: int = BATCH_SIZE,
-                 progress: Callable[[str], None] | None = None) -> InitialSummary:
-    """Load these (source, file) feeds, in this order, into an empty index."""
+                 progress: Callable[[str], None] | None = None,
+                 memory_check: bool = True) -> InitialSummary:
+    """Load these (source, file) feeds, in this order, into an empty index; unless told
+    not to, refuse feeds whose placing needs more memory than is available."""
     files = [(source, Path(path)) for source, path in files]
     _check_files(files)
+    if memory_check:
+        _check_memory(files, progress)
     # The reading workers and writers are forked inside: they collect rarely too.
     with rare_collections():
         return _initial_load(files, today=today, workers=workers, buckets=buckets,
