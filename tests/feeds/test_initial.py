@@ -295,6 +295,31 @@ def test_a_second_load_is_refused_while_one_runs_and_its_spool_kept(feeds, keyst
         shutil.rmtree(spool, ignore_errors=True)
 
 
+@both_databases
+def test_a_load_of_another_host_is_cleared_only_when_the_operator_says_it_is_dead(feeds,
+                                                                                  keystore):
+    import socket  # noqa: PLC0415
+
+    path = feed_files(feeds)[-1]
+    elsewhere = f"not-{socket.gethostname()}"
+    # A process number alive here, which means nothing for a marker of another host.
+    marker = {**MARKER, "host": elsewhere, "pid": os.getpid()}
+    FeedLoad.objects.create(source=SourceSystem.objects.get_or_create(name="x")[0],
+                            file_name="x.jsonl", counts=marker)
+    with pytest.raises(InitialLoadError, match=f"--dead-host {elsewhere}"):
+        initial_load([(path.stem, path)], today=TODAY, workers=1)
+    # Naming some other host changes nothing.
+    with pytest.raises(InitialLoadError, match="already running"):
+        initial_load([(path.stem, path)], today=TODAY, workers=1,
+                     dead_hosts=["some-other-machine"])
+    assert FeedLoad.objects.filter(file_name="x.jsonl").exists()
+    summary = initial_load([(path.stem, path)], today=TODAY, workers=1,
+                           dead_hosts=[elsewhere])
+    assert summary.cleared
+    assert not FeedLoad.objects.filter(file_name="x.jsonl").exists()
+    assert Child.objects.exists()
+
+
 def test_the_spool_reveals_nothing_and_reads_back_what_was_put(tmp_path):
     spool = Spool(2, parent=tmp_path)
     secret = b"Wojcik 2015-03-04 SW1A 1AA"

@@ -214,7 +214,8 @@ def _initial_load(args: argparse.Namespace) -> None:
             feeds.append((source, path))
     try:
         summary = initial_load(feeds, today=args.today, workers=args.workers,
-                               progress=progress, memory_check=not args.no_memory_check)
+                               progress=progress, memory_check=not args.no_memory_check,
+                               dead_hosts=args.dead_host)
     except ValidationError as exc:
         raise Usage(f"source name: {exc.messages[0]}") from None
     except (FeedFileError, FeedReaderDied, InitialLoadError) as exc:
@@ -236,6 +237,9 @@ def register_initial_load(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--no-memory-check", action="store_true",
                    help="start even when placing the feeds looks to need more memory than "
                    "is available")
+    p.add_argument("--dead-host", action="append", default=[], metavar="HOST",
+                   help="an unfinished initial load started on HOST is not running (the "
+                   "machine is gone): clear what it wrote and start; repeat for several")
     p.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
     _quiet(p)
 

@@ -41,7 +41,7 @@ import threading
 import time
 import traceback
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -330,14 +330,15 @@ def _running_here() -> dict[str, Any]:
     return {**MARKER, "host": socket.gethostname(), "pid": os.getpid()}
 
 
-def _alive(marker: dict[str, Any]) -> bool:
+def _alive(marker: dict[str, Any], dead_hosts: Collection[str] = ()) -> bool:
     """Whether the load that wrote this marker may still be running. On this host, a
     load whose process is gone (or whose number now belongs to some other program) is
-    dead; one of another host cannot be told apart from a live one: taken for alive."""
+    dead; one of another host cannot be told apart from a live one: taken for alive,
+    unless the operator has said that host is gone (`dead_hosts`)."""
     if "pid" not in marker:
         return False
     if marker.get("host") != socket.gethostname():
-        return True
+        return marker.get("host") not in dead_hosts
     pid = int(marker["pid"])
     try:
         os.kill(pid, 0)
@@ -353,19 +354,21 @@ def _alive(marker: dict[str, Any]) -> bool:
     return not command or b"initial-load" in command
 
 
-def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
+def _start(files: Sequence[tuple[str, Path]], dead_hosts: Collection[str] = ()
+           ) -> tuple[list[FeedLoad], bool]:
     """Check the index is empty (clearing a dead initial load), and mark this one."""
     cleared = False
     shred: list[str] = []
     with transaction.atomic():
         store.lock_index()
         dead = list(unfinished_initial_loads())
-        running = [d.counts for d in dead if _alive(d.counts)]
+        running = [d.counts for d in dead if _alive(d.counts, dead_hosts)]
         if running:
             where = running[0]
             raise InitialLoadError(
                 f"an initial load is already running (process {where.get('pid')} on "
-                f"{where.get('host')}); if it is not, run this again on that host")
+                f"{where.get('host')}); if it is not, run this again on that host, or, if "
+                f"that host is gone for good, with --dead-host {where.get('host')}")
         if dead:
             _remove_spools([d.counts for d in dead])
             shred = _clear()
@@ -376,7 +379,9 @@ def _start(files: Sequence[tuple[str, Path]]) -> tuple[list[FeedLoad], bool]:
             # Deleting a whole index's children and shredding their keys is audited.
             audit.record("feeds:initial-load:clear", actor=audit.operator(getpass.getuser()),
                          details={"children": len(shred),
-                                  "dead_loads": [d.counts.get("pid") for d in dead]})
+                                  "dead_loads": [d.counts.get("pid") for d in dead],
+                                  "hosts": sorted({str(d.counts.get("host")) for d in dead}),
+                                  "hosts_said_dead": sorted(dead_hosts)})
             FeedLoad.objects.filter(pk__in=[d.pk for d in dead]).delete()
             cleared = True
         children = Child.objects.count()
@@ -884,9 +889,15 @@ def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None
                  workers: int | None = None, buckets: int = BUCKETS,
                  batch_size: int = BATCH_SIZE,
                  progress: Callable[[str], None] | None = None,
-                 memory_check: bool = True) -> InitialSummary:
+                 memory_check: bool = True,
+                 dead_hosts: Collection[str] = ()) -> InitialSummary:
     """Load these (source, file) feeds, in this order, into an empty index; unless told
-    not to, refuse feeds whose placing needs more memory than is available."""
+    not to, refuse feeds whose placing needs more memory than is available.
+
+    An unfinished initial load of another host is taken to be running, and this one
+    refused, unless its host is in `dead_hosts`: the operator's word that the machine
+    (or every load it ran) is gone, after which what it wrote is cleared like that of a
+    load of this host whose process has died."""
     files = [(source, Path(path)) for source, path in files]
     _check_files(files)
     if memory_check:
@@ -894,15 +905,17 @@ def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None
     # The reading workers and writers are forked inside: they collect rarely too.
     with rare_collections():
         return _initial_load(files, today=today, workers=workers, buckets=buckets,
-                             batch_size=batch_size, progress=progress)
+                             batch_size=batch_size, progress=progress,
+                             dead_hosts=frozenset(dead_hosts))
 
 
 def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers: int | None,
                   buckets: int, batch_size: int,
-                  progress: Callable[[str], None] | None) -> InitialSummary:
+                  progress: Callable[[str], None] | None,
+                  dead_hosts: Collection[str]) -> InitialSummary:
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     summary = InitialSummary()
-    loads, summary.cleared = _start(files)
+    loads, summary.cleared = _start(files, dead_hosts)
     keys = get_keystore()
     configured = configured_linker(keys)
     linker = ProbabilisticLinker(keys.blind_index, CompactStore(), configured.model,
