@@ -3,10 +3,13 @@
 import pytest
 
 from contactpoint.access.visibility import (
+    NATIONAL_TEAM,
     SENSITIVE_NOTICE,
     SHIELDED_NOTICE,
+    Broker,
     ChildFacts,
     Viewer,
+    sees_everything,
     visible_match,
     visible_record,
 )
@@ -30,9 +33,13 @@ RECORD = {
     ],
     "provenance": {"name": {"source": "nhs_demographics"}, "identifiers": {}},
 }
-LEEDS, WAKEFIELD = 1, 2
-CHILD = ChildFacts("1234567890", False, "active", LEEDS, "Leeds City Council")
-SHIELDED = ChildFacts("1234567890", True, "active", LEEDS, "Leeds City Council")
+LEEDS, WAKEFIELD, KENT = 1, 2, 3
+LEEDS_TEAM = Broker("Leeds City Council", "0300 555 0100", "mash@leeds.example")
+KENT_TEAM = Broker("Kent County Council", "01622 496 000", "team@kent.example")
+CHILD = ChildFacts("1234567890", False, "active", LEEDS, LEEDS_TEAM)
+SHIELDED = ChildFacts("1234567890", True, "active", LEEDS, LEEDS_TEAM, LEEDS, LEEDS_TEAM)
+#: Shielded by Leeds, then moved (by a feed) to a Kent address.
+MOVED = ChildFacts("1234567890", True, "active", KENT, KENT_TEAM, LEEDS, LEEDS_TEAM)
 
 
 def viewer(role="practitioner", org_type="school", code="URN:1", authority=LEEDS):
@@ -47,6 +54,9 @@ def test_a_teacher_sees_who_to_call_but_not_the_sensitive_provider():
     assert school["phone"] == "0113 496 0001"
     assert sensitive == {"type": "sensitive", "sensitive": True, "notice": SENSITIVE_NOTICE,
                          "broker": "Leeds City Council", "lead_professional": False,
+                         "broker_contact": {"name": "Leeds City Council",
+                                            "phone": "0300 555 0100",
+                                            "email": "mash@leeds.example"},
                          "caf": False}
     assert "CAMHS" not in str(shown)
     assert "camhs_system" not in str(shown)
@@ -71,7 +81,7 @@ def test_the_provider_and_the_management_team_see_the_sensitive_service(who):
 def test_a_shielded_record_shows_only_what_may_be_shown():
     shown = visible_record(RECORD, viewer(), SHIELDED)
     assert set(shown) == {"contactpoint_id", "status", "shielded", "name", "gender",
-                          "date_of_birth", "carer", "notice", "contact",
+                          "date_of_birth", "carer", "notice", "contact", "contact_details",
                           "break_glass_available"}
     assert shown["carer"] == {"given_names": "Ngozi", "family_name": "Okafor"}
     assert shown["notice"] == SHIELDED_NOTICE
@@ -107,3 +117,40 @@ def test_a_search_result_is_the_same_for_everyone_and_shows_no_score():
     assert visible_match(RECORD, SHIELDED) == {
         "contactpoint_id": "1234567890", "name": RECORD["name"],
         "date_of_birth": "2015-04-02", "gender": "female", "shielded": True}
+
+
+def test_a_moved_shielded_child_names_the_team_that_shielded_it_not_where_it_lives():
+    shown = visible_record(RECORD, viewer(authority=None), MOVED)
+    assert shown["contact"] == "Leeds City Council"
+    assert shown["contact_details"] == {"name": "Leeds City Council", "phone": "0300 555 0100",
+                                        "email": "mash@leeds.example"}
+    assert "Kent" not in str(shown)
+    assert "01622" not in str(shown)
+
+
+def test_both_the_shielding_team_and_the_team_where_the_child_lives_see_everything():
+    for authority, code in ((LEEDS, "E1"), (KENT, "E3")):
+        shown = visible_record(RECORD, viewer("management_team", "local_authority", code,
+                                              authority), MOVED)
+        assert shown["address"]["postcode"] == "LS1 4AP"
+    wakefield = viewer("management_team", "local_authority", "E2", WAKEFIELD)
+    assert "address" not in visible_record(RECORD, wakefield, MOVED)
+    # Once the shield is lifted, the team that set it has no more say than any other.
+    lifted = ChildFacts("1234567890", False, "active", KENT, KENT_TEAM, LEEDS, LEEDS_TEAM)
+    assert not sees_everything(viewer("management_team", "local_authority", "E1"), lifted)
+
+
+def test_a_record_shielded_by_the_national_team_names_the_national_team():
+    nationally = ChildFacts("1234567890", True, "active", KENT, KENT_TEAM)
+    shown = visible_record(RECORD, viewer(), nationally)
+    assert shown["contact"] == NATIONAL_TEAM.name
+    assert shown["contact_details"] == {"name": NATIONAL_TEAM.name, "phone": None,
+                                        "email": None}
+
+
+def test_a_sensitive_service_that_leads_says_so_without_its_provider():
+    leading = {**RECORD, "services": [{**RECORD["services"][1], "lead_professional": True}]}
+    (sensitive,) = visible_record(leading, viewer(), CHILD)["services"]
+    assert sensitive["lead_professional"] is True
+    assert "CAMHS" not in str(sensitive)
+    assert "Dr Pat" not in str(sensitive)

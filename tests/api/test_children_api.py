@@ -151,11 +151,13 @@ def test_shielding_changes_what_a_practitioner_sees(client, world, caplog):
 def test_involvements_and_one_lead_professional(client, world):
     path = f"/children/{world['child']}/involvements"
     status, made = send(client, "post", path, world["social"], {
-        "service_type": "social_care", "practitioner": "Jo Bloggs", "phone": "0113 496 0100",
+        "reason": "assessment", "service_type": "social_care", "practitioner": "Jo Bloggs",
+        "phone": "0113 496 0100",
         "start_date": "2026-11-01", "lead_professional": True, "caf": True})
     assert status == 201, made
     status, clash = send(client, "post", path, world["gp"], {
-        "service_type": "gp", "phone": "0113 496 0200", "lead_professional": True})
+        "reason": "health_care", "service_type": "gp", "phone": "0113 496 0200",
+        "lead_professional": True})
     assert status == 409
     assert "lead professional" in clash["detail"]
     status, record = get(client, f"/children/{world['child']}?reason=assessment",
@@ -164,14 +166,16 @@ def test_involvements_and_one_lead_professional(client, world):
     assert mine[0]["practitioner"] == "Jo Bloggs"
     assert (mine[0]["lead_professional"], mine[0]["caf"]) == (True, True)
     status, stepped = send(client, "post", path, world["social"], {
-        "service_type": "social_care", "phone": "0113 496 0100", "lead_professional": False,
+        "reason": "assessment", "service_type": "social_care", "phone": "0113 496 0100",
+        "lead_professional": False,
         "replaces": made["involvement"]})
     assert (status, stepped["lead_professional"]) == (201, False)
     status, _ = send(client, "post", path, world["gp"], {
-        "service_type": "gp", "phone": "0113 496 0200", "lead_professional": True})
+        "reason": "health_care", "service_type": "gp", "phone": "0113 496 0200",
+        "lead_professional": True})
     assert status == 201
-    status, bad = send(client, "post", path, world["gp"], {"service_type": "camhs",
-                                                           "phone": "1"})
+    status, bad = send(client, "post", path, world["gp"], {
+        "reason": "assessment", "service_type": "camhs", "phone": "1"})
     assert status == 400
     assert {e["field"] for e in bad["errors"]} == {"consent"}
 
@@ -181,14 +185,17 @@ def test_a_refused_lead_claim_names_no_sensitive_provider(client, world):
     """The 409 names who holds the lead only where the record itself would show them."""
     path = f"/children/{world['child']}/involvements"
     camhs = person("camhs", "practitioner", "ODS:RX1", "nhs_trust")
-    lead = {"service_type": "camhs", "phone": "0113 496 0002", "consent": "young_person",
+    lead = {"reason": "health_care", "service_type": "camhs", "phone": "0113 496 0002",
+            "consent": "young_person",
             "lead_professional": True}
     assert send(client, "post", path, camhs, lead)[0] == 201
     status, clash = send(client, "post", path, world["gp"], {
-        "service_type": "gp", "phone": "0113 496 0200", "lead_professional": True})
+        "reason": "health_care", "service_type": "gp", "phone": "0113 496 0200",
+        "lead_professional": True})
     assert status == 409
     assert "Org ODS:RX1" not in clash["detail"]
     assert "Leeds City Council's management team" in clash["detail"]
+    assert "Another service is the lead professional" in clash["detail"]
     status, own = send(client, "post", path, camhs, lead)  # its own staff are told
     assert status == 409
     assert own["detail"].startswith("Org ODS:RX1 is the lead professional")
@@ -197,9 +204,10 @@ def test_a_refused_lead_claim_names_no_sensitive_provider(client, world):
 def test_a_refused_lead_claim_names_nobody_behind_a_shield(client, world):
     path = f"/children/{world['child']}"
     assert send(client, "post", f"{path}/involvements", world["social"], {
-        "service_type": "social_care", "phone": "0113 496 0100",
+        "reason": "assessment", "service_type": "social_care", "phone": "0113 496 0100",
         "lead_professional": True})[0] == 201
-    claim = {"service_type": "gp", "phone": "0113 496 0200", "lead_professional": True}
+    claim = {"reason": "health_care", "service_type": "gp", "phone": "0113 496 0200",
+             "lead_professional": True}
     status, clash = send(client, "post", f"{path}/involvements", world["gp"], claim)
     assert (status, clash["detail"]) == (409, "Org SC:LEEDS is the lead professional; "
                                               "they step down first.")
@@ -207,6 +215,13 @@ def test_a_refused_lead_claim_names_nobody_behind_a_shield(client, world):
     assert send(client, "put", f"{path}/shield", world["team"],
                 {"reason": "fleeing domestic abuse", "review_on": review_on})[0] == 200
     status, clash = send(client, "post", f"{path}/involvements", world["gp"], claim)
-    assert status == 409
-    assert "SC:LEEDS" not in clash["detail"]
-    assert "Leeds City Council's management team" in clash["detail"]
+    assert status == 400
+    assert "SC:LEEDS" not in str(clash)
+    (problem,) = clash["errors"]
+    assert problem["field"] == "lead_professional"
+    assert "contact Leeds City Council" in problem["detail"]
+    # The same answer when nobody leads: the shielded view does not say whether anyone does.
+    assert send(client, "post", f"{path}/involvements", world["social"], {
+        "reason": "assessment", "service_type": "social_care", "phone": "0113 496 0100",
+        "lead_professional": False})[0] == 201
+    assert send(client, "post", f"{path}/involvements", world["gp"], claim) == (400, clash)

@@ -294,6 +294,7 @@ def test_an_involvement_added_shows_on_the_record(world):
 
 def test_a_sensitive_involvement_needs_its_consent_basis(world):
     gp = world.client("gp")
+    open_with_reason(gp, world.child, "health_care")
     url = f"/children/{world.child}/involvement/"
     page = assert_good_page(gp.post(url, _involvement(service_type="sexual_health")))
     assert "A sensitive service needs" in _summary(page)
@@ -308,8 +309,9 @@ def test_a_sensitive_involvement_needs_its_consent_basis(world):
 def test_updating_your_involvement_replaces_it(world):
     social = world.client("social")
     url = f"/children/{world.child}/involvement/"
+    open_with_reason(social, world.child, "assessment")
     social.post(url, _involvement(lead_professional="on"))
-    page = open_with_reason(social, world.child, "assessment")
+    page = assert_good_page(social.get(f"/children/{world.child}/"))
     update = [a.get("href") for a in page.iter("a") if (a.get("href") or "").startswith(
         url + "?replaces=")]
     assert len(update) == 1
@@ -321,6 +323,20 @@ def test_updating_your_involvement_replaces_it(world):
     assert "0113 496 0999" in text
     assert "0113 496 0200" not in text
     assert "No lead professional is recorded" in text
+
+
+def test_an_involvement_needs_a_reason_given_for_the_child(world):
+    """Neither the form nor its answer without a stated reason: the person is sent to
+    give one, and nothing is recorded."""
+    social = world.client("social")
+    url = f"/children/{world.child}/involvement/"
+    for response in (social.get(url), social.post(url, _involvement(lead_professional="on"))):
+        assert response.status_code == 302
+        assert response["Location"] == f"/children/{world.child}/"
+    assert not Involvement.objects.exists()
+    open_with_reason(social, world.child, "other", "a home visit")
+    assert social.post(url, _involvement()).status_code == 302
+    assert Involvement.objects.count() == 1
 
 
 @pytest.mark.parametrize("who", ["teacher", "team", "national"])
@@ -352,8 +368,11 @@ def test_the_involvement_form_is_refused_as_its_answer_would_be(world):
     organisation's involvement refused, before anything is typed into it."""
     social, teacher = world.client("social"), world.client("teacher")
     url = f"/children/{world.child}/involvement/"
+    open_with_reason(social, world.child, "assessment")
+    open_with_reason(teacher, world.child)
     assert social.post(url, _involvement()).status_code == 302
     theirs = Involvement.objects.get().pk
+    social.post("/children/0000000000/", {"reason": "assessment"})
     assert social.get("/children/0000000000/involvement/").status_code == 404
     assert social.get(f"{url}?replaces=999999").status_code == 404
     assert teacher.get(f"{url}?replaces={theirs}").status_code == 403

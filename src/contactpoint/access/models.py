@@ -41,6 +41,10 @@ class Organisation(models.Model):
         limit_choices_to={"type": OrganisationType.LOCAL_AUTHORITY},
     )
     accredited = models.BooleanField(default=True)
+    #: How practitioners reach this organisation's management team when it brokers
+    #: contact (a shielded record, a sensitive service): set by the team itself.
+    contact_phone = models.CharField(max_length=40, blank=True, default="")
+    contact_email = models.EmailField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -62,22 +62,65 @@ class Viewer:
 
 
 @dataclass(frozen=True)
+class Broker:
+    """The management team that brokers contact: a name and how to reach it, and nothing
+    that says where the child lives."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "phone": self.phone or None, "email": self.email or None}
+
+
+NATIONAL_TEAM = Broker("the national ContactPoint team")
+
+
+@dataclass(frozen=True)
 class ChildFacts:
     contactpoint_id: str
     shielded: bool
     status: str
+    #: The authority the child's address (or, without one, its sources) falls in.
     authority_id: int | None
-    authority_name: str | None = None
+    #: The team that brokers contact for the child's services (its local authority's).
+    authority_broker: Broker | None = None
+    #: While shielded: the organisation of the team that shielded it, and that team.
+    shield_broker_id: int | None = None
+    shield_broker: Broker | None = None
+
+
+def broker(child: ChildFacts) -> Broker:
+    """Who a reader is sent to for what they may not see.
+
+    Behind a shield, the team that shielded the record (or the national team): never the
+    authority worked out from the child's hidden address, which would say where a child
+    fleeing violence now lives. Otherwise the child's local authority's team.
+    """
+    if child.shielded:
+        return child.shield_broker or NATIONAL_TEAM
+    return child.authority_broker or Broker("the local management team")
 
 
 def sees_everything(viewer: Viewer, child: ChildFacts) -> bool:
-    """The child's own management team, or a national admin: they broker contact."""
-    return viewer.national or (viewer.management_team and child.authority_id is not None
-                               and viewer.authority_id == child.authority_id)
+    """The child's own management team (where the child lives, or the team brokering its
+    shield), or a national admin: they broker contact."""
+    if viewer.national:
+        return True
+    if not viewer.management_team or viewer.authority_id is None:
+        return False
+    return viewer.authority_id in (child.authority_id,
+                                   child.shield_broker_id if child.shielded else None)
 
 
 def sees_shielded(viewer: Viewer, child: ChildFacts, *, break_glass: bool) -> bool:
     return sees_everything(viewer, child) or (break_glass and viewer.may_break_glass)
+
+
+def shielded_from(viewer: Viewer, child: ChildFacts) -> bool:
+    """The viewer sees only the shielded view of this child (without breaking the glass)."""
+    return child.shielded and not sees_everything(viewer, child)
 
 
 def _provides(viewer: Viewer, organisation_code: str | None) -> bool:
@@ -90,9 +133,11 @@ def _service(service: dict[str, Any], viewer: Viewer, child: ChildFacts) -> dict
         return service
     if _provides(viewer, service.get("organisation_code")) or sees_everything(viewer, child):
         return service
+    # Whether it leads is shown (a lead that is there but unseen would be given away by a
+    # refused claim of the lead anyway); who provides it is not.
     return {"type": "sensitive", "sensitive": True, "notice": SENSITIVE_NOTICE,
-            "broker": child.authority_name or "the local management team",
-            "lead_professional": False, "caf": False}
+            "broker": broker(child).name, "broker_contact": broker(child).as_dict(),
+            "lead_professional": bool(service.get("lead_professional")), "caf": False}
 
 
 def may_name_provider(viewer: Viewer, child: ChildFacts, *, service_type: str,
@@ -127,7 +172,7 @@ def visible_record(record: dict[str, Any], viewer: Viewer, child: ChildFacts, *,
                 "carer": ({"given_names": first.get("given_names"),
                            "family_name": first.get("family_name")} if first else None),
                 "notice": SHIELDED_NOTICE,
-                "contact": child.authority_name or "the local management team",
+                "contact": broker(child).name, "contact_details": broker(child).as_dict(),
                 "break_glass_available": viewer.may_break_glass}
     identifiers = record.get("identifiers") or {}
     shown = {"name", "date_of_birth", "gender", "preferred_name", "address"}

@@ -103,6 +103,9 @@ class InvolvementIn(Schema):
     caf: bool = False
     consent: str | None = Field(None, max_length=20)
     replaces: int | None = Field(None, ge=1, description="The involvement this updates.")
+    reason: str = Field(..., max_length=40, description="Why you act on this record, as "
+                        "when opening it: " + ", ".join(records.REASONS))
+    reason_detail: str | None = Field(None, max_length=500)
 
 
 class InvolvementOut(Schema):
@@ -119,8 +122,10 @@ class InvolvementOut(Schema):
 def add_involvement(request: HttpRequest, body: InvolvementIn,
                     contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID),
                     ) -> Status[dict[str, Any]]:
-    data = records.InvolvementInput(**body.dict(exclude={"replaces"}))
+    data = records.InvolvementInput(**body.dict(exclude={"replaces", "reason",
+                                                          "reason_detail"}))
     made = records.record_involvement(_user(request), contactpoint_id, data,
+                                      reason=body.reason, detail=body.reason_detail,
                                       replaces=body.replaces)
     return Status(201, {"involvement": made.pk, "contactpoint_id": made.child.contactpoint_id,
                         "service_type": made.service_type,

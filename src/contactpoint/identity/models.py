@@ -45,6 +45,16 @@ class Child(models.Model):
         "access.Organisation", null=True, blank=True, on_delete=models.PROTECT,
         related_name="children",
     )
+    #: While shielded: the team that brokers contact (the organisation of whoever shielded
+    #: the record; none means the national team). Never derived from the hidden address,
+    #: so naming it does not say where the child lives.
+    shield_broker = models.ForeignKey(
+        "access.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    #: Shielded by the index itself, not a person: a record that may be a shielded child's,
+    #: held until a person decides the match (matching.review).
+    shield_held = models.BooleanField(default=False, db_default=False)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     #: The derived record (identity, whereabouts, carers, services, provenance), sealed.
@@ -172,7 +182,9 @@ class ShieldChange(models.Model):
     #: adoption, protection).
     reason = models.BinaryField()
     review_on = models.DateField(null=True)
-    changed_by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
+    #: None when the index itself held a record shielded (a possible shielded match).
+    changed_by = models.ForeignKey("access.User", null=True, on_delete=models.PROTECT,
+                                   related_name="+")
     changed_at = models.DateTimeField()
 
     class Meta:

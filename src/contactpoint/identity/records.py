@@ -18,10 +18,13 @@ from contactpoint.access.models import Organisation, User
 from contactpoint.access.permissions import Permission, permissions_for_role
 from contactpoint.access.visibility import (
     SENSITIVE_SERVICES,
+    Broker,
     ChildFacts,
     Viewer,
+    broker,
     may_name_provider,
     sees_everything,
+    shielded_from,
     visible_record,
 )
 from contactpoint.audit import hooks as audit
@@ -74,10 +77,17 @@ def require(user: User, permission: Permission) -> None:
         raise Forbidden(f"This needs the {permission} permission.")
 
 
-def _facts(child: Child) -> ChildFacts:
-    authority = child.local_authority
+def _broker(organisation: Organisation | None) -> Broker | None:
+    if organisation is None:
+        return None
+    return Broker(organisation.name, organisation.contact_phone, organisation.contact_email)
+
+
+def facts_of(child: Child) -> ChildFacts:
+    """What access.visibility needs to know of a child (its rules take nothing else)."""
     return ChildFacts(child.contactpoint_id, child.shielded, child.status,
-                      child.local_authority_id, authority.name if authority else None)
+                      child.local_authority_id, _broker(child.local_authority),
+                      child.shield_broker_id, _broker(child.shield_broker))
 
 
 def find_child(contactpoint_id: str, *, for_update: bool = False) -> Child:
@@ -86,7 +96,7 @@ def find_child(contactpoint_id: str, *, for_update: bool = False) -> Child:
     Archived and purged children are not shown to practitioners (the lifecycle issue
     gives data managers their own way in): to them, such an id does not exist.
     """
-    children = Child.objects.select_related("local_authority")
+    children = Child.objects.select_related("local_authority", "shield_broker")
     if for_update:
         children = children.select_for_update(of=("self",))
     seen = set()
@@ -103,17 +113,18 @@ def find_child(contactpoint_id: str, *, for_update: bool = False) -> Child:
         return child
 
 
-def check_reason(reason: str | None, detail: str | None) -> tuple[str, str | None]:
+def check_reason(reason: str | None, detail: str | None, *,
+                 location: str = "query") -> tuple[str, str | None]:
     problems = []
     if not reason:
         problems.append(FieldProblem("reason", "give a reason for opening the record: "
-                                     + ", ".join(REASONS), "query"))
+                                     + ", ".join(REASONS), location))
     elif reason not in REASONS:
-        problems.append(FieldProblem("reason", "one of " + ", ".join(REASONS), "query"))
-    detail = free_text(detail, "reason_detail", location="query") or None
+        problems.append(FieldProblem("reason", "one of " + ", ".join(REASONS), location))
+    detail = free_text(detail, "reason_detail", location=location) or None
     if reason == "other" and not detail:
         problems.append(FieldProblem("reason_detail", "say why, for the reason 'other'",
-                                     "query"))
+                                     location))
     if problems:
         raise BadRequest("A record opens only with a stated reason.", problems=problems)
     return reason, detail  # type: ignore[return-value]
@@ -127,7 +138,7 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
     reason, detail = check_reason(reason, detail)
     keys = keys or get_keystore()
     child = find_child(contactpoint_id)
-    viewer, facts = viewer_of(user), _facts(child)
+    viewer, facts = viewer_of(user), facts_of(child)
     glass = False
     if break_glass and child.shielded and not sees_everything(viewer, facts):
         if not viewer.may_break_glass:
@@ -145,7 +156,7 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
         audit.record("child:shield:break_glass", actor=user, reason=reason,
                      subject=child.contactpoint_id,
                      personal={"reason_detail": detail} if detail else None,
-                     details={"alert": "management_team", "authority": facts.authority_name})
+                     details={"alert": "management_team", "broker": broker(facts).name})
     return shown
 
 
@@ -153,7 +164,7 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
 
 def _manage(user: User, child: Child) -> None:
     require(user, Permission.CHILDREN_SHIELD_MANAGE)
-    if not sees_everything(viewer_of(user), _facts(child)):
+    if not sees_everything(viewer_of(user), facts_of(child)):
         raise Forbidden("Only the child's own local management team (or a national "
                         "administrator) may shield or lift a shield.")
 
@@ -193,7 +204,10 @@ def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
             raise Conflict("The record is already shielded." if shielded
                            else "The record is not shielded.")
         child.shielded = shielded
-        child.save(update_fields=["shielded", "updated_at"])
+        # The team that shielded it brokers contact from now on, wherever the child moves.
+        child.shield_broker_id = shielding_team(user) if shielded else None
+        child.shield_held = False
+        child.save(update_fields=["shielded", "shield_broker", "shield_held", "updated_at"])
         cipher = keys.child_key(child.contactpoint_id)
         ShieldChange.objects.create(
             child=child, shielded=shielded, review_on=review_on, changed_by=user,
@@ -203,6 +217,15 @@ def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
                      personal={"reason": reason}, subject=child.contactpoint_id,
                      details={"review_on": review_on.isoformat() if review_on else None})
     return child
+
+
+def shielding_team(user: User) -> int | None:
+    """The organisation whose team brokers contact for a record `user` shields: a
+    management team's local authority, a national admin's own organisation."""
+    viewer = viewer_of(user)
+    if viewer.management_team:
+        return viewer.authority_id
+    return user.organisation_id
 
 
 # -- involvements ----------------------------------------------------------------------------
@@ -278,26 +301,56 @@ def involvement_form_target(user: User, contactpoint_id: str,
     return child
 
 
-def _lead_taken(user: User, child: Child, holder: Involvement) -> str:
+LEAD_BEHIND_SHIELD = ("On a shielded record the lead professional is agreed with the "
+                      "management team: contact {broker} to become the lead professional.")
+
+
+def _current_lead(child: Child, record: dict[str, Any] | None, *,
+                  replaces: int | None) -> tuple[str, str | None, str] | None:
+    """Who leads now, as (service type, organisation code, organisation name): a
+    practitioner's current involvement, or a source's service that has not ended (a
+    feed's lead counts as much as a practitioner's: one lead at a time)."""
+    holder = (Involvement.objects.filter(child=child, lead_professional=True,
+                                         superseded_by__isnull=True)
+              .exclude(pk=replaces).select_related("organisation").first())
+    if holder is not None:
+        return holder.service_type, holder.organisation.code, holder.organisation.name
+    today = timezone.localdate().isoformat()
+    for service in (record or {}).get("services") or []:
+        if (service.get("lead_professional") and "involvement" not in service
+                and not (service.get("end_date") and service["end_date"] < today)):
+            return (service.get("type") or "other", service.get("organisation_code"),
+                    service.get("organisation") or "Another organisation")
+    return None
+
+
+def _lead_taken(user: User, child: Child, holder: tuple[str, str | None, str]) -> str:
     """Why the lead cannot be claimed, naming the holder only to whom the record would:
-    a refusal must not reveal a shielded child's services or a sensitive provider."""
-    if may_name_provider(viewer_of(user), _facts(child), service_type=holder.service_type,
-                         organisation_code=holder.organisation.code):
-        return f"{holder.organisation.name} is the lead professional; they step down first."
-    broker = child.local_authority.name if child.local_authority else "the local authority"
-    return (f"Another organisation is the lead professional; {broker}'s management team "
-            "can put you in touch with them.")
+    a refusal must not reveal a sensitive provider."""
+    service_type, code, name = holder
+    facts = facts_of(child)
+    if code is not None and may_name_provider(viewer_of(user), facts,
+                                              service_type=service_type,
+                                              organisation_code=code):
+        return f"{name} is the lead professional; they step down first."
+    return (f"Another service is the lead professional; {broker(facts).name}'s management "
+            "team can put you in touch with them.")
 
 
 def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput, *,
+                       reason: str | None, detail: str | None = None,
                        replaces: int | None = None,
                        keys: KeyStore | None = None) -> Involvement:
     """A practitioner records (or, with `replaces`, updates) their organisation's involvement.
 
-    One lead professional per child: claiming it while another organisation holds it is
-    a 409 naming who holds it; they step down first.
+    Like opening the record, it needs a stated reason (kept in the audit trail). One lead
+    professional per child, whoever recorded it: claiming it while another holds it is a
+    409, naming who holds it where the record would; they step down first. Behind a
+    shield nobody outside the child's management team claims the lead (the same answer
+    whether or not there is one: the shielded view does not say).
     """
     require(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
+    reason, detail = check_reason(reason, detail, location="body")
     keys = keys or get_keystore()
     details = _check_involvement(data)
     org = _organisation(user)
@@ -308,10 +361,13 @@ def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput,
         earlier = None
         if replaces is not None:
             earlier = _involvement_replaced(child, org, replaces, for_update=True)
-        if data.lead_professional:
-            holder = (Involvement.objects.filter(child=child, lead_professional=True,
-                                                 superseded_by__isnull=True)
-                      .exclude(pk=replaces).select_related("organisation").first())
+        if data.lead_professional and not (earlier is not None and earlier.lead_professional):
+            facts = facts_of(child)
+            if shielded_from(viewer_of(user), facts):
+                raise BadRequest("The lead professional cannot be claimed here.", problems=[
+                    FieldProblem("lead_professional", LEAD_BEHIND_SHIELD.format(
+                        broker=broker(facts).name), "body")])
+            holder = _current_lead(child, open_child_record(keys, child), replaces=replaces)
             if holder is not None:
                 raise Conflict(_lead_taken(user, child, holder))
         if earlier is not None:
@@ -334,7 +390,8 @@ def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput,
             raise Conflict("Another lead professional was recorded at the same time.") from None
         ChildDeriver(keys).rederive([child.pk])
         audit.record("child:involvement:update" if earlier else "child:involvement:create",
-                     actor=user, subject=child.contactpoint_id,
+                     actor=user, subject=child.contactpoint_id, reason=reason,
+                     personal={"reason_detail": detail} if detail else None,
                      details={"service_type": data.service_type,
                               "lead_professional": data.lead_professional, "caf": data.caf,
                               "involvement": involvement.pk, "replaces": replaces})

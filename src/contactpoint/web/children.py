@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission, permissions_for_role
-from contactpoint.access.visibility import ChildFacts, sees_everything
+from contactpoint.access.visibility import sees_everything
 from contactpoint.errors import BadRequest, Forbidden, NotFound
 from contactpoint.identity import records
 from contactpoint.matching import review
@@ -80,6 +80,12 @@ def search(request: HttpRequest) -> HttpResponse:
 
 # -- giving a reason, then the record --------------------------------------------------------
 
+def remembered_reason(request: HttpRequest, contactpoint_id: str) -> dict[str, Any] | None:
+    """The reason this person gave for this child in this session, while it lasts
+    (`{"reason", "detail"}`), or None: what changes to the record are made under."""
+    return _remembered(request, contactpoint_id)
+
+
 def _remembered(request: HttpRequest, contactpoint_id: str) -> dict[str, Any] | None:
     given = request.session.get(REASONS_SESSION_KEY, {}).get(contactpoint_id)
     if given is None or given["until"] < time.time():
@@ -107,8 +113,7 @@ def _record_page(request: HttpRequest, contactpoint_id: str, shown: dict[str, An
     user: User = request.user  # type: ignore[assignment]
     granted = permissions_for_role(user.role)
     child = records.find_child(contactpoint_id)
-    facts = ChildFacts(child.contactpoint_id, child.shielded, child.status,
-                       child.local_authority_id)
+    facts = records.facts_of(child)
     manages_shield = (Permission.CHILDREN_SHIELD_MANAGE in granted
                       and sees_everything(records.viewer_of(user), facts))
     resolves_matches = (Permission.MATCHING_REVIEW_DECIDE in granted

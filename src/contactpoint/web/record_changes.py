@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from contactpoint.access.permissions import Permission
 from contactpoint.errors import BadRequest, Conflict, Forbidden, NotFound
 from contactpoint.identity import records
+from contactpoint.web import children
 from contactpoint.web.access import requires
 from contactpoint.web.child_forms import (
     INVOLVEMENT_FIELDS,
@@ -32,7 +33,14 @@ from contactpoint.web.child_forms import (
 @requires(Permission.CHILDREN_INVOLVEMENT_CREATE)
 @require_http_methods(["GET", "POST"])
 def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
-    """Record (or, with `replaces`, update) your organisation's involvement with a child."""
+    """Record (or, with `replaces`, update) your organisation's involvement with a child.
+
+    Only under a reason the person gave for this child (web/children.py remembers it for
+    a while): without one, they are sent to give it first, as for opening the record.
+    """
+    given = children.remembered_reason(request, contactpoint_id)
+    if given is None:
+        return redirect("web:record", contactpoint_id)
     initial = {}
     replaces = request.GET.get("replaces", "")
     if replaces.isdigit():
@@ -51,6 +59,7 @@ def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
         data = records.InvolvementInput(**form.involvement())  # type: ignore[arg-type]
         try:
             records.record_involvement(request.user, contactpoint_id, data,  # type: ignore[arg-type]
+                                       reason=given["reason"], detail=given["detail"],
                                        replaces=form.cleaned_data["replaces"])
         except NotFound:
             raise Http404("no such child or involvement") from None
