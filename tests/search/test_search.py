@@ -143,3 +143,54 @@ def test_a_whole_birthday_is_weighed_only_when_name_and_initial_find_none(tmp_pa
     exact = search_children(parse(family_name="Novak", date_of_birth="2015-05-05",
                                   exact=True))
     assert (exact.matches, exact.considered) == ([], 0)
+
+
+@pytest.fixture
+def household(tmp_path, keystore):
+    """Three siblings at one postcode, and a renamed child (Bello, now Okafor) beside them."""
+    carers = [{"given_names": "Ngozi", "family_name": "Adebayo", "relationship": "mother"}]
+    address = {"lines": ["3 Mill Lane"], "town": "Leeds", "postcode": "LS6 2AB"}
+    rows = [feed_row(source_id=f"H{i}", given_names=given, family_name="Adebayo",
+                     date_of_birth=dob, gender=gender, address=address, carers=carers)
+            for i, (given, dob, gender) in enumerate([("Tolu", "2012-03-01", "female"),
+                                                      ("Kemi", "2014-07-19", "female"),
+                                                      ("Dayo", "2016-01-30", "male")])]
+    rows.append(feed_row(source_id="R1", given_names="Amara", family_name="Okafor",
+                         former_family_names=["Bello"], date_of_birth="2015-04-02",
+                         gender="female", carers=[{"given_names": "Ada",
+                                                   "family_name": "Okafor"}]))
+    ingest_file("social_care", write_jsonl(tmp_path / "h.jsonl", rows), today=TODAY)
+
+
+def test_a_postcode_search_with_a_wrong_date_of_birth_lists_no_household(household):
+    """Every criterion constrains: the family name, gender and postcode of a household
+    with a date of birth none of them has finds none of them."""
+    found = search_children(parse(family_name="Adebayo", date_of_birth="2000-01-01",
+                                  gender="female", postcode="LS6 2AB"))
+    assert found.matches == []
+    found = search_children(parse(given_name="Kemi", date_of_birth="2000-01-01",
+                                  gender="female", postcode="LS6 2AB"))
+    assert found.matches == []
+    # The right date finds the one child born on it, not her sisters.
+    assert names(search_children(parse(family_name="Adebayo", date_of_birth="2014-07-19",
+                                       gender="female", postcode="LS6 2AB"))) == [
+        ("Kemi", "Adebayo")]
+
+
+def test_a_postcode_elsewhere_or_another_gender_finds_nobody(household):
+    assert search_children(parse(family_name="Adebayo", date_of_birth="2014-07-19",
+                                 gender="female", postcode="M1 1AA")).matches == []
+    assert search_children(parse(family_name="Adebayo", date_of_birth="2014-07-19",
+                                 gender="male", postcode="LS6 2AB")).matches == []
+
+
+def test_a_shielded_child_is_not_found_through_a_former_name(household):
+    by_former = parse(given_name="Amara", family_name="Bello", date_of_birth="2015-04-02")
+    assert names(search_children(by_former)) == [("Amara", "Okafor")]  # unshielded: found
+    renamed = only(parse(family_name="Okafor", date_of_birth="2015-04-02"))
+    Child.objects.filter(contactpoint_id=renamed).update(shielded=True)
+    assert search_children(by_former).matches == []
+    assert search_children(parse(family_name="Bello", date_of_birth="2015-04-02")).matches == []
+    # Found on the name it shows, as any shielded child is.
+    assert names(search_children(parse(family_name="Okafor", date_of_birth="2015-04-02"))) == [
+        ("Amara", "Okafor")]

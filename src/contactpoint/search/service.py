@@ -28,7 +28,7 @@ from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus
 from contactpoint.identity.normalise import fold
 from contactpoint.identity.store import CHILD_RECORD
 from contactpoint.matching.blocking import dob_initial_keys, dob_key, query_keys
-from contactpoint.matching.compare import COMPARISONS, observe
+from contactpoint.matching.compare import COMPARISONS, observe, postcode
 from contactpoint.matching.configuration import active_configuration, model_of
 from contactpoint.matching.model import MatchModel
 from contactpoint.matching.profile import SEXES, Profile
@@ -79,10 +79,22 @@ def query_profile(criteria: Criteria) -> Profile:
         postcode=criteria.postcode, nhs=None, upn=None, carers=())
 
 
-def record_profiles(record: dict[str, Any]) -> list[Profile]:
-    """A child's derived record as profiles: its name, and each other name it is known by."""
+def record_profiles(record: dict[str, Any], *, shielded: bool = False) -> list[Profile]:
+    """A child's derived record as profiles: its name, and each other name it is known by.
+
+    A shielded child is found only through what its shielded view shows (DOMAIN.md): its
+    current name and date of birth, and its gender. Its former and other names, other
+    dates of birth, address and carers would each let a search on a hidden fact return
+    it, and with it the name it lives under now.
+    """
     address = record.get("address") or {}
     gender = record.get("gender")
+    if shielded:
+        return [Profile(given=tuple(fold(record["name"]["given_names"]).split()),
+                        family=tuple(fold(record["name"]["family_name"]).split()),
+                        former=(), dob=record["date_of_birth"],
+                        sex=gender if gender in SEXES else None, postcode=None, nhs=None,
+                        upn=None, carers=())]
     names = [record["name"], *(record.get("other_names") or [])]
     former = tuple(fold(n) for n in record.get("former_family_names") or [])
     dobs = [record["date_of_birth"], *(record.get("other_dates_of_birth") or [])]
@@ -95,8 +107,28 @@ def record_profiles(record: dict[str, Any]) -> list[Profile]:
             for n in names for dob in dobs]
 
 
-def weigh(model: MatchModel, query: Profile, held: Profile) -> float:
+#: The level of each comparison at which a searched field says "not this child": a
+#: fuzzy search forgives a slip in any field, never a field that plainly disagrees.
+_DISAGREES = {"given_name": frozenset({7, 8}), "family_name": frozenset({6}),
+              "date_of_birth": frozenset({5}), "sex": frozenset({1})}
+_AT = {c.name: i for i, c in enumerate(COMPARISONS)}
+
+
+def each_criterion_holds(query: Profile, held: Profile, levels: tuple[Any, ...]) -> bool:
+    """Every field searched on constrains the result: a family name and postcode with a
+    wrong date of birth must not list the household living there."""
+    for name, disagree in _DISAGREES.items():
+        if levels[_AT[name]] in disagree:
+            return False
+    # A postcode searched on is the same postcode, sector or district, never elsewhere.
+    return query.postcode is None or postcode(query, held) in (0, 1, 2)
+
+
+def weigh(model: MatchModel, query: Profile, held: Profile) -> float | None:
+    """The weight of the fields searched on, or None when one of them disagrees."""
     levels = observe(query, held)
+    if not each_criterion_holds(query, held, levels):
+        return None
     return sum(model.level_weight(i, level) for i, level in enumerate(levels)
                if level is not None and COMPARISONS[i].name in SEARCHED)
 
@@ -159,15 +191,16 @@ def _score(criteria: Criteria, query: Profile, model: MatchModel, rows: list[tup
     scored = []
     for _pk, cp_id, shielded, status, authority, sealed in rows:
         record = envelope.open_json(ciphers[cp_id], cp_id, CHILD_RECORD, sealed)
-        profiles = record_profiles(record)
+        profiles = record_profiles(record, shielded=shielded)
         if criteria.exact:
             if not any(exact_match(criteria, query, p) for p in profiles):
                 continue
             weight = 0.0
         else:
-            weight = max(weigh(model, query, p) for p in profiles)
-            if weight < MATCH_WEIGHT:
+            weights = [w for w in (weigh(model, query, p) for p in profiles) if w is not None]
+            if not weights or max(weights) < MATCH_WEIGHT:
                 continue
+            weight = max(weights)
         scored.append((weight, cp_id, record, ChildFacts(cp_id, shielded, status, authority)))
     return scored
 
