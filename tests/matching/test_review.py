@@ -273,3 +273,86 @@ def open_child_record_nhs(sr):
 
     return open_payload(get_keystore(), sr.child.contactpoint_id, sr)["record"][
         "identifiers"]["nhs_number"]
+
+
+def _shield(team, cp_id):
+    from datetime import timedelta  # noqa: PLC0415
+
+    from contactpoint.identity.records import set_shield  # noqa: PLC0415
+
+    set_shield(team, cp_id, shielded=True, reason="fleeing domestic abuse",
+               review_on=TODAY + timedelta(days=3650))
+
+
+def test_a_record_that_may_be_a_shielded_child_arrives_held_shielded(tmp_path, team, keystore,
+                                                                     caplog):
+    """The original's national feed made unshielded copies of shielded children: a record
+    whose candidates include a shielded child is held shielded, brokered by that child's
+    team, until a person decides, and only "not the same child" lifts the hold."""
+    import logging  # noqa: PLC0415
+
+    from contactpoint.identity.models import ShieldChange  # noqa: PLC0415
+
+    nhs = nhs_number()
+    load(tmp_path, "nhs_demographics", [feed_row(source_id="N1", identifiers={"nhs_number": nhs})])
+    shielded = Child.objects.get()
+    _shield(team, shielded.contactpoint_id)
+    with caplog.at_level(logging.INFO, logger="contactpoint.audit"):
+        summary = load(tmp_path, "nhs_demographics", [
+            feed_row(source_id="N2", identifiers={"nhs_number": nhs}, given_names="Amelia")])
+    assert summary.review == 1
+    item = ReviewItem.objects.get()
+    assert item.candidate_id == shielded.pk
+    held = item.source_record.child
+    assert (held.shielded, held.shield_held, held.shield_broker_id) == (True, True, team.organisation_id)
+    assert ShieldChange.objects.filter(child=held, shielded=True, changed_by=None).exists()
+    assert "child:shield:hold" in caplog.text
+    # A record far from any shielded child arrives unshielded as ever.
+    load(tmp_path, "nhs_demographics", [feed_row(source_id="N3", given_names="Zainab",
+                                                 family_name="Quayle",
+                                                 date_of_birth="2012-01-05")])
+    assert Child.objects.filter(shielded=False).count() == 1
+
+    review.keep_apart(team, item.pk, "different children: another school")
+    held.refresh_from_db()
+    assert (held.shielded, held.shield_held, held.shield_broker_id) == (False, False, None)
+    assert ShieldChange.objects.filter(child=held, shielded=False, changed_by=team).exists()
+    shielded.refresh_from_db()
+    assert shielded.shielded  # the team's own shield is untouched
+
+
+def test_a_held_record_linked_to_the_shielded_child_joins_it_behind_the_shield(
+        tmp_path, team, keystore):
+    nhs = nhs_number()
+    load(tmp_path, "nhs_demographics", [feed_row(source_id="N1", identifiers={"nhs_number": nhs})])
+    shielded = Child.objects.get()
+    _shield(team, shielded.contactpoint_id)
+    load(tmp_path, "nhs_demographics", [
+        feed_row(source_id="N2", identifiers={"nhs_number": nhs}, given_names="Amelia")])
+    review.link(team, ReviewItem.objects.get().pk, "the same child")
+    assert record("N2").child_id == shielded.pk
+    assert Child.objects.get(pk=shielded.pk).shielded
+
+
+def test_a_record_split_off_a_shielded_child_stays_shielded(tmp_path, team, keystore):
+    nhs = nhs_number()
+    load(tmp_path, "nhs_demographics", [feed_row(source_id="N1", identifiers={"nhs_number": nhs})])
+    load(tmp_path, "school_census", [feed_row(source_id="S1", identifiers={"nhs_number": nhs})])
+    child = Child.objects.get()
+    _shield(team, child.contactpoint_id)
+    action = review.split(team, "school_census", "S1", "another child")
+    assert (action.created.shielded, action.created.shield_broker_id) == (
+        True, team.organisation_id)
+
+
+def test_splitting_another_authoritys_record_looks_like_splitting_none(tmp_path, team, keystore):
+    """A management team cannot learn whether a record exists in another authority."""
+    wakefield = person("wakefield.team", "management_team", org="E08000036")
+    load(tmp_path, "nhs_demographics", [feed_row(source_id="N1")])
+    answers = set()
+    for source_id in ("N1", "N404"):
+        with pytest.raises(review.NotFound) as refused:
+            review.split(wakefield, "nhs_demographics", source_id, "reason")
+        answers.add(str(refused.value))
+    assert len(answers) == 1
+    assert "N1" not in answers.pop()

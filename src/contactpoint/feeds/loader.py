@@ -41,6 +41,7 @@ from contactpoint.identity.models import (
     LinkState,
     SourceRecord,
 )
+from contactpoint.identity.shield_holds import hold_shields
 from contactpoint.matching.configuration import configured_linker
 from contactpoint.matching.decisions import Placed, close_review_items, record_decisions
 from contactpoint.matching.deterministic import Linker, Placement
@@ -238,7 +239,8 @@ class FeedLoader:
                                                           strict=True)))
         # The key store commits on its own connection before this transaction does.
         new_children = store.reserve_children(self.keys, len(new_groups))
-        cp_ids = self._insert_new_children(writes, new_groups, new_children)
+        holds = self._shield_holds(placements)
+        cp_ids = self._insert_new_children(writes, new_groups, new_children, holds)
         affected = {w.existing_child for w in writes if w.existing_child is not None}
         affected |= {w.child_id for w in writes
                      if w.child_id is not None and w.child_id not in cp_ids}
@@ -357,12 +359,36 @@ class FeedLoader:
                              if w.child_id is None and w.new_group is not None})
         return writes, new_groups
 
+    def _shield_holds(self, placements: list[Placement]) -> dict[int, int | None]:
+        """The new children (by group) to hold shielded, each with its broker.
+
+        The original paused a national feed when matching errors made unshielded copies of
+        shielded children. A record that starts a child of its own (for review, or as
+        new) while a shielded child scored at least the review floor for it may be that
+        child: it is held shielded, brokered by the same team, until a person decides
+        (matching.review lifts the hold on "not the same child").
+        """
+        decisions = getattr(self.linker, "decisions", None) or []
+        near: dict[int, set[int]] = {}
+        for placement, decision in zip(placements, decisions, strict=False):
+            if placement.state != LinkState.AUTO and placement.new_group is not None:
+                near[placement.new_group] = {s.child for s in decision.near if s.child > 0}
+        wanted = set().union(*near.values()) if near else set()
+        if not wanted:
+            return {}
+        shielded = dict(Child.objects.filter(pk__in=wanted, shielded=True)
+                        .values_list("pk", "shield_broker"))
+        return {group: shielded[min(pks & shielded.keys())]
+                for group, pks in near.items() if pks & shielded.keys()}
+
     def _insert_new_children(self, writes: list[_Write], new_groups: list[int],
-                             new_children: list[str]) -> dict[int, str]:
+                             new_children: list[str],
+                             holds: dict[int, int | None]) -> dict[int, str]:
         """Insert new children already derived from their records in this batch.
 
         A new child's only records are in this batch, so there is nothing to read back:
-        its record is derived and sealed here and inserted whole.
+        its record is derived and sealed here and inserted whole. Those in `holds` are
+        inserted shielded (`_shield_holds`).
         """
         members: dict[int, list[_Write]] = {g: [] for g in new_groups}
         for write in writes:
@@ -373,14 +399,19 @@ class FeedLoader:
             views = [SourceView(self.source.name, self.source.trust_rank, w.item.row.source_id,
                                 w.item.recorded_at, w.item.row.record) for w in members[group]]
             sealed, authority = self.deriver.seal_derived(cp_id, views)
-            rows.append((cp_id, ChildStatus.ACTIVE, False, sealed, authority, self.now,
-                         self.now))
+            held = group in holds
+            rows.append((cp_id, ChildStatus.ACTIVE, held, holds.get(group), held, sealed,
+                         authority, self.now, self.now))
         new_ids = bulk.insert_rows(
-            Child, ["contactpoint_id", "status", "shielded", "record", "local_authority",
-                    "created_at", "updated_at"], rows)
+            Child, ["contactpoint_id", "status", "shielded", "shield_broker", "shield_held",
+                    "record", "local_authority", "created_at", "updated_at"], rows)
         for group, pk in zip(new_groups, new_ids, strict=True):
             for write in members[group]:
                 write.child_id = pk
+        held_ids = {pk: cp_id for group, pk, cp_id in zip(new_groups, new_ids, new_children,
+                                                           strict=True) if group in holds}
+        if held_ids:
+            hold_shields(self.keys, held_ids, now=self.now, source=self.source.name)
         return dict(zip(new_ids, new_children, strict=True))
 
     def _write_source_records(self, writes: list[_Write]) -> None:

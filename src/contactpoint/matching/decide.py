@@ -79,6 +79,9 @@ class Decision:
     child: int | None
     score: float | None
     candidates: list[Scored]
+    #: Every child that scored at least the review floor, including those the decision
+    #: set aside (another record from the same source): the children this record may be.
+    near: list[Scored] = field(default_factory=list)
 
     def reason(self) -> str:
         if self.state == "auto":
@@ -263,6 +266,12 @@ def _look_alike_twin_competes(top: Scored, others: list[Scored], thresholds: Thr
 
 
 def decide(scored: list[Scored], thresholds: Thresholds) -> Decision:
+    decision = _decide(scored, thresholds)
+    decision.near = [s for s in scored if s.score >= thresholds.review]
+    return decision
+
+
+def _decide(scored: list[Scored], thresholds: Thresholds) -> Decision:
     # A source that holds another record for a child says, by its own ids, that this is
     # someone else (a sibling, usually): only a near-certain match is worth a person's
     # look (a duplicate within the source); anything less is not a candidate at all.

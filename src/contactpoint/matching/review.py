@@ -27,6 +27,7 @@ from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, MissingKey, get_keystore
 from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
 from contactpoint.identity.records import require, viewer_of
+from contactpoint.identity.shield_holds import record_shield_change, release_hold
 from contactpoint.identity.store import (
     ChildDeriver,
     lock_index,
@@ -52,6 +53,8 @@ Invalid = errors.BadRequest
 NotFound = errors.NotFound
 Forbidden = errors.Forbidden
 Conflict = errors.Conflict
+#: One answer for what does not exist and what is another authority's.
+NOT_YOURS = "no such review item, record or child in your authority"
 
 
 # -- who may act -----------------------------------------------------------------------------
@@ -74,15 +77,20 @@ def may_act_on(actor: User, children: Iterable[Child]) -> bool:
     children = list(children)
     if authority is None:
         return False
-    if any(c.shielded and c.local_authority_id != authority for c in children):
+
+    def own(child: Child) -> bool:  # where it lives, or the team brokering its shield
+        return child.local_authority_id == authority or (
+            child.shielded and child.shield_broker_id == authority)
+
+    if any(c.shielded and not own(c) for c in children):
         return False
-    return any(c.local_authority_id == authority for c in children)
+    return any(own(c) for c in children)
 
 
 def _require(actor: User, children: Iterable[Child]) -> None:
     if not may_act_on(actor, children):
         # The same answer as for an id that does not exist: no hint of what is there.
-        raise NotFound("no such review item or child in your authority")
+        raise NotFound(NOT_YOURS)
 
 
 def _reason(reason: str) -> str:
@@ -109,7 +117,9 @@ def queue(actor: User, *, statuses: Sequence[str] = PENDING,
     if actor.role != Role.NATIONAL_ADMIN:
         authority = _authority(actor)
         items = items.filter(Q(candidate__local_authority=authority)
-                             | Q(source_record__child__local_authority=authority))
+                             | Q(source_record__child__local_authority=authority)
+                             | Q(candidate__shield_broker=authority)
+                             | Q(source_record__child__shield_broker=authority))
     return [item for item in items[: limit * 2]
             if may_act_on(actor, [item.candidate, item.source_record.child])][:limit]
 
@@ -122,7 +132,7 @@ def _item(actor: User, item_id: int, *, pending: bool = True) -> ReviewItem:
                 .select_related("candidate", "source_record__child", "source_record__source")
                 .get(pk=item_id))
     except ReviewItem.DoesNotExist:
-        raise NotFound("no such review item or child in your authority") from None
+        raise NotFound(NOT_YOURS) from None
     _require(actor, [item.candidate, item.source_record.child])
     if pending and item.status not in PENDING:
         raise Conflict(f"review item {item_id} is already decided ({item.status})")
@@ -229,6 +239,10 @@ def _merge(keys: KeyStore, keep: Child, gone: Child, change: _Change) -> None:
     change.moves += move_records(keys, [(pk, keep.pk, LinkState.MANUAL) for pk in records])
     gone.status, gone.merged_into, gone.record = ChildStatus.MERGED, keep, None
     gone.save(update_fields=["status", "merged_into", "record", "updated_at"])
+    if gone.shielded and not gone.shield_held and not keep.shielded:
+        # One child now: the shield a team set on either stands over both.
+        keep.shielded, keep.shield_broker_id = True, gone.shield_broker_id
+        keep.save(update_fields=["shielded", "shield_broker", "updated_at"])
     # Pairs kept apart from the retired child are now kept apart from the survivor.
     for pair_row in KeptApart.objects.filter(Q(child_a=gone) | Q(child_b=gone)):
         other = pair_row.child_b_id if pair_row.child_a_id == gone.pk else pair_row.child_a_id
@@ -340,6 +354,9 @@ def keep_apart(actor: User, item_id: int, reason: str) -> MatchAction:
                 link_state=LinkState.MANUAL, updated_at=now)
         if not _kept_apart(own.pk, candidate.pk):
             change.kept_apart.append(list(_pair(own.pk, candidate.pk)))
+        if own.shield_held and not ReviewItem.objects.filter(
+                source_record__child=own, status__in=PENDING, candidate__shielded=True).exists():
+            release_hold(get_keystore(), own, actor=actor, now=now)
         return _finish(ActionKind.KEEP_APART, reason, change, child=own)
 
 
@@ -361,7 +378,7 @@ def _child(actor: User, contactpoint_id: str) -> Child:
     try:
         child = Child.objects.select_for_update().get(contactpoint_id=contactpoint_id)
     except Child.DoesNotExist:
-        raise NotFound("no such review item or child in your authority") from None
+        raise NotFound(NOT_YOURS) from None
     _require(actor, [child])
     if child.status != ChildStatus.ACTIVE:
         raise Conflict(f"child {contactpoint_id} is {child.status}, not active")
@@ -369,15 +386,13 @@ def _child(actor: User, contactpoint_id: str) -> Child:
 
 
 def _record_of(actor: User, keys: KeyStore, source: str, source_id: str) -> SourceRecord:
+    """The live record, if it is the actor's to act on. A made-up record and another
+    authority's real one get the same answer: nothing says whether a record exists."""
     key = keys.blind_index.token("source-record", source, source_id)
-    try:
-        record = (SourceRecord.objects.select_for_update(of=("self",))
-                  .select_related("child").get(source_key=key, deleted=False))
-    except SourceRecord.DoesNotExist:
-        raise NotFound(f"no live record {source_id!r} from {source!r}") from None
-    if record.child is None:
-        raise NotFound(f"no live record {source_id!r} from {source!r}")
-    _require(actor, [record.child])
+    record = (SourceRecord.objects.select_for_update(of=("self",))
+              .select_related("child").filter(source_key=key, deleted=False).first())
+    if record is None or record.child is None or not may_act_on(actor, [record.child]):
+        raise NotFound(NOT_YOURS)
     return record
 
 
@@ -396,7 +411,14 @@ def split(actor: User, source: str, source_id: str, reason: str,
                 pk=record.pk).exists():
             raise Conflict(f"{source} {source_id} is the only record of its child: "
                            "nothing to split it from")
-        new = Child.objects.create(contactpoint_id=cp_id, status=ChildStatus.ACTIVE)
+        # Split from a shielded child, a record stays behind the shield (with the same
+        # broker) until its team lifts it: splitting must not make an unshielded copy.
+        new = Child.objects.create(contactpoint_id=cp_id, status=ChildStatus.ACTIVE,
+                                   shielded=old.shielded, shield_broker_id=old.shield_broker_id,
+                                   shield_held=old.shield_held)
+        if old.shielded:
+            record_shield_change(keys, new, shielded=True, now=now, by=actor,
+                                 reason="Split from a shielded record: shielded with it.")
         change = _Change(actor, now, move_records(keys, [(record.pk, new.pk, LinkState.MANUAL)]),
                          [list(_pair(old.pk, new.pk))])
         _close_pending(Q(source_record=record), change)
@@ -500,7 +522,7 @@ def history(actor: User, contactpoint_id: str) -> list[MatchAction]:
     try:
         child = Child.objects.get(contactpoint_id=contactpoint_id)
     except Child.DoesNotExist:
-        raise NotFound("no such review item or child in your authority") from None
+        raise NotFound(NOT_YOURS) from None
     _require(actor, [child])
     return list(MatchAction.objects.filter(
         Q(child=child) | Q(retired=child) | Q(created=child)).select_related("actor"))
