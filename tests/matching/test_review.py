@@ -304,7 +304,8 @@ def test_a_record_that_may_be_a_shielded_child_arrives_held_shielded(tmp_path, t
     item = ReviewItem.objects.get()
     assert item.candidate_id == shielded.pk
     held = item.source_record.child
-    assert (held.shielded, held.shield_held, held.shield_broker_id) == (True, True, team.organisation_id)
+    assert (held.shielded, held.shield_held, held.shield_broker_id) == (
+        True, True, team.organisation_id)
     assert ShieldChange.objects.filter(child=held, shielded=True, changed_by=None).exists()
     assert "child:shield:hold" in caplog.text
     # A record far from any shielded child arrives unshielded as ever.
