@@ -27,6 +27,8 @@ class Permission(StrEnum):
     ACCOUNTS_MANAGE = "accounts:manage"
     #: One's own account: who you are, your second factors, signing out.
     ACCOUNTS_OWN_MANAGE = "accounts:own:manage"
+    #: The team's own contact details, which practitioners use when it brokers contact.
+    ORGANISATIONS_CONTACT_MANAGE = "organisations:contact:manage"
     AUDIT_READ = "audit:read"
 
 
@@ -47,6 +49,7 @@ _MANAGEMENT_TEAM = _PRACTITIONER | {
     Permission.MATCHING_REVIEW_READ,
     Permission.MATCHING_REVIEW_DECIDE,
     Permission.ACCOUNTS_MANAGE,
+    Permission.ORGANISATIONS_CONTACT_MANAGE,
     Permission.AUDIT_READ,
 }
 

@@ -9,6 +9,7 @@ from contactpoint.web import (
     review,
     set_up_link,
     signin,
+    team_contact,
     views,
 )
 
@@ -55,4 +56,5 @@ urlpatterns = [
     path("manage/organisations/", manage.organisations, name="manage-organisations"),
     path("manage/add-organisation/", manage.add_organisation,
          name="manage-add-organisation"),
+    path("manage/contact/", team_contact.contact, name="manage-contact"),
 ]

@@ -1,0 +1,57 @@
+"""A management team's contact details: set by the team, shown where it brokers contact."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from contactpoint.access.models import Organisation
+from contactpoint.identity.records import set_shield
+from databases import both_databases
+from pagecheck import assert_good_page
+from test_child_pages import open_with_reason
+
+pytestmark = both_databases
+
+
+def _text(page) -> str:
+    return " ".join("".join(page.itertext()).split())
+
+
+def test_the_team_sets_its_contact_details_and_practitioners_see_them(world, caplog):
+    team = world.client("team")
+    page = assert_good_page(team.get("/manage/contact/"))
+    assert " ".join("".join(page.find(".//h1").itertext()).split()) == (
+        "Your team’s contact details")
+
+    page = assert_good_page(team.post("/manage/contact/", {"phone": "call me maybe",
+                                                           "email": "nope"}))
+    summary = _text(page.find(".//div[@class='govuk-error-summary']"))
+    assert "Enter a phone number, like 0113 496 0000" in summary
+    assert "Enter an email address in the correct format" in summary
+    assert Organisation.objects.get(code="E08000035").contact_phone == ""
+    page = assert_good_page(team.post("/manage/contact/", {"phone": "", "email": ""}))
+    assert "Enter a phone number or an email address" in _text(page)
+
+    with caplog.at_level(logging.INFO, logger="contactpoint.audit"):
+        response = team.post("/manage/contact/", {"phone": "0113 378 9000",
+                                                  "email": "mash@leeds.example"})
+    assert response.status_code == 302
+    assert "organisation:contact:update" in caplog.text
+    leeds = Organisation.objects.get(code="E08000035")
+    assert (leeds.contact_phone, leeds.contact_email) == ("0113 378 9000", "mash@leeds.example")
+
+    set_shield(world.users["team"], world.child, shielded=True, reason="fleeing",
+               review_on=date.today() + timedelta(days=90))
+    shown = _text(open_with_reason(world.client("teacher"), world.child))
+    assert "Leeds City Council" in shown
+    assert "0113 378 9000" in shown
+    assert "mash@leeds.example" in shown
+
+
+def test_only_a_team_sets_contact_details(world):
+    for who in ("teacher", "auditor"):
+        assert world.client(who).get("/manage/contact/").status_code == 403
+        assert world.client(who).post("/manage/contact/", {"phone": "0113 378 9000"}
+                                      ).status_code == 403
+    assert Organisation.objects.get(code="E08000035").contact_phone == ""
