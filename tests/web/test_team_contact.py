@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+from test_child_pages import open_with_reason
+
 from contactpoint.access.models import Organisation
 from contactpoint.identity.records import set_shield
 from databases import both_databases
 from pagecheck import assert_good_page
-from test_child_pages import open_with_reason
 
 pytestmark = both_databases
 
