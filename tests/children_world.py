@@ -34,13 +34,15 @@ PEOPLE = {
 }
 
 
-def ready_person(username: str, role: str, org_code: str, org_type: str,
-                 ) -> tuple[User, TOTPDevice]:
-    """A user in an organisation of `org_type`, with their own password and an app set up."""
+def ready_person(username: str, role: str, org_code: str, org_type: str, *,
+                 authority: str = LA) -> tuple[User, TOTPDevice]:
+    """A user in an organisation of `org_type` (in `authority`, unless it is an authority or
+    a national partner), with their own password and an app set up."""
     services.add_organisation(code=LA, name="Leeds City Council", type="local_authority")
     if org_code != LA:
-        services.add_organisation(code=org_code, name=f"Org {org_code}", type=org_type,
-                                  authority=None if org_type == "national_partner" else LA)
+        services.add_organisation(
+            code=org_code, name=f"Org {org_code}", type=org_type,
+            authority=None if org_type in ("national_partner", "local_authority") else authority)
     user, _ = services.add_user(username=username, org_code=org_code, role=role)
     user.set_password(STRONG_PASSWORD)
     user.must_change_password = False

@@ -17,15 +17,7 @@ from contactpoint.access.permissions import Permission
 from contactpoint.api.auth import ApiRouter, BearerToken, undeclared
 from contactpoint.api.v1 import api
 from databases import both_databases
-
-
-def operations(ninja_api: NinjaAPI):
-    """(methods, path, operation) for every operation the API serves."""
-    # Ninja has no public way to list its operations; this is what its OpenAPI code walks.
-    for bound in ninja_api._get_bound_routers():
-        for path, view in bound.path_operations.items():
-            for operation in view.operations:
-                yield operation.methods, f"{bound.prefix}{path}", operation
+from routes import operations
 
 
 def undeclared_operations(ninja_api: NinjaAPI) -> list[str]:

@@ -12,7 +12,7 @@ from functools import partial
 
 import pytest
 from django.http import HttpResponse
-from django.urls import URLPattern, URLResolver, get_resolver, path
+from django.urls import get_resolver, path
 from ninja import NinjaAPI, Router
 from ninja.openapi.views import default_home, openapi_json
 
@@ -26,20 +26,12 @@ from contactpoint.matching import review
 from contactpoint.web.access import declared_access, public, requires
 from databases import both_databases
 from pagecheck import assert_good_page
+from routes import url_patterns
 from signing_in import ready_user, verified_client
 
 #: ninja's own views, which it builds itself (no decorator can reach them): the OpenAPI
 #: description is public on purpose (docs/api.md), and the API's root answers 404.
 NINJA_PUBLIC = {openapi_json, default_home}
-
-
-def url_patterns(patterns, prefix: str = ""):  # type: ignore[no-untyped-def]
-    """(route, callback) for every URL pattern, included ones too."""
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern), pattern.callback
 
 
 def _ninja_path_view(callback):  # type: ignore[no-untyped-def]
