@@ -290,7 +290,8 @@ def test_a_person_creates_a_named_token_shown_once_and_audited(clock, audit_log)
 
 @pytest.mark.parametrize(("name", "message"), [
     ("", "enter what the token is for"), ("   ", "enter what the token is for"),
-    ("x" * 101, "100 characters or fewer"), ("Mosaic\x00", "control characters")])
+    ("x" * 101, "100 characters or fewer"), ("Mosaic\x00", "control or invisible"),
+    ("Mosaic\u202e", "control or invisible")])
 def test_a_token_needs_a_plain_name(name, message):
     with pytest.raises(AccessError, match=message):
         create_own_token(make_user(), name=name)

@@ -51,6 +51,7 @@ from contactpoint.audit import hooks as audit
 from contactpoint.errors import NotFound
 from contactpoint.feeds.loader import register_source
 from contactpoint.feeds.models import SourceSystem
+from contactpoint.identity.normalise import clean_text
 
 TOKEN_MARK = "cp"  # noqa: S105  (the marker every token starts with, not a secret)
 SECRET_BYTES = 32
@@ -159,11 +160,14 @@ def add_client(*, name: str, source: str,
 
 
 def _clean_name(name: str | None) -> str:
-    text = " ".join((name or "").split())
+    """A token's name as its holder typed it, cleaned as all free text is (clean_text)."""
+    try:
+        text = clean_text(name or "")
+    except ValueError:
+        raise AccessError("name: the name must be plain words, without control or "
+                          "invisible formatting characters") from None
     if len(text) > NAME_MAX_CHARS:
         raise AccessError(f"name: the name must be {NAME_MAX_CHARS} characters or fewer")
-    if any(not ch.isprintable() for ch in text):
-        raise AccessError("name: the name must be plain words, without control characters")
     return text
 
 
