@@ -298,6 +298,18 @@ def test_a_token_needs_a_plain_name(name, message):
     assert not ApiToken.objects.exists()
 
 
+def test_a_person_holds_at_most_ten_working_tokens_of_their_own(clock):
+    user = make_user()
+    made = [create_own_token(user, name=f"system {n}")[1] for n in range(10)]
+    with pytest.raises(AccessError, match="10 working API tokens"):
+        create_own_token(user, name="one more")
+    revoke_own_token(user, made[0].prefix)
+    create_own_token(user, name="one more")
+    clock.now += timedelta(days=90)  # all expired: none counts
+    create_own_token(user, name="after they expired")
+    assert ApiToken.objects.filter(user=user).count() == 12
+
+
 def test_a_suspended_person_cannot_create_a_token():
     user = make_user()
     user.suspended_at = timezone.now()

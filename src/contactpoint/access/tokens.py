@@ -65,6 +65,9 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_TOKEN_CHARS = 128
 #: What a token is for, as its holder names it (the column's length).
 NAME_MAX_CHARS = 100
+#: Working tokens a person may create for themselves: one per system acting for them is
+#: the need, and a session someone else has hold of cannot scatter dozens of them.
+MAX_OWN_ACTIVE_TOKENS = 10
 
 
 class TokenExpired(Exception):
@@ -268,8 +271,16 @@ def create_own_token(user: User, *, name: str) -> tuple[str, ApiToken]:
     refusal = _user_refusal(user)
     if refusal:
         raise AccessError(refusal)
+    # Locking the person's row makes two creations at once count one after the other.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    active = ApiToken.objects.filter(user=user, revoked_at__isnull=True,
+                                     expires_at__gt=now).count()
+    if active >= MAX_OWN_ACTIVE_TOKENS:
+        raise AccessError(f"You have {active} working API tokens, the most you can have. "
+                          "Revoke one you no longer use, then create a new one.")
     token, stored = _issue({"user": user}, name=label, issued_by=user.username,
-                           expires_at=timezone.now() + user_token_lifetime())
+                           expires_at=now + user_token_lifetime())
     audit.record("account:token:create", actor=user, subject=user,
                  details={"holder": "user", "prefix": stored.prefix, "name": label,
                           "expires_at": stored.expires_at.isoformat()})  # type: ignore[union-attr]
