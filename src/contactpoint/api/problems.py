@@ -100,10 +100,10 @@ class TokenRefused(AuthenticationError):
 
 
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    refused = isinstance(exc, TokenRefused)
-    challenge = f'{BEARER_REALM}, error="invalid_token"' if refused else BEARER_REALM
-    detail = exc.detail if isinstance(exc, TokenRefused) else None
-    return problem_response(401, detail, headers={"WWW-Authenticate": challenge})
+    if isinstance(exc, TokenRefused):
+        return problem_response(401, exc.detail, headers={
+            "WWW-Authenticate": f'{BEARER_REALM}, error="invalid_token"'})
+    return problem_response(401, headers={"WWW-Authenticate": BEARER_REALM})
 
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
