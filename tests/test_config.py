@@ -42,3 +42,14 @@ def test_sign_in_numbers_must_be_positive_whole_numbers(name):
 def test_security_key_origins_must_be_https_except_on_localhost():
     with pytest.raises(ConfigError, match="CONTACTPOINT_WEBAUTHN_ORIGINS"):
         load({"CONTACTPOINT_WEBAUTHN_ORIGINS": "http://contactpoint.example"})
+
+
+def test_a_persons_api_tokens_last_90_days_unless_set():
+    assert load({}).user_token_days == 90
+    assert load({"CONTACTPOINT_USER_TOKEN_DAYS": "30"}).user_token_days == 30
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "never", "3651"])
+def test_a_token_life_that_is_not_a_sensible_number_of_days_is_refused(bad):
+    with pytest.raises(ConfigError, match="CONTACTPOINT_USER_TOKEN_DAYS"):
+        load({"CONTACTPOINT_USER_TOKEN_DAYS": bad})

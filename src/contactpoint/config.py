@@ -19,6 +19,11 @@ DEFAULT_SESSION_IDLE_MINUTES = 15
 DEFAULT_SIGNIN_MAX_FAILURES = 5
 #: How long failures are remembered, and how long a lock lasts after the last one.
 DEFAULT_SIGNIN_LOCKOUT_MINUTES = 15
+#: A person's API token stops working this many days after it is issued (a source
+#: system's client token does not expire: no person's access hangs on it).
+DEFAULT_USER_TOKEN_DAYS = 90
+#: Ten years: a longer life is no expiry at all (and one far enough ahead overflows a date).
+MAX_USER_TOKEN_DAYS = 3650
 
 
 class ConfigError(ValueError):
@@ -38,6 +43,7 @@ class Config:
     session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
     signin_max_failures: int = DEFAULT_SIGNIN_MAX_FAILURES
     signin_lockout_minutes: int = DEFAULT_SIGNIN_LOCKOUT_MINUTES
+    user_token_days: int = DEFAULT_USER_TOKEN_DAYS
     #: WebAuthn binds a security key to a domain (never an IP address) and checks the
     #: page's origin: both must name where people reach the service.
     webauthn_rp_id: str = "localhost"
@@ -80,6 +86,11 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
             "CONTACTPOINT_KEYSTORE_URL must name a different database from "
             "CONTACTPOINT_DATABASE_URL: keys are kept apart from the data they protect"
         )
+    user_token_days = _positive_int(env, "CONTACTPOINT_USER_TOKEN_DAYS",
+                                    DEFAULT_USER_TOKEN_DAYS)
+    if user_token_days > MAX_USER_TOKEN_DAYS:
+        raise ConfigError(f"CONTACTPOINT_USER_TOKEN_DAYS must be {MAX_USER_TOKEN_DAYS} or "
+                          f"fewer (a person's API token must expire), not {user_token_days}")
     master = env.get("CONTACTPOINT_MASTER_KEY_FILE")
     origins = tuple(o.strip().rstrip("/") for o in
                     (env.get("CONTACTPOINT_WEBAUTHN_ORIGINS") or "http://localhost:8000")
@@ -104,6 +115,7 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
                                           DEFAULT_SIGNIN_MAX_FAILURES),
         signin_lockout_minutes=_positive_int(env, "CONTACTPOINT_SIGNIN_LOCKOUT_MINUTES",
                                              DEFAULT_SIGNIN_LOCKOUT_MINUTES),
+        user_token_days=user_token_days,
         webauthn_rp_id=env.get("CONTACTPOINT_WEBAUTHN_RP_ID") or "localhost",
         webauthn_origins=origins,
     )

@@ -1,6 +1,9 @@
 """API clients and tokens: issued once, stored hashed, refused when they should be."""
 
+import dataclasses
 import hashlib
+import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -8,19 +11,53 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import make_client, make_user
-from contactpoint.access.models import ApiClient, ApiToken
+from contactpoint.access import services
+from contactpoint.access.models import ApiClient, ApiToken, OrganisationType
 from contactpoint.access.permissions import Permission, permissions_for_role
 from contactpoint.access.services import AccessError
 from contactpoint.access.tokens import (
+    TokenExpired,
     add_client,
     authenticate_token,
+    create_own_token,
     create_token,
+    revoke_managed_token,
+    revoke_own_token,
     revoke_token,
+    token_status,
+    tokens_of,
 )
+from contactpoint.errors import Forbidden, NotFound
 from contactpoint.feeds.models import SourceSystem
 from databases import both_databases
 
 pytestmark = both_databases
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A stopped clock for everything that asks django.utils.timezone.now(); `.now` moves it."""
+    class Clock:
+        now = timezone.now().replace(microsecond=0)
+
+    monkeypatch.setattr(timezone, "now", lambda: Clock.now)
+    return Clock
+
+
+@pytest.fixture
+def token_days(settings):
+    """CONTACTPOINT_USER_TOKEN_DAYS, set for one test."""
+    def set_days(days: int) -> None:
+        settings.CONTACTPOINT = dataclasses.replace(settings.CONTACTPOINT,
+                                                    user_token_days=days)
+    return set_days
+
+
+@pytest.fixture
+def audit_log(caplog):
+    caplog.set_level(logging.INFO, logger="contactpoint.audit")
+    return lambda: [json.loads(r.getMessage()) for r in caplog.records
+                    if r.name == "contactpoint.audit"]
 
 
 def test_a_user_token_stands_for_the_user_and_their_role():
@@ -187,3 +224,172 @@ def test_the_holder_of_a_token_is_read_as_the_orm_reads_it(django_assert_max_num
     assert token.last_used_at.tzinfo is not None
     assert token.user.last_login.tzinfo is not None
     assert _token_with_holder("cp_000000000000") is None
+
+
+# -- expiry ----------------------------------------------------------------------------------
+
+def test_a_persons_token_works_for_the_configured_days_then_expires(clock, token_days):
+    token_days(7)
+    issued = clock.now
+    token = create_token(user=make_user().username)
+    assert ApiToken.objects.get().expires_at == issued + timedelta(days=7)
+    clock.now = issued + timedelta(days=7) - timedelta(seconds=1)
+    assert authenticate_token(token) is not None
+    clock.now = issued + timedelta(days=7)
+    with pytest.raises(TokenExpired) as expired:
+        authenticate_token(token)
+    assert expired.value.expired_at == issued + timedelta(days=7)
+    assert token_status(ApiToken.objects.get(), clock.now) == "Expired"
+
+
+def test_a_persons_token_lasts_90_days_by_default(clock):
+    token = create_token(user=make_user().username)
+    clock.now += timedelta(days=89, hours=23)
+    assert authenticate_token(token) is not None
+    clock.now += timedelta(hours=1)
+    with pytest.raises(TokenExpired):
+        authenticate_token(token)
+
+
+def test_an_expired_tokens_wrong_secret_is_only_refused(clock):
+    """Only the whole token learns it has expired: a guess at its prefix learns nothing."""
+    token = create_token(user=make_user().username)
+    clock.now += timedelta(days=365)
+    assert authenticate_token(token[:-1] + ("B" if token[-1] != "B" else "C")) is None
+
+
+def test_a_source_systems_client_token_does_not_expire(clock):
+    make_client()
+    token = create_token(client="school-census-feed")
+    assert ApiToken.objects.get().expires_at is None
+    clock.now += timedelta(days=3650)
+    assert authenticate_token(token) is not None
+
+
+def test_the_database_refuses_a_persons_token_without_an_end():
+    user = make_user()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ApiToken.objects.create(prefix="cp_1", secret_hash="0" * 64, user=user)
+
+
+# -- a person's own tokens --------------------------------------------------------------------
+
+def test_a_person_creates_a_named_token_shown_once_and_audited(clock, audit_log):
+    user = make_user()
+    token, stored = create_own_token(user, name="  Mosaic   case management ")
+    assert authenticate_token(token).user == user
+    assert (stored.name, stored.issued_by) == ("Mosaic case management", user.username)
+    assert stored.expires_at == clock.now + timedelta(days=90)
+    (entry,) = audit_log()
+    assert (entry["event"], entry["actor"], entry["subject"]) == (
+        "account:token:create", user.username, user.username)
+    assert entry["details"]["prefix"] == stored.prefix
+    assert entry["details"]["name"] == "Mosaic case management"
+    assert token.rpartition("_")[2] not in json.dumps(audit_log())
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("", "enter what the token is for"), ("   ", "enter what the token is for"),
+    ("x" * 101, "100 characters or fewer"), ("Mosaic\x00", "control or invisible"),
+    ("Mosaic\u202e", "control or invisible")])
+def test_a_token_needs_a_plain_name(name, message):
+    with pytest.raises(AccessError, match=message):
+        create_own_token(make_user(), name=name)
+    assert not ApiToken.objects.exists()
+
+
+def test_a_person_holds_at_most_ten_working_tokens_of_their_own(clock):
+    user = make_user()
+    made = [create_own_token(user, name=f"system {n}")[1] for n in range(10)]
+    with pytest.raises(AccessError, match="10 working API tokens"):
+        create_own_token(user, name="one more")
+    revoke_own_token(user, made[0].prefix)
+    create_own_token(user, name="one more")
+    clock.now += timedelta(days=90)  # all expired: none counts
+    create_own_token(user, name="after they expired")
+    assert ApiToken.objects.filter(user=user).count() == 12
+
+
+def test_a_suspended_person_cannot_create_a_token():
+    user = make_user()
+    user.suspended_at = timezone.now()
+    user.save()
+    with pytest.raises(AccessError, match="suspended"):
+        create_own_token(user, name="Mosaic")
+
+
+def test_a_person_lists_only_their_own_tokens_newest_first(clock):
+    user, other = make_user(), make_user()
+    create_own_token(user, name="first")
+    clock.now += timedelta(minutes=1)
+    create_own_token(user, name="second")
+    create_own_token(other, name="not theirs")
+    make_client()
+    create_token(client="school-census-feed")
+    assert [t.name for t in tokens_of(user)] == ["second", "first"]
+
+
+def test_revoking_their_own_token_stops_it_at_once(audit_log):
+    user = make_user()
+    token, stored = create_own_token(user, name="Mosaic")
+    assert authenticate_token(token) is not None
+    revoke_own_token(user, stored.prefix)
+    assert authenticate_token(token) is None
+    assert token_status(ApiToken.objects.get(), timezone.now()) == "Revoked"
+    entry = audit_log()[-1]
+    assert (entry["event"], entry["actor"], entry["details"]) == (
+        "account:token:revoke", user.username,
+        {"prefix": stored.prefix, "already_revoked": False})
+
+
+def test_nobody_revokes_someone_elses_token_as_their_own():
+    user, other = make_user(), make_user()
+    token, stored = create_own_token(other, name="theirs")
+    with pytest.raises(NotFound):
+        revoke_own_token(user, stored.prefix)
+    assert authenticate_token(token) is not None
+
+
+# -- the management team ------------------------------------------------------------------------
+
+def _stranger():
+    services.add_organisation(code="E08000036", name="Wakefield",
+                              type=OrganisationType.LOCAL_AUTHORITY)
+    services.add_organisation(code="URN:200001", name="Castle Primary",
+                              type=OrganisationType.SCHOOL, authority="E08000036")
+    user, _ = services.add_user(username="far.away", org_code="URN:200001",
+                                role="practitioner")
+    return user
+
+
+def test_the_management_team_revokes_its_users_token_with_a_reason(audit_log):
+    manager, colleague = make_user("management_team"), make_user()
+    token, stored = create_own_token(colleague, name="Mosaic")
+    with pytest.raises(AccessError, match="reason"):
+        revoke_managed_token(manager, colleague.username, stored.prefix, reason=" ")
+    assert authenticate_token(token) is not None
+    revoke_managed_token(manager, colleague.username, stored.prefix,
+                         reason="left the school; system decommissioned")
+    assert authenticate_token(token) is None
+    entry = audit_log()[-1]
+    assert (entry["event"], entry["actor"], entry["subject"], entry["reason"]) == (
+        "account:token:revoke", manager.username, colleague.username,
+        "left the school; system decommissioned")
+
+
+def test_another_authoritys_team_cannot_revoke_and_the_national_team_can():
+    manager = make_user("management_team")
+    stranger = _stranger()
+    token, stored = create_own_token(stranger, name="Mosaic")
+    with pytest.raises(NotFound):
+        revoke_managed_token(manager, stranger.username, stored.prefix, reason="curious")
+    colleague = make_user()
+    with pytest.raises(NotFound):  # the prefix must be the named user's
+        revoke_managed_token(manager, colleague.username, stored.prefix, reason="curious")
+    assert authenticate_token(token) is not None
+    with pytest.raises(Forbidden):
+        revoke_managed_token(make_user("practitioner"), stranger.username, stored.prefix,
+                             reason="curious")
+    revoke_managed_token(make_user("national_admin"), stranger.username, stored.prefix,
+                         reason="reported lost")
+    assert authenticate_token(token) is None

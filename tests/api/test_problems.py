@@ -54,6 +54,23 @@ def test_a_refused_token_is_told_invalid_token(client, census_token):
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
+def test_an_expired_token_is_401_saying_it_expired(client, user_token, monkeypatch):
+    from datetime import timedelta  # noqa: PLC0415
+
+    from django.utils import timezone  # noqa: PLC0415
+
+    token = user_token("practitioner")
+    search = "/api/v1/children?family_name=Smith&date_of_birth=2015-03-02"
+    assert client.get(search, headers=bearer(token)).status_code == 200
+    later = timezone.now() + timedelta(days=90, minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.get(search, headers=bearer(token))
+    body = problem_of(response, 401)
+    assert body["detail"].startswith("This API token expired on ")
+    assert "create a new one under API tokens in Your account" in body["detail"]
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
 def test_a_role_without_the_permission_is_403(client, user_token):
     for role in ("practitioner", "management_team", "national_admin", "auditor"):
         body = problem_of(client.post(FEED, b"{}\n", content_type=NDJSON,

@@ -1,6 +1,7 @@
 """`contactpoint client add`, `token create` and `token revoke`."""
 
 import json
+from datetime import timedelta
 
 from accounts import make_user
 from contactpoint.access.models import ApiToken
@@ -97,5 +98,37 @@ def test_clients_and_tokens_are_audited_in_the_operators_name(capsys):
         ("account:token:create", "operator:ops.alex", "jo"),
         ("account:token:revoke", "operator:ops.sam", "jo"),
     ]
-    assert entries[1]["details"] == {"holder": "user", "prefix": prefix}
+    stored = ApiToken.objects.get()
+    assert entries[1]["details"] == {"holder": "user", "prefix": prefix,
+                                     "expires_at": stored.expires_at.isoformat()}
+    assert entries[1]["reason"] is None
     assert token.rpartition("_")[2] not in json.dumps(entries)  # never the secret
+
+
+def test_a_token_for_a_person_is_the_operators_act_with_a_reason_and_expires(capsys):
+    make_user("practitioner", username="jo")
+    code, out, err = run(capsys, "token", "create", "--user", "jo", "--by", "ops.alex",
+                         "--reason", "Mosaic go-live, ticket CHG-1042",
+                         "--name", "Mosaic case management")
+    assert code == 0
+    token = out.strip()
+    assert out == token + "\n"  # the token alone on stdout, for scripts
+    assert err == ("This token for jo is your act as operator ops.alex: it is audited in "
+                   "your name, expires in 90 days, and jo and their management team can "
+                   "see and revoke it.\n")
+    (entry,) = run.audited
+    assert (entry["event"], entry["actor"], entry["subject"], entry["reason"]) == (
+        "account:token:create", "operator:ops.alex", "jo", "Mosaic go-live, ticket CHG-1042")
+    assert entry["details"]["name"] == "Mosaic case management"
+    stored = ApiToken.objects.get()
+    assert (stored.name, stored.issued_by) == ("Mosaic case management", "operator:ops.alex")
+    life = stored.expires_at - stored.created_at  # both read the clock, a moment apart
+    assert abs(life - timedelta(days=90)) < timedelta(minutes=1)
+
+
+def test_a_reason_too_long_is_a_usage_error_and_issues_nothing(capsys):
+    make_user("practitioner", username="jo")
+    code, out, err = run(capsys, "token", "create", "--user", "jo", "--reason", "x" * 501)
+    assert (code, out) == (2, "")
+    assert "reason" in err
+    assert ApiToken.objects.count() == 0

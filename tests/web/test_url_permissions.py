@@ -20,6 +20,7 @@ from accounts import AUTHORITY, make_user
 from children_world import queue_a_pair
 from contactpoint.access.models import Organisation
 from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.tokens import create_own_token
 from contactpoint.api.auth import ApiRouter, BearerToken, undeclared
 from contactpoint.identity.models import PostcodeDistrict
 from contactpoint.matching import review
@@ -107,7 +108,8 @@ def test_requires_takes_only_a_permission():
 
 #: Sample values for pages' parameters where no real one is needed (the page redirects
 #: before looking anything up); the role walk uses real ones.
-PLACEHOLDERS = {"contactpoint_id": "0000000000", "item_id": "1", "decision": "1"}
+PLACEHOLDERS = {"contactpoint_id": "0000000000", "item_id": "1", "decision": "1",
+                "prefix": "cp_000000000000"}
 #: Pages a role with the permission still may not use, and why.
 #: (route, role) → status. Break glass is for child-protection practitioners only: the
 #: walk's practitioners work in a school (tests/accounts.py).
@@ -164,8 +166,10 @@ def test_each_role_gets_each_page_or_the_403_page(role, tmp_path, keystore):
     # A decision to undo (the undo form is only for a real one the person may undo).
     decided = review.defer(make_user("national_admin", username="walk.national"), item.pk,
                            "ask the school")
+    # An API token of their own, to revoke (their own page, or their team's page for them).
+    _token, own = create_own_token(user, name="Role walk")
     values = {"contactpoint_id": item.candidate.contactpoint_id, "item_id": str(item.pk),
-              "decision": str(decided.pk)}
+              "decision": str(decided.pk), "prefix": own.prefix}
     client = verified_client(user, device)
     granted = permissions_for_role(role)
     # Pages that change a record come after a stated reason for the child, as in use.

@@ -150,6 +150,11 @@ class ApiToken(models.Model):
     Only a hash of the secret is kept (access/tokens.py says why SHA-256 is enough), so
     a copy of the database lets nobody call the API. `prefix` identifies the token in
     listings and for revoking it; it is not secret and is not enough to use it.
+
+    A person's token always has an end (`expires_at`; the database refuses one without),
+    and they see it, with its `name`, under Your account. `issued_by` is who issued it as
+    the audit trail names them: the person themselves, or `operator:<name>` at the
+    command line.
     """
 
     prefix = models.CharField(max_length=20, unique=True)
@@ -158,7 +163,11 @@ class ApiToken(models.Model):
                              related_name="api_tokens")
     client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.CASCADE,
                                related_name="tokens")
+    #: What the token is for ("Mosaic case management"), so its holder knows which to revoke.
+    name = models.CharField(max_length=100, blank=True, default="")
+    issued_by = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -169,6 +178,10 @@ class ApiToken(models.Model):
                 condition=(models.Q(user__isnull=False, client__isnull=True)
                            | models.Q(user__isnull=True, client__isnull=False)),
                 name="api_token_has_one_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True) | models.Q(expires_at__isnull=False),
+                name="api_token_of_a_person_expires",
             ),
         ]
 

@@ -7,6 +7,13 @@ passwords) is there to stop guessing of low-entropy secrets a person chose; a 25
 random secret cannot be guessed, so one fast hash is enough and keeps every API call
 cheap. The stored hash is compared in constant time.
 
+A person's token expires CONTACTPOINT_USER_TOKEN_DAYS after it is issued, whoever issued
+it; a source system's client token does not (no person's access hangs on it, and its
+operator revokes it). A person issues and revokes their own under Your account
+(`create_own_token`, `revoke_own_token`); their management team sees and revokes them
+(`revoke_managed_token`); an operator issues one at the command line (`create_token`
+with `by`), which is then the operator's act, audited in their name.
+
 Each function owns its transaction, as in services.py. `by` names the operator at the
 command line; each change it makes is then audited in their name.
 """
@@ -18,9 +25,10 @@ import hmac
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.db.models import Model
@@ -32,10 +40,18 @@ from contactpoint.access.permissions import (
     Permission,
     permissions_for_role,
 )
-from contactpoint.access.services import AccessError, _clean
+from contactpoint.access.services import (
+    AccessError,
+    _clean,
+    _reason,
+    _require_manager,
+    managed_user,
+)
 from contactpoint.audit import hooks as audit
+from contactpoint.errors import NotFound
 from contactpoint.feeds.loader import register_source
 from contactpoint.feeds.models import SourceSystem
+from contactpoint.identity.normalise import clean_text
 
 TOKEN_MARK = "cp"  # noqa: S105  (the marker every token starts with, not a secret)
 SECRET_BYTES = 32
@@ -47,6 +63,34 @@ PREFIX_BYTES = 6
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 #: Far longer than any token issued here; longer ones are refused before hashing.
 MAX_TOKEN_CHARS = 128
+#: What a token is for, as its holder names it (the column's length).
+NAME_MAX_CHARS = 100
+#: Working tokens a person may create for themselves: one per system acting for them is
+#: the need, and a session someone else has hold of cannot scatter dozens of them.
+MAX_OWN_ACTIVE_TOKENS = 10
+
+
+class TokenExpired(Exception):
+    """The token is genuine but past its end. Only the holder of the whole token learns
+    this (the secret was checked first), so saying so gives an attacker nothing."""
+
+    def __init__(self, expired_at: datetime) -> None:
+        super().__init__(f"expired at {expired_at.isoformat()}")
+        self.expired_at = expired_at
+
+
+def user_token_lifetime() -> timedelta:
+    """How long a person's token works: CONTACTPOINT_USER_TOKEN_DAYS (docs/configuration.md)."""
+    return timedelta(days=settings.CONTACTPOINT.user_token_days)
+
+
+def token_status(token: ApiToken, now: datetime) -> str:
+    """"Revoked", "Expired" or "Active", as Your account and the manage pages show it."""
+    if token.revoked_at is not None:
+        return "Revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "Expired"
+    return "Active"
 
 
 @dataclass(frozen=True)
@@ -118,10 +162,41 @@ def add_client(*, name: str, source: str,
     return client, source_created
 
 
+def _clean_name(name: str | None) -> str:
+    """A token's name as its holder typed it, cleaned as all free text is (clean_text)."""
+    try:
+        text = clean_text(name or "")
+    except ValueError:
+        raise AccessError("name: the name must be plain words, without control or "
+                          "invisible formatting characters") from None
+    if len(text) > NAME_MAX_CHARS:
+        raise AccessError(f"name: the name must be {NAME_MAX_CHARS} characters or fewer")
+    return text
+
+
+def _issue(holder: dict[str, User | ApiClient], *, name: str, issued_by: str,
+           expires_at: datetime | None) -> tuple[str, ApiToken]:
+    """A new token for `holder`; only its hash is stored. The caller owns the transaction."""
+    while True:
+        prefix = f"{TOKEN_MARK}_{secrets.token_hex(PREFIX_BYTES)}"
+        if not ApiToken.objects.filter(prefix=prefix).exists():
+            break
+    token = f"{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
+    stored = ApiToken.objects.create(prefix=prefix, secret_hash=_hash(token), name=name,
+                                     issued_by=issued_by[:200], expires_at=expires_at,
+                                     **holder)
+    return token, stored
+
+
 @transaction.atomic
 def create_token(*, user: str | None = None, client: str | None = None,
-                 by: str | None = None) -> str:
-    """Issue a token for a user or a client (by name) and return it: the only time it is seen."""
+                 by: str | None = None, reason: str | None = None,
+                 name: str | None = None) -> str:
+    """Issue a token for a user or a client (by name) and return it: the only time it is seen.
+
+    A user's token expires after user_token_lifetime(). `by` names the operator, whose
+    act it is: the audit entry is theirs, with `reason` if they gave one.
+    """
     if (user is None) == (client is None):
         raise AccessError("a token belongs to a user or to a client: name exactly one")
     holder: dict[str, User | ApiClient] = {}
@@ -138,16 +213,23 @@ def create_token(*, user: str | None = None, client: str | None = None,
         if found_client is None:
             raise AccessError(f"no client {client!r}")
         holder["client"] = found_client
-    while True:
-        prefix = f"{TOKEN_MARK}_{secrets.token_hex(PREFIX_BYTES)}"
-        if not ApiToken.objects.filter(prefix=prefix).exists():
-            break
-    token = f"{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
-    ApiToken.objects.create(prefix=prefix, secret_hash=_hash(token), **holder)
+    why = " ".join((reason or "").split()) or None
+    if why is not None:
+        why = _reason(why)
+    label = _clean_name(name)
+    expires_at = timezone.now() + user_token_lifetime() if user is not None else None
+    token, stored = _issue(holder, name=label,
+                           issued_by=audit.operator(by) if by is not None else "",
+                           expires_at=expires_at)
     if by is not None:
         (kind, held_by), = holder.items()
+        details: dict[str, Any] = {"holder": kind, "prefix": stored.prefix}  # never the secret
+        if expires_at is not None:
+            details["expires_at"] = expires_at.isoformat()
+        if label:
+            details["name"] = label
         audit.record("account:token:create", actor=audit.operator(by), subject=held_by,
-                     details={"holder": kind, "prefix": prefix})  # never the secret
+                     reason=why, details=details)
     return token
 
 
@@ -167,6 +249,84 @@ def revoke_token(prefix: str, *, by: str | None = None) -> ApiToken:
         held_by = token.user or token.client
         audit.record("account:token:revoke", actor=audit.operator(by), subject=held_by,
                      details={"prefix": token.prefix, "already_revoked": already})
+    return token
+
+
+# -- a person's own tokens, and their management team's view of them ------------------------
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """Every token a person holds or held, newest first (revoked and expired ones too, so
+    they can see what acted for them)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-pk"))
+
+
+@transaction.atomic
+def create_own_token(user: User, *, name: str) -> tuple[str, ApiToken]:
+    """A person, signed in with both factors, issues a token for a system that acts for
+    them; returns it (the only time it is seen) and its stored row."""
+    label = _clean_name(name)
+    if not label:
+        raise AccessError("name: enter what the token is for, such as the name of your "
+                          "case-management system")
+    refusal = _user_refusal(user)
+    if refusal:
+        raise AccessError(refusal)
+    # Locking the person's row makes two creations at once count one after the other.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    active = ApiToken.objects.filter(user=user, revoked_at__isnull=True,
+                                     expires_at__gt=now).count()
+    if active >= MAX_OWN_ACTIVE_TOKENS:
+        raise AccessError(f"You have {active} working API tokens, the most you can have. "
+                          "Revoke one you no longer use, then create a new one.")
+    token, stored = _issue({"user": user}, name=label, issued_by=user.username,
+                           expires_at=now + user_token_lifetime())
+    audit.record("account:token:create", actor=user, subject=user,
+                 details={"holder": "user", "prefix": stored.prefix, "name": label,
+                          "expires_at": stored.expires_at.isoformat()})  # type: ignore[union-attr]
+    return token, stored
+
+
+def _held_token(user: User, prefix: str) -> ApiToken:
+    """`user`'s token with this prefix, locked; anyone else's is NotFound, as none is."""
+    token = (ApiToken.objects.select_for_update().filter(user=user, prefix=prefix.strip())
+             .first())
+    if token is None:
+        raise NotFound("There is no API token with that prefix.")
+    return token
+
+
+def _revoke(token: ApiToken) -> bool:
+    """Revoke now; True if it was already revoked."""
+    if token.revoked_at is not None:
+        return True
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return False
+
+
+@transaction.atomic
+def revoke_own_token(user: User, prefix: str) -> ApiToken:
+    """A person revokes one of their own tokens; it is refused from the next call on."""
+    token = _held_token(user, prefix)
+    already = _revoke(token)
+    audit.record("account:token:revoke", actor=user, subject=user,
+                 details={"prefix": token.prefix, "already_revoked": already})
+    return token
+
+
+@transaction.atomic
+def revoke_managed_token(actor: User, username: str, prefix: str, *,
+                         reason: str) -> ApiToken:
+    """A management team member (or the national team) revokes a token of someone they
+    manage, giving the reason. Someone they do not manage is NotFound (services.py)."""
+    _require_manager(actor)
+    why = _reason(reason)
+    user = managed_user(actor, username)
+    token = _held_token(user, prefix)
+    already = _revoke(token)
+    audit.record("account:token:revoke", actor=actor, subject=user, reason=why,
+                 details={"prefix": token.prefix, "already_revoked": already})
     return token
 
 
@@ -260,7 +420,8 @@ def authenticate_token(presented: str) -> Principal | None:
 
     Refused: malformed, unknown, wrong secret, revoked, a suspended or inactive user or
     one without an accredited organisation, a deleted client (its tokens go with it).
-    The caller learns only "refused", never which of these it was.
+    The caller learns only "refused", never which of these it was; except that a genuine
+    token past its end raises TokenExpired, so its holder knows to get a new one.
     """
     parts = _split(presented) if len(presented) <= MAX_TOKEN_CHARS else None
     if parts is None:
@@ -273,6 +434,9 @@ def authenticate_token(presented: str) -> Principal | None:
         return None
     if token.revoked_at is not None:
         return None
+    now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        raise TokenExpired(token.expires_at)
     if token.user is not None:
         if _user_refusal(token.user):
             return None
@@ -283,7 +447,6 @@ def authenticate_token(presented: str) -> Principal | None:
                               client=token.client)
     else:  # the check constraint makes this unreachable; refuse rather than guess
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return principal

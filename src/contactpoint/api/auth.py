@@ -2,9 +2,10 @@
 
 Every operation is added through ApiRouter, which will not take one without
 `permission=`. The token is checked by access.tokens.authenticate_token: no token or a
-refused one is 401, a caller without the permission 403. The API's default (for an
-operation added some other way) refuses everyone, and tests/api/test_routes.py walks
-every route and fails on an operation that names no permission.
+refused one is 401 (an expired one says so), a caller without the permission 403. The
+API's default (for an operation added some other way) refuses everyone, and
+tests/api/test_routes.py walks every route and fails on an operation that names no
+permission.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from ninja import Router
 from ninja.security import HttpBearer
 
 from contactpoint.access.permissions import Permission
-from contactpoint.access.tokens import Principal, authenticate_token
-from contactpoint.api.problems import openapi_problems
+from contactpoint.access.tokens import Principal, TokenExpired, authenticate_token
+from contactpoint.api.problems import TokenRefused, openapi_problems
 from contactpoint.errors import Forbidden
 
 
@@ -30,10 +31,15 @@ class BearerToken(HttpBearer):
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
-        principal = authenticate_token(token)
+        try:
+            principal = authenticate_token(token)
+        except TokenExpired as exc:
+            end = exc.expired_at
+            raise TokenRefused(
+                f"This API token expired on {end.day} {end:%B %Y at %H:%M} UTC. Its "
+                "holder can create a new one under API tokens in Your account.") from None
         if principal is None:
-            request.token_refused = True  # type: ignore[attr-defined]  (for the 401 challenge)
-            return None
+            raise TokenRefused()
         if not principal.may(self.permission):
             raise Forbidden(f"This needs the {self.permission} permission, which "
                             f"{principal.name} does not have.")

@@ -89,12 +89,21 @@ def _invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return problem_response(400, f"Some input is not valid: {fields}.", errors=problems)
 
 
+class TokenRefused(AuthenticationError):
+    """A token was sent and refused (not merely missing); `detail` says why when the
+    holder may be told (an expired token), else the one message for every refusal."""
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__()
+        self.detail = detail or ("The API token was refused: it is unknown or revoked, or "
+                                 "its holder may no longer use the service.")
+
+
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    refused = getattr(request, "token_refused", False)
-    challenge = f'{BEARER_REALM}, error="invalid_token"' if refused else BEARER_REALM
-    detail = ("The API token was refused: it is unknown or revoked, or its holder may no "
-              "longer use the service." if refused else None)
-    return problem_response(401, detail, headers={"WWW-Authenticate": challenge})
+    if isinstance(exc, TokenRefused):
+        return problem_response(401, exc.detail, headers={
+            "WWW-Authenticate": f'{BEARER_REALM}, error="invalid_token"'})
+    return problem_response(401, headers={"WWW-Authenticate": BEARER_REALM})
 
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

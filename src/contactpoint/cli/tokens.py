@@ -7,6 +7,7 @@ inside functions: importing either module first then works.
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def _client_add(args: argparse.Namespace) -> None:
@@ -40,13 +41,21 @@ def _token_create(args: argparse.Namespace) -> None:
     from contactpoint.access.services import AccessError  # noqa: PLC0415
     from contactpoint.cli.commands import Usage, operator_name  # noqa: PLC0415
 
+    operator = operator_name(args)
     try:
-        token = tokens.create_token(user=args.user, client=args.client,
-                                    by=operator_name(args))
+        token = tokens.create_token(user=args.user, client=args.client, by=operator,
+                                    reason=args.reason, name=args.name)
     except AccessError as exc:
         raise Usage(str(exc)) from None
-    # The token alone, so a script can capture it; it is never shown again.
+    # The token alone on stdout, so a script can capture it; it is never shown again.
     print(token)
+    if args.user is not None:
+        # A token acting for a person is the operator's act, not the person's: say so
+        # where the operator reads it (stderr, beside the script's captured token).
+        days = tokens.user_token_lifetime().days
+        print(f"This token for {args.user} is your act as operator {operator}: it is "
+              f"audited in your name, expires in {days} days, and {args.user} and their "
+              "management team can see and revoke it.", file=sys.stderr)
 
 
 def _token_revoke(args: argparse.Namespace) -> None:
@@ -72,6 +81,10 @@ def register_token(sub) -> None:  # type: ignore[no-untyped-def]
     holder = c.add_mutually_exclusive_group(required=True)
     holder.add_argument("--user", metavar="USERNAME")
     holder.add_argument("--client", metavar="NAME")
+    c.add_argument("--reason", metavar="TEXT",
+                   help="why you issue it, for the audit trail (a user's token is your act)")
+    c.add_argument("--name", metavar="LABEL",
+                   help="what the token is for, shown to its holder (e.g. the system's name)")
     add_by(c)
     r = _command(tsub, "revoke", "revoke an API token by its prefix (cp_…)", _token_revoke)
     r.add_argument("prefix", metavar="PREFIX")

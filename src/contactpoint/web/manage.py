@@ -7,17 +7,20 @@ pages do not confirm who has an account elsewhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from contactpoint.access import second_factors, services, set_up_links
-from contactpoint.access.models import OrganisationType, Role, User
+from contactpoint.access import second_factors, services, set_up_links, tokens
+from contactpoint.access.models import ApiToken, OrganisationType, Role, User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.services import AccessError
 from contactpoint.errors import NotFound
 from contactpoint.web.access import requires
+from contactpoint.web.account import token_rows
 from contactpoint.web.forms import AddOrganisationForm, AddUserForm, ReasonForm
 
 MANAGE = Permission.ACCOUNTS_MANAGE
@@ -90,7 +93,8 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "web/manage/user.html", {
         "subject": user, "name": _display_name(user), "status": _status(user),
         "role": Role(user.role).label, "factors": second_factors.second_factors_of(user),
-        "is_self": user.pk == request.user.pk, "nav": "users"})
+        "is_self": user.pk == request.user.pk, "nav": "users",
+        "tokens": _token_rows(user)})
 
 
 @requires(MANAGE)
@@ -124,6 +128,45 @@ def user_action(request: HttpRequest, username: str, action: str) -> HttpRespons
         "form": form, "subject": user, "heading": spec["heading"].format(name=name),
         "explain": spec["explain"], "button": spec["button"], "warning": spec["warning"],
         "nav": "users"})
+
+
+# -- a managed person's API tokens ------------------------------------------------------------
+
+def _token_rows(user: User) -> list[dict[str, Any]]:
+    return token_rows(user, lambda t: reverse("web:manage-revoke-api-token",
+                                               args=[user.username, t.prefix]))
+
+
+@requires(MANAGE)
+@require_http_methods(["GET", "POST"])
+def revoke_user_token(request: HttpRequest, username: str, prefix: str) -> HttpResponse:
+    """Revoke a token of someone the team manages, with a reason; anyone else's is 404."""
+    user = _managed(request, username)
+    token = ApiToken.objects.filter(user=user, prefix=prefix).first()
+    if token is None:
+        raise Http404("no such token")
+    name = _display_name(user)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tokens.revoke_managed_token(request.user, username, prefix,  # type: ignore[arg-type]
+                                        reason=form.cleaned_data["reason"])
+        except AccessError as exc:
+            form.add_error("reason" if str(exc).startswith("reason:") else None,
+                           str(exc).removeprefix("reason: "))
+        except NotFound:
+            raise Http404("no such token") from None
+        else:
+            return render(request, "web/manage/done.html", {
+                "heading": f"{name}'s API token {token.name or token.prefix} is revoked",
+                "nav": "users", "back": reverse("web:manage-user", args=[user.username])})
+    return render(request, "web/manage/user_action.html", {
+        "form": form, "subject": user, "nav": "users",
+        "heading": f"Revoke {name}'s API token {token.name or token.prefix}",
+        "explain": f"The token {token.prefix} stops working at once: the system that uses "
+                   "it can no longer act for them. They can create a new one in their "
+                   "account. Tell them why.",
+        "button": "Revoke token", "warning": True})
 
 
 @requires(MANAGE)

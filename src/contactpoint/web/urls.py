@@ -47,12 +47,17 @@ urlpatterns = [
     path("review/decisions/<int:decision>/undo/", review.undo, name="review-undo"),
     # Your account
     path("account/", account.account, name="account"),
+    path("account/api-tokens/new/", account.create_api_token, name="create-api-token"),
+    path("account/api-tokens/<str:prefix>/revoke/", account.revoke_api_token,
+         name="revoke-api-token"),
     # Management team pages (web/manage.py)
     path("manage/users/", manage.users, name="manage-users"),
     path("manage/add-user/", manage.add_user, name="manage-add-user"),
     path("manage/users/<str:username>/", manage.user_detail, name="manage-user"),
     path("manage/users/<str:username>/<slug:action>/", manage.user_action,
          name="manage-user-action"),
+    path("manage/users/<str:username>/api-tokens/<str:prefix>/revoke/",
+         manage.revoke_user_token, name="manage-revoke-api-token"),
     path("manage/organisations/", manage.organisations, name="manage-organisations"),
     path("manage/add-organisation/", manage.add_organisation,
          name="manage-add-organisation"),
