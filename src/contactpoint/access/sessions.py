@@ -19,6 +19,7 @@ import logging
 from importlib import import_module
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import SessionBase
@@ -57,7 +58,7 @@ class SessionStore(db.SessionStore):
             return {}
 
 
-def _cipher():  # type: ignore[no-untyped-def]
+def _cipher() -> AESGCM:
     return get_keystore().system_cipher(SESSION_KEY)
 
 
