@@ -167,6 +167,9 @@ SESSION_IDLE_SECONDS = CONFIG.session_idle_minutes * 60
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sessions are sealed at rest (access/sessions.py): a session row shows nothing of the
+# records a person opened or the reasons they gave.
+SESSION_ENGINE = "contactpoint.access.sessions"
 
 # Second factors (docs/security.md). A code is accepted one step either side of now
 # (clock drift); django-otp refuses a code from a step already used (last_t).

@@ -1,41 +1,78 @@
 """Load a synthetic population, dump every table of both databases, find nothing personal.
 
-Runs on whichever engine the suite runs on (SQLite, then PostgreSQL under `make test`).
+A person also sets up an authenticator app and opens a record with a reason in their own
+words: neither the app's key, nor the reason, nor which child they opened may be stored in
+the clear either. Runs on whichever engine the suite runs on (SQLite, then PostgreSQL
+under `make test`).
 """
 
+import binascii
 import re
+import zlib
+from base64 import b32encode, urlsafe_b64decode
 from datetime import date
 
 import orjson
+from django.contrib.sessions.models import Session
 from django.db import connections
+from django.test import Client
 
+from accounts import make_user
+from contactpoint.access import app_keys
+from contactpoint.access.models import AuthenticatorApp
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child
 from contactpoint.synth import generate
 from databases import both_databases
+from signing_in import STRONG_PASSWORD, secret_on_page, totp_for
 
 pytestmark = both_databases
 TODAY = date(2026, 11, 22)
 
 
-def dump(alias: str, *, binary: bool = True) -> str:
-    """Every value of every table, as text; bytes as Latin-1 so any plaintext shows.
+def dump_tables(alias: str, *, binary: bool = True) -> dict[str, str]:
+    """Every value of each table, as text; bytes as Latin-1 so any plaintext shows.
 
     Without `binary`, only the values that are not bytes.
     """
     connection = connections[alias]
-    parts = []
+    tables = {}
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            parts = []
             for row in cursor.fetchall():
                 for value in row:
                     if isinstance(value, bytes | memoryview):
                         if binary:
                             parts.append(bytes(value).decode("latin-1"))
                     else:
-                        parts.append(str(value))
-    return "\n".join(parts)
+                        parts.extend(readable(str(value)))
+            tables[table] = "\n".join(parts)
+    return tables
+
+
+def readable(value: str) -> list[str]:
+    """The value, and what any part of it says once base64 is undone (and zlib, where the
+    part starts with '.'): Django keeps a session as `[.]base64:timestamp:signature`, signed
+    and compressed but readable by anyone, which a plain substring search would miss."""
+    found = [value]
+    for part in value.split(":"):
+        compressed = part.startswith(".")
+        body = part.removeprefix(".")
+        if len(body) < 16 or not re.fullmatch(r"[A-Za-z0-9_-]+=*", body):
+            continue
+        try:
+            decoded = urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            found.append((zlib.decompress(decoded) if compressed else decoded)
+                         .decode("latin-1"))
+        except (binascii.Error, ValueError, zlib.error):
+            continue
+    return found
+
+
+def dump(alias: str, *, binary: bool = True) -> str:
+    return "\n".join(dump_tables(alias, binary=binary).values())
 
 
 #: A word this long turns up by chance in megabytes of ciphertext (one in 256**4 per
@@ -72,6 +109,35 @@ def personal_values(folder):
     return words, numbers, births
 
 
+#: A reason in a practitioner's own words ('other'): it may name people and places.
+REASON_DETAIL = "Aunt Philippa rang worried after the move to Harrogate"
+#: Where a child's ContactPoint ID is stored by design: the child's own rows and its data
+#: key. Anywhere else (a session above all) it would say who looked at whom.
+HOLDS_CHILDREN_BY_ID = re.compile(r"^(identity_.*|keystore_data_key)$")
+
+
+def set_up_app_and_open(contactpoint_id: str) -> tuple[Client, str]:
+    """A person's first sign-in sets up an app, then they open a record, saying why.
+
+    Returns their client and the key their app holds (base32, as the page shows it).
+    """
+    user = make_user("practitioner")
+    user.set_password(STRONG_PASSWORD)
+    user.must_change_password = False
+    user.save()
+    client = Client()
+    response = client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
+    assert response["Location"] == "/sign-in/set-up/app/"
+    secret = secret_on_page(client.get("/sign-in/set-up/app/").content.decode())
+    response = client.post("/sign-in/set-up/app/", {"code": totp_for(secret).now()})
+    assert response.status_code == 302, response.content.decode()[:300]
+    response = client.post(f"/children/{contactpoint_id}/",
+                           {"reason": "other", "reason_detail": REASON_DETAIL})
+    assert response["Location"] == f"/children/{contactpoint_id}/"
+    assert client.get(response["Location"]).status_code == 200
+    return client, secret
+
+
 def test_a_loaded_population_leaves_nothing_personal_in_either_database(tmp_path, keystore):
     baseline = dump("default") + dump("keystore")
     folder = tmp_path / "feeds"
@@ -79,6 +145,16 @@ def test_a_loaded_population_leaves_nothing_personal_in_either_database(tmp_path
     for feed in sorted(folder.glob("*.jsonl")):
         ingest_file(feed.stem, feed, today=TODAY)
     assert Child.objects.filter(record__isnull=False).count() > 300
+
+    opened = Child.objects.filter(record__isnull=False).order_by("pk").first().contactpoint_id
+    client, secret = set_up_app_and_open(opened)
+    device = AuthenticatorApp.objects.get(confirmed=True)
+    key = app_keys.key_of(device)
+    assert b32encode(key).decode().rstrip("=") == secret.replace(" ", "")
+    # What the app holds, every way it could be written.
+    app_secrets = {key.hex(), key.hex().upper(), secret, secret.replace(" ", "")}
+    # The session is kept (the reason is remembered for the record's next showing).
+    assert Session.objects.filter(session_key=client.session.session_key).exists()
 
     words, numbers, births = personal_values(folder)
     # Words already in an empty schema (table names, source names) prove nothing either way.
@@ -99,3 +175,8 @@ def test_a_loaded_population_leaves_nothing_personal_in_either_database(tmp_path
         # A date alone, not the date part of a timestamp such as created_at.
         leaked = [b for b in births if b in text and re.search(rf"{b}(?![ T]\d)", text)]
         assert leaked == [], f"dates of birth in the clear in {alias}: {leaked[:5]}"
+        assert not [s for s in app_secrets if s in text], f"an app's key in the clear in {alias}"
+        assert REASON_DETAIL not in text, f"a reason in the clear in {alias}"
+        holding = sorted(t for t, values in dump_tables(alias).items()
+                         if opened in values and not HOLDS_CHILDREN_BY_ID.match(t))
+        assert holding == [], f"who opened which child, in the clear in {alias}: {holding}"

@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from contactpoint.access import app_keys
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9:._/-]{0,39}$",
@@ -206,3 +211,25 @@ class SetUpLink(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
+
+
+class AuthenticatorApp(TOTPDevice):
+    """A person's authenticator app: django-otp's TOTPDevice, with its key sealed at rest.
+
+    The key column holds the sealed key (`app_keys`); django-otp reads the key only
+    through `bin_key`, to check a code and to draw the set-up QR code.
+    """
+
+    class Meta:
+        proxy = True
+
+    @property
+    def bin_key(self) -> bytes:
+        return app_keys.key_of(self)
+
+
+@receiver(pre_save, sender=TOTPDevice)
+@receiver(pre_save, sender=AuthenticatorApp)
+def _seal_app_key(sender: type[TOTPDevice], instance: TOTPDevice, **kwargs: object) -> None:
+    """No TOTP key is written in the clear, whichever class (ours or django-otp's) saves it."""
+    app_keys.seal_in_place(instance)

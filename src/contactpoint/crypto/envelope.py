@@ -7,6 +7,8 @@ into another column, fails to open rather than showing the wrong child's data.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from typing import Any
 
@@ -16,6 +18,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT_V1 = b"\x01"
 NONCE_BYTES = 12
+#: How a sealed value starts when it is kept in a text column.
+TEXT_PREFIX = "sealed:"
 
 
 class DecryptionError(RuntimeError):
@@ -40,6 +44,27 @@ def open_sealed(key: AESGCM, owner: str, purpose: str, blob: bytes) -> bytes:
         return key.decrypt(nonce, body, _aad(owner, purpose))
     except InvalidTag:
         raise DecryptionError(f"sealed {purpose} of {owner} failed authentication") from None
+
+
+def seal_text(key: AESGCM, owner: str, purpose: str, plaintext: bytes) -> str:
+    """A sealed value for a text column: TEXT_PREFIX, then base64url without padding."""
+    blob = base64.urlsafe_b64encode(seal(key, owner, purpose, plaintext)).rstrip(b"=")
+    return TEXT_PREFIX + blob.decode()
+
+
+def is_sealed_text(text: str) -> bool:
+    return text.startswith(TEXT_PREFIX)
+
+
+def open_text(key: AESGCM, owner: str, purpose: str, text: str) -> bytes:
+    if not is_sealed_text(text):
+        raise DecryptionError(f"{purpose} of {owner} is not a sealed value")
+    body = text[len(TEXT_PREFIX):]
+    try:
+        blob = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        raise DecryptionError(f"sealed {purpose} of {owner} is malformed") from None
+    return open_sealed(key, owner, purpose, blob)
 
 
 def seal_json(key: AESGCM, owner: str, purpose: str, value: Any) -> bytes:

@@ -25,6 +25,12 @@ from contactpoint.crypto.models import DataKey, SystemKey
 from contactpoint.crypto.routers import KEYSTORE_DB
 
 BLIND_INDEX_KEY = "blind-index"
+#: Seals the keys of people's authenticator apps (TOTP) in the data database.
+SECOND_FACTOR_KEY = "second-factors"
+#: Seals what a signed-in session holds (the records opened and the reasons given).
+SESSION_KEY = "sessions"
+#: The service-wide keys `contactpoint init` creates, each wrapped like a data key.
+SYSTEM_KEYS = (BLIND_INDEX_KEY, SECOND_FACTOR_KEY, SESSION_KEY)
 #: Unwrapped keys kept per process. Each costs about 2.6 KB (an OpenSSL context), so the
 #: cache is sized for a few batches of a load, not for the whole index.
 CACHE_SIZE = 20_000
@@ -49,6 +55,7 @@ class KeyStore:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._blind: BlindIndex | None = None
+        self._system: dict[str, AESGCM] = {}
 
     # -- the keyring -------------------------------------------------------------------
     def _keyring(self, need: str | None = None, *, current: bool = False) -> keyring.Keyring:
@@ -72,28 +79,39 @@ class KeyStore:
         return envelope.unwrap_key(self._keyring(kek_id).key(kek_id), owner, bytes(wrapped))
 
     # -- system keys -------------------------------------------------------------------
-    def ensure_system_keys(self) -> bool:
-        """Create the blind-index key if missing. Returns True when it was created."""
+    def ensure_system_keys(self) -> list[str]:
+        """Create whichever system keys are missing; returns the names created."""
+        created = []
         with transaction.atomic(using=KEYSTORE_DB):
-            if SystemKey.objects.filter(name=BLIND_INDEX_KEY).exists():
-                return False
+            present = set(SystemKey.objects.values_list("name", flat=True))
             ring = self._keyring(current=True)
-            SystemKey.objects.create(
-                name=BLIND_INDEX_KEY,
-                kek_id=ring.active_id,
-                wrapped=envelope.wrap_key(ring.active_key, BLIND_INDEX_KEY,
-                                          envelope.new_data_key()),
-            )
-            return True
+            for name in SYSTEM_KEYS:
+                if name in present:
+                    continue
+                SystemKey.objects.create(
+                    name=name, kek_id=ring.active_id,
+                    wrapped=envelope.wrap_key(ring.active_key, name, envelope.new_data_key()))
+                created.append(name)
+        return created
+
+    def _system_key(self, name: str) -> bytes:
+        try:
+            row = SystemKey.objects.get(name=name)
+        except SystemKey.DoesNotExist:
+            raise MissingKey(f"no {name} key: run `contactpoint init` first") from None
+        return self._unwrap(name, row.kek_id, row.wrapped)
+
+    def system_cipher(self, name: str) -> AESGCM:
+        """The AES-256-GCM key of a service-wide purpose (SECOND_FACTOR_KEY, SESSION_KEY)."""
+        cipher = self._system.get(name)
+        if cipher is None:
+            cipher = self._system[name] = AESGCM(self._system_key(name))
+        return cipher
 
     @property
     def blind_index(self) -> BlindIndex:
         if self._blind is None:
-            try:
-                row = SystemKey.objects.get(name=BLIND_INDEX_KEY)
-            except SystemKey.DoesNotExist:
-                raise MissingKey("no blind-index key: run `contactpoint init` first") from None
-            self._blind = BlindIndex(self._unwrap(BLIND_INDEX_KEY, row.kek_id, row.wrapped))
+            self._blind = BlindIndex(self._system_key(BLIND_INDEX_KEY))
         return self._blind
 
     # -- children's data keys ----------------------------------------------------------
@@ -163,6 +181,7 @@ class KeyStore:
         with self._lock:
             self._cache.clear()
         self._blind = None
+        self._system = {}
         self._ring = None
 
     # -- rotation ----------------------------------------------------------------------

@@ -23,10 +23,9 @@ import orjson
 from django.conf import settings
 from django.db import transaction
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from contactpoint.access import second_factors, services
-from contactpoint.access.models import Organisation, OrganisationType, User
+from contactpoint.access.models import AuthenticatorApp, Organisation, OrganisationType, User
 from contactpoint.access.reference import load_reference
 from contactpoint.cli.progress import Progress
 from contactpoint.feeds.loader import ingest_file
@@ -56,7 +55,8 @@ def _ready(username: str, password: str) -> dict[str, str]:
     user = User.objects.get(username=username)
     user.must_change_password = False
     user.save(update_fields=["must_change_password"])
-    device = TOTPDevice.objects.create(user=user, name=second_factors.APP_NAME, confirmed=True)
+    device = AuthenticatorApp.objects.create(user=user, name=second_factors.APP_NAME,
+                                             confirmed=True)
     return {"totp_key": second_factors.totp_secret(device), "otpauth": device.config_url}
 
 

@@ -1,5 +1,9 @@
 """`contactpoint init`: the data directory, the master key file, both schemas, system keys.
 
+It also upgrades what an older version stored: authenticator app keys and sessions kept
+before they were sealed are sealed here (not in a migration: the key that seals them is
+in the key store, made after the schema).
+
 Idempotent: run it on every deploy. It never replaces an existing key.
 """
 
@@ -27,6 +31,18 @@ def _private_file(path: Path, content: str) -> bool:
     return True
 
 
+def _seal_stored_secrets() -> Iterator[str]:
+    """Upgrade: seal what was stored before it was sealed (apps' keys, sessions)."""
+    from contactpoint.access import second_factors, sessions  # noqa: PLC0415  (needs apps)
+
+    apps = second_factors.seal_stored_app_keys()
+    if apps:
+        yield f"sealed {apps} authenticator app key(s) stored before keys were sealed"
+    resealed = sessions.seal_stored_sessions()
+    if resealed:
+        yield f"sealed {resealed} session(s) stored before sessions were sealed"
+
+
 def initialise() -> Iterator[str]:
     config = settings.CONTACTPOINT
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -41,8 +57,9 @@ def initialise() -> Iterator[str]:
     for database in ("default", "keystore"):
         call_command("migrate", database=database, interactive=False, verbosity=0)
     yield "schema up to date (data and key store)"
-    if get_keystore().ensure_system_keys():
-        yield "created the blind-index key in the key store"
+    for name in get_keystore().ensure_system_keys():
+        yield f"created the {name} key in the key store"
+    yield from _seal_stored_secrets()
     from contactpoint.matching.configuration import (  # noqa: PLC0415  (needs the schema)
         active_configuration,
         upgrade_configuration,

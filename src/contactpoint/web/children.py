@@ -88,7 +88,8 @@ def remembered_reason(request: HttpRequest, contactpoint_id: str) -> dict[str, A
 
 def _remembered(request: HttpRequest, contactpoint_id: str) -> dict[str, Any] | None:
     given = request.session.get(REASONS_SESSION_KEY, {}).get(contactpoint_id)
-    if given is None or given["until"] < time.time():
+    if given is not None and given["until"] < time.time():
+        forget_reason(request, contactpoint_id)  # its piece of work is over: keep it no longer
         return None
     return given  # type: ignore[no-any-return]
 

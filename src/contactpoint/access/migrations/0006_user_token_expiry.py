@@ -21,7 +21,7 @@ def give_people_s_tokens_an_end(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('access', '0004_set_up_links'),
+        ('access', '0005_management_team_contact'),
     ]
 
     operations = [
