@@ -172,6 +172,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # (clock drift); django-otp refuses a code from a step already used (last_t).
 OTP_TOTP_ISSUER = "ContactPoint"
 OTP_TOTP_TOLERANCE = 1
+# django-otp's own throttle (a wait of 1, 2, 4... seconds after each wrong code) is off:
+# it refused a right code typed a second after a wrong one, saying only that it was
+# wrong. The sign-in lockout (access/lockout.py) limits guesses instead, counted across
+# the password and both kinds of second factor.
+OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_WEBAUTHN_RP_ID = CONFIG.webauthn_rp_id
 OTP_WEBAUTHN_RP_NAME = "ContactPoint"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = list(CONFIG.webauthn_origins)
