@@ -42,3 +42,21 @@ def test_sign_in_numbers_must_be_positive_whole_numbers(name):
 def test_security_key_origins_must_be_https_except_on_localhost():
     with pytest.raises(ConfigError, match="CONTACTPOINT_WEBAUTHN_ORIGINS"):
         load({"CONTACTPOINT_WEBAUTHN_ORIGINS": "http://contactpoint.example"})
+
+
+def test_allowed_hosts_default_to_this_machine_and_can_be_set():
+    assert load({}).allowed_hosts == ("127.0.0.1", "localhost", "[::1]")
+    config = load({"CONTACTPOINT_ALLOWED_HOSTS": "contactpoint.example, www.contactpoint.example,"})
+    assert config.allowed_hosts == ("contactpoint.example", "www.contactpoint.example")
+
+
+def test_trusted_proxies_are_none_by_default_and_take_addresses_or_networks():
+    assert load({}).trusted_proxies == ()
+    config = load({"CONTACTPOINT_TRUSTED_PROXIES": "10.0.0.5, 10.0.1.0/24,2001:db8::1"})
+    assert config.trusted_proxies == ("10.0.0.5/32", "10.0.1.0/24", "2001:db8::1/128")
+
+
+@pytest.mark.parametrize("bad", ["proxy.example", "10.0.0", "10.0.0.5/33", "*"])
+def test_a_trusted_proxy_that_is_not_an_address_is_refused(bad):
+    with pytest.raises(ConfigError, match="CONTACTPOINT_TRUSTED_PROXIES"):
+        load({"CONTACTPOINT_TRUSTED_PROXIES": bad})

@@ -24,7 +24,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+# CONTACTPOINT_ALLOWED_HOSTS; the loopback names by default. (Django's test runner adds
+# "testserver" for its own client.)
+ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: whether the request came over HTTPS, and from whom, as a trusted proxy says.
+    "contactpoint.web.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the rest, so every error under /api/ it sees can be made problem+json.
@@ -148,8 +152,11 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 
 # Security headers. HSTS is only ever sent on HTTPS requests, so it is safe to switch
-# on here and takes effect when the app sits behind a TLS-terminating proxy.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# on here and takes effect when the app sits behind a TLS-terminating proxy. Whether a
+# request came over HTTPS is what TrustedProxyMiddleware decides: X-Forwarded-Proto is
+# believed only from CONTACTPOINT_TRUSTED_PROXIES (so SECURE_PROXY_SSL_HEADER, which
+# believes it from anyone, stays unset).
+SECURE_PROXY_SSL_HEADER = None
 SECURE_HSTS_SECONDS = 63072000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -159,6 +166,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# Behind a TLS-terminating proxy the browser reaches the service only over HTTPS: the
+# session and CSRF cookies are then never sent over plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = bool(CONFIG.trusted_proxies)
 CSRF_FAILURE_VIEW = "contactpoint.web.errors.csrf_failure"
 # The idle timeout (web/sessions.py) ends a session after CONTACTPOINT_SESSION_IDLE_MINUTES
 # without a request. The session store keeps an idle session an hour longer, only so the
