@@ -210,14 +210,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+#: The loggers Django reports refused requests on (4xx): each refusal becomes one line.
+_REFUSAL_LOGGERS = ("django.request", "django.security.csrf", "django.security.DisallowedHost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_refusals": {
+        "()": "contactpoint.web.logging_filters.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    # Until the audit trail is tamper-evident (the next issue), audit entries are log lines.
-    "loggers": {"contactpoint.audit": {"handlers": ["console"], "level": "INFO",
-                                       "propagate": False}},
+    "loggers": {
+        # Until the audit trail is tamper-evident (the next issue), audit entries are log lines.
+        "contactpoint.audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        **{name: {"filters": ["one_line_refusals"]} for name in _REFUSAL_LOGGERS},
+    },
 }
 
 CONTACTPOINT = CONFIG
