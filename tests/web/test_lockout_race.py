@@ -6,7 +6,9 @@ of its own, dropped after). Each guess comes from its own session, and all of th
 released at once from a barrier. A guess that was checked is answered "Enter a correct
 username and password" (or "not correct" for a code); one refused before any check gets
 429. The limit is the configured one (5): only that many guesses may be checked, and the
-right password or code sent after them is refused as locked.
+right password or code sent after them is refused as locked. The same server also shows
+that a client's claim of HTTPS is ignored when no proxy is trusted (gunicorn's default
+would believe it from this machine).
 """
 
 from __future__ import annotations
@@ -157,6 +159,10 @@ def _password_post(url: str, username: str, password: str):  # type: ignore[no-u
 
 def test_concurrent_guesses_get_no_more_checks_than_the_limit(engine_env, tmp_path):
     with _server(engine_env, tmp_path) as (url, totp_key):
+        # No proxy is trusted: gunicorn and the app both ignore a client's claim of HTTPS.
+        claim = requests.get(f"{url}/", headers={"X-Forwarded-Proto": "https"}, timeout=30)
+        assert "Strict-Transport-Security" not in claim.headers
+
         # Passwords: 15 wrong ones at once, then the right one.
         posts = [_password_post(url, "racer.password", f"wrong-guess-{i:02d}")[1]
                  for i in range(GUESSES)]
