@@ -52,6 +52,16 @@ def test_a_path_cannot_start_a_forged_line(caplog):
     assert record.getMessage() == "404 GET /x\\nERROR forged refused: Not Found"
 
 
+def test_a_record_filtered_twice_is_rewritten_once():
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1,
+                               "Forbidden: %s", ("/x",), None)
+    record.status_code = 403
+    record.request = type("Request", (), {"path": "/x", "method": "GET"})()
+    for _ in range(2):  # as when logging has been configured twice
+        assert OneLineRefusals().filter(record)
+    assert record.getMessage() == "403 GET /x refused: Forbidden"
+
+
 def test_a_server_error_keeps_its_traceback():
     try:
         raise ValueError("boom")

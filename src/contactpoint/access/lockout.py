@@ -80,10 +80,14 @@ class Attempt:
     left: int
 
     def succeeded(self) -> None:
-        """The password or second factor was right: give this attempt's count back."""
-        SignInCount.objects.filter(
-            key__in=[account_key(self.username), address_key(self.address)], failures__gt=0,
-        ).update(failures=F("failures") - 1)
+        """The password or second factor was right: give this attempt's count back.
+
+        One row per statement, each committed at once: a statement holding one row while
+        waiting for the other could deadlock with an attempt being counted.
+        """
+        for key in (account_key(self.username), address_key(self.address)):
+            SignInCount.objects.filter(key=key, failures__gt=0).update(
+                failures=F("failures") - 1)
 
 
 class _Locked(Exception):
@@ -125,8 +129,8 @@ def begin_attempt(username: str, address: str | None, *, now: datetime | None = 
     keys = [(account_key(username), policy.limit()),
             (address_key(address), policy.limit(address=True))]
     forget_expired(now=now, window=policy.window)
-    # The rows exist before the counting transaction, each insert on its own, so two
-    # attempts never wait on each other's uncommitted inserts.
+    # The rows exist before the counting transaction (inserted and committed at once), so
+    # that transaction only updates rows and never waits on another's uncommitted insert.
     SignInCount.objects.bulk_create(
         [SignInCount(key=key, failures=0, last_at=_NEVER) for key, _ in keys],
         ignore_conflicts=True)

@@ -22,7 +22,10 @@ class OneLineRefusals(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         status = getattr(record, "status_code", None)
-        if not isinstance(status, int) or not 400 <= status < 500:
+        if (not isinstance(status, int) or not 400 <= status < 500
+                or getattr(record, "one_line_refusal", False)):
+            # (Configuring logging again, as each django.setup() does, adds the filter to
+            # the logger again: a record already rewritten is left as it is.)
             return True
         request = getattr(record, "request", None)
         path = getattr(request, "path", None) or "?"
@@ -37,4 +40,5 @@ class OneLineRefusals(logging.Filter):
         record.exc_info = None
         record.exc_text = None
         record.stack_info = None
+        record.one_line_refusal = True
         return True
