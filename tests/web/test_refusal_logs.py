@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.test import Client
+from django.utils.log import configure_logging
 
 from contactpoint.web.logging_filters import OneLineRefusals
 from databases import both_databases
@@ -31,7 +32,10 @@ def test_a_page_refused_for_want_of_a_permission_is_one_line(caplog):
 
 
 @both_databases
-def test_a_form_refused_by_the_csrf_check_is_one_line(caplog):
+def test_a_form_refused_by_the_csrf_check_is_one_line(caplog, settings):
+    # Logging configured a second time, as another django.setup() in the process does.
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    logging.getLogger().addHandler(caplog.handler)  # which configuring took off the root
     caplog.set_level(logging.WARNING)
     response = Client(enforce_csrf_checks=True).post(
         "/sign-in/", {"username": "someone", "password": "anything-at-all"})
