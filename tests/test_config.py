@@ -53,3 +53,19 @@ def test_a_persons_api_tokens_last_90_days_unless_set():
 def test_a_token_life_that_is_not_a_sensible_number_of_days_is_refused(bad):
     with pytest.raises(ConfigError, match="CONTACTPOINT_USER_TOKEN_DAYS"):
         load({"CONTACTPOINT_USER_TOKEN_DAYS": bad})
+def test_allowed_hosts_default_to_this_machine_and_can_be_set():
+    assert load({}).allowed_hosts == ("127.0.0.1", "localhost", "[::1]")
+    config = load({"CONTACTPOINT_ALLOWED_HOSTS": "contactpoint.example, www.contactpoint.example,"})
+    assert config.allowed_hosts == ("contactpoint.example", "www.contactpoint.example")
+
+
+def test_trusted_proxies_are_none_by_default_and_take_addresses_or_networks():
+    assert load({}).trusted_proxies == ()
+    config = load({"CONTACTPOINT_TRUSTED_PROXIES": "10.0.0.5, 10.0.1.0/24,2001:db8::1"})
+    assert config.trusted_proxies == ("10.0.0.5/32", "10.0.1.0/24", "2001:db8::1/128")
+
+
+@pytest.mark.parametrize("bad", ["proxy.example", "10.0.0", "10.0.0.5/33", "*"])
+def test_a_trusted_proxy_that_is_not_an_address_is_refused(bad):
+    with pytest.raises(ConfigError, match="CONTACTPOINT_TRUSTED_PROXIES"):
+        load({"CONTACTPOINT_TRUSTED_PROXIES": bad})

@@ -5,6 +5,7 @@ Plain Python so the command line can resolve paths before Django is set up.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ DEFAULT_SIGNIN_LOCKOUT_MINUTES = 15
 DEFAULT_USER_TOKEN_DAYS = 90
 #: Ten years: a longer life is no expiry at all (and one far enough ahead overflows a date).
 MAX_USER_TOKEN_DAYS = 3650
+#: The host names the service answers to when none are configured: this machine only.
+DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 class ConfigError(ValueError):
@@ -48,6 +51,12 @@ class Config:
     #: page's origin: both must name where people reach the service.
     webauthn_rp_id: str = "localhost"
     webauthn_origins: tuple[str, ...] = ("http://localhost:8000",)
+    #: Host names (Host header) the service answers to (Django's ALLOWED_HOSTS).
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    #: Addresses (or networks) of the TLS-terminating proxy in front of the service. Only
+    #: a request from one of them may say it came over HTTPS (X-Forwarded-Proto) and
+    #: for whom (X-Forwarded-For); when any is set, cookies are sent `Secure` only.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def static_root(self) -> Path:
@@ -65,6 +74,22 @@ def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: in
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"{name} must be a whole number of 1 or more, not {raw!r}")
     return int(raw)
+
+
+def _list(env: os._Environ[str] | dict[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (env.get(name) or "").split(",") if item.strip())
+
+
+def _trusted_proxies(env: os._Environ[str] | dict[str, str]) -> tuple[str, ...]:
+    proxies = []
+    for item in _list(env, "CONTACTPOINT_TRUSTED_PROXIES"):
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                "CONTACTPOINT_TRUSTED_PROXIES must be IP addresses or networks, separated "
+                f"by commas (for example 10.0.0.5,10.0.1.0/24), not {item!r}") from None
+    return tuple(proxies)
 
 
 def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
@@ -118,5 +143,7 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         user_token_days=user_token_days,
         webauthn_rp_id=env.get("CONTACTPOINT_WEBAUTHN_RP_ID") or "localhost",
         webauthn_origins=origins,
+        allowed_hosts=_list(env, "CONTACTPOINT_ALLOWED_HOSTS") or DEFAULT_ALLOWED_HOSTS,
+        trusted_proxies=_trusted_proxies(env),
     )
 

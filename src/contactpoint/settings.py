@@ -24,7 +24,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+# CONTACTPOINT_ALLOWED_HOSTS; the loopback names by default. (Django's test runner adds
+# "testserver" for its own client.)
+ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: whether the request came over HTTPS, and from whom, as a trusted proxy says.
+    "contactpoint.web.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the rest, so every error under /api/ it sees can be made problem+json.
@@ -148,8 +152,11 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 
 # Security headers. HSTS is only ever sent on HTTPS requests, so it is safe to switch
-# on here and takes effect when the app sits behind a TLS-terminating proxy.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# on here and takes effect when the app sits behind a TLS-terminating proxy. Whether a
+# request came over HTTPS is what TrustedProxyMiddleware decides: X-Forwarded-Proto is
+# believed only from CONTACTPOINT_TRUSTED_PROXIES (so SECURE_PROXY_SSL_HEADER, which
+# believes it from anyone, stays unset).
+SECURE_PROXY_SSL_HEADER = None
 SECURE_HSTS_SECONDS = 63072000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -159,6 +166,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# Behind a TLS-terminating proxy the browser reaches the service only over HTTPS: the
+# session and CSRF cookies are then never sent over plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = bool(CONFIG.trusted_proxies)
 CSRF_FAILURE_VIEW = "contactpoint.web.errors.csrf_failure"
 # The idle timeout (web/sessions.py) ends a session after CONTACTPOINT_SESSION_IDLE_MINUTES
 # without a request. The session store keeps an idle session an hour longer, only so the
@@ -175,6 +185,11 @@ SESSION_ENGINE = "contactpoint.access.sessions"
 # (clock drift); django-otp refuses a code from a step already used (last_t).
 OTP_TOTP_ISSUER = "ContactPoint"
 OTP_TOTP_TOLERANCE = 1
+# django-otp's own throttle (a wait of 1, 2, 4... seconds after each wrong code) is off:
+# it refused a right code typed a second after a wrong one, saying only that it was
+# wrong. The sign-in lockout (access/lockout.py) limits guesses instead, counted across
+# the password and both kinds of second factor.
+OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_WEBAUTHN_RP_ID = CONFIG.webauthn_rp_id
 OTP_WEBAUTHN_RP_NAME = "ContactPoint"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = list(CONFIG.webauthn_origins)
@@ -198,14 +213,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+#: The loggers Django reports refused requests on (4xx): each refusal becomes one line.
+_REFUSAL_LOGGERS = ("django.request", "django.security.csrf", "django.security.DisallowedHost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_refusals": {
+        "()": "contactpoint.web.logging_filters.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    # Until the audit trail is tamper-evident (the next issue), audit entries are log lines.
-    "loggers": {"contactpoint.audit": {"handlers": ["console"], "level": "INFO",
-                                       "propagate": False}},
+    "loggers": {
+        # Until the audit trail is tamper-evident (the next issue), audit entries are log lines.
+        "contactpoint.audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        **{name: {"filters": ["one_line_refusals"]} for name in _REFUSAL_LOGGERS},
+    },
 }
 
 CONTACTPOINT = CONFIG

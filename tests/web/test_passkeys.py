@@ -33,7 +33,7 @@ def test_a_locked_account_gets_no_challenge(client):
     user, _device = ready_user()
     client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
     for _ in range(5):
-        lockout.record_failure(user.username, "192.0.2.1")
+        lockout.begin_attempt(user.username, "192.0.2.1")  # five steps let through, all wrong
     response = client.post(BEGIN_AUTH, content_type="application/json", data={})
     assert response.status_code == 429
     assert response.json()["code"] == "locked"
@@ -45,8 +45,7 @@ def test_a_failed_security_key_answer_counts_as_a_failure(client):
     response = client.post("/sign-in/security-key/authentication/complete/",
                            content_type="application/json", data={"id": "forged"})
     assert response.status_code == 400  # no ceremony was begun: invalid state
-    assert lockout.SignInFailure.objects.filter(
-        key=lockout.account_key(user.username)).count() == 1
+    assert lockout.failures(user.username) == 1
 
 
 def test_after_the_password_a_challenge_is_given(client):

@@ -9,7 +9,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import make_user
-from contactpoint.access import services
+from contactpoint.access import lockout, services
 from contactpoint.access.models import SignedInSession
 from contactpoint.web.sessions import LAST_SEEN_KEY
 from databases import both_databases
@@ -124,7 +124,7 @@ def test_a_code_cannot_be_used_twice(client):
     response = other.post("/sign-in/second-factor/", {"code": code})
     assert response.status_code == 200
     page = assert_good_page(response)
-    assert "Enter the correct code" in _text(page)
+    assert "the code you entered is not correct, or was used already" in _text(page)
     assert other.get("/account/").status_code == 302
 
 
@@ -333,3 +333,57 @@ def test_a_code_that_is_not_six_digits_gets_an_error_message(client):
 def test_the_signed_out_page_says_why(client, reason, heading):
     response = client.get("/signed-out/" + (f"?reason={reason}" if reason else ""))
     assert _h1(assert_good_page(response)) == heading
+
+
+def test_the_right_code_straight_after_a_wrong_one_is_accepted(client):
+    user, device = ready_user()
+    client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
+    wrong = client.post("/sign-in/second-factor/", {"code": "000000"})
+    assert "not correct" in _text(assert_good_page(wrong))
+    device.refresh_from_db()
+    response = client.post("/sign-in/second-factor/",
+                           {"code": fresh_code(secret_of(device), device)})
+    assert response.status_code == 302
+    assert response["Location"] == "/children/search/"
+
+
+def _warning(response) -> str | None:
+    found = assert_good_page(response).find(".//div[@id='last-try-warning']")
+    return None if found is None else _text(found)
+
+
+def test_the_code_step_warns_on_the_try_before_the_last(client):
+    user, device = ready_user()
+    client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
+    warnings = [_warning(client.post("/sign-in/second-factor/", {"code": "000000"}))
+                for _ in range(5)]
+    assert warnings[:3] == [None, None, None]
+    assert warnings[3] == ("! Warning You have 1 more try before sign-in is locked "
+                           "for 15 minutes.")
+    assert warnings[4] is None
+    response = client.post("/sign-in/second-factor/",
+                           {"code": fresh_code(secret_of(device), device)})
+    assert response.status_code == 429
+
+
+def test_the_password_step_warns_the_same_whether_the_username_exists(client):
+    user, _device = ready_user()
+    answers = {}
+    for username in (user.username, "nobody.here"):
+        for _ in range(3):
+            client.post("/sign-in/", {"username": username, "password": "wrong-one-123"})
+        answers[username] = client.post("/sign-in/",
+                                        {"username": username, "password": "wrong-one-123"})
+    assert _warning(answers[user.username]) == _warning(answers["nobody.here"])
+    assert "1 more try" in _warning(answers["nobody.here"])
+
+
+def test_a_right_password_does_not_use_up_a_try(client):
+    user, _device = ready_user()
+    for _ in range(4):
+        client.post("/sign-in/", {"username": user.username, "password": "wrong-one-123"})
+    for _ in range(3):
+        response = Client().post("/sign-in/",
+                                 {"username": user.username, "password": STRONG_PASSWORD})
+        assert response["Location"] == "/sign-in/second-factor/"
+    assert lockout.failures(user.username) == 4

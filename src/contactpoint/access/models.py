@@ -112,19 +112,19 @@ class SignedInSession(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
 
 
-class SignInFailure(models.Model):
-    """One failed sign-in step, counted against an account and against a client address.
+class SignInCount(models.Model):
+    """Failed sign-in steps lately, counted against an account or against a client address.
 
     `key` is `account:<hash of the username typed>` or `address:<ip>`. The username is
-    hashed: people type passwords into the username box, and failures of usernames that
+    hashed: people type passwords into the username box, and attempts with usernames that
     do not exist are counted the same way, so a lock says nothing about who has an account.
+    One row a key, so counting is one conditional UPDATE (access/lockout.py says why).
     """
 
-    key = models.CharField(max_length=80)
-    at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["key", "at"])]
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    #: When the last failure was counted: the count lapses a lockout window after it.
+    last_at = models.DateTimeField(db_index=True)
 
 
 class ApiClient(models.Model):

@@ -23,6 +23,7 @@ from contactpoint.web.access import PageAccess, public, signing_in
 from contactpoint.web.signin import (
     client_address,
     landing,
+    second_factor_attempt,
     second_factor_failed,
     second_factor_passed,
     session_verified,
@@ -41,15 +42,19 @@ class PasswordFirst(exceptions.OTPWebAuthnApiError):
     default_code = "password_first"
 
 
-def _check_person(request: HttpRequest) -> None:
+def _locked() -> SignInLocked:
+    minutes = settings.CONTACTPOINT.signin_lockout_minutes
+    return SignInLocked(f"Too many failed attempts. Wait {minutes} minutes, then try again.")
+
+
+def _check_person(request: HttpRequest, *, lock: bool = True) -> None:
     user = request.user
     if not user.is_authenticated or user.refusal() is not None:  # type: ignore[union-attr]
         raise PasswordFirst()
     if user.must_change_password:  # type: ignore[union-attr]
         raise PasswordFirst("Create your new password first.")
-    if lockout.is_locked(user.username, client_address(request)):  # type: ignore[union-attr]
-        minutes = settings.CONTACTPOINT.signin_lockout_minutes
-        raise SignInLocked(f"Too many failed attempts. Wait {minutes} minutes, then try again.")
+    if lock and lockout.is_locked(user.username, client_address(request)):  # type: ignore[union-attr]
+        raise _locked()
 
 
 class _Step:
@@ -81,19 +86,27 @@ class BeginAuthentication(_Step, views.BeginCredentialAuthenticationView):
 
 
 class CompleteAuthentication(_Step, views.CompleteCredentialAuthenticationView):
+    """Checks the key's answer, counted against the lockout BEFORE it is checked."""
+
+    attempt: lockout.Attempt | None = None
+
     def check_can_authenticate(self) -> None:
-        _check_person(self.request)
+        _check_person(self.request, lock=False)
+        self.attempt = second_factor_attempt(self.request)
+        if self.attempt is None:
+            raise _locked()
 
     def complete_auth(self, device) -> None:  # type: ignore[no-untyped-def]
-        second_factor_passed(self.request, device, method="security_key")
+        assert self.attempt is not None  # noqa: S101  (check_can_authenticate ran first)
+        second_factor_passed(self.request, device, method="security_key", attempt=self.attempt)
 
     def get_success_url(self) -> str:
         """Where the app's second step goes too: the page asked for, else the person's home."""
         return landing(self.request)
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
-        counted = not isinstance(exc, SignInLocked | PasswordFirst)
-        if counted and isinstance(exc, exceptions.OTPWebAuthnApiError):
+        # A failure after the attempt was counted stays counted; audit it.
+        if self.attempt is not None and isinstance(exc, exceptions.OTPWebAuthnApiError):
             second_factor_failed(self.request, method="security_key")
         return super().handle_exception(exc)
 

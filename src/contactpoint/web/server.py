@@ -38,4 +38,9 @@ def serve(host: str, port: int) -> None:
         # write them to stdout. Log the path only.
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
         "timeout": 60,
+        # Whether a request came over HTTPS is the app's TrustedProxyMiddleware's to say,
+        # from CONTACTPOINT_TRUSTED_PROXIES only: gunicorn's own default believes
+        # X-Forwarded-Proto from any client on this machine.
+        "secure_scheme_headers": {},
+        "forwarded_allow_ips": "",
     }).run()

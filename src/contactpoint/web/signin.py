@@ -37,12 +37,13 @@ from contactpoint.web.forms import CodeForm, NewPasswordForm, SignInForm
 from contactpoint.web.sessions import end_signed_in_session
 
 WRONG_DETAILS = "Enter a correct username and password"
-WRONG_CODE = "Enter the correct code: it may have changed, or been used already"
+WRONG_CODE = ("Enter the code your authenticator app shows now: the code you entered is "
+              "not correct, or was used already")
 
 
 def client_address(request: HttpRequest) -> str | None:
-    # Behind a proxy, REMOTE_ADDR is the proxy's: configure the proxy to pass the
-    # client's address on (gunicorn's forwarded_allow_ips) before relying on it.
+    # Behind a trusted proxy (CONTACTPOINT_TRUSTED_PROXIES), TrustedProxyMiddleware has
+    # already put the client's address, as the proxy saw it, in REMOTE_ADDR.
     return request.META.get("REMOTE_ADDR")
 
 
@@ -58,8 +59,16 @@ def _locked_page(request: HttpRequest, template: str, context: dict[str, Any]) -
                   status=429)
 
 
-def second_factor_passed(request: HttpRequest, device: Device, *, method: str) -> None:
+def last_try_warning(attempt: lockout.Attempt) -> dict[str, Any]:
+    """After a failed step: warn when the next failure is the last one let through."""
+    return {"last_try": attempt.left == 1,
+            "lockout_minutes": settings.CONTACTPOINT.signin_lockout_minutes}
+
+
+def second_factor_passed(request: HttpRequest, device: Device, *, method: str,
+                         attempt: lockout.Attempt) -> None:
     """Both factors done: mark the session verified, renew its key, forget failures."""
+    attempt.succeeded()
     otp_login(request, device)
     session_verified(request, method=method)
 
@@ -74,9 +83,15 @@ def session_verified(request: HttpRequest, *, method: str) -> None:
     audit.record("account:signin:success", actor=user, details={"second_factor": method})
 
 
-def second_factor_failed(request: HttpRequest, *, method: str) -> None:
+def second_factor_attempt(request: HttpRequest) -> lockout.Attempt | None:
+    """Count a second-factor step before it is checked; None when locked."""
     user: User = request.user  # type: ignore[assignment]
-    lockout.record_failure(user.username, client_address(request))
+    return lockout.begin_attempt(user.username, client_address(request))
+
+
+def second_factor_failed(request: HttpRequest, *, method: str) -> None:
+    """The step's attempt, counted before the check, stays counted: audit it."""
+    user: User = request.user  # type: ignore[assignment]
     audit.record("account:signin:failure", actor=user,
                  details={"step": "second_factor", "method": method})
 
@@ -97,15 +112,17 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 def _password_step(request: HttpRequest, form: SignInForm) -> HttpResponse:
     username, address = form.cleaned_data["username"], client_address(request)
     known = User.objects.filter(username=username).first()
-    if lockout.is_locked(username, address):
+    attempt = lockout.begin_attempt(username, address)  # counted before the password is
+    if attempt is None:
         audit.record("account:signin:locked", actor=known, details={"step": "password"})
         return _locked_page(request, "web/signin/sign_in.html", {"form": SignInForm()})
     user = authenticate(request, username=username, password=form.cleaned_data["password"])
     if user is None:
-        lockout.record_failure(username, address)
         audit.record("account:signin:failure", actor=known, details={"step": "password"})
         form.add_error(None, WRONG_DETAILS)
-        return render(request, "web/signin/sign_in.html", {"form": form}, status=200)
+        return render(request, "web/signin/sign_in.html",
+                      {"form": form, **last_try_warning(attempt)}, status=200)
+    attempt.succeeded()  # a right password is no failure; only both factors clear the count
     refusal = user.refusal()
     if refusal is not None:
         audit.record("account:signin:refused", actor=user, details={"because": refusal})
@@ -145,13 +162,14 @@ def qr_svg(text: str) -> str:
         ">", '><title id="qr-code-title">QR code for your authenticator app</title>', 1)
 
 
-def _app_setup_page(request: HttpRequest, form: CodeForm, *, heading: str) -> HttpResponse:
+def _app_setup_page(request: HttpRequest, form: CodeForm, *, heading: str,
+                    extra: dict[str, Any] | None = None) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     device = second_factors.pending_app(user) or second_factors.start_app_setup(user)
     return render(request, "web/signin/set_up_app.html", {
         "form": form, "heading": heading, "qr_svg": qr_svg(device.config_url),
         "secret": second_factors.totp_secret(device),
-        "first_factor": not second_factors.has_second_factor(user)})
+        "first_factor": not second_factors.has_second_factor(user), **(extra or {})})
 
 
 @signing_in
@@ -166,18 +184,23 @@ def set_up_app(request: HttpRequest) -> HttpResponse:
         return redirect("web:second-factor")
     form = CodeForm(request.POST or None)
     heading = "Set up an authenticator app"
+    warning: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
-        if lockout.is_locked(user.username, client_address(request)):
+        attempt = second_factor_attempt(request)
+        if attempt is None:
             return _locked_page(request, "web/signin/second_factor.html", {"form": CodeForm()})
         device = second_factors.confirm_app(user, form.cleaned_data["code"])
         if device is not None:
             audit.record("account:second-factor:add", actor=user, details={"kind": "app"})
-            if not user.is_verified():
-                second_factor_passed(request, device, method="app")
+            if user.is_verified():
+                attempt.succeeded()
+            else:
+                second_factor_passed(request, device, method="app", attempt=attempt)
             return redirect(landing(request))
         second_factor_failed(request, method="app")
         form.add_error("code", WRONG_CODE)
-    return _app_setup_page(request, form, heading=heading)
+        warning = last_try_warning(attempt)
+    return _app_setup_page(request, form, heading=heading, extra=warning)
 
 
 @signing_in
@@ -194,15 +217,17 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                "has_security_key": second_factors.has_security_key(user),
                "webauthn_config": get_configuration(request)}
     if request.method == "POST" and form.is_valid():
-        if lockout.is_locked(user.username, client_address(request)):
+        attempt = second_factor_attempt(request)  # counted before the code is checked
+        if attempt is None:
             audit.record("account:signin:locked", actor=user, details={"step": "second_factor"})
             return _locked_page(request, "web/signin/second_factor.html", context)
         device = second_factors.verify_code(user, form.cleaned_data["code"])
         if device is not None:
-            second_factor_passed(request, device, method="app")
+            second_factor_passed(request, device, method="app", attempt=attempt)
             return redirect(landing(request))
         second_factor_failed(request, method="app")
         form.add_error("code", WRONG_CODE)
+        context.update(last_try_warning(attempt))
     return render(request, "web/signin/second_factor.html", context)
 
 
