@@ -48,8 +48,9 @@ def undeclared(request: HttpRequest) -> None:
 class ApiRouter(Router):
     """A ninja Router whose every operation must name the Permission it needs.
 
-    `errors` lists the statuses the operation can answer besides 401 and 403, for the
-    OpenAPI description; OpenAPI also shows the permission as `x-permission`.
+    `errors` lists the statuses the operation can answer besides 400, 401 and 403, for
+    the OpenAPI description (every operation reads a path, query or body that can be
+    refused, so each can answer 400); OpenAPI also shows the permission as `x-permission`.
     """
 
     def api_operation(self, methods: list[str], path: str, *,  # type: ignore[override]
@@ -62,7 +63,7 @@ class ApiRouter(Router):
             raise TypeError(f"{' '.join(methods)} {path}: auth comes from the permission")
         extra = dict(kwargs.pop("openapi_extra", None) or {})
         extra["x-permission"] = permission.value
-        extra["responses"] = {**openapi_problems(401, 403, *errors),
+        extra["responses"] = {**openapi_problems(400, 401, 403, *errors),
                               **extra.get("responses", {})}
         return super().api_operation(methods, path, auth=BearerToken(permission),
                                      openapi_extra=extra, **kwargs)

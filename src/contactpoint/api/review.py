@@ -16,6 +16,7 @@ from ninja import Field, Path, Query, Schema
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.tokens import Principal
+from contactpoint.api import fields
 from contactpoint.api.auth import ApiRouter
 from contactpoint.errors import BadRequest, FieldProblem, Forbidden
 from contactpoint.matching import review
@@ -23,17 +24,17 @@ from contactpoint.matching.models import MatchAction, ReviewStatus
 
 router = ApiRouter(tags=["review"])
 
-CONTACTPOINT_ID = r"^[0-9]{10}$"
+CONTACTPOINT_ID = fields.CONTACTPOINT_ID
 
 
 class Reason(Schema):
-    reason: str = Field(..., min_length=1, max_length=500,
+    reason: str = Field(..., min_length=1, max_length=500, pattern=fields.STATED,
                         description="Why (kept in the history; no personal details).")
 
 
 class SplitRequest(Reason):
     source: str = Field(..., pattern=r"^[a-z0-9][a-z0-9_-]{0,49}$")
-    source_id: str = Field(..., min_length=1, max_length=100)
+    source_id: str = Field(..., min_length=1, max_length=100, pattern=fields.STATED)
 
 
 class MergeRequest(Reason):
@@ -108,7 +109,7 @@ def _decision(action: MatchAction) -> dict[str, Any]:
 @router.get("/review", permission=Permission.MATCHING_REVIEW_READ, response=Queue,
             errors=(400,), summary="The pairs waiting for a decision")
 def review_queue(request: HttpRequest,
-                 status: str = Query("open,deferred",
+                 status: str = Query("open,deferred", pattern=fields.REVIEW_STATUSES,
                                      description="Comma-separated statuses."),
                  limit: int = Query(50, ge=1, le=200)) -> dict[str, Any]:
     statuses = [s for s in status.split(",") if s]
