@@ -3,11 +3,15 @@ nothing is recorded twice."""
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import date, timedelta
 from unittest import mock
 
 import orjson
 import pytest
+from django.db import connections
+from django.test import Client
 from django.utils import timezone
 
 from accounts import AUTHORITY, bearer
@@ -19,7 +23,7 @@ from contactpoint.api.models import IdempotentRequest
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity import records
 from contactpoint.identity.models import Child, Involvement, PostcodeDistrict
-from databases import both_databases
+from databases import ALL_DATABASES, both_databases
 from factories import feed_row, nhs_number, write_jsonl
 
 pytestmark = both_databases
@@ -154,3 +158,30 @@ def test_the_service_records_as_before_without_the_api(world):
     records.record_involvement(User.objects.get(username="hv"), world["child"],
                                records.InvolvementInput(service_type="gp", phone="0113 496 0100"))
     assert not IdempotentRequest.objects.exists()
+
+
+@pytest.mark.django_db(databases=ALL_DATABASES, transaction=True)
+@pytest.mark.skipif(os.environ.get("CONTACTPOINT_TEST_ENGINE") != "postgres",
+                    reason="SQLite runs one write transaction at a time (BEGIN IMMEDIATE), "
+                    "and its in-memory test database cannot hold two at once")
+def test_two_at_once_with_the_same_key_record_once(world):
+    """The second waits on the first's key (the unique constraint), then replays it."""
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            answers.append(post(Client(), world, "hv", INVOLVEMENT, key="k-twin"))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].content == answers[1].content
+    assert sorted(a.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]
+    assert Involvement.objects.count() == 1
