@@ -185,3 +185,11 @@ def test_two_at_once_with_the_same_key_record_once(world):
     assert answers[0].content == answers[1].content
     assert sorted(a.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]
     assert Involvement.objects.count() == 1
+
+
+def test_the_replay_header_is_in_the_description(client):
+    spec = orjson.loads(client.get("/api/v1/openapi.json").content)
+    created = spec["paths"]["/api/v1/children/{contactpoint_id}/involvements"]["post"][
+        "responses"]["201"]
+    assert "Idempotent-Replayed" in created["headers"]
+    assert created["content"]["application/json"]["schema"]["$ref"].endswith("InvolvementOut")

@@ -125,7 +125,11 @@ class InvolvementOut(Schema):
 
 @router.post("/children/{contactpoint_id}/involvements",
              permission=Permission.CHILDREN_INVOLVEMENT_CREATE, response={201: InvolvementOut},
-             errors=(404, 409, 422), summary="Record your own involvement")
+             errors=(404, 409, 422), summary="Record your own involvement",
+             openapi_extra={"responses": {201: {"headers": {"Idempotent-Replayed": {
+                 "description": "`true` when this is the answer first given to a request "
+                 "with the same Idempotency-Key.",
+                 "schema": {"type": "string", "enum": ["true"]}}}}}})
 def add_involvement(request: HttpRequest, response: HttpResponse, body: InvolvementIn,
                     contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID),
                     idempotency_key: str = Header(
