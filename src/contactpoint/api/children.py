@@ -112,7 +112,8 @@ class InvolvementIn(Schema):
     consent: fields.ConsentBasis | None = Field(
         None, description="Needed for a sensitive service (camhs, sexual_health, "
         "substance_misuse).")
-    replaces: int | None = Field(None, ge=1, description="The involvement this updates.")
+    replaces: int | None = Field(None, ge=1, le=fields.MAX_ID,
+                                 description="The involvement this updates.")
 
 
 class InvolvementOut(Schema):

@@ -20,6 +20,9 @@ from contactpoint.matching.models import ReviewStatus
 #: The index's own identifier: ten digits.
 CONTACTPOINT_ID = r"^[0-9]{10}$"
 
+#: The largest row id (BigAutoField): an id beyond it names nothing and is refused.
+MAX_ID = 2**63 - 1
+
 #: A person's name as identity.normalise.check_name takes it: starts with a letter; then
 #: letters, spaces, apostrophes, hyphens and full stops; at most three combining marks
 #: after any character.

@@ -127,14 +127,15 @@ def review_queue(request: HttpRequest,
 
 @router.get("/review/{int:item_id}", permission=Permission.MATCHING_REVIEW_READ, response=Pair,
             errors=(404,), summary="One pair side by side, with how each field compared")
-def review_pair(request: HttpRequest, item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+def review_pair(request: HttpRequest,
+                item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return review.pair(_user(request), item_id)
 
 
 @router.post("/review/{int:item_id}/link", permission=Permission.MATCHING_REVIEW_DECIDE,
              response=Decision, errors=(400, 404, 409), summary="The pair is one child")
 def review_link(request: HttpRequest, body: Reason,
-                item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+                item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.link(_user(request), item_id, body.reason))
 
 
@@ -142,14 +143,14 @@ def review_link(request: HttpRequest, body: Reason,
              response=Decision, errors=(400, 404, 409),
              summary="Not the same child: never propose the pair again")
 def review_keep_apart(request: HttpRequest, body: Reason,
-                      item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+                      item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.keep_apart(_user(request), item_id, body.reason))
 
 
 @router.post("/review/{int:item_id}/defer", permission=Permission.MATCHING_REVIEW_DECIDE,
              response=Decision, errors=(400, 404, 409), summary="Decide later")
 def review_defer(request: HttpRequest, body: Reason,
-                 item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+                 item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.defer(_user(request), item_id, body.reason))
 
 
@@ -170,7 +171,7 @@ def review_merge(request: HttpRequest, body: MergeRequest) -> dict[str, Any]:
              permission=Permission.MATCHING_REVIEW_DECIDE, response=Decision,
              errors=(400, 404, 409), summary="Reverse an earlier decision")
 def review_undo(request: HttpRequest, body: Reason,
-                decision: int = Path(..., ge=1)) -> dict[str, Any]:
+                decision: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.undo(_user(request), decision, body.reason))
 
 
