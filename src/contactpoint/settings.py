@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "contactpoint.identity",
     "contactpoint.matching",
     "contactpoint.web",
+    "contactpoint.api",
 ]
 
 MIDDLEWARE = [

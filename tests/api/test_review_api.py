@@ -108,7 +108,9 @@ def test_bad_requests_name_the_field(client, item):
     assert "reason" in orjson.dumps(problem["errors"]).decode()
     status, problem = call(client, "post", f"/review/{item.pk}/link", team, {"reason": "   "})
     assert status == 400
-    assert problem["detail"] == "a reason is required"
+    assert problem["errors"] == [{"field": "reason", "in": "body", "detail":
+                                  "say why, in words, without control or invisible "
+                                  "formatting characters"}]
     status, problem = call(client, "get", "/review?status=maybe", team)
     assert status == 400
     status, _ = call(client, "get", "/review/999999", team)

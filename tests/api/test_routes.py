@@ -114,3 +114,13 @@ def test_no_interactive_docs_page(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_every_operation_lists_the_errors_every_operation_can_answer(client):
+    """Any input can be refused (400), any caller unknown (401) or not allowed (403), and
+    any body too large (413): each operation says so."""
+    document = orjson.loads(client.get("/api/v1/openapi.json").content)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            expected = {"400", "401", "403"} | ({"413"} if method != "get" else set())
+            assert expected <= set(operation["responses"]), (method, path)

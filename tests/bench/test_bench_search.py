@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from contactpoint.bench.search import build_queries, error_kind
 from contactpoint.synth import generate
 
 TODAY = "2026-11-01"
@@ -38,6 +40,7 @@ def test_bench_search_prints_latency_and_throughput(tmp_path):
     figures = json.loads(run.stdout.split("\n", 1)[1])
     assert figures["searches"] > 10
     assert figures["errors"] == 0
+    assert figures["errors_by_kind"] == {}
     assert 0 < figures["median_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
     assert figures["found_share"] > 0.8
     assert figures["mode"] == "closed loop"
@@ -55,3 +58,28 @@ def test_bench_search_prints_latency_and_throughput(tmp_path):
     # The schedule, not the server, sets how many: 10 a second for 3 seconds.
     assert 24 <= figures["searches"] <= 34
     assert figures["errors"] == 0
+
+
+@pytest.mark.parametrize(("error", "kind"), [
+    (http.client.RemoteDisconnected("Remote end closed connection without response"),
+     "closed without a response"),
+    (ConnectionResetError(104, "Connection reset by peer"), "connection reset"),
+    (BrokenPipeError(32, "Broken pipe"), "broken pipe"),
+    (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+    (TimeoutError("timed out"), "timed out"),
+    (http.client.IncompleteRead(b""), "other: IncompleteRead"),
+])
+def test_each_failed_search_is_counted_by_its_kind(error, kind):
+    assert error_kind(error) == kind
+
+
+def test_searches_are_not_built_from_rows_the_loader_rejects(tmp_path):
+    # Synthetic feeds carry dirty rows (an impossible date) that never reach the index;
+    # a search built from one is a 400 that the benchmark used to count as the server's.
+    rows = [{"source_id": f"S{i}", "given_names": "Amelia", "family_name": "Oneill",
+             "date_of_birth": "2014-02-30" if i % 2 else "2014-03-09"} for i in range(2000)]
+    (tmp_path / "school_census.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in rows))
+    queries = build_queries(tmp_path)
+    assert queries
+    assert all("2014-03-09" in q.path for q in queries)

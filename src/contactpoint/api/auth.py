@@ -54,8 +54,10 @@ def undeclared(request: HttpRequest) -> None:
 class ApiRouter(Router):
     """A ninja Router whose every operation must name the Permission it needs.
 
-    `errors` lists the statuses the operation can answer besides 401 and 403, for the
-    OpenAPI description; OpenAPI also shows the permission as `x-permission`.
+    `errors` lists the statuses the operation can answer besides 400, 401 and 403, for
+    the OpenAPI description (every operation reads a path, query or body that can be
+    refused, so each can answer 400, and one with a body 413); OpenAPI also shows the
+    permission as `x-permission`.
     """
 
     def api_operation(self, methods: list[str], path: str, *,  # type: ignore[override]
@@ -68,7 +70,9 @@ class ApiRouter(Router):
             raise TypeError(f"{' '.join(methods)} {path}: auth comes from the permission")
         extra = dict(kwargs.pop("openapi_extra", None) or {})
         extra["x-permission"] = permission.value
-        extra["responses"] = {**openapi_problems(401, 403, *errors),
+        # A body above DATA_UPLOAD_MAX_MEMORY_SIZE is refused before the operation runs.
+        too_large = (413,) if set(methods) & {"POST", "PUT", "PATCH", "DELETE"} else ()
+        extra["responses"] = {**openapi_problems(400, 401, 403, *too_large, *errors),
                               **extra.get("responses", {})}
         return super().api_operation(methods, path, auth=BearerToken(permission),
                                      openapi_extra=extra, **kwargs)

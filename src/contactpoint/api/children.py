@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Field, Path, Query, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Header, Path, Query, Schema, Status
 
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.tokens import Principal
+from contactpoint.api import fields, idempotency
 from contactpoint.api.auth import ApiRouter
 from contactpoint.errors import Forbidden
 from contactpoint.identity import records
@@ -22,7 +23,7 @@ from contactpoint.search import criteria as search_criteria
 from contactpoint.search.service import search_for
 
 router = ApiRouter(tags=["children"])
-CONTACTPOINT_ID = r"^[0-9]{10}$"
+CONTACTPOINT_ID = fields.CONTACTPOINT_ID
 
 
 def _user(request: HttpRequest) -> User:
@@ -52,11 +53,11 @@ class SearchAnswer(Schema):
 
 
 class SearchQuery(Schema):
-    family_name: str | None = Field(None, max_length=100)
-    given_name: str | None = Field(None, max_length=100)
-    date_of_birth: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
-    postcode: str | None = Field(None, max_length=10)
-    gender: str | None = Field(None, max_length=12)
+    family_name: str | None = Field(None, max_length=100, pattern=fields.NAME)
+    given_name: str | None = Field(None, max_length=100, pattern=fields.NAME)
+    date_of_birth: str | None = Field(None, **fields.date_field(description="YYYY-MM-DD"))
+    postcode: str | None = Field(None, pattern=fields.POSTCODE)
+    gender: fields.Gender | None = None
     exact: bool = Field(False, description="names and date of birth exactly as given")
     limit: int = Field(search_criteria.DEFAULT_LIMIT, ge=1, le=search_criteria.MAX_LIMIT)
 
@@ -80,32 +81,43 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> dict[str, Any]:
             "message": message}
 
 
+class OpenRecordQuery(Schema):
+    reason: fields.ReasonCode = Field(
+        ..., description="Why you open the record; `other` needs `reason_detail`.")
+    reason_detail: str | None = Field(None, max_length=500, pattern=fields.TEXT)
+    break_glass: bool = Field(False, description="Child-protection roles only: reveal a "
+                              "shielded record for this one viewing.")
+
+
 @router.get("/children/{contactpoint_id}", permission=Permission.CHILDREN_RECORD_VIEW,
-            response=dict[str, Any], errors=(400, 404), summary="Open a child's record")
-def open_record(request: HttpRequest, contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID),
-                reason: str | None = Query(None, max_length=40,
-                                           description=", ".join(records.REASONS)),
-                reason_detail: str | None = Query(None, max_length=500),
-                break_glass: bool = Query(False)) -> dict[str, Any]:
+            response=dict[str, Any], errors=(404,), summary="Open a child's record")
+def open_record(request: HttpRequest, query: Query[OpenRecordQuery],
+                contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:
     """The record as you may see it, for a stated reason (kept in the audit trail)."""
-    return records.open_record(_user(request), contactpoint_id, reason=reason,
-                               detail=reason_detail, break_glass=break_glass)
+    return records.open_record(_user(request), contactpoint_id, reason=query.reason,
+                               detail=query.reason_detail, break_glass=query.break_glass)
 
 
 class InvolvementIn(Schema):
-    service_type: str = Field(..., max_length=20)
-    practitioner: str | None = Field(None, max_length=100)
-    phone: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=200)
+    service_type: fields.ServiceType
+    practitioner: str | None = Field(None, max_length=100, pattern=fields.TEXT)
+    phone: str | None = Field(None, max_length=40, pattern=fields.TEXT,
+                              description="A phone or an email (or both), so others can "
+                              "reach you.")
+    email: str | None = Field(None, max_length=200, pattern=fields.TEXT)
     start_date: date | None = None
-    end_date: date | None = None
+    end_date: date | None = Field(None, description="On or after `start_date`.")
     lead_professional: bool = False
     caf: bool = False
-    consent: str | None = Field(None, max_length=20)
-    replaces: int | None = Field(None, ge=1, description="The involvement this updates.")
-    reason: str = Field(..., max_length=40, description="Why you act on this record, as "
-                        "when opening it: " + ", ".join(records.REASONS))
-    reason_detail: str | None = Field(None, max_length=500)
+    consent: fields.ConsentBasis | None = Field(
+        None, description="Needed for a sensitive service (camhs, sexual_health, "
+        "substance_misuse).")
+    replaces: int | None = Field(None, ge=1, le=fields.MAX_ID,
+                                 description="The involvement this updates.")
+    reason: fields.ReasonCode = Field(
+        ..., description="Why you act on this record, as when opening it; `other` needs "
+        "`reason_detail`. Kept in the audit trail.")
+    reason_detail: str | None = Field(None, max_length=500, pattern=fields.TEXT)
 
 
 class InvolvementOut(Schema):
@@ -118,27 +130,45 @@ class InvolvementOut(Schema):
 
 @router.post("/children/{contactpoint_id}/involvements",
              permission=Permission.CHILDREN_INVOLVEMENT_CREATE, response={201: InvolvementOut},
-             errors=(400, 404, 409), summary="Record your own involvement")
-def add_involvement(request: HttpRequest, body: InvolvementIn,
+             errors=(404, 409, 422), summary="Record your own involvement",
+             openapi_extra={"responses": {201: {"headers": {"Idempotent-Replayed": {
+                 "description": "`true` when this is the answer first given to a request "
+                 "with the same Idempotency-Key.",
+                 "schema": {"type": "string", "enum": ["true"]}}}}}})
+def add_involvement(request: HttpRequest, response: HttpResponse, body: InvolvementIn,
                     contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID),
+                    idempotency_key: str = Header(
+                        None, alias=idempotency.HEADER, pattern=idempotency.KEY_PATTERN,
+                        description=idempotency.HEADER_DESCRIPTION),
                     ) -> Status[dict[str, Any]]:
-    data = records.InvolvementInput(**body.dict(exclude={"replaces", "reason",
-                                                          "reason_detail"}))
-    made = records.record_involvement(_user(request), contactpoint_id, data,
-                                      reason=body.reason, detail=body.reason_detail,
-                                      replaces=body.replaces)
-    return Status(201, {"involvement": made.pk, "contactpoint_id": made.child.contactpoint_id,
-                        "service_type": made.service_type,
-                        "lead_professional": made.lead_professional, "caf": made.caf})
+    """Sent again with the same `Idempotency-Key`, the first answer comes back (with
+    `Idempotent-Replayed: true`) and nothing is recorded twice."""
+    user = _user(request)
+
+    def record() -> tuple[int, dict[str, Any]]:
+        data = records.InvolvementInput(**body.dict(exclude={"replaces", "reason",
+                                                              "reason_detail"}))
+        made = records.record_involvement(user, contactpoint_id, data, reason=body.reason,
+                                          detail=body.reason_detail, replaces=body.replaces)
+        return 201, {"involvement": made.pk, "contactpoint_id": made.child.contactpoint_id,
+                     "service_type": made.service_type,
+                     "lead_professional": made.lead_professional, "caf": made.caf}
+
+    answer = idempotency.once(
+        request.auth, idempotency_key,  # type: ignore[attr-defined]
+        idempotency.fingerprint("involvement", contactpoint_id, body.dict()), record)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(answer.status, answer.body)
 
 
 class ShieldIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=500)
-    review_on: date
+    reason: str = Field(..., min_length=1, max_length=500, pattern=fields.STATED)
+    review_on: date = Field(..., description="A date after today.")
 
 
 class LiftIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=500)
+    reason: str = Field(..., min_length=1, max_length=500, pattern=fields.STATED)
 
 
 class ShieldOut(Schema):

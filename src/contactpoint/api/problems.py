@@ -66,13 +66,33 @@ def problem_response(status: int, detail: str | None = None, *, title: str | Non
     return response
 
 
+def _in_words(error: dict[str, Any]) -> str:
+    """Pydantic's message, or for one of the API's own patterns what it asks for in
+    words (pydantic would quote the regular expression)."""
+    from contactpoint.api.fields import IN_WORDS  # noqa: PLC0415  (fields imports services)
+
+    if error.get("type") == "string_pattern_mismatch":
+        words = IN_WORDS.get((error.get("ctx") or {}).get("pattern", ""))
+        if words:
+            return words
+    if error.get("type") == "missing":
+        return "is required"
+    return str(error.get("msg", "is not valid"))
+
+
 def _field_problems(errors: list[dict[str, Any]]) -> list[FieldProblem]:
-    """Ninja's pydantic errors (loc = ("query", "date_of_birth"), msg) as FieldProblems."""
+    """Ninja's pydantic errors (loc = ("query", "date_of_birth"), msg) as FieldProblems.
+
+    A body's fields come as ("body", "body", "reason"): the second is the operation's
+    parameter name, not the caller's, and is left out.
+    """
     found = []
     for error in errors:
         location, *rest = error.get("loc") or ("body",)
+        if location == "body" and len(rest) > 1 and rest[0] == "body":
+            rest = rest[1:]
         found.append(FieldProblem(".".join(str(part) for part in rest) or str(location),
-                                  str(error.get("msg", "is not valid")), str(location)))
+                                  _in_words(error), str(location)))
     return found
 
 

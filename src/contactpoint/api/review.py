@@ -16,6 +16,7 @@ from ninja import Field, Path, Query, Schema
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.tokens import Principal
+from contactpoint.api import fields
 from contactpoint.api.auth import ApiRouter
 from contactpoint.errors import BadRequest, FieldProblem, Forbidden
 from contactpoint.matching import review
@@ -23,17 +24,17 @@ from contactpoint.matching.models import MatchAction, ReviewStatus
 
 router = ApiRouter(tags=["review"])
 
-CONTACTPOINT_ID = r"^[0-9]{10}$"
+CONTACTPOINT_ID = fields.CONTACTPOINT_ID
 
 
 class Reason(Schema):
-    reason: str = Field(..., min_length=1, max_length=500,
+    reason: str = Field(..., min_length=1, max_length=500, pattern=fields.STATED,
                         description="Why (kept in the history; no personal details).")
 
 
 class SplitRequest(Reason):
     source: str = Field(..., pattern=r"^[a-z0-9][a-z0-9_-]{0,49}$")
-    source_id: str = Field(..., min_length=1, max_length=100)
+    source_id: str = Field(..., min_length=1, max_length=100, pattern=fields.STATED)
 
 
 class MergeRequest(Reason):
@@ -108,7 +109,7 @@ def _decision(action: MatchAction) -> dict[str, Any]:
 @router.get("/review", permission=Permission.MATCHING_REVIEW_READ, response=Queue,
             errors=(400,), summary="The pairs waiting for a decision")
 def review_queue(request: HttpRequest,
-                 status: str = Query("open,deferred",
+                 status: str = Query("open,deferred", pattern=fields.REVIEW_STATUSES,
                                      description="Comma-separated statuses."),
                  limit: int = Query(50, ge=1, le=200)) -> dict[str, Any]:
     statuses = [s for s in status.split(",") if s]
@@ -126,14 +127,15 @@ def review_queue(request: HttpRequest,
 
 @router.get("/review/{int:item_id}", permission=Permission.MATCHING_REVIEW_READ, response=Pair,
             errors=(404,), summary="One pair side by side, with how each field compared")
-def review_pair(request: HttpRequest, item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+def review_pair(request: HttpRequest,
+                item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return review.pair(_user(request), item_id)
 
 
 @router.post("/review/{int:item_id}/link", permission=Permission.MATCHING_REVIEW_DECIDE,
              response=Decision, errors=(400, 404, 409), summary="The pair is one child")
 def review_link(request: HttpRequest, body: Reason,
-                item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+                item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.link(_user(request), item_id, body.reason))
 
 
@@ -141,14 +143,14 @@ def review_link(request: HttpRequest, body: Reason,
              response=Decision, errors=(400, 404, 409),
              summary="Not the same child: never propose the pair again")
 def review_keep_apart(request: HttpRequest, body: Reason,
-                      item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+                      item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.keep_apart(_user(request), item_id, body.reason))
 
 
 @router.post("/review/{int:item_id}/defer", permission=Permission.MATCHING_REVIEW_DECIDE,
              response=Decision, errors=(400, 404, 409), summary="Decide later")
 def review_defer(request: HttpRequest, body: Reason,
-                 item_id: int = Path(..., ge=1)) -> dict[str, Any]:
+                 item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.defer(_user(request), item_id, body.reason))
 
 
@@ -169,7 +171,7 @@ def review_merge(request: HttpRequest, body: MergeRequest) -> dict[str, Any]:
              permission=Permission.MATCHING_REVIEW_DECIDE, response=Decision,
              errors=(400, 404, 409), summary="Reverse an earlier decision")
 def review_undo(request: HttpRequest, body: Reason,
-                decision: int = Path(..., ge=1)) -> dict[str, Any]:
+                decision: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.undo(_user(request), decision, body.reason))
 
 

@@ -46,7 +46,9 @@ def _dob_variants(dob: str) -> set[str]:
     with suppress(ValueError):  # no such date with day and month swapped
         variants.add(date(int(year), int(day), int(month)).isoformat())
     born = date.fromisoformat(dob)
-    variants |= {(born + timedelta(days=d)).isoformat() for d in (-1, 1)}
+    for d in (-1, 1):
+        with suppress(OverflowError):  # a day either side of 0001-01-01 or 9999-12-31
+            variants.add((born + timedelta(days=d)).isoformat())
     return variants
 
 

@@ -432,7 +432,9 @@ def merge(actor: User, keep_id: str, gone_id: str, reason: str,
     keys, reason = keys or get_keystore(), _reason(reason)
     _check_actor(actor)
     if keep_id == gone_id:
-        raise Invalid("a child cannot be merged with itself")
+        raise Invalid("A child cannot be merged with itself: give two different "
+                      "ContactPoint IDs.", problems=[errors.FieldProblem(
+                          "gone", "a different child from keep", "body")])
     now = timezone.now()
     with transaction.atomic():
         lock_index()
