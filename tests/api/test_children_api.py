@@ -162,6 +162,9 @@ def test_involvements_and_one_lead_professional(client, world):
                          world["teacher"])
     mine = [s for s in record["services"] if s["type"] == "social_care"]
     assert mine[0]["practitioner"] == "Jo Bloggs"
+    # The organisation by its name, as feeds' services are, and by its code.
+    assert (mine[0]["organisation"], mine[0]["organisation_code"]) == ("Org SC:LEEDS",
+                                                                      "SC:LEEDS")
     assert (mine[0]["lead_professional"], mine[0]["caf"]) == (True, True)
     status, stepped = send(client, "post", path, world["social"], {
         "service_type": "social_care", "phone": "0113 496 0100", "lead_professional": False,

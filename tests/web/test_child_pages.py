@@ -308,13 +308,29 @@ def test_a_sensitive_involvement_needs_its_consent_basis(world):
 def test_updating_your_involvement_replaces_it(world):
     social = world.client("social")
     url = f"/children/{world.child}/involvement/"
-    social.post(url, _involvement(lead_professional="on"))
+    social.post(url, _involvement(lead_professional="on", caf="on", email="sam@example.org",
+                                  end_date_day="31", end_date_month="7",
+                                  end_date_year="2027"))
     page = open_with_reason(social, world.child, "assessment")
     update = [a.get("href") for a in page.iter("a") if (a.get("href") or "").startswith(
         url + "?replaces=")]
     assert len(update) == 1
     form = assert_good_page(social.get(update[0]))
     assert _h1(form) == "Update your involvement"
+    # The form starts from the current version, not blank.
+    values = {i.get("name"): i.get("value") for i in form.iter("input")
+              if i.get("type") not in ("checkbox", "radio")}
+    assert values["practitioner"] == "Sam Carter"
+    assert values["phone"] == "0113 496 0200"
+    assert values["email"] == "sam@example.org"
+    assert (values["start_date_day"], values["start_date_month"],
+            values["start_date_year"]) == ("1", "9", "2026")
+    assert (values["end_date_day"], values["end_date_month"],
+            values["end_date_year"]) == ("31", "7", "2027")
+    checked = {i.get("name") for i in form.iter("input") if i.get("checked") is not None}
+    assert checked == {"lead_professional", "caf"}
+    selected = form.find(".//select[@name='service_type']/option[@selected]")
+    assert selected.get("value") == "social_care"
     replaces = update[0].rpartition("=")[2]
     social.post(url, _involvement(phone="0113 496 0999", replaces=replaces))
     text = _text(assert_good_page(social.get(f"/children/{world.child}/")))

@@ -42,6 +42,7 @@ from contactpoint.identity.store import (
     involvement_purpose,
     lock_index,
     open_child_record,
+    open_involvement,
 )
 
 #: CONTRACTS.md: why a record is opened. `other` needs a detail.
@@ -276,6 +277,28 @@ def involvement_form_target(user: User, contactpoint_id: str,
     if replaces is not None:
         _involvement_replaced(child, org, replaces)
     return child
+
+
+def involvement_as_recorded(user: User, contactpoint_id: str, replaces: int,
+                            keys: KeyStore | None = None) -> dict[str, Any]:
+    """The current version of the user's organisation's involvement, as InvolvementInput's
+    fields, so an update starts from what is recorded rather than a blank form.
+
+    The same checks as involvement_form_target (NotFound, Forbidden): only the
+    organisation that recorded it is shown its sealed details.
+    """
+    require(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
+    child = find_child(contactpoint_id)
+    earlier = _involvement_replaced(child, _organisation(user), replaces)
+    details = open_involvement(keys or get_keystore(), child.contactpoint_id, earlier)
+    return {"service_type": earlier.service_type, "practitioner": details.get("practitioner"),
+            "phone": details.get("phone"), "email": details.get("email"),
+            "start_date": date.fromisoformat(details["start_date"])
+            if details.get("start_date") else None,
+            "end_date": date.fromisoformat(details["end_date"])
+            if details.get("end_date") else None,
+            "lead_professional": earlier.lead_professional, "caf": earlier.caf,
+            "consent": details.get("consent")}
 
 
 def _lead_taken(user: User, child: Child, holder: Involvement) -> str:

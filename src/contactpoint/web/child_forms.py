@@ -171,6 +171,19 @@ class InvolvementForm(forms.Form):
         cleaned["end_date"] = DateParts.clean(self, "end_date", "end date", required=False)
         return cleaned
 
+    @staticmethod
+    def initial_from(recorded: Mapping[str, object]) -> dict[str, object]:
+        """The form's fields filled in from an involvement as recorded (InvolvementInput's
+        fields), for an update that starts from what is there."""
+        initial = {k: v for k, v in recorded.items()
+                   if k not in ("start_date", "end_date") and v is not None}
+        for name in ("start_date", "end_date"):
+            when = recorded.get(name)
+            if isinstance(when, date):
+                initial.update({f"{name}_day": str(when.day), f"{name}_month": str(when.month),
+                                f"{name}_year": str(when.year)})
+        return initial
+
     def involvement(self) -> dict[str, object]:
         """What identity.records.InvolvementInput takes."""
         data = self.cleaned_data
