@@ -85,6 +85,29 @@ def test_too_few_terms_are_refused_naming_the_accepted_combinations(world):
         "#id_date_of_birth_day")
 
 
+@pytest.mark.parametrize(("born", "message"), [
+    (date.today() + timedelta(days=1), "Date of birth must be today or in the past"),
+    (date(1900, 1, 1), "Enter a date of birth less than 25 years ago"),
+    (date(date.today().year - 25, 1, 1), "Enter a date of birth less than 25 years ago"),
+])
+def test_a_date_of_birth_no_child_in_the_index_can_have_is_refused(world, born, message):
+    page = assert_good_page(search(world.client("teacher"), family_name="Okafor", born=born))
+    assert message in _summary(page)
+    assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == (
+        "#id_date_of_birth_day")
+    assert page.find(".//table") is None
+
+
+def test_an_over_long_name_or_date_part_is_told_in_the_fields_words(world):
+    page = assert_good_page(search(world.client("teacher"), family_name="O" * 300, born=BORN))
+    assert "Family name must be 100 characters or fewer" in _summary(page)
+    page = assert_good_page(search(world.client("teacher"), family_name="Okafor",
+                                   date_of_birth_day="002", date_of_birth_month="4",
+                                   date_of_birth_year="2015"))
+    assert "The date of birth must be a real date" in _summary(page)
+    assert "Ensure this value" not in _text(page)
+
+
 def test_no_matches_and_too_many_matches_say_so(world, monkeypatch, tmp_path):
     client = world.client("teacher")
     page = assert_good_page(search(client, family_name="Zzyzx", born=BORN))
@@ -174,7 +197,7 @@ def test_shielding_then_the_practitioners_view_changes(world):
     page = assert_good_page(team.post(f"/children/{world.child}/shield/", {
         "reason": "fleeing", "review_on_day": str(yesterday.day),
         "review_on_month": str(yesterday.month), "review_on_year": str(yesterday.year)}))
-    assert "A date after today" in _summary(page)
+    assert "Enter a review date in the future" in _summary(page)
     response = team.post(f"/children/{world.child}/shield/",
                          {"reason": "fleeing domestic abuse", **_review_date()})
     assert response["Location"] == f"/children/{world.child}/"
@@ -269,11 +292,21 @@ def test_an_involvement_added_shows_on_the_record(world):
 
     page = assert_good_page(social.post(url, _involvement(phone="", start_date_month="13")))
     summary = _summary(page)
-    assert "A phone number or email" in summary or "The start date must be a real date" in summary
     assert "The start date must be a real date" in summary
     page = assert_good_page(social.post(url, _involvement(phone="")))
-    assert "A phone number or email, so others can reach you" in _summary(page)
+    assert "Enter a phone number or an email address, so others can reach you" in _summary(page)
     assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == "#id_phone"
+    # A phone number that cannot be dialled is refused with the form's other problems.
+    page = assert_good_page(social.post(url, _involvement(phone="call me maybe",
+                                                          start_date_month="13")))
+    summary = _summary(page)
+    assert "Enter a phone number, like 0113 496 0000" in summary
+    assert "The start date must be a real date" in summary
+    assert not Involvement.objects.exists()
+    # Lengths are told in the field's words, not Django's.
+    page = assert_good_page(social.post(url, _involvement(practitioner="S" * 300)))
+    assert "Practitioner's name must be 100 characters or fewer" in _summary(page)
+    assert "Ensure this value" not in _text(page)
 
     response = social.post(url, _involvement(lead_professional="on", caf="on"))
     assert response["Location"] == f"/children/{world.child}/"
@@ -296,7 +329,8 @@ def test_a_sensitive_involvement_needs_its_consent_basis(world):
     gp = world.client("gp")
     url = f"/children/{world.child}/involvement/"
     page = assert_good_page(gp.post(url, _involvement(service_type="sexual_health")))
-    assert "A sensitive service needs" in _summary(page)
+    assert ("Select whether the young person consented or there is reasonable cause to "
+            "suspect significant harm") in _summary(page)
     response = gp.post(url, _involvement(service_type="sexual_health", consent="young_person"))
     assert response.status_code == 302
     teacher_view = open_with_reason(world.client("teacher"), world.child)

@@ -37,6 +37,7 @@ from contactpoint.errors import (
 )
 from contactpoint.feeds.schema import CONSENT_BASES, SERVICE_TYPES
 from contactpoint.identity.models import Child, ChildStatus, Involvement, ShieldChange
+from contactpoint.identity.normalise import check_phone
 from contactpoint.identity.store import (
     ChildDeriver,
     involvement_purpose,
@@ -56,6 +57,8 @@ REASONS = {
     "other": "Other (say why)",
 }
 NOT_FOUND = "No child with that ContactPoint ID."
+PHONE_PROBLEM = ("Enter a phone number, like 0113 496 0000, 07700 900 982 or "
+                 "+44 113 496 0000")
 
 
 def viewer_of(user: User) -> Viewer:
@@ -107,13 +110,15 @@ def find_child(contactpoint_id: str, *, for_update: bool = False) -> Child:
 def check_reason(reason: str | None, detail: str | None) -> tuple[str, str | None]:
     problems = []
     if not reason:
-        problems.append(FieldProblem("reason", "give a reason for opening the record: "
+        problems.append(FieldProblem("reason", "Select why you are opening this record: "
                                      + ", ".join(REASONS), "query"))
     elif reason not in REASONS:
-        problems.append(FieldProblem("reason", "one of " + ", ".join(REASONS), "query"))
-    detail = free_text(detail, "reason_detail", location="query") or None
+        problems.append(FieldProblem("reason", "Select why you are opening this record, "
+                                     "one of: " + ", ".join(REASONS), "query"))
+    detail = free_text(detail, "reason_detail", location="query",
+                       label="the reason in words") or None
     if reason == "other" and not detail:
-        problems.append(FieldProblem("reason_detail", "say why, for the reason 'other'",
+        problems.append(FieldProblem("reason_detail", "Say why you are opening this record",
                                      "query"))
     if problems:
         raise BadRequest("A record opens only with a stated reason.", problems=problems)
@@ -180,11 +185,13 @@ def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
     reason = free_text(reason, "reason")
     problems = []
     if not reason:
-        problems.append(FieldProblem("reason", "say why", "body"))
+        problems.append(FieldProblem("reason", "Enter the reason", "body"))
     if shielded and review_on is None:
-        problems.append(FieldProblem("review_on", "a date to review the shield", "body"))
+        problems.append(FieldProblem("review_on", "Enter the date the shield is to be "
+                                     "reviewed", "body"))
     if review_on is not None and review_on <= timezone.localdate():
-        problems.append(FieldProblem("review_on", "a date after today", "body"))
+        problems.append(FieldProblem("review_on", "Enter a review date in the future",
+                                     "body"))
     if problems:
         raise BadRequest("The shield needs a reason and a review date.", problems=problems)
     with transaction.atomic():
@@ -224,20 +231,28 @@ class InvolvementInput:
 def _check_involvement(data: InvolvementInput) -> dict[str, Any]:
     problems = []
     if data.service_type not in SERVICE_TYPES:
-        problems.append(FieldProblem("service_type", "one of " + ", ".join(sorted(SERVICE_TYPES)),
-                                     "body"))
+        problems.append(FieldProblem("service_type", "Select your service, one of: "
+                                     + ", ".join(sorted(SERVICE_TYPES)), "body"))
     if data.service_type in SENSITIVE_SERVICES and data.consent not in CONSENT_BASES:
-        problems.append(FieldProblem("consent", "a sensitive service needs young_person or "
-                                     "harm_exception", "body"))
+        problems.append(FieldProblem("consent", "Select whether the young person consented "
+                                     "or there is reasonable cause to suspect significant "
+                                     "harm", "body"))
     if data.start_date and data.end_date and data.end_date < data.start_date:
-        problems.append(FieldProblem("end_date", "on or after the start date", "body"))
+        problems.append(FieldProblem("end_date", "End date must be the same as or after the "
+                                     "start date", "body"))
     if not (data.phone or data.email):
-        problems.append(FieldProblem("phone", "a phone number or email, so others can reach "
-                                     "you", "body"))
+        problems.append(FieldProblem("phone", "Enter a phone number or an email address, so "
+                                     "others can reach you", "body"))
     sealed = {}
-    for name in ("practitioner", "phone", "email"):
+    for name, label in (("practitioner", "practitioner's name"), ("phone", "phone number"),
+                        ("email", "email address")):
         value = getattr(data, name)
-        sealed[name] = free_text(value, name, max_chars=200) or None
+        sealed[name] = free_text(value, name, max_chars=200, label=label) or None
+    if sealed["phone"]:
+        try:
+            sealed["phone"] = check_phone(sealed["phone"])
+        except ValueError:
+            problems.append(FieldProblem("phone", PHONE_PROBLEM, "body"))
     if problems:
         raise BadRequest("The involvement cannot be recorded as given.", problems=problems)
     sealed["start_date"] = data.start_date.isoformat() if data.start_date else None
