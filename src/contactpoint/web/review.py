@@ -19,7 +19,6 @@ from contactpoint.errors import BadRequest, Conflict, NotFound
 from contactpoint.matching import review
 from contactpoint.matching.models import ActionKind, MatchAction, ReviewStatus
 from contactpoint.web.access import requires
-from contactpoint.web.templatetags import govuk
 from contactpoint.web.child_forms import add_problems
 from contactpoint.web.review_forms import (
     DecisionForm,
@@ -27,6 +26,7 @@ from contactpoint.web.review_forms import (
     ReasonOnlyForm,
     SplitForm,
 )
+from contactpoint.web.templatetags import govuk
 
 READ, DECIDE = Permission.MATCHING_REVIEW_READ, Permission.MATCHING_REVIEW_DECIDE
 DECIDERS = {"link": review.link, "keep_apart": review.keep_apart, "defer": review.defer}
