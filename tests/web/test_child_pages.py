@@ -70,6 +70,40 @@ def test_a_misspelt_name_finds_the_child_and_the_terms_stay_out_of_the_url(world
     assert "Okaf" not in link.get("href")
 
 
+def test_back_to_search_shows_the_last_search_again_without_terms_in_urls(world, caplog):
+    import logging  # noqa: PLC0415
+
+    caplog.set_level(logging.INFO, logger="contactpoint.audit")
+    client = world.client("teacher")
+    # Nothing searched yet: the back link's page is an empty form.
+    page = assert_good_page(client.get("/children/search/?again=1"))
+    assert page.find(".//table") is None
+    search(client, family_name="Okafur", given_name="Amara", born=BORN, postcode="")
+    record = open_with_reason(client, world.child)
+    back = record.find(".//a[@class='govuk-back-link']").get("href")
+    assert back == "/children/search/?again=1"
+    assert "Okafur" not in client.get(f"/children/{world.child}/").content.decode(), (
+        "the terms typed stay off the record page")
+    searches_before = sum('"child:search"' in r.getMessage() for r in caplog.records)
+    page = assert_good_page(client.get(back))
+    (link,) = page.findall(".//table//a")
+    assert link.get("href") == f"/children/{world.child}/"
+    values = {i.get("name"): i.get("value") for i in page.iter("input")}
+    assert (values["family_name"], values["given_name"]) == ("Okafur", "Amara")
+    assert (values["date_of_birth_day"], values["date_of_birth_month"],
+            values["date_of_birth_year"]) == ("2", "4", "2015")
+    # Shown again means searched again: audited like any search.
+    assert sum('"child:search"' in r.getMessage() for r in caplog.records) == (
+        searches_before + 1)
+    # A search that was refused is not what "back" returns to.
+    search(client, family_name="Okafor")
+    page = assert_good_page(client.get(back))
+    assert {i.get("name"): i.get("value") for i in page.iter("input")}["family_name"] == (
+        "Okafur")
+    # Another person's session has no last search.
+    assert assert_good_page(world.client("social").get(back)).find(".//table") is None
+
+
 def test_too_few_terms_are_refused_naming_the_accepted_combinations(world):
     client = world.client("teacher")
     page = assert_good_page(search(client, family_name="Okafor"))
