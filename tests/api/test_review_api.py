@@ -108,7 +108,8 @@ def test_bad_requests_name_the_field(client, item):
     assert "reason" in orjson.dumps(problem["errors"]).decode()
     status, problem = call(client, "post", f"/review/{item.pk}/link", team, {"reason": "   "})
     assert status == 400
-    assert problem["detail"] == "a reason is required"
+    assert problem["detail"] == "Enter the reason for your decision."
+    assert problem["errors"][0]["detail"] == "Enter the reason for your decision"
     status, problem = call(client, "get", "/review?status=maybe", team)
     assert status == 400
     status, _ = call(client, "get", "/review/999999", team)
