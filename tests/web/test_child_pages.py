@@ -347,7 +347,7 @@ def test_an_involvement_added_shows_on_the_record(world):
     page = assert_good_page(social.get(response["Location"]))
     text = _text(page)
     assert "Your involvement is recorded" in text
-    assert "Lead professional: Sam Carter" in text
+    assert "Lead professional: Sam Carter, Org SC:LEEDS (Children's social care)" in text
     assert "0113 496 0200" in text
     assert "CAF assessment" in text
     assert "1 September 2026" in text
