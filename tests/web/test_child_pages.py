@@ -445,3 +445,6 @@ def test_the_involvement_form_is_refused_as_its_answer_would_be(world):
     assert _h1(assert_good_page(social.get(f"{url}?replaces={theirs}"))) == (
         "Update your involvement")
     assert _h1(assert_good_page(teacher.get(url))) == "Add your involvement"
+    page = assert_good_page(social.post(url, _involvement(replaces="x")))
+    assert "The involvement to update is not known" in _summary(page)
+    assert "Enter a whole number" not in _text(page)

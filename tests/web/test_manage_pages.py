@@ -237,6 +237,9 @@ def test_the_organisations_pages(manager_client):
         "name": "Duplicate", "code": "ODS:RR8", "type": "nhs_trust"})
     page = assert_good_page(response)
     assert "already exists" in _text(page)
+    page = assert_good_page(client.post("/manage/add-organisation/", {
+        "name": "Odd", "code": "<bad code>", "type": "nhs_trust"}))
+    assert "Enter an organisation code of letters, digits and" in _text(page)
 
 
 def test_the_account_page_lists_second_factors_and_has_a_sign_out_button():

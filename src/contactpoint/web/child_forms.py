@@ -183,7 +183,11 @@ class InvolvementForm(forms.Form):
                                 error_messages={"invalid_choice": "Select whether the young "
                                                 "person consented or there is reasonable "
                                                 "cause to suspect significant harm"})
-    replaces = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    replaces = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput,
+                                  error_messages=dict.fromkeys(
+                                      ("invalid", "min_value", "max_value"),
+                                      "The involvement to update is not known: go back to "
+                                      "the record and choose to update it again"))
 
     def clean_phone(self) -> str:
         """The service's rule (identity.normalise.check_phone), here too so that a wrong
@@ -198,6 +202,8 @@ class InvolvementForm(forms.Form):
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()
+        if "replaces" in self.errors:  # a hidden field: the summary cannot link to it
+            self.add_error(None, self.errors.pop("replaces"))
         cleaned["start_date"] = DateParts.clean(self, "start_date", "start date", required=False)
         cleaned["end_date"] = DateParts.clean(self, "end_date", "end date", required=False)
         return cleaned

@@ -113,8 +113,11 @@ class AddUserForm(forms.Form):
 class AddOrganisationForm(forms.Form):
     name = forms.CharField(max_length=200, error_messages=too_long(
         "organisation's name", 200, required="Enter the organisation's name"))
-    code = forms.CharField(max_length=40, validators=[code_validator], error_messages={
+    # The model's own rule (code_validator), told in the form's words.
+    code = forms.RegexField(regex=code_validator.regex, max_length=40, error_messages={
         "required": "Enter the organisation's code, such as its URN or ODS code",
+        "invalid": "Enter an organisation code of letters, digits and : . _ / -, like "
+                   "URN:107654 or E08000035",
         "max_length": "Enter an organisation code of 40 characters or fewer"})
     type = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
         "required": "Select the kind of organisation",
