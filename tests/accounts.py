@@ -12,14 +12,17 @@ AUTHORITY = "E08000035"
 
 
 def make_user(role: str = "practitioner", *, username: str | None = None) -> User:
-    """A user of `role` in a school (or a national partner, for national admins)."""
-    services.add_organisation(code=AUTHORITY, name="Leeds", type=OrganisationType.LOCAL_AUTHORITY)
+    """A user of `role` in a school (a national partner, for national admins; the authority,
+    for its management team and auditors: access.services.ROLE_ORGANISATION_TYPES)."""
+    authority, _ = services.add_organisation(code=AUTHORITY, name="Leeds",
+                                             type=OrganisationType.LOCAL_AUTHORITY)
+    school, _ = services.add_organisation(code="URN:107654", name="Park Primary School",
+                                          type=OrganisationType.SCHOOL, authority=AUTHORITY)
     if role == "national_admin":
         org, _ = services.add_organisation(code="NP:1", name="National team",
                                            type=OrganisationType.NATIONAL_PARTNER)
     else:
-        org, _ = services.add_organisation(code="URN:107654", name="Park Primary School",
-                                           type=OrganisationType.SCHOOL, authority=AUTHORITY)
+        org = authority if role in ("management_team", "auditor") else school
     user, _ = services.add_user(username=username or f"user{next(_counter)}",
                                 org_code=org.code, role=role)
     return user

@@ -30,7 +30,7 @@ PEOPLE = {
     "social": ("practitioner", "SC:LEEDS", "social_care"),
     "team": ("management_team", LA, "local_authority"),
     "national": ("national_admin", "NP:1", "national_partner"),
-    "auditor": ("auditor", "URN:107654", "school"),
+    "auditor": ("auditor", LA, "local_authority"),
 }
 
 

@@ -95,22 +95,28 @@ class Conflict(RequestError):
 
 
 def free_text(value: str | None, field: str, *, max_chars: int = 500,
-              location: str | None = "body") -> str:
+              location: str | None = "body", label: str | None = None) -> str:
     """A person's free text (a reason, a detail, a name), cleaned: single spaces, no control
     or invisible formatting characters (they hide or reorder what a reader sees), at most
     `max_chars`. Empty is "". BadRequest naming the field otherwise, never a 500.
+
+    `label` is the field as people call it ("practitioner's name"); by default its name
+    in words.
     """
     from contactpoint.identity.normalise import clean_text  # noqa: PLC0415  (pure, no Django)
 
+    words = (label or field.replace("_", " "))
+    words = words[:1].upper() + words[1:]
     try:
         text = clean_text(value or "")
-    except ValueError as exc:
-        raise BadRequest(f"{field} {exc}.", problems=[
-            FieldProblem(field, str(exc), location)]) from None
+    except ValueError:
+        message = f"{words} must not contain control or invisible formatting characters"
+        raise BadRequest(f"{message}.", problems=[
+            FieldProblem(field, message, location)]) from None
     if "\x00" in text:
-        raise BadRequest(f"{field} contains a NUL character.", problems=[
-            FieldProblem(field, "contains a NUL character", location)])
+        message = f"{words} must not contain a NUL character"
+        raise BadRequest(f"{message}.", problems=[FieldProblem(field, message, location)])
     if len(text) > max_chars:
-        raise BadRequest(f"{field} is longer than {max_chars} characters.", problems=[
-            FieldProblem(field, f"at most {max_chars} characters", location)])
+        message = f"{words} must be {max_chars} characters or fewer"
+        raise BadRequest(f"{message}.", problems=[FieldProblem(field, message, location)])
     return text

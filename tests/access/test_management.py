@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import AUTHORITY, make_user
 from contactpoint.access import services
-from contactpoint.access.models import OrganisationType, Role, SignedInSession, User
+from contactpoint.access.models import Organisation, OrganisationType, Role, SignedInSession, User
 from contactpoint.access.services import AccessError
 from contactpoint.access.sessions import remember_session
 from contactpoint.access.tokens import authenticate_token, create_token
@@ -79,7 +79,7 @@ def test_a_management_team_grants_access_in_its_authority(audit_log):
     manager = make_user("management_team")
     user, password = services.grant_access(
         manager, username="new.teacher", org_code="URN:107654", role="practitioner",
-        first_name="Nia", last_name="Evans", email="nia@example.org")
+        reason="New class teacher", first_name="Nia", last_name="Evans", email="nia@example.org")
 
     assert user.must_change_password
     assert user.check_password(password)
@@ -88,7 +88,12 @@ def test_a_management_team_grants_access_in_its_authority(audit_log):
     assert entry["actor"] == manager.username
     assert entry["subject"] == "new.teacher"
     assert entry["details"] == {"organisation": "URN:107654", "role": "practitioner"}
+    assert entry["reason"] == "New class teacher"
     assert password not in json.dumps(audit_log())
+    with pytest.raises(AccessError, match="reason: Enter the reason"):
+        services.grant_access(manager, username="no.reason", org_code="URN:107654",
+                              role="practitioner", reason=" ")
+    assert not User.objects.filter(username="no.reason").exists()
 
 
 def test_a_management_team_cannot_grant_elsewhere_or_make_national_admins():
@@ -98,10 +103,10 @@ def test_a_management_team_cannot_grant_elsewhere_or_make_national_admins():
     for org_code in (far_school.code, "NP:1"):
         with pytest.raises(AccessError, match="organisation"):
             services.grant_access(manager, username="x.y", org_code=org_code,
-                                  role="practitioner")
+                                  role="practitioner", reason="r")
     with pytest.raises(AccessError, match="role"):
         services.grant_access(manager, username="x.y", org_code="URN:107654",
-                              role="national_admin")
+                              role="national_admin", reason="r")
     assert not User.objects.filter(username="x.y").exists()
 
 
@@ -109,11 +114,43 @@ def test_the_national_team_grants_access_for_national_partners_only():
     national = make_user("national_admin")
     make_user("practitioner")  # the authority and its school exist
     user, _ = services.grant_access(national, username="np.analyst", org_code="NP:1",
-                                    role="auditor")
+                                    role="auditor", reason="r")
     assert user.role == Role.AUDITOR
     with pytest.raises(AccessError, match="organisation"):
         services.grant_access(national, username="school.person", org_code="URN:107654",
-                              role="practitioner")
+                              role="practitioner", reason="r")
+
+
+@pytest.mark.parametrize(("role", "org_type", "fits"), [
+    ("management_team", "local_authority", True), ("management_team", "school", False),
+    ("management_team", "national_partner", False), ("national_admin", "national_partner", True),
+    ("national_admin", "local_authority", False), ("auditor", "national_partner", True),
+    ("auditor", "local_authority", True), ("auditor", "school", False),
+    ("practitioner", "school", True), ("practitioner", "local_authority", True),
+    ("practitioner", "national_partner", True),
+])
+def test_each_role_is_held_only_in_its_kind_of_organisation(role, org_type, fits):
+    """One rule, applied by add_user, so the command line and the pages refuse alike."""
+    services.add_organisation(code="E08000035", name="Leeds", type="local_authority")
+    services.add_organisation(code="ORG:1", name="Somewhere", type=org_type,
+                              authority=None if org_type in ("local_authority",
+                                                             "national_partner")
+                              else "E08000035")
+    if fits:
+        user, _ = services.add_user(username="someone", org_code="ORG:1", role=role)
+        assert user.role == role
+    else:
+        with pytest.raises(AccessError, match=r"^role: The .* role is for staff of a"):
+            services.add_user(username="someone", org_code="ORG:1", role=role)
+        assert not User.objects.filter(username="someone").exists()
+
+
+def test_a_management_team_is_not_offered_roles_its_organisations_cannot_hold():
+    manager = make_user("management_team")
+    school = Organisation.objects.get(code="URN:107654")
+    assert services.roles_grantable(manager, school) == [Role.PRACTITIONER]
+    assert services.roles_grantable(manager, manager.organisation) == [
+        Role.PRACTITIONER, Role.MANAGEMENT_TEAM, Role.AUDITOR]
 
 
 def test_suspension_ends_sessions_and_api_tokens_at_once(audit_log):
@@ -210,3 +247,21 @@ def test_expired_sessions_are_forgotten_at_the_next_sign_in():
     remember_session(user, live.session_key)
     assert list(SignedInSession.objects.filter(user=user)
                 .values_list("session_key", flat=True)) == [live.session_key]
+
+
+def test_model_validation_is_told_in_the_fields_words():
+    manager = make_user("management_team")
+    with pytest.raises(AccessError) as raised:
+        services.grant_access(manager, username="long.name", org_code="URN:107654",
+                              role="practitioner", reason="r", first_name="N" * 300)
+    assert str(raised.value) == "first_name: First name must be 150 characters or fewer"
+    with pytest.raises(AccessError) as raised:
+        services.add_user(username="bad.email", org_code="URN:107654", role="practitioner",
+                          email="not an email")
+    assert str(raised.value) == ("email: Enter an email address in the correct format, like "
+                                 "name@example.org")
+    with pytest.raises(AccessError, match=f"^username: A user with the username "
+                                          f"{manager.username} already exists: choose "
+                                          "another username$"):
+        services.add_user(username=manager.username, org_code="URN:107654",
+                          role="practitioner")

@@ -36,7 +36,7 @@ def world(tmp_path, keystore):
         "gp": person("gp", "practitioner", "ODS:B86001", "gp_practice"),
         "social": person("social", "practitioner", "SC:LEEDS", "social_care"),
         "team": person("team", "management_team", LA, "local_authority"),
-        "auditor": person("auditor", "auditor", "URN:107654", "school"),
+        "auditor": person("auditor", "auditor", LA, "local_authority"),
     }
     from contactpoint.access.models import Organisation  # noqa: PLC0415
 
@@ -91,6 +91,15 @@ def test_search_refusals(client, world):
     assert get(client, "/children?family_name=Okafor&date_of_birth=2015-04-02", {})[0] == 401
     assert get(client, "/children?family_name=Okafor&date_of_birth=2015-04-02",
                world["auditor"])[0] == 403
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    for born, message in ((tomorrow, "Date of birth must be today or in the past"),
+                          ("1900-01-01", "Enter a date of birth less than 25 years ago")):
+        status, body = get(client, f"/children?family_name=Okafor&date_of_birth={born}",
+                           world["teacher"])
+        assert status == 400
+        [problem] = body["errors"]
+        assert problem["field"] == "date_of_birth"
+        assert problem["detail"].startswith(message)
 
 
 def test_a_record_opens_only_with_a_reason(client, world):
@@ -164,6 +173,9 @@ def test_involvements_and_one_lead_professional(client, world):
                          world["teacher"])
     mine = [s for s in record["services"] if s["type"] == "social_care"]
     assert mine[0]["practitioner"] == "Jo Bloggs"
+    # The organisation by its name, as feeds' services are, and by its code.
+    assert (mine[0]["organisation"], mine[0]["organisation_code"]) == ("Org SC:LEEDS",
+                                                                      "SC:LEEDS")
     assert (mine[0]["lead_professional"], mine[0]["caf"]) == (True, True)
     status, stepped = send(client, "post", path, world["social"], {
         "reason": "assessment", "service_type": "social_care", "phone": "0113 496 0100",
@@ -175,9 +187,12 @@ def test_involvements_and_one_lead_professional(client, world):
         "lead_professional": True})
     assert status == 201
     status, bad = send(client, "post", path, world["gp"], {
-        "reason": "assessment", "service_type": "camhs", "phone": "1"})
+        "reason": "assessment", "service_type": "camhs", "phone": "call me maybe"})
     assert status == 400
-    assert {e["field"] for e in bad["errors"]} == {"consent"}
+    assert {e["field"]: e["detail"] for e in bad["errors"]} == {
+        "consent": "Select whether the young person consented or there is reasonable cause "
+                   "to suspect significant harm",
+        "phone": "Enter a phone number, like 0113 496 0000, 07700 900 982 or +44 113 496 0000"}
 
 
 

@@ -39,7 +39,7 @@ def world(tmp_path, keystore):
                                     authority=Organisation.objects.get(code=LA))
     users = {"practitioner": ("SC:1", "practitioner"), "management_team": (LA, "management_team"),
              "other_team": (OTHER_LA, "management_team"),
-             "national_admin": ("NP:1", "national_admin"), "auditor": ("SC:1", "auditor")}
+             "national_admin": ("NP:1", "national_admin"), "auditor": (LA, "auditor")}
     tokens = {}
     for name, (org, role) in users.items():
         services.add_user(username=name, org_code=org, role=role)

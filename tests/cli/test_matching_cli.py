@@ -56,7 +56,7 @@ def test_review_list_show_link_and_history(tmp_path, capsys, keystore, team):
     assert "N2" in out
     assert "nhs_number" in out
     code, _, err = run(capsys, "review", "link", str(item.pk), "--by", team, "--reason", " ")
-    assert (code, err.strip()) == (2, "contactpoint review: a reason is required")
+    assert (code, err.strip()) == (2, "contactpoint review: Enter the reason for your decision.")
     code, out, _ = run(capsys, "review", "link", str(item.pk), "--by", team,
                        "--reason", "duplicate registration")
     assert code == 0

@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from contactpoint.identity.normalise import (
     check_name,
+    check_phone,
     clean_text,
     display_case,
     fold,
@@ -53,3 +54,29 @@ def test_display_case():
 def test_check_name_refuses(bad):
     with pytest.raises(ValueError, match=r"empty|letter|may contain"):
         check_name(bad)
+
+
+@pytest.mark.parametrize("good", ["0113 496 0000", "01134960000", "07700 900982",
+                                  "+44 113 496 0000", "+44 (0)113 496-0000", "020 7946 0958",
+                                  "+1 (202) 555-0143", "  0113   496 0000 "])
+def test_check_phone_accepts_uk_and_international_numbers(good):
+    assert check_phone(good) == " ".join(good.split())
+
+
+@pytest.mark.parametrize("bad", ["call me maybe", "1", "0113 496", "999",
+                                 "0113 496 0000 ext 12", "++44 113 496 0000",
+                                 "44 113 496 0000+", "0113.496.0000", "1234567890123456",
+                                 "０１１３ ４９６ ００００"])
+def test_check_phone_refuses_what_cannot_be_dialled(bad):
+    with pytest.raises(ValueError, match="is not a phone number"):
+        check_phone(bad)
+
+
+@given(st.text(alphabet="0123456789 ()-+", max_size=40))
+def test_check_phone_keeps_only_numbers_of_10_to_15_digits(value):
+    try:
+        shown = check_phone(value)
+    except ValueError:
+        return
+    assert 10 <= sum(ch.isdigit() for ch in shown) <= 15
+    assert "+" not in shown[1:]

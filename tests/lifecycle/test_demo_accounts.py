@@ -55,3 +55,24 @@ def test_running_the_demo_again_keeps_the_accounts(accounts):
     assert demo._accounts(authority) == saved
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert User.objects.filter(username__startswith="demo-").count() == 5
+
+
+def test_a_second_run_tells_the_truth_about_the_new_starters_password(accounts):
+    saved, _ = accounts
+    starter = saved[demo.NEW_STARTER]
+    lines = "\n".join(demo._account_lines(demo.NEW_STARTER, starter))
+    assert f"one-time password {starter['password']}" in lines
+    # They sign in and choose their own password: the old one is not printed as if it worked.
+    user = User.objects.get(username=demo.NEW_STARTER)
+    user.set_password("a new password of their own choosing")
+    user.must_change_password = False
+    user.save()
+    authority = services.add_organisation(code="E08000035", name="Leeds",
+                                          type=OrganisationType.LOCAL_AUTHORITY)[0]
+    again = demo._accounts(authority)
+    lines = "\n".join(demo._account_lines(demo.NEW_STARTER, again[demo.NEW_STARTER]))
+    assert starter["password"] not in lines
+    assert "has signed in already: their one-time password no longer works" in lines
+    assert "give them a set-up link" in lines
+    ready = "\n".join(demo._account_lines("demo-manager", again["demo-manager"]))
+    assert again["demo-manager"]["password"] in ready

@@ -196,7 +196,7 @@ def test_a_shielded_child_is_decided_only_by_its_own_team(queued, team, keystore
 
 
 def test_a_reason_is_required_and_nothing_changes_without_one(queued, team):
-    with pytest.raises(review.ReviewError, match="reason is required"):
+    with pytest.raises(review.ReviewError, match="Enter the reason for your decision"):
         review.link(team, queued.pk, "   ")
     assert ReviewItem.objects.get().status == "open"
     assert not MatchAction.objects.exists()

@@ -57,3 +57,38 @@ def test_names_with_apostrophes_accents_and_spaces_are_accepted():
     assert not criteria.uses_hidden_fields
     assert parse(family_name="Okafor", date_of_birth="2015-04-02",
                  postcode="LS1 4AP").uses_hidden_fields
+
+
+@pytest.mark.parametrize(("born", "message"), [
+    ("2026-11-23", "Date of birth must be today or in the past"),
+    ("1900-01-01", "Enter a date of birth less than 25 years ago"),
+    ("2001-11-22", "Enter a date of birth less than 25 years ago"),  # 25 today
+])
+def test_a_date_of_birth_no_child_in_the_index_can_have_is_refused(born, message):
+    with pytest.raises(BadRequest) as raised:
+        parse(family_name="Okafor", date_of_birth=born, today=date(2026, 11, 22))
+    [problem] = raised.value.problems
+    assert (problem.field, problem.detail.startswith(message)) == ("date_of_birth", True)
+
+
+def test_the_last_day_before_25_and_today_are_accepted():
+    for born in ("2001-11-23", "2026-11-22"):
+        assert parse(family_name="Okafor", date_of_birth=born,
+                     today=date(2026, 11, 22)).date_of_birth == born
+
+
+def test_without_today_the_date_now_applies():
+    """Every caller (the API passes no `today`) refuses a future date of birth."""
+    tomorrow = date.fromordinal(date.today().toordinal() + 1).isoformat()
+    with pytest.raises(BadRequest, match="not valid"):
+        parse(family_name="Okafor", date_of_birth=tomorrow)
+
+
+def test_messages_name_the_field_in_words():
+    with pytest.raises(BadRequest) as raised:
+        parse(family_name="O" * 101, given_name="4m4r4", date_of_birth="2015-04-02",
+              today=date(2026, 11, 22))
+    details = {p.field: p.detail for p in raised.value.problems}
+    assert details == {
+        "family_name": "Enter a family name of 100 characters or fewer",
+        "given_name": "Given name must only include letters, spaces, hyphens and apostrophes"}

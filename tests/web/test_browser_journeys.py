@@ -170,6 +170,13 @@ def test_a_management_team_links_a_pair_in_the_review_queue(live_server, browser
     page.get_by_role("link", name=f"Review pair {item.pk}").click()
     assert team.h1() == f"Review pair {item.pk}"
     assert "Agrees" in page.locator("#comparisons").inner_text()
+    # On a phone the side-by-side tables scroll inside their own regions: the page
+    # itself is no wider than the screen.
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    region = page.get_by_role("region", name="The record and the child it may be")
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth")
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_label("The same child: link them").check()
     page.get_by_label("Reason", exact=True).fill("One child registered twice at the practice")
     page.get_by_role("button", name="Save decision").click()

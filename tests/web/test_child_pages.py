@@ -70,6 +70,40 @@ def test_a_misspelt_name_finds_the_child_and_the_terms_stay_out_of_the_url(world
     assert "Okaf" not in link.get("href")
 
 
+def test_back_to_search_shows_the_last_search_again_without_terms_in_urls(world, caplog):
+    import logging  # noqa: PLC0415
+
+    caplog.set_level(logging.INFO, logger="contactpoint.audit")
+    client = world.client("teacher")
+    # Nothing searched yet: the back link's page is an empty form.
+    page = assert_good_page(client.get("/children/search/?again=1"))
+    assert page.find(".//table") is None
+    search(client, family_name="Okafur", given_name="Amara", born=BORN, postcode="")
+    record = open_with_reason(client, world.child)
+    back = record.find(".//a[@class='govuk-back-link']").get("href")
+    assert back == "/children/search/?again=1"
+    assert "Okafur" not in client.get(f"/children/{world.child}/").content.decode(), (
+        "the terms typed stay off the record page")
+    searches_before = sum('"child:search"' in r.getMessage() for r in caplog.records)
+    page = assert_good_page(client.get(back))
+    (link,) = page.findall(".//table//a")
+    assert link.get("href") == f"/children/{world.child}/"
+    values = {i.get("name"): i.get("value") for i in page.iter("input")}
+    assert (values["family_name"], values["given_name"]) == ("Okafur", "Amara")
+    assert (values["date_of_birth_day"], values["date_of_birth_month"],
+            values["date_of_birth_year"]) == ("2", "4", "2015")
+    # Shown again means searched again: audited like any search.
+    assert sum('"child:search"' in r.getMessage() for r in caplog.records) == (
+        searches_before + 1)
+    # A search that was refused is not what "back" returns to.
+    search(client, family_name="Okafor")
+    page = assert_good_page(client.get(back))
+    assert {i.get("name"): i.get("value") for i in page.iter("input")}["family_name"] == (
+        "Okafur")
+    # Another person's session has no last search.
+    assert assert_good_page(world.client("social").get(back)).find(".//table") is None
+
+
 def test_too_few_terms_are_refused_naming_the_accepted_combinations(world):
     client = world.client("teacher")
     page = assert_good_page(search(client, family_name="Okafor"))
@@ -83,6 +117,29 @@ def test_too_few_terms_are_refused_naming_the_accepted_combinations(world):
     assert "The date of birth must be a real date" in _summary(page)
     assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == (
         "#id_date_of_birth_day")
+
+
+@pytest.mark.parametrize(("born", "message"), [
+    (date.today() + timedelta(days=1), "Date of birth must be today or in the past"),
+    (date(1900, 1, 1), "Enter a date of birth less than 25 years ago"),
+    (date(date.today().year - 25, 1, 1), "Enter a date of birth less than 25 years ago"),
+])
+def test_a_date_of_birth_no_child_in_the_index_can_have_is_refused(world, born, message):
+    page = assert_good_page(search(world.client("teacher"), family_name="Okafor", born=born))
+    assert message in _summary(page)
+    assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == (
+        "#id_date_of_birth_day")
+    assert page.find(".//table") is None
+
+
+def test_an_over_long_name_or_date_part_is_told_in_the_fields_words(world):
+    page = assert_good_page(search(world.client("teacher"), family_name="O" * 300, born=BORN))
+    assert "Family name must be 100 characters or fewer" in _summary(page)
+    page = assert_good_page(search(world.client("teacher"), family_name="Okafor",
+                                   date_of_birth_day="002", date_of_birth_month="4",
+                                   date_of_birth_year="2015"))
+    assert "The date of birth must be a real date" in _summary(page)
+    assert "Ensure this value" not in _text(page)
 
 
 def test_no_matches_and_too_many_matches_say_so(world, monkeypatch, tmp_path):
@@ -174,7 +231,7 @@ def test_shielding_then_the_practitioners_view_changes(world):
     page = assert_good_page(team.post(f"/children/{world.child}/shield/", {
         "reason": "fleeing", "review_on_day": str(yesterday.day),
         "review_on_month": str(yesterday.month), "review_on_year": str(yesterday.year)}))
-    assert "A date after today" in _summary(page)
+    assert "Enter a review date in the future" in _summary(page)
     response = team.post(f"/children/{world.child}/shield/",
                          {"reason": "fleeing domestic abuse", **_review_date()})
     assert response["Location"] == f"/children/{world.child}/"
@@ -269,18 +326,28 @@ def test_an_involvement_added_shows_on_the_record(world):
 
     page = assert_good_page(social.post(url, _involvement(phone="", start_date_month="13")))
     summary = _summary(page)
-    assert "A phone number or email" in summary or "The start date must be a real date" in summary
     assert "The start date must be a real date" in summary
     page = assert_good_page(social.post(url, _involvement(phone="")))
-    assert "A phone number or email, so others can reach you" in _summary(page)
+    assert "Enter a phone number or an email address, so others can reach you" in _summary(page)
     assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == "#id_phone"
+    # A phone number that cannot be dialled is refused with the form's other problems.
+    page = assert_good_page(social.post(url, _involvement(phone="call me maybe",
+                                                          start_date_month="13")))
+    summary = _summary(page)
+    assert "Enter a phone number, like 0113 496 0000" in summary
+    assert "The start date must be a real date" in summary
+    assert not Involvement.objects.exists()
+    # Lengths are told in the field's words, not Django's.
+    page = assert_good_page(social.post(url, _involvement(practitioner="S" * 300)))
+    assert "Practitioner's name must be 100 characters or fewer" in _summary(page)
+    assert "Ensure this value" not in _text(page)
 
     response = social.post(url, _involvement(lead_professional="on", caf="on"))
     assert response["Location"] == f"/children/{world.child}/"
     page = assert_good_page(social.get(response["Location"]))
     text = _text(page)
     assert "Your involvement is recorded" in text
-    assert "Lead professional: Sam Carter" in text
+    assert "Lead professional: Sam Carter, Org SC:LEEDS (Children's social care)" in text
     assert "0113 496 0200" in text
     assert "CAF assessment" in text
     assert "1 September 2026" in text
@@ -297,7 +364,8 @@ def test_a_sensitive_involvement_needs_its_consent_basis(world):
     open_with_reason(gp, world.child, "health_care")
     url = f"/children/{world.child}/involvement/"
     page = assert_good_page(gp.post(url, _involvement(service_type="sexual_health")))
-    assert "A sensitive service needs" in _summary(page)
+    assert ("Select whether the young person consented or there is reasonable cause to "
+            "suspect significant harm") in _summary(page)
     response = gp.post(url, _involvement(service_type="sexual_health", consent="young_person"))
     assert response.status_code == 302
     teacher_view = open_with_reason(world.client("teacher"), world.child)
@@ -310,13 +378,29 @@ def test_updating_your_involvement_replaces_it(world):
     social = world.client("social")
     url = f"/children/{world.child}/involvement/"
     open_with_reason(social, world.child, "assessment")
-    social.post(url, _involvement(lead_professional="on"))
+    social.post(url, _involvement(lead_professional="on", caf="on", email="sam@example.org",
+                                  end_date_day="31", end_date_month="7",
+                                  end_date_year="2027"))
     page = assert_good_page(social.get(f"/children/{world.child}/"))
     update = [a.get("href") for a in page.iter("a") if (a.get("href") or "").startswith(
         url + "?replaces=")]
     assert len(update) == 1
     form = assert_good_page(social.get(update[0]))
     assert _h1(form) == "Update your involvement"
+    # The form starts from the current version, not blank.
+    values = {i.get("name"): i.get("value") for i in form.iter("input")
+              if i.get("type") not in ("checkbox", "radio")}
+    assert values["practitioner"] == "Sam Carter"
+    assert values["phone"] == "0113 496 0200"
+    assert values["email"] == "sam@example.org"
+    assert (values["start_date_day"], values["start_date_month"],
+            values["start_date_year"]) == ("1", "9", "2026")
+    assert (values["end_date_day"], values["end_date_month"],
+            values["end_date_year"]) == ("31", "7", "2027")
+    checked = {i.get("name") for i in form.iter("input") if i.get("checked") is not None}
+    assert checked == {"lead_professional", "caf"}
+    selected = form.find(".//select[@name='service_type']/option[@selected]")
+    assert selected.get("value") == "social_care"
     replaces = update[0].rpartition("=")[2]
     social.post(url, _involvement(phone="0113 496 0999", replaces=replaces))
     text = _text(assert_good_page(social.get(f"/children/{world.child}/")))
@@ -380,3 +464,6 @@ def test_the_involvement_form_is_refused_as_its_answer_would_be(world):
     assert _h1(assert_good_page(social.get(f"{url}?replaces={theirs}"))) == (
         "Update your involvement")
     assert _h1(assert_good_page(teacher.get(url))) == "Add your involvement"
+    page = assert_good_page(social.post(url, _involvement(replaces="x")))
+    assert "The involvement to update is not known" in _summary(page)
+    assert "Enter a whole number" not in _text(page)

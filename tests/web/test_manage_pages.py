@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 
 import pytest
@@ -47,7 +49,8 @@ def test_adding_a_user_shows_their_one_time_password_once(manager_client):
 
     response = client.post("/manage/add-user/", {
         "first_name": "Nia", "last_name": "Evans", "email": "nia@example.org",
-        "username": "nia.evans", "organisation": "URN:107654", "role": "practitioner"})
+        "username": "nia.evans", "organisation": "URN:107654", "role": "practitioner",
+        "reason": "New designated safeguarding lead"})
     page = assert_good_page(response)
     assert _h1(page) == "Nia Evans has been added"
     password = page.find(".//p[@id='one-time-password']").text.strip()
@@ -66,9 +69,62 @@ def test_adding_a_user_with_mistakes_shows_an_error_summary(manager_client):
     assert page.findtext("./head/title").startswith("Error: ")
     summary = _text(page.find(".//div[@class='govuk-error-summary']"))
     for message in ("Enter their first name", "Enter an email address in the correct format",
-                    "Select their organisation", "Select what they will do"):
+                    "Select their organisation", "Select what they will do",
+                    "Enter why they need access"):
         assert message in summary
     assert not User.objects.filter(username="x").exists()
+
+
+def _add_user(client, **overrides):  # type: ignore[no-untyped-def]
+    return client.post("/manage/add-user/", {
+        "first_name": "Nia", "last_name": "Evans", "email": "nia@example.org",
+        "username": "nia.evans", "organisation": "URN:107654", "role": "practitioner",
+        "reason": "New designated safeguarding lead", **overrides})
+
+
+def test_adding_a_user_lists_like_named_organisations_apart_and_audits_the_reason(
+        manager_client, caplog):
+    from contactpoint.access import services  # noqa: PLC0415
+
+    caplog.set_level(logging.INFO, logger="contactpoint.audit")
+    for code in ("URN:100001", "URN:100002"):
+        services.add_organisation(code=code, name="St Mary's Catholic Primary School",
+                                  type="school", authority="E08000035")
+    _manager, client = manager_client
+    page = assert_good_page(client.get("/manage/add-user/"))
+    options = [" ".join(o.text.split()) for o in page.iter("option") if o.get("value")]
+    assert "St Mary's Catholic Primary School (URN:100001)" in options
+    assert "St Mary's Catholic Primary School (URN:100002)" in options
+    assert len(set(options)) == len(options), "every organisation is told apart"
+
+    page = assert_good_page(_add_user(client, organisation="URN:100002"))
+    assert _h1(page) == "Nia Evans has been added"
+    assert User.objects.get(username="nia.evans").organisation.code == "URN:100002"
+    [entry] = [e for e in (json.loads(r.getMessage()) for r in caplog.records
+                           if r.name == "contactpoint.audit")
+               if e["event"] == "account:user:create"]
+    assert entry["reason"] == "New designated safeguarding lead"
+
+
+def test_adding_a_user_refuses_a_management_team_role_at_a_school_and_a_taken_username(
+        manager_client):
+    manager, client = manager_client
+    page = assert_good_page(_add_user(client, role="management_team"))
+    summary = _text(page.find(".//div[@class='govuk-error-summary']"))
+    assert ("The local management team role is for staff of a local authority, and Park "
+            "Primary School is a school" in summary)
+    assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == "#id_role_0"
+    assert not User.objects.filter(username="nia.evans").exists()
+
+    page = assert_good_page(_add_user(client, username=manager.username))
+    summary = _text(page.find(".//div[@class='govuk-error-summary']"))
+    assert (f"A user with the username {manager.username} already exists: choose another "
+            "username") in summary
+
+    page = assert_good_page(_add_user(client, first_name="N" * 300))
+    summary = _text(page.find(".//div[@class='govuk-error-summary']"))
+    assert "First name must be 150 characters or fewer" in summary
+    assert "Ensure this value" not in _text(page)
 
 
 def test_suspending_a_user_asks_for_a_reason_then_suspends(manager_client):
@@ -181,6 +237,9 @@ def test_the_organisations_pages(manager_client):
         "name": "Duplicate", "code": "ODS:RR8", "type": "nhs_trust"})
     page = assert_good_page(response)
     assert "already exists" in _text(page)
+    page = assert_good_page(client.post("/manage/add-organisation/", {
+        "name": "Odd", "code": "<bad code>", "type": "nhs_trust"}))
+    assert "Enter an organisation code of letters, digits and" in _text(page)
 
 
 def test_the_account_page_lists_second_factors_and_has_a_sign_out_button():

@@ -71,7 +71,11 @@ def test_base_template_has_the_govuk_frame(client):
     assert tag.text.strip() == "Alpha"
     assert page.find(".//footer[@class='govuk-template__footer']") is not None
     icons = {link.get("rel"): link.get("href") for link in page.iter("link")}
-    assert icons["stylesheet"] == "/static/govuk/govuk-frontend.min.css"
+    stylesheets = [link.get("href") for link in page.iter("link")
+                   if link.get("rel") == "stylesheet"]
+    # GOV.UK Frontend first, then the few styles of our own that build on it.
+    assert stylesheets == ["/static/govuk/govuk-frontend.min.css", "/static/web/contactpoint.css"]
+    assert client.get(stylesheets[1]).status_code == 200
     assert icons["manifest"] == "/static/govuk/assets/manifest.json"
     modules = [s for s in page.iter("script") if s.get("type") == "module"]
     assert len(modules) == 1

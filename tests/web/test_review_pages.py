@@ -31,6 +31,8 @@ def test_the_queue_lists_the_pair_and_the_navigation_offers_it(world, queued_pai
     assert "Match review" in _text(page.find(".//nav[@aria-label='Menu']"))
     link = page.find(f".//a[@href='/review/{queued_pair.pk}/']")
     assert link is not None
+    row = page.find(f".//a[@href='/review/{queued_pair.pk}/']/../..")
+    assert _text(row.findall("td")[1]) == "NHS demographics (PDS)"
     assert queued_pair.candidate.contactpoint_id in _text(page)
     teacher_nav = assert_good_page(world.client("teacher").get("/account/")).find(
         ".//nav[@aria-label='Menu']")
@@ -49,9 +51,21 @@ def test_a_pair_side_by_side_shows_which_comparisons_agree(world, queued_pair):
             for tr in side.findall(".//tbody/tr")}
     assert rows["Family name"][:2] == ["Testerton", "Testerton"]
     assert rows["Family name"][2] == "Same"
+    # Values in words, as the record page shows them, not ISO dates and code words.
+    assert rows["Date of birth"] == ["9 March 2014", "9 March 2014", "Same"]
+    assert rows["Gender"][:2] == ["Female", "Female"]
+    assert rows["Address"][:2] == ["Current address", "Current address"]
+    assert "NHS demographics (PDS)" in headers[1]
+    # Both tables scroll inside a labelled, focusable region on a narrow screen.
+    for table in ("side-by-side", "comparisons"):
+        region = page.find(f".//table[@id='{table}']/..")
+        assert region.get("role") == "region", table
+        assert (region.get("tabindex"), region.get("aria-labelledby")) == (
+            "0", f"{table}-caption")
+        assert page.find(f".//caption[@id='{table}-caption']") is not None
     comparisons = {_text(tr.findall("td")[0]): _text(tr.findall("td")[2])
                    for tr in page.findall(".//table[@id='comparisons']/tbody/tr")}
-    assert comparisons["Nhs number"] == "Agrees"
+    assert comparisons["NHS number"] == "Agrees"
     assert comparisons["Date of birth"] == "Agrees"
     assert page.find(f".//form[@action='/review/{queued_pair.pk}/decide/']") is not None
 
@@ -113,7 +127,7 @@ def test_merge_and_split_pages(world, queued_pair):
     assert _h1(page) == "Merge two children"
     page = assert_good_page(team.post("/review/merge/", {"keep": "12", "gone": "x' OR 1=1"}))
     summary = _summary(page)
-    assert "A ContactPoint ID is 10 digits" in summary
+    assert "Enter a ContactPoint ID of 10 digits" in summary
     assert "Enter the reason" in summary
     page = assert_good_page(team.post("/review/merge/", {
         "keep": "0000000001", "gone": "0000000002", "reason": "r"}))

@@ -28,7 +28,7 @@ def test_the_team_sets_its_contact_details_and_practitioners_see_them(world, cap
     page = assert_good_page(team.post("/manage/contact/", {"phone": "call me maybe",
                                                            "email": "nope"}))
     summary = _text(page.find(".//div[@class='govuk-error-summary']"))
-    assert "Enter a phone number, like 0113 496 0000" in summary
+    assert "Enter a phone number, like 0113 496 0000" in summary  # records.PHONE_PROBLEM
     assert "Enter an email address in the correct format" in summary
     assert Organisation.objects.get(code="E08000035").contact_phone == ""
     page = assert_good_page(team.post("/manage/contact/", {"phone": "", "email": ""}))

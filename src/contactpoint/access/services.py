@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -27,7 +27,40 @@ REASON_MAX_CHARS = 500
 
 
 class AccessError(ValueError):
-    """A request to change organisations or users that breaks a rule; the message says which."""
+    """A request to change organisations or users that breaks a rule; the message says which.
+
+    A message about one input starts with its field's name and a colon ("username: A user
+    with…"), so a page can put it beside that field; the rest is a sentence for people.
+    """
+
+
+#: Which kinds of organisation each role belongs to (None: any). A local management team
+#: is its council's; the national team and its auditors are national partners'. An
+#: auditor may also be a council's own, monitoring its users; a school or a surgery has
+#: no trail of its own to audit.
+ROLE_ORGANISATION_TYPES: dict[str, frozenset[str] | None] = {
+    Role.PRACTITIONER: None,
+    Role.MANAGEMENT_TEAM: frozenset({OrganisationType.LOCAL_AUTHORITY}),
+    Role.NATIONAL_ADMIN: frozenset({OrganisationType.NATIONAL_PARTNER}),
+    Role.AUDITOR: frozenset({OrganisationType.LOCAL_AUTHORITY,
+                             OrganisationType.NATIONAL_PARTNER}),
+}
+
+
+def role_misfit(role: str, org: Organisation) -> str | None:
+    """Why `role` cannot be held in `org` (a sentence), or None when it can."""
+    allowed = ROLE_ORGANISATION_TYPES.get(role, frozenset())
+    if allowed is None or org.type in allowed:
+        return None
+    kinds = " or ".join(sorted(_lower(OrganisationType(t).label) for t in allowed or ()))
+    return (f"The {_lower(Role(role).label)} role is for staff of a {kinds}, and {org.name} "
+            f"is a {_lower(OrganisationType(org.type).label)}: select another role, or select "
+            f"their {kinds} as their organisation")
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: "School" → "school", but "GP practice" stays."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def _authority(code: str | None) -> Organisation | None:
@@ -36,26 +69,52 @@ def _authority(code: str | None) -> Organisation | None:
     try:
         return Organisation.objects.get(code=code, type=OrganisationType.LOCAL_AUTHORITY)
     except Organisation.DoesNotExist:
-        raise AccessError(f"no local authority with code {code!r}: add it first") from None
+        raise AccessError(f"authority: There is no local authority with the code {code}: "
+                          "check the code, or add the authority first") from None
 
 
 def _clean(instance, exclude: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Model validation, its messages as one AccessError naming each field."""
+    """Model validation, its messages as one AccessError naming each field in words."""
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as exc:
-        raise AccessError("; ".join(f"{k}: {' '.join(v)}" for k, v in
-                                    exc.message_dict.items())) from None
+        raise AccessError("; ".join(
+            f"{field}: {' '.join(_in_words(instance, field, e) for e in errors)}"
+            for field, errors in exc.error_dict.items())) from None
+
+
+def _in_words(instance, field: str, error: ValidationError) -> str:  # type: ignore[no-untyped-def]
+    """One of Django's model validation errors as a sentence naming the field."""
+    try:
+        label = str(instance._meta.get_field(field).verbose_name)
+    except FieldDoesNotExist:  # a whole-model error (NON_FIELD_ERRORS) names no field
+        label = field.replace("_", " ")
+    params = error.params or {}
+    if error.code == "max_length":
+        return f"{label.capitalize()} must be {params.get('limit_value')} characters or fewer"
+    if error.code == "unique":
+        return (f"A {instance._meta.verbose_name} with this {label} already exists: choose "
+                f"another {label}")
+    if error.code in ("blank", "null", "required"):
+        return f"Enter the {label}"
+    if error.code == "invalid" and field == "email":
+        return "Enter an email address in the correct format, like name@example.org"
+    if error.code == "invalid_choice":
+        return f"Choose a {label} from the list"
+    message = error.message % params if params else error.message
+    return message[:1].upper() + message[1:]
 
 
 @transaction.atomic
 def add_organisation(*, code: str, name: str, type: str, authority: str | None = None,
                      by: str | None = None) -> tuple[Organisation, bool]:
     if type not in OrganisationType.values:
-        raise AccessError(f"unknown organisation type {type!r}")
+        raise AccessError("type: Choose the kind of organisation, one of: "
+                          + ", ".join(OrganisationType.values))
     parent = _authority(authority)
     if type == OrganisationType.LOCAL_AUTHORITY and parent is not None:
-        raise AccessError("a local authority does not belong to another authority")
+        raise AccessError("authority: A local authority belongs to no other authority: "
+                          "give none for it")
     org = Organisation.objects.filter(code=code).first() or Organisation(code=code)
     created = org.pk is None
     org.name, org.type, org.authority = name.strip(), type, parent
@@ -76,15 +135,18 @@ def add_user(*, username: str, org_code: str, role: str, email: str | None = Non
     `by` names the operator at the command line, for the audit trail.
     """
     if role not in Role.values:
-        raise AccessError(f"unknown role {role!r}")
+        raise AccessError("role: Choose a role, one of: " + ", ".join(Role.values))
     try:
         org = Organisation.objects.get(code=org_code)
     except Organisation.DoesNotExist:
-        raise AccessError(f"no organisation with code {org_code!r}") from None
+        raise AccessError(f"organisation: There is no organisation with the code {org_code}: "
+                          "check the code, or add the organisation first") from None
     if User.objects.filter(username=username).exists():
-        raise AccessError(f"user {username!r} already exists")
-    if role == Role.NATIONAL_ADMIN and org.type != OrganisationType.NATIONAL_PARTNER:
-        raise AccessError("national admins belong to a national partner organisation")
+        raise AccessError(f"username: A user with the username {username} already exists: "
+                          "choose another username")
+    misfit = role_misfit(role, org)
+    if misfit is not None:
+        raise AccessError(f"role: {misfit}")
     user = User(username=username, organisation=org, role=role, email=email or "")
     _clean(user, exclude=["password"])
     password = secrets.token_urlsafe(12)
@@ -140,9 +202,10 @@ def roles_grantable(actor: User, org: Organisation) -> list[str]:
     """The roles `actor` may give someone in `org`, in the order a form lists them."""
     if not grants_in(actor, org):
         return []
-    if org.type == OrganisationType.NATIONAL_PARTNER:
-        return [Role.PRACTITIONER, Role.NATIONAL_ADMIN, Role.AUDITOR]
-    return [Role.PRACTITIONER, Role.MANAGEMENT_TEAM, Role.AUDITOR]
+    grantable = ([Role.PRACTITIONER, Role.NATIONAL_ADMIN, Role.AUDITOR]
+                 if org.type == OrganisationType.NATIONAL_PARTNER
+                 else [Role.PRACTITIONER, Role.MANAGEMENT_TEAM, Role.AUDITOR])
+    return [role for role in grantable if role_misfit(role, org) is None]
 
 
 def organisations_managed_by(actor: User) -> QuerySet[Organisation]:
@@ -174,29 +237,35 @@ def managed_user(actor: User, username: str) -> User:
 def _reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if not text:
-        raise AccessError("reason: give the reason, for the audit trail")
+        raise AccessError("reason: Enter the reason, for the audit trail")
     if len(text) > REASON_MAX_CHARS:
-        raise AccessError(f"reason: {REASON_MAX_CHARS} characters or fewer")
+        raise AccessError(f"reason: The reason must be {REASON_MAX_CHARS} characters or fewer")
     return text
 
 
 @transaction.atomic
-def grant_access(actor: User, *, username: str, org_code: str, role: str,
+def grant_access(actor: User, *, username: str, org_code: str, role: str, reason: str,
                  first_name: str = "", last_name: str = "",
                  email: str | None = None) -> tuple[User, str]:
-    """A management team (or the national team) admits a named person; returns the
-    user and their one-time password, to give them by a separate, safe route."""
+    """A management team (or the national team) admits a named person, for a stated
+    reason (audited, as every other act on an account is); returns the user and their
+    one-time password, to give them by a separate, safe route."""
     _require_manager(actor)
+    why = _reason(reason)
     org = organisations_managed_by(actor).filter(code=org_code).first()
     if org is None or not grants_in(actor, org):
-        raise AccessError("organisation: choose one of the organisations you give access in")
+        raise AccessError("organisation: Select one of the organisations you give access in")
+    misfit = role_misfit(role, org)
+    if misfit is not None:
+        raise AccessError(f"role: {misfit}")
     if role not in roles_grantable(actor, org):
-        raise AccessError(f"role: you cannot give the role {role!r} in {org.name}")
+        raise AccessError(f"role: You cannot give the role {Role(role).label} in {org.name}: "
+                          "choose another role")
     user, password = add_user(username=username, org_code=org.code, role=role, email=email)
     user.first_name, user.last_name = first_name.strip(), last_name.strip()
     _clean(user, exclude=["password"])
     user.save(update_fields=["first_name", "last_name"])
-    audit.record("account:user:create", actor=actor, subject=user,
+    audit.record("account:user:create", actor=actor, subject=user, reason=why,
                  details={"organisation": org.code, "role": role})
     return user, password
 
@@ -252,15 +321,16 @@ def register_organisation(actor: User, *, code: str, name: str, type: str) -> Or
     national partners. An existing code is refused: nobody renames another's organisation."""
     _require_manager(actor)
     if Organisation.objects.filter(code=code).exists():
-        raise AccessError(f"code: an organisation with the code {code!r} already exists")
+        raise AccessError(f"code: An organisation with the code {code} already exists: "
+                          "check the code")
     if _is_national(actor):
         if type != OrganisationType.NATIONAL_PARTNER:
-            raise AccessError("type: the national team adds national partners; a council's "
+            raise AccessError("type: The national team adds national partners; a council's "
                               "management team adds organisations in its area")
         authority = None
     else:
         if type in (OrganisationType.LOCAL_AUTHORITY, OrganisationType.NATIONAL_PARTNER):
-            raise AccessError("type: choose the kind of organisation in your area")
+            raise AccessError("type: Choose the kind of organisation in your area")
         own = authority_of(actor.organisation)
         if own is None:
             raise AccessError("Your organisation belongs to no local authority.")

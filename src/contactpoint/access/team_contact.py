@@ -9,8 +9,6 @@ they are, and changing them is audited.
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -19,11 +17,8 @@ from contactpoint.access.models import Organisation, User
 from contactpoint.access.permissions import Permission
 from contactpoint.audit import hooks as audit
 from contactpoint.errors import BadRequest, FieldProblem, Forbidden
-from contactpoint.identity.records import require, viewer_of
-
-#: A phone number as people write one: digits with spaces, brackets, hyphens and a
-#: leading +, and 10 to 15 digits in all (UK numbers have 10 or 11; E.164 allows 15).
-PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
+from contactpoint.identity.normalise import check_phone
+from contactpoint.identity.records import PHONE_PROBLEM, require, viewer_of
 
 
 def team_organisation(user: User) -> Organisation:
@@ -36,20 +31,15 @@ def team_organisation(user: User) -> Organisation:
     return Organisation.objects.get(pk=pk)
 
 
-def phone_problem(phone: str) -> str | None:
-    """Why `phone` is not a phone number, in the words of an error message, or None."""
-    digits = sum(c.isdigit() for c in phone)
-    if not PHONE.match(phone) or not 10 <= digits <= 15:
-        return "Enter a phone number, like 0113 496 0000 or +44 113 496 0000"
-    return None
-
-
 def set_team_contact(user: User, *, phone: str, email: str) -> Organisation:
     """Save the team's phone and email (either may be blank, not both)."""
     phone, email = phone.strip(), email.strip()
     problems = []
-    if phone and (why := phone_problem(phone)):
-        problems.append(FieldProblem("phone", why, "body"))
+    if phone:
+        try:
+            phone = check_phone(phone)
+        except ValueError:
+            problems.append(FieldProblem("phone", PHONE_PROBLEM, "body"))
     if email:
         try:
             validate_email(email)

@@ -23,6 +23,39 @@ from contactpoint.identity.store import ChildDeriver, lock_index
 
 BATCH = 1000
 
+#: What people call each source system. Feeds are registered by a short machine name
+#: (`ingest --source school_census`); pages show these instead. Any other source is put
+#: in words by `display_name`.
+SOURCE_DISPLAY_NAMES = {
+    "school_census": "School census",
+    "nhs_demographics": "NHS demographics (PDS)",
+    "child_benefit": "Child Benefit (DWP)",
+    "birth_registrations": "Birth registrations (ONS)",
+    "social_care": "Children's social care",
+    "early_years": "Early years",
+    "youth_offending": "Youth offending",
+    "practitioner": "A practitioner, on ContactPoint",
+}
+#: Words kept in capitals when a source's name is put in words ("leeds_csc" → "Leeds CSC").
+_ACRONYMS = frozenset({"nhs", "pds", "dwp", "ons", "gp", "csc", "upn", "camhs", "la", "ods",
+                       "urn", "yot", "sen", "send"})
+
+
+def display_name(name: str | None) -> str:
+    """A source system's name as people read it: "nhs_demographics" → "NHS demographics
+    (PDS)"; an unlisted one in words, acronyms in capitals."""
+    if not name:
+        return ""
+    return SOURCE_DISPLAY_NAMES.get(name) or code_in_words(name)
+
+
+def code_in_words(code: str | None) -> str:
+    """A code word in words: "leeds_csc" → "Leeds CSC", "nhs_number" → "NHS number"."""
+    words = [w.upper() if w.lower() in _ACRONYMS else w
+             for w in (code or "").replace("-", " ").replace("_", " ").split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
 
 def set_source(name: str, *, trust_rank: int | None = None, authority: str | None = None,
                progress: Callable[[int], None] | None = None,

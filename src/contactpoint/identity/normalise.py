@@ -109,6 +109,27 @@ def normalise_postcode(value: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+#: A phone number as people write one: an optional leading +, then digits, spaces,
+#: brackets and hyphens ("0113 496 0000", "+44 (0)113 496-0000").
+_PHONE = re.compile(r"^\+?[0-9 ()\-]+\Z")
+#: A UK number is 10 or 11 digits (without or with its leading 0); ITU-T E.164 allows
+#: at most 15, country code included.
+PHONE_DIGITS = (10, 15)
+
+
+def check_phone(value: str) -> str:
+    """A plausible UK or international phone number, spaces tidied; ValueError otherwise.
+
+    A shape check, not a lookup: it refuses words ("call me maybe") and numbers too short
+    or long to dial, and leaves whether the number is in service to the person who rings.
+    """
+    text = _SPACES.sub(" ", value).strip()
+    digits = sum(ch.isdigit() for ch in text)
+    if not _PHONE.match(text) or not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+        raise ValueError("is not a phone number")
+    return text
+
+
 def postcode_district(postcode: str) -> str:
     """'LS1 4AP' -> 'LS1' (the outward code)."""
     return postcode.split(" ", 1)[0]

@@ -40,11 +40,13 @@ from contactpoint.errors import (
 )
 from contactpoint.feeds.schema import CONSENT_BASES, SERVICE_TYPES
 from contactpoint.identity.models import Child, ChildStatus, Involvement, ShieldChange
+from contactpoint.identity.normalise import check_phone
 from contactpoint.identity.store import (
     ChildDeriver,
     involvement_purpose,
     lock_index,
     open_child_record,
+    open_involvement,
 )
 
 #: CONTRACTS.md: why a record is opened. `other` needs a detail.
@@ -58,6 +60,8 @@ REASONS = {
     "other": "Other (say why)",
 }
 NOT_FOUND = "No child with that ContactPoint ID."
+PHONE_PROBLEM = ("Enter a phone number, like 0113 496 0000, 07700 900 982 or "
+                 "+44 113 496 0000")
 
 
 def viewer_of(user: User) -> Viewer:
@@ -117,13 +121,15 @@ def check_reason(reason: str | None, detail: str | None, *,
                  location: str = "query") -> tuple[str, str | None]:
     problems = []
     if not reason:
-        problems.append(FieldProblem("reason", "give a reason for opening the record: "
+        problems.append(FieldProblem("reason", "Select why you are opening this record: "
                                      + ", ".join(REASONS), location))
     elif reason not in REASONS:
-        problems.append(FieldProblem("reason", "one of " + ", ".join(REASONS), location))
-    detail = free_text(detail, "reason_detail", location=location) or None
+        problems.append(FieldProblem("reason", "Select why you are opening this record, "
+                                     "one of: " + ", ".join(REASONS), location))
+    detail = free_text(detail, "reason_detail", location=location,
+                       label="the reason in words") or None
     if reason == "other" and not detail:
-        problems.append(FieldProblem("reason_detail", "say why, for the reason 'other'",
+        problems.append(FieldProblem("reason_detail", "Say why you are opening this record",
                                      location))
     if problems:
         raise BadRequest("A record opens only with a stated reason.", problems=problems)
@@ -190,11 +196,13 @@ def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
     reason = free_text(reason, "reason")
     problems = []
     if not reason:
-        problems.append(FieldProblem("reason", "say why", "body"))
+        problems.append(FieldProblem("reason", "Enter the reason", "body"))
     if shielded and review_on is None:
-        problems.append(FieldProblem("review_on", "a date to review the shield", "body"))
+        problems.append(FieldProblem("review_on", "Enter the date the shield is to be "
+                                     "reviewed", "body"))
     if review_on is not None and review_on <= timezone.localdate():
-        problems.append(FieldProblem("review_on", "a date after today", "body"))
+        problems.append(FieldProblem("review_on", "Enter a review date in the future",
+                                     "body"))
     if problems:
         raise BadRequest("The shield needs a reason and a review date.", problems=problems)
     with transaction.atomic():
@@ -246,20 +254,28 @@ class InvolvementInput:
 def _check_involvement(data: InvolvementInput) -> dict[str, Any]:
     problems = []
     if data.service_type not in SERVICE_TYPES:
-        problems.append(FieldProblem("service_type", "one of " + ", ".join(sorted(SERVICE_TYPES)),
-                                     "body"))
+        problems.append(FieldProblem("service_type", "Select your service, one of: "
+                                     + ", ".join(sorted(SERVICE_TYPES)), "body"))
     if data.service_type in SENSITIVE_SERVICES and data.consent not in CONSENT_BASES:
-        problems.append(FieldProblem("consent", "a sensitive service needs young_person or "
-                                     "harm_exception", "body"))
+        problems.append(FieldProblem("consent", "Select whether the young person consented "
+                                     "or there is reasonable cause to suspect significant "
+                                     "harm", "body"))
     if data.start_date and data.end_date and data.end_date < data.start_date:
-        problems.append(FieldProblem("end_date", "on or after the start date", "body"))
+        problems.append(FieldProblem("end_date", "End date must be the same as or after the "
+                                     "start date", "body"))
     if not (data.phone or data.email):
-        problems.append(FieldProblem("phone", "a phone number or email, so others can reach "
-                                     "you", "body"))
+        problems.append(FieldProblem("phone", "Enter a phone number or an email address, so "
+                                     "others can reach you", "body"))
     sealed = {}
-    for name in ("practitioner", "phone", "email"):
+    for name, label in (("practitioner", "practitioner's name"), ("phone", "phone number"),
+                        ("email", "email address")):
         value = getattr(data, name)
-        sealed[name] = free_text(value, name, max_chars=200) or None
+        sealed[name] = free_text(value, name, max_chars=200, label=label) or None
+    if sealed["phone"]:
+        try:
+            sealed["phone"] = check_phone(sealed["phone"])
+        except ValueError:
+            problems.append(FieldProblem("phone", PHONE_PROBLEM, "body"))
     if problems:
         raise BadRequest("The involvement cannot be recorded as given.", problems=problems)
     sealed["start_date"] = data.start_date.isoformat() if data.start_date else None
@@ -299,6 +315,28 @@ def involvement_form_target(user: User, contactpoint_id: str,
     if replaces is not None:
         _involvement_replaced(child, org, replaces)
     return child
+
+
+def involvement_as_recorded(user: User, contactpoint_id: str, replaces: int,
+                            keys: KeyStore | None = None) -> dict[str, Any]:
+    """The current version of the user's organisation's involvement, as InvolvementInput's
+    fields, so an update starts from what is recorded rather than a blank form.
+
+    The same checks as involvement_form_target (NotFound, Forbidden): only the
+    organisation that recorded it is shown its sealed details.
+    """
+    require(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
+    child = find_child(contactpoint_id)
+    earlier = _involvement_replaced(child, _organisation(user), replaces)
+    details = open_involvement(keys or get_keystore(), child.contactpoint_id, earlier)
+    return {"service_type": earlier.service_type, "practitioner": details.get("practitioner"),
+            "phone": details.get("phone"), "email": details.get("email"),
+            "start_date": date.fromisoformat(details["start_date"])
+            if details.get("start_date") else None,
+            "end_date": date.fromisoformat(details["end_date"])
+            if details.get("end_date") else None,
+            "lead_professional": earlier.lead_professional, "caf": earlier.caf,
+            "consent": details.get("consent")}
 
 
 LEAD_BEHIND_SHIELD = ("On a shielded record the lead professional is agreed with the "

@@ -124,6 +124,13 @@ def open_child_record(keys: KeyStore, child: Child) -> dict[str, Any] | None:
                               CHILD_RECORD, child.record)
 
 
+def open_involvement(keys: KeyStore, cp_id: str, involvement: Involvement) -> dict[str, Any]:
+    """A practitioner's involvement's sealed details: practitioner, phone, email, dates,
+    consent."""
+    return envelope.open_json(keys.child_key(cp_id), cp_id, involvement_purpose(involvement.pk),
+                              involvement.details)
+
+
 class ChildDeriver:
     """Re-derives children from their live source records, in bulk."""
 
@@ -221,14 +228,17 @@ class ChildDeriver:
             extra="AND superseded_by_id IS NULL")
         if not rows:
             return found
-        orgs = dict(Organisation.objects.filter(pk__in={r[7] for r in rows})
-                    .values_list("pk", "code"))
+        # The organisation's name as people know it, beside its code (the code is what
+        # visibility compares with the viewer's own organisation).
+        orgs = {pk: (code, name) for pk, code, name in Organisation.objects.filter(
+            pk__in={r[7] for r in rows}).values_list("pk", "code", "name")}
         for pk, child, kind, lead, caf, details, at, org in sorted(rows):
             cp_id = cp_ids[child]
             sealed = envelope.open_json(ciphers[cp_id], cp_id, involvement_purpose(pk),
                                         details)
             found.setdefault(child, []).append({
-                **sealed, "type": kind, "organisation_code": orgs[org],
+                **sealed, "type": kind, "organisation": orgs[org][1],
+                "organisation_code": orgs[org][0],
                 "lead_professional": lead, "caf": caf, "consent": sealed.get("consent"),
                 "involvement": pk,
                 "provenance": {"source": "practitioner", "source_id": f"involvement-{pk}",

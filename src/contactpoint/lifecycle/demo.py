@@ -92,6 +92,31 @@ def _accounts(authority: Organisation) -> dict[str, dict[str, str]]:
     return saved
 
 
+def _one_time_password_works(username: str, password: str) -> bool:
+    """Is this still the account's one-time password? Not once its holder has chosen
+    their own, or been given a set-up link."""
+    user = User.objects.filter(username=username).first()
+    return (user is not None and user.must_change_password
+            and user.check_password(password))
+
+
+def _account_lines(username: str, account: dict[str, str]) -> Iterator[str]:
+    """What a demo account signs in with, as true now as when it was made."""
+    if "totp_key" in account:
+        yield (f"  {account['role']:<16} username {username:<18} password "
+               f"{account['password']}   ({account['organisation']})")
+        yield f"  {'':<16} authenticator key {account['totp_key']}"
+    elif _one_time_password_works(username, account["password"]):
+        yield (f"  {account['role']:<16} username {username:<18} one-time password "
+               f"{account['password']}   ({account['organisation']})")
+        yield f"  {'':<16} first sign-in: choose a new password, then set up an app"
+    else:
+        yield (f"  {account['role']:<16} username {username:<18} has signed in already: "
+               "their one-time password no longer works")
+        yield (f"  {'':<16} to try the first sign-in again, sign in as demo-manager and "
+               f"give them a set-up link (Users, {username})")
+
+
 def demo_codes() -> Iterator[str]:
     """The code each ready demo account's authenticator app would show now (demo only)."""
     saved = orjson.loads(_accounts_file().read_bytes()) if _accounts_file().exists() else {}
@@ -121,11 +146,6 @@ def prepare_demo(children: int = 2000, quiet: bool = False) -> Iterator[str]:
     yield ""
     yield "Demo sign-in details (synthetic data only; never use these on a real deployment):"
     for username, account in accounts.items():
-        yield (f"  {account['role']:<16} username {username:<18} password {account['password']}"
-               f"   ({account['organisation']})")
-        if "totp_key" in account:
-            yield f"  {'':<16} authenticator key {account['totp_key']}"
-        else:
-            yield f"  {'':<16} first sign-in: choose a new password, then set up an app"
+        yield from _account_lines(username, account)
     yield ("Second factor (demo only): add an account's authenticator key to any authenticator "
            "app, or run `.venv/bin/contactpoint demo --codes` for the codes right now.")

@@ -96,11 +96,11 @@ def _require(actor: User, children: Iterable[Child]) -> None:
 def _reason(reason: str) -> str:
     reason = errors.free_text(reason, "reason", max_chars=10_000)
     if not reason:
-        raise Invalid("a reason is required",
-                      problems=[errors.FieldProblem("reason", "a reason is required")])
+        raise Invalid("Enter the reason for your decision.", problems=[
+            errors.FieldProblem("reason", "Enter the reason for your decision")])
     if len(reason) > 500:
-        raise Invalid("the reason is longer than 500 characters", problems=[
-            errors.FieldProblem("reason", "at most 500 characters")])
+        raise Invalid("The reason must be 500 characters or fewer.", problems=[
+            errors.FieldProblem("reason", "The reason must be 500 characters or fewer")])
     return reason
 
 

@@ -13,12 +13,16 @@ from datetime import date
 from contactpoint.errors import BadRequest, FieldProblem
 from contactpoint.identity.normalise import check_name, fold, normalise_postcode
 
+NAME_MAX_CHARS = 100
 ACCEPTED = ("family name and date of birth",
             "given name, family name and date of birth",
             "given or family name, date of birth, gender and postcode")
 GENDERS = ("female", "male", "other", "unspecified")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
+#: The index holds children and young people under 25 (the feeds refuse anyone older,
+#: feeds.schema.MAX_AGE_YEARS): a search for an older date of birth could find nobody.
+MAX_AGE_YEARS = 25
 
 
 @dataclass(frozen=True)
@@ -47,47 +51,75 @@ class Criteria:
 def _name(field: str, value: str | None, problems: list[FieldProblem]) -> str | None:
     if value is None or not value.strip():
         return None
+    label = field.replace("_", " ")
     try:
-        name = check_name(value)
+        name = check_name(value, max_chars=NAME_MAX_CHARS)
     except ValueError as exc:
-        problems.append(FieldProblem(field, f"{field.replace('_', ' ')} {exc}", "query"))
+        if "longer than" in str(exc):
+            message = f"Enter a {label} of {NAME_MAX_CHARS} characters or fewer"
+        else:
+            message = (f"{label.capitalize()} must only include letters, spaces, hyphens "
+                       "and apostrophes")
+        problems.append(FieldProblem(field, message, "query"))
         return None
     return name if fold(name) else None
+
+
+def _age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _date_of_birth(value: str | None, today: date, problems: list[FieldProblem]) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        born = date.fromisoformat(value.strip())
+    except ValueError:
+        problems.append(FieldProblem("date_of_birth", "Enter the date of birth as a real date "
+                                     "in the form YYYY-MM-DD, like 2015-03-27", "query"))
+        return None
+    if born > today:
+        problems.append(FieldProblem("date_of_birth", "Date of birth must be today or in the "
+                                     "past", "query"))
+        return None
+    if _age_on(born, today) >= MAX_AGE_YEARS:
+        problems.append(FieldProblem(
+            "date_of_birth", f"Enter a date of birth less than {MAX_AGE_YEARS} years ago: "
+            f"ContactPoint holds only children and young people under {MAX_AGE_YEARS}",
+            "query"))
+        return None
+    return born.isoformat()
 
 
 def parse(*, family_name: str | None = None, given_name: str | None = None,
           date_of_birth: str | None = None, postcode: str | None = None,
           gender: str | None = None, exact: bool = False, limit: int | None = None,
           today: date | None = None) -> Criteria:
-    """Checked, normalised criteria; BadRequest naming every problem otherwise."""
+    """Checked, normalised criteria; BadRequest naming every problem otherwise.
+
+    `today` is for tests; by default it is the date now, so every caller refuses a date
+    of birth in the future or of someone too old to be in the index.
+    """
     problems: list[FieldProblem] = []
     family = _name("family_name", family_name, problems)
     given = _name("given_name", given_name, problems)
-    dob = None
-    if date_of_birth and date_of_birth.strip():
-        try:
-            born = date.fromisoformat(date_of_birth.strip())
-        except ValueError:
-            problems.append(FieldProblem("date_of_birth", "a date as YYYY-MM-DD", "query"))
-        else:
-            if today is not None and born > today:
-                problems.append(FieldProblem("date_of_birth", "is in the future", "query"))
-            dob = born.isoformat()
+    dob = _date_of_birth(date_of_birth, today or date.today(), problems)
     code = None
     if postcode and postcode.strip():
         try:
             code = normalise_postcode(postcode)
         except ValueError:
-            problems.append(FieldProblem("postcode", "a UK postcode such as LS1 4AP",
+            problems.append(FieldProblem("postcode", "Enter a real postcode, like LS1 4AP",
                                          "query"))
     sex = None
     if gender and gender.strip():
         if gender.strip().lower() not in GENDERS:
-            problems.append(FieldProblem("gender", f"one of {', '.join(GENDERS)}", "query"))
+            problems.append(FieldProblem("gender", "Select a gender: "
+                                         f"{', '.join(GENDERS)}", "query"))
         else:
             sex = gender.strip().lower()
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
-        problems.append(FieldProblem("limit", f"from 1 to {MAX_LIMIT}", "query"))
+        problems.append(FieldProblem("limit", f"Enter a limit from 1 to {MAX_LIMIT}", "query"))
     if problems:
         raise BadRequest("Some search criteria are not valid.", problems=problems)
     enough = dob is not None and (family is not None or (

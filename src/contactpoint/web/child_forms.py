@@ -15,7 +15,8 @@ from datetime import date
 from django import forms
 
 from contactpoint.errors import RequestError
-from contactpoint.identity.records import REASONS
+from contactpoint.identity.normalise import check_phone
+from contactpoint.identity.records import PHONE_PROBLEM, REASONS
 
 #: What people call each kind of service (CONTRACTS.md's `type` values).
 SERVICE_LABELS = {
@@ -35,6 +36,13 @@ CONSENT_LABELS = {
 REASON_DETAIL_MAX = 500
 
 
+def too_long(label: str, size: int, **messages: str) -> dict[str, str]:
+    """A field's error messages with its length limit said in its own words, not Django's
+    ("Family name must be 100 characters or fewer"); `messages` adds others."""
+    return {"max_length": f"{label[:1].upper()}{label[1:]} must be {size} characters or fewer",
+            **messages}
+
+
 class DateParts:
     """A GOV.UK date input (day, month, year) as three fields `<name>_day` and so on.
 
@@ -44,9 +52,13 @@ class DateParts:
 
     @staticmethod
     def fields() -> tuple[forms.CharField, forms.CharField, forms.CharField]:
-        """Day, month and year, declared on the form as `<name>_day, _month, _year`."""
-        return tuple(forms.CharField(required=False, max_length=size, strip=True)  # type: ignore[return-value]
-                     for size in (2, 2, 4))
+        """Day, month and year, declared on the form as `<name>_day, _month, _year`.
+
+        Their lengths are checked by `clean`, so an over-long part is told as "must be a
+        real date" beside the day box, like any other impossible date.
+        """
+        return tuple(forms.CharField(required=False, strip=True)  # type: ignore[return-value]
+                     for _ in range(3))
 
     @staticmethod
     def clean(form: forms.Form, name: str, label: str, *, required: bool) -> date | None:
@@ -59,7 +71,8 @@ class DateParts:
         if missing:
             form.add_error(f"{name}_day", f"The {label} must include a {' and a '.join(missing)}")
             return None
-        if not all(v.isascii() and v.isdigit() for v in parts) or len(parts[2]) != 4:
+        if (not all(v.isascii() and v.isdigit() for v in parts) or len(parts[0]) > 2
+                or len(parts[1]) > 2 or len(parts[2]) != 4):
             form.add_error(f"{name}_day", f"The {label} must be a real date, like 27 3 2015")
             return None
         try:
@@ -90,13 +103,16 @@ def add_problems(form: forms.Form, error: RequestError,
 
 
 class SearchForm(forms.Form):
-    given_name = forms.CharField(required=False, max_length=100, strip=True)
-    family_name = forms.CharField(required=False, max_length=100, strip=True)
+    given_name = forms.CharField(required=False, max_length=100, strip=True,
+                                 error_messages=too_long("given name", 100))
+    family_name = forms.CharField(required=False, max_length=100, strip=True,
+                                  error_messages=too_long("family name", 100))
     date_of_birth_day, date_of_birth_month, date_of_birth_year = DateParts.fields()
     gender = forms.ChoiceField(required=False, widget=forms.RadioSelect,
                                choices=list(GENDER_LABELS.items()),
                                error_messages={"invalid_choice": "Select a gender"})
-    postcode = forms.CharField(required=False, max_length=10, strip=True)
+    postcode = forms.CharField(required=False, max_length=10, strip=True, error_messages={
+        "max_length": "Enter a real postcode, like LS1 4AP"})
     exact = forms.BooleanField(required=False)
 
     def clean(self):  # type: ignore[no-untyped-def]
@@ -151,25 +167,59 @@ class InvolvementForm(forms.Form):
         choices=list(SERVICE_LABELS.items()),
         error_messages={"required": "Select your service",
                         "invalid_choice": "Select your service"})
-    practitioner = forms.CharField(required=False, max_length=100, strip=True)
-    phone = forms.CharField(required=False, max_length=40, strip=True)
-    email = forms.EmailField(required=False, max_length=200, error_messages={
-        "invalid": "Enter an email address in the correct format, like name@example.org"})
+    practitioner = forms.CharField(required=False, max_length=100, strip=True,
+                                   error_messages=too_long("practitioner's name", 100))
+    phone = forms.CharField(required=False, max_length=40, strip=True,
+                            error_messages={"max_length": PHONE_PROBLEM})
+    email = forms.EmailField(required=False, max_length=200, error_messages=too_long(
+        "email address", 200,
+        invalid="Enter an email address in the correct format, like name@example.org"))
     start_date_day, start_date_month, start_date_year = DateParts.fields()
     end_date_day, end_date_month, end_date_year = DateParts.fields()
     lead_professional = forms.BooleanField(required=False)
     caf = forms.BooleanField(required=False)
     consent = forms.ChoiceField(required=False, widget=forms.RadioSelect,
                                 choices=list(CONSENT_LABELS.items()),
-                                error_messages={"invalid_choice": "Select the basis for "
-                                                                  "recording it"})
-    replaces = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+                                error_messages={"invalid_choice": "Select whether the young "
+                                                "person consented or there is reasonable "
+                                                "cause to suspect significant harm"})
+    replaces = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput,
+                                  error_messages=dict.fromkeys(
+                                      ("invalid", "min_value", "max_value"),
+                                      "The involvement to update is not known: go back to "
+                                      "the record and choose to update it again"))
+
+    def clean_phone(self) -> str:
+        """The service's rule (identity.normalise.check_phone), here too so that a wrong
+        phone number is told with the form's other problems, not after them."""
+        phone = self.cleaned_data["phone"]
+        if phone:
+            try:
+                return check_phone(phone)
+            except ValueError:
+                raise forms.ValidationError(PHONE_PROBLEM) from None
+        return phone
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()
+        if "replaces" in self.errors:  # a hidden field: the summary cannot link to it
+            self.add_error(None, self.errors.pop("replaces"))
         cleaned["start_date"] = DateParts.clean(self, "start_date", "start date", required=False)
         cleaned["end_date"] = DateParts.clean(self, "end_date", "end date", required=False)
         return cleaned
+
+    @staticmethod
+    def initial_from(recorded: Mapping[str, object]) -> dict[str, object]:
+        """The form's fields filled in from an involvement as recorded (InvolvementInput's
+        fields), for an update that starts from what is there."""
+        initial = {k: v for k, v in recorded.items()
+                   if k not in ("start_date", "end_date") and v is not None}
+        for name in ("start_date", "end_date"):
+            when = recorded.get(name)
+            if isinstance(when, date):
+                initial.update({f"{name}_day": str(when.day), f"{name}_month": str(when.month),
+                                f"{name}_year": str(when.year)})
+        return initial
 
     def involvement(self) -> dict[str, object]:
         """What identity.records.InvolvementInput takes."""

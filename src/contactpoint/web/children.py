@@ -5,7 +5,8 @@ access.visibility and call the audit hook. Two rules shape them:
 
 - Search terms are personal data: the search is a POST (with CSRF) and its results are
   the POST's answer, so names and dates never appear in a URL, browser history or a
-  server log.
+  server log. "Back to search" (`?again=1`) runs the session's last search again, from
+  terms the session keeps for `LAST_SEARCH_LASTS`, never from the URL or the page.
 - A record opens only with a stated reason, and the reason never goes in a URL. The
   reason form is POSTed; the session then remembers that reason for that child for
   `REASON_LASTS` (a piece of work), and the record is shown by a redirect to its own
@@ -47,6 +48,9 @@ from contactpoint.web.child_forms import (
 #: How long a reason given for a child covers showing its record again in this session.
 REASON_LASTS = 30 * 60
 REASONS_SESSION_KEY = "contactpoint_record_reasons"
+#: The last search's terms, for "Back to search", kept as long as a reason is.
+LAST_SEARCH_KEY = "contactpoint_last_search"
+LAST_SEARCH_LASTS = REASON_LASTS
 TOO_MANY = ("There are too many matches to show. Add a given name or a postcode, or check "
             "the date of birth.")
 
@@ -63,19 +67,45 @@ def home_for(user: User) -> str:
 @requires(Permission.CHILDREN_SEARCH)
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.POST or None)
+    """Find a child. `?again=1` (the record's "Back to search") runs this session's last
+    search again, as a new search (audited like any other), with the form filled in."""
+    if request.method == "POST":
+        terms = request.POST
+    else:
+        terms = _last_search(request) if request.GET.get("again") else None
+    form = SearchForm(terms)
     context: dict[str, Any] = {"form": form, "accepted": search_criteria.ACCEPTED,
                                "nav": "search"}
-    if request.method == "POST" and form.is_valid():
+    if terms is not None and form.is_valid():
         try:
             criteria = search_criteria.parse(**form.criteria())  # type: ignore[arg-type]
             result = search_for(request.user, criteria)
         except BadRequest as exc:
             add_problems(form, exc, SEARCH_FIELDS)
         else:
+            _remember_search(request, form)
             context.update(searched=True, matches=result.matches,
                            too_many=TOO_MANY if result.too_many_matches else None)
     return render(request, "web/children/search.html", context)
+
+
+def _remember_search(request: HttpRequest, form: SearchForm) -> None:
+    """Keep what was typed into the last search that ran, for "Back to search".
+
+    In the session, never the URL or the record page (search terms are personal data):
+    only the form's own fields, as typed, and only for LAST_SEARCH_LASTS; signing out
+    ends it with the session.
+    """
+    typed = {name: form.data[name] for name in form.fields if form.data.get(name)}
+    request.session[LAST_SEARCH_KEY] = {"terms": typed,
+                                        "until": time.time() + LAST_SEARCH_LASTS}
+
+
+def _last_search(request: HttpRequest) -> dict[str, str] | None:
+    kept = request.session.get(LAST_SEARCH_KEY)
+    if not kept or kept["until"] < time.time():
+        return None
+    return kept["terms"]  # type: ignore[no-any-return]
 
 
 # -- giving a reason, then the record --------------------------------------------------------

@@ -10,22 +10,32 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from contactpoint.access.models import OrganisationType, Role, User, code_validator
+from contactpoint.access.models import (
+    Organisation,
+    OrganisationType,
+    Role,
+    User,
+    code_validator,
+)
 from contactpoint.access.services import REASON_MAX_CHARS
+from contactpoint.web.child_forms import too_long
 
 
 class SignInForm(forms.Form):
     username = forms.CharField(max_length=150, strip=True,
-                               error_messages={"required": "Enter your username"})
+                               error_messages=too_long("your username", 150,
+                                                       required="Enter your username"))
     password = forms.CharField(max_length=1024, strip=False,
-                               error_messages={"required": "Enter your password"})
+                               error_messages=too_long("your password", 1024,
+                                                       required="Enter your password"))
 
 
 class NewPasswordForm(forms.Form):
     new_password = forms.CharField(max_length=1024, strip=False,
-                                   error_messages={"required": "Enter a new password"})
-    confirm_password = forms.CharField(max_length=1024, strip=False,
-                                       error_messages={"required": "Enter the password again"})
+                                   error_messages=too_long("your new password", 1024,
+                                                           required="Enter a new password"))
+    confirm_password = forms.CharField(max_length=1024, strip=False, error_messages=too_long(
+        "your new password", 1024, required="Enter the password again"))
 
     def __init__(self, *args, user: User, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -48,8 +58,9 @@ class NewPasswordForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(max_length=20, strip=True,
-                           error_messages={"required": "Enter the 6-digit code"})
+    code = forms.CharField(max_length=20, strip=True, error_messages={
+        "required": "Enter the 6-digit code",
+        "max_length": "Enter the 6-digit code shown in your authenticator app"})
 
     def clean_code(self) -> str:
         digits = "".join(self.cleaned_data["code"].split())
@@ -64,35 +75,50 @@ class ReasonForm(forms.Form):
         "max_length": f"The reason must be {REASON_MAX_CHARS} characters or fewer"})
 
 
+def organisation_label(org: Organisation) -> str:
+    """An organisation as a list offers it: its name with its code, since several schools
+    may share a name ("St Mary's Catholic Primary School (URN:107654)")."""
+    return f"{org.name} ({org.code})"
+
+
 class AddUserForm(forms.Form):
-    first_name = forms.CharField(max_length=150,
-                                 error_messages={"required": "Enter their first name"})
-    last_name = forms.CharField(max_length=150,
-                                error_messages={"required": "Enter their last name"})
+    first_name = forms.CharField(max_length=150, error_messages=too_long(
+        "first name", 150, required="Enter their first name"))
+    last_name = forms.CharField(max_length=150, error_messages=too_long(
+        "last name", 150, required="Enter their last name"))
     username = forms.RegexField(
         regex=r"^[A-Za-z0-9][A-Za-z0-9.@+_-]{1,149}$", max_length=150,
         error_messages={"required": "Enter a username",
-                        "invalid": "A username is 2 to 150 letters, digits and . @ + _ - "
-                                   "and starts with a letter or digit"})
-    email = forms.EmailField(max_length=254, error_messages={
-        "required": "Enter their work email address",
-        "invalid": "Enter an email address in the correct format, like name@example.org"})
+                        "invalid": "Enter a username of 2 to 150 letters, digits and . @ + _ "
+                                   "-, starting with a letter or digit",
+                        "max_length": "Enter a username of 150 characters or fewer"})
+    email = forms.EmailField(max_length=254, error_messages=too_long(
+        "work email address", 254, required="Enter their work email address",
+        invalid="Enter an email address in the correct format, like name@example.org"))
     organisation = forms.ChoiceField(error_messages={"required": "Select their organisation",
                                                      "invalid_choice": "Select their organisation"})
     role = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
         "required": "Select what they will do", "invalid_choice": "Select what they will do"})
+    reason = forms.CharField(max_length=REASON_MAX_CHARS, strip=True, error_messages={
+        "required": "Enter why they need access",
+        "max_length": f"The reason must be {REASON_MAX_CHARS} characters or fewer"})
 
     def __init__(self, *args, organisations, roles, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [(o.code, o.name) for o in organisations]
+        self.fields["organisation"].choices = [(o.code, organisation_label(o))
+                                               for o in organisations]
         self.fields["role"].choices = [(r, Role(r).label) for r in roles]
 
 
 class AddOrganisationForm(forms.Form):
-    name = forms.CharField(max_length=200,
-                           error_messages={"required": "Enter the organisation's name"})
-    code = forms.CharField(max_length=40, validators=[code_validator], error_messages={
-        "required": "Enter the organisation's code, such as its URN or ODS code"})
+    name = forms.CharField(max_length=200, error_messages=too_long(
+        "organisation's name", 200, required="Enter the organisation's name"))
+    # The model's own rule (code_validator), told in the form's words.
+    code = forms.RegexField(regex=code_validator.regex, max_length=40, error_messages={
+        "required": "Enter the organisation's code, such as its URN or ODS code",
+        "invalid": "Enter an organisation code of letters, digits and : . _ / -, like "
+                   "URN:107654 or E08000035",
+        "max_length": "Enter an organisation code of 40 characters or fewer"})
     type = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
         "required": "Select the kind of organisation",
         "invalid_choice": "Select the kind of organisation"})

@@ -182,7 +182,7 @@ def add_user(request: HttpRequest) -> HttpResponse:
             user, password = services.grant_access(
                 actor, username=form.cleaned_data["username"],  # type: ignore[arg-type]
                 org_code=form.cleaned_data["organisation"], role=form.cleaned_data["role"],
-                first_name=form.cleaned_data["first_name"],
+                reason=form.cleaned_data["reason"], first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"], email=form.cleaned_data["email"])
         except AccessError as exc:
             field, _, message = str(exc).partition(": ")

@@ -41,20 +41,24 @@ def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     given = children.remembered_reason(request, contactpoint_id)
     if given is None:
         return redirect("web:record", contactpoint_id)
-    initial = {}
+    initial: dict[str, object] = {}
     replaces = request.GET.get("replaces", "")
     if replaces.isdigit():
         initial["replaces"] = int(replaces)
-    form = InvolvementForm(request.POST or None, initial=initial)
     if request.method == "GET":
         # The form only for what its answer could change: the checks the POST makes.
         try:
             records.involvement_form_target(request.user, contactpoint_id,  # type: ignore[arg-type]
                                             initial.get("replaces"))
+            if initial:
+                # An update starts from the current version, not a blank form.
+                initial.update(InvolvementForm.initial_from(records.involvement_as_recorded(
+                    request.user, contactpoint_id, initial["replaces"])))  # type: ignore[arg-type]
         except NotFound:
             raise Http404("no such child or involvement") from None
         except Forbidden as exc:
             raise PermissionDenied(exc.detail) from None
+    form = InvolvementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = records.InvolvementInput(**form.involvement())  # type: ignore[arg-type]
         try:

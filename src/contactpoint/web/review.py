@@ -26,6 +26,7 @@ from contactpoint.web.review_forms import (
     ReasonOnlyForm,
     SplitForm,
 )
+from contactpoint.web.templatetags import govuk
 
 READ, DECIDE = Permission.MATCHING_REVIEW_READ, Permission.MATCHING_REVIEW_DECIDE
 DECIDERS = {"link": review.link, "keep_apart": review.keep_apart, "defer": review.defer}
@@ -38,25 +39,34 @@ PAIR_ROWS = (("Given names", "given_names"), ("Family name", "family_name"),
 IDENTIFIER_ROWS = (("NHS number", "nhs_number"), ("Unique pupil number", "upn"))
 
 
-def _shown(value: Any) -> str:
+#: How a row's values are put in words (the record page's filters): "2014-03-09" →
+#: "9 March 2014", "female" → "Female", "last_known" → "Last known address".
+PAIR_WORDS = {"date_of_birth": govuk.govuk_date, "gender": govuk.gender_label,
+              "address_status": govuk.address_status_label}
+
+
+def _shown(value: Any, key: str = "") -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
+    if value in (None, ""):
+        return ""
+    return PAIR_WORDS[key](value) if key in PAIR_WORDS else str(value)
 
 
 def _side_by_side(pair: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     record, candidate = pair["record"], pair["candidate"]
     for label, key in PAIR_ROWS:
-        rows.append({"label": label, "record": _shown(record.get(key)),
-                     "candidate": _shown(candidate.get(key))})
+        mine, theirs = record.get(key), candidate.get(key)
+        rows.append({"label": label, "record": _shown(mine, key),
+                     "candidate": _shown(theirs, key),
+                     "same": mine not in (None, "", []) and mine == theirs})
     for label, kind in IDENTIFIER_ROWS:
         mine = (record.get("identifiers") or {}).get(kind)
         theirs = (candidate.get("identifiers") or {}).get(kind)
         if mine or theirs:
-            rows.append({"label": label, "record": _shown(mine), "candidate": _shown(theirs)})
-    for row in rows:
-        row["same"] = bool(row["record"]) and row["record"] == row["candidate"]
+            rows.append({"label": label, "record": _shown(mine), "candidate": _shown(theirs),
+                         "same": bool(mine) and mine == theirs})
     return rows
 
 

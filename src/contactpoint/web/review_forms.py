@@ -14,7 +14,7 @@ DECISIONS = {
     "defer": "Not sure: decide later",
 }
 CONTACTPOINT_ID = r"^[0-9]{10}$"
-ID_MESSAGE = "A ContactPoint ID is 10 digits"
+ID_MESSAGE = "Enter a ContactPoint ID of 10 digits, like 1234567890"
 
 
 def _reason() -> forms.CharField:
@@ -35,9 +35,12 @@ class ReasonOnlyForm(forms.Form):
 class SplitForm(forms.Form):
     source = forms.RegexField(regex=r"^[a-z0-9][a-z0-9_-]{0,49}$", max_length=50, error_messages={
         "required": "Enter the source system's name, such as school_census",
-        "invalid": "A source's name is lower-case letters, digits, _ and -"})
+        "invalid": "Enter the source system's name in lower-case letters, digits, _ and -, "
+                   "such as school_census",
+        "max_length": "Enter a source system's name of 50 characters or fewer"})
     source_id = forms.CharField(max_length=100, strip=True, error_messages={
-        "required": "Enter the source's own ID for the record"})
+        "required": "Enter the source's own ID for the record",
+        "max_length": "Enter a source ID of 100 characters or fewer"})
     reason = _reason()
 
 

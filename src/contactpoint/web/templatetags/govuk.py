@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django import template
+from django.utils import timezone
 
+from contactpoint.feeds.sources import code_in_words, display_name
 from contactpoint.web.child_forms import CONSENT_LABELS, GENDER_LABELS, SERVICE_LABELS
 
 register = template.Library()
@@ -59,16 +61,41 @@ def address_status_label(value: str | None) -> str:
 
 @register.filter
 def source_label(value: str | None) -> str:
-    """A source system's name in words ("school_census" → "School census")."""
-    if value == "practitioner":
-        return "A practitioner, on ContactPoint"
-    return (value or "").replace("_", " ").replace("-", " ").capitalize()
+    """A source system's name as people read it (feeds.sources.display_name)."""
+    return display_name(value)
+
+
+@register.filter
+def govuk_time(value: datetime | None) -> str:
+    """A time as GOV.UK writes it: 11:48am, 3pm, midday, midnight (local time)."""
+    if not isinstance(value, datetime):
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if (value.hour, value.minute) == (12, 0):
+        return "midday"
+    if (value.hour, value.minute) == (0, 0):
+        return "midnight"
+    hour = value.hour % 12 or 12
+    minutes = f":{value.minute:02d}" if value.minute else ""
+    return f"{hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
+
+
+@register.filter
+def govuk_datetime(value: datetime | None) -> str:
+    """A moment as GOV.UK writes it: 9 March 2014, 11:48am (local time)."""
+    if not isinstance(value, datetime):
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{govuk_date(value)}, {govuk_time(value)}"
 
 
 @register.filter
 def words(value: str | None) -> str:
-    """A code word in words ("parental_responsibility" → "Parental responsibility")."""
-    return (value or "").replace("_", " ").capitalize()
+    """A code word in words ("parental_responsibility" → "Parental responsibility",
+    "nhs_number" → "NHS number")."""
+    return code_in_words(value)
 
 
 @register.filter
