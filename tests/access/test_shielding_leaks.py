@@ -64,7 +64,7 @@ ATTACKERS = {
     "gp": ("practitioner", "ODS:M85001", "gp_practice", BIRMINGHAM),
     "social": ("practitioner", "SC:BHAM", "social_care", BIRMINGHAM),  # may break glass
     "wakefield": ("management_team", WAKEFIELD, "local_authority", None),
-    "auditor": ("auditor", "URN:B100", "school", BIRMINGHAM),
+    "auditor": ("auditor", BIRMINGHAM, "local_authority", None),
 }
 
 
@@ -276,7 +276,7 @@ def test_no_api_operation_gives_away_a_shielded_child_or_a_sensitive_provider(sc
 
 NAMES = [("Amara", "Okafor"), ("Amara", "Bello"), (None, "Okafor"), (None, "Bello"),
          ("Amara", None)]
-DATES = ["2015-04-02", "2000-01-01", "2015-02-04"]
+DATES = ["2015-04-02", "2010-01-01", "2015-02-04"]
 POSTCODES = [None, "LS1 4AP", "ME14 1XX"]
 GENDERS = [None, "female"]
 
