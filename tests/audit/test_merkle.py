@@ -258,3 +258,18 @@ def test_proofs_for_a_million_entries_are_a_few_hundred_bytes():
     assert sum(map(len, inclusion)) == 640
     assert 20 <= len(consistency) <= 40
     assert verify_inclusion(765_432, size, hashes[765_432], inclusion, root(hashes))
+
+
+@pytest.mark.parametrize("start", [0, 1, 5, 1023, 1024, 1500])
+@pytest.mark.parametrize("count", [0, 1, 1023, 1024, 2049, 3000])
+def test_extend_in_chunks_equals_appending_one_by_one(start, count):
+    hashes = _leaves(start + count)
+    one_by_one, in_runs = TreeBuilder(), TreeBuilder()
+    for h in hashes:
+        one_by_one.append(h)
+    for h in hashes[:start]:
+        in_runs.append(h)
+    in_runs.extend(hashes[start:])
+    assert in_runs.size == one_by_one.size == start + count
+    assert in_runs.root() == one_by_one.root() == _reference_root(hashes)
+    assert in_runs._stack == one_by_one._stack

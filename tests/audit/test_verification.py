@@ -181,3 +181,13 @@ def test_empty_log_checkpoint():
 def test_a_checkpoint_that_is_not_a_pair_is_reported():
     result = verify_log(_honest(), [(10, CHECKPOINTS[0][1], "extra")])
     assert result.problem is Problem.BAD_CHECKPOINT
+
+
+def test_hashes_added_in_short_runs_give_the_same_result(monkeypatch):
+    monkeypatch.setattr("contactpoint.audit.verification.PENDING", 7)
+    assert verify_log(_honest(), CHECKPOINTS).ok
+    entries = _honest()
+    forged = b'{"seq": 37, "event": "edited"}'
+    entries[37] = StoredEntry(37, forged, leaf_hash(forged))
+    result = verify_log(entries, CHECKPOINTS)
+    assert (result.problem, result.earliest, result.first_bad) == (Problem.MISMATCH, 30, 39)

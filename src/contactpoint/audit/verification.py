@@ -9,9 +9,10 @@ each (`merkle.leaf_hash` of the bytes the log commits to) into a `merkle.TreeBui
 and compares the root with each checkpoint when the log reaches that checkpoint's
 size. It stops at the first problem, so the position it names is the first bad one;
 it never raises on corrupted input (a checkpoint list it cannot use is reported too).
-Time is O(n) and memory O(log n) plus the checkpoints, so a caller can stream rows
-from a database cursor. A kept checkpoint (`audit verify --since FILE`) is one more
-checkpoint in the list: the log extends it exactly when the root at its size matches.
+Time is O(n) and memory O(log n) plus the checkpoints and a run of at most `PENDING`
+leaf hashes, so a caller can stream rows from a database cursor. A kept checkpoint
+(`audit verify --since FILE`) is one more checkpoint in the list: the log extends it
+exactly when the root at its size matches.
 
 What can be named, and how exactly:
 
@@ -46,6 +47,8 @@ from itertools import islice
 from contactpoint.audit.checkpoint import Checkpoint
 from contactpoint.audit.merkle import HASH_SIZE, TreeBuilder, leaf_hash
 
+#: Leaf hashes held before they are added to the tree in one run.
+PENDING = 1 << 16
 #: How far past a gap or an edited entry to look for the entry that was moved.
 LOOKAHEAD = 10_000
 
@@ -169,6 +172,9 @@ class _Run:
         self.marks = marks
         self.first_seq = first_seq
         self.tree = TreeBuilder()
+        #: Leaf hashes checked but not yet in the tree: added in runs, which is faster.
+        self.pending: list[bytes] = []
+        self.count = 0  # entries accepted: the tree's size once pending is added
         self.matched = self.sealed = self.next_mark = 0
         self.previous: int | None = None
 
@@ -182,17 +188,17 @@ class _Run:
         if self.next_mark < len(self.marks):
             return self._stop(
                 Problem.TRUNCATED,
-                self.first_seq + self.tree.size,
-                f"the log holds {self.tree.size} entries but a checkpoint signed "
+                self.first_seq + self.count,
+                f"the log holds {self.count} entries but a checkpoint signed "
                 f"{self.marks[-1][0]}",
             )
-        return LogCheck(self.tree.size, self.sealed, self.matched)
+        return LogCheck(self.count, self.sealed, self.matched)
 
     def _stop(
         self, problem: Problem, first_bad: int, detail: str, earliest: int | None = None
     ) -> LogCheck:
         return LogCheck(
-            size=self.tree.size,
+            size=self.count,
             sealed=self.sealed,
             checkpoints_matched=self.matched,
             problem=problem,
@@ -202,7 +208,7 @@ class _Run:
         )
 
     def _add(self, entry: StoredEntry, stream: Iterator[StoredEntry]) -> LogCheck | None:
-        expected = self.first_seq + self.tree.size
+        expected = self.first_seq + self.count
         seq = entry.seq
         if not isinstance(seq, int) or isinstance(seq, bool):
             return self._stop(
@@ -223,9 +229,16 @@ class _Run:
             return self._stop(
                 Problem.ALTERED, seq, "its content does not match the hash stored when logged"
             )
-        self.tree.append(hashed)
+        self.pending.append(hashed)
+        self.count += 1
         self.previous = seq
+        if len(self.pending) >= PENDING:
+            self._flush()
         return None
+
+    def _flush(self) -> None:
+        self.tree.extend(self.pending)
+        self.pending = []
 
     def _out_of_sequence(self, seq: int, expected: int, stream: Iterator[StoredEntry]) -> LogCheck:
         if seq < expected:
@@ -248,8 +261,9 @@ class _Run:
 
     def _reach_marks(self) -> LogCheck | None:
         """Compare the root with every checkpoint of the log's present size."""
-        size = self.tree.size
+        size = self.count
         while self.next_mark < len(self.marks) and self.marks[self.next_mark][0] == size:
+            self._flush()
             if self.marks[self.next_mark][1] != self.tree.root():
                 return self._stop(
                     Problem.MISMATCH,
