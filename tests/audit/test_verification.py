@@ -191,3 +191,19 @@ def test_hashes_added_in_short_runs_give_the_same_result(monkeypatch):
     entries[37] = StoredEntry(37, forged, leaf_hash(forged))
     result = verify_log(entries, CHECKPOINTS)
     assert (result.problem, result.earliest, result.first_bad) == (Problem.MISMATCH, 30, 39)
+
+
+def test_database_rows_are_accepted_as_they_come():
+    # (seq, data, leaf_hash) tuples, bytes or memoryview, as psycopg and sqlite3 return them.
+    rows = [(e.seq, memoryview(e.data), memoryview(e.leaf_hash)) for e in _honest()]
+    assert verify_log(iter(rows), CHECKPOINTS).ok
+    rows[61] = (61, memoryview(b"edited"), rows[61][2])
+    result = verify_log(iter(rows), CHECKPOINTS)
+    assert (result.problem, result.first_bad) == (Problem.ALTERED, 61)
+
+
+def test_a_sequence_that_is_not_a_number_is_named_not_raised():
+    entries = _honest()
+    entries[3] = StoredEntry(None, entries[3].data, None)  # type: ignore[arg-type]
+    result = verify_log(entries, CHECKPOINTS)
+    assert (result.problem, result.first_bad) == (Problem.ALTERED, 3)

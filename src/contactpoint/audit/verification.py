@@ -43,6 +43,7 @@ import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import NamedTuple
 
 from contactpoint.audit.checkpoint import Checkpoint
 from contactpoint.audit.merkle import HASH_SIZE, TreeBuilder, leaf_hash
@@ -63,9 +64,11 @@ class Problem(enum.StrEnum):
     BAD_CHECKPOINT = "bad checkpoint"
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEntry:
-    """One stored entry as the verifier sees it.
+class StoredEntry(NamedTuple):
+    """One stored entry as the verifier sees it: any (seq, data, leaf_hash) row will do.
+
+    A database cursor's rows from `SELECT seq, data, leaf_hash ... ORDER BY id` can be
+    passed to `verify_log` as they are.
 
     `data` is exactly the bytes the log commits to (the canonical encoding of the
     stored row, ciphertext included). `leaf_hash`, when stored, is the hash written
@@ -176,23 +179,56 @@ class _Run:
         self.pending: list[bytes] = []
         self.count = 0  # entries accepted: the tree's size once pending is added
         self.matched = self.sealed = self.next_mark = 0
-        self.previous: int | None = None
 
     def over(self, stream: Iterator[StoredEntry]) -> LogCheck:
         if failed := self._reach_marks():  # a checkpoint of the empty log
             return failed
+        # The common case (the next number, bytes that match their stored hash) runs
+        # inline with local names; anything else goes through _add, which checks all.
+        hash_leaf = leaf_hash
+        pending, count = self.pending, self.count
+        expected, until = self.first_seq + count, self._until()
         for entry in stream:
-            failed = self._add(entry, stream) or self._reach_marks()
-            if failed:
+            seq, data, stored = entry
+            if seq == expected and type(seq) is int and type(data) is bytes:
+                hashed = hash_leaf(data)
+                if stored is None or stored == hashed:
+                    pending.append(hashed)
+                    count += 1
+                    expected += 1
+                    if count < until:
+                        continue
+                    self.count = count
+                    if failed := self._settle():
+                        return failed
+                    pending, until = self.pending, self._until()
+                    continue
+            self.count = count
+            if failed := self._add(entry, stream) or self._settle():
                 return failed
+            pending, count = self.pending, self.count
+            expected, until = self.first_seq + count, self._until()
+        self.count = count
         if self.next_mark < len(self.marks):
             return self._stop(
                 Problem.TRUNCATED,
                 self.first_seq + self.count,
-                f"the log holds {self.count} entries but a checkpoint signed "
-                f"{self.marks[-1][0]}",
+                f"the log holds {self.count} entries but a checkpoint signed {self.marks[-1][0]}",
             )
         return LogCheck(self.count, self.sealed, self.matched)
+
+    def _until(self) -> int:
+        """The count at which the fast loop must stop: a checkpoint, or a full run."""
+        until = self.count + PENDING - len(self.pending)
+        if self.next_mark < len(self.marks):
+            until = min(until, self.marks[self.next_mark][0])
+        return until
+
+    def _settle(self) -> LogCheck | None:
+        """Add a full run of pending hashes to the tree, and check any checkpoint reached."""
+        if len(self.pending) >= PENDING:
+            self._flush()
+        return self._reach_marks()
 
     def _stop(
         self, problem: Problem, first_bad: int, detail: str, earliest: int | None = None
@@ -209,21 +245,21 @@ class _Run:
 
     def _add(self, entry: StoredEntry, stream: Iterator[StoredEntry]) -> LogCheck | None:
         expected = self.first_seq + self.count
-        seq = entry.seq
+        seq, data, stored = entry
         if not isinstance(seq, int) or isinstance(seq, bool):
             return self._stop(
                 Problem.ALTERED, expected, f"the entry after {expected - 1} has no number"
             )
         if seq != expected:
             return self._out_of_sequence(seq, expected, stream)
-        data = _as_bytes(entry.data)
+        data = _as_bytes(data)
         if data is None:
             return self._stop(Problem.ALTERED, seq, "its data cannot be read")
         hashed = leaf_hash(data)
-        if entry.leaf_hash is not None and _as_bytes(entry.leaf_hash) != hashed:
+        if stored is not None and _as_bytes(stored) != hashed:
             # Edited, or swapped with a later entry: is its content a later entry's?
             ahead = islice(stream, LOOKAHEAD)
-            moved = next((e.seq for e in ahead if _as_bytes(e.leaf_hash) == hashed), None)
+            moved = next((e[0] for e in ahead if _as_bytes(e[2]) == hashed), None)
             if moved is not None:
                 return self._stop(Problem.REORDERED, seq, f"it holds the content of entry {moved}")
             return self._stop(
@@ -231,9 +267,6 @@ class _Run:
             )
         self.pending.append(hashed)
         self.count += 1
-        self.previous = seq
-        if len(self.pending) >= PENDING:
-            self._flush()
         return None
 
     def _flush(self) -> None:
@@ -242,13 +275,14 @@ class _Run:
 
     def _out_of_sequence(self, seq: int, expected: int, stream: Iterator[StoredEntry]) -> LogCheck:
         if seq < expected:
-            if seq == self.previous:
+            previous = expected - 1
+            if seq == previous:
                 return self._stop(Problem.INSERTED, seq, f"sequence number {seq} is used twice")
             return self._stop(
-                Problem.REORDERED, seq, f"entry {seq} is stored after entry {self.previous}"
+                Problem.REORDERED, seq, f"entry {seq} is stored after entry {previous}"
             )
         # Deleted, or moved later: look a little ahead for the number skipped.
-        if any(e.seq == expected for e in islice(stream, LOOKAHEAD)):
+        if any(e[0] == expected for e in islice(stream, LOOKAHEAD)):
             return self._stop(
                 Problem.REORDERED, expected, f"entry {expected} is stored after entry {seq}"
             )
