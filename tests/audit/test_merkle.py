@@ -234,6 +234,9 @@ def test_bad_input_is_refused_not_raised():
     assert not verify_consistency(5, 3, EMPTY_ROOT, EMPTY_ROOT, [])
     assert not verify_consistency(2, 5, EMPTY_ROOT, EMPTY_ROOT, [])
     assert not verify_consistency(0, 5, HASHED[0], EMPTY_ROOT, [])
+    assert not verify_inclusion(0, 2, HASHED[0], [None], EMPTY_ROOT)  # type: ignore[list-item]
+    assert not verify_inclusion(0, 1, "not bytes", [], EMPTY_ROOT)  # type: ignore[arg-type]
+    assert not verify_consistency(1, 2, HASHED[0], None, [HASHED[1]])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="outside"):
         inclusion_proof(3, HASHED[:3])
     with pytest.raises(ValueError, match="outside"):

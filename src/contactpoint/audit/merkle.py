@@ -56,6 +56,10 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(_NODE_PREFIX + left + right).digest()
 
 
+def _is_hash(value: object) -> bool:
+    return isinstance(value, bytes) and len(value) == HASH_SIZE
+
+
 def _split(n: int) -> int:
     """The largest power of two smaller than n (n >= 2): where MTH splits n leaves."""
     return 1 << ((n - 1).bit_length() - 1)
@@ -180,7 +184,7 @@ def verify_inclusion(
 
     RFC 9162 §2.1.3.2. False for any malformed input, never an exception.
     """
-    if not 0 <= index < size or any(len(p) != HASH_SIZE for p in proof):
+    if not 0 <= index < size or not all(map(_is_hash, (hashed_leaf, expected_root, *proof))):
         return False
     fn, sn = index, size - 1
     found = hashed_leaf
@@ -235,7 +239,7 @@ def verify_consistency(
 
     RFC 9162 §2.1.4.2. False for any malformed input, never an exception.
     """
-    if not 0 <= old_size <= new_size or any(len(p) != HASH_SIZE for p in proof):
+    if not 0 <= old_size <= new_size or not all(map(_is_hash, (old_root, new_root, *proof))):
         return False
     if old_size == 0:
         return not proof and old_root == EMPTY_ROOT
