@@ -25,6 +25,7 @@ from contactpoint.access.permissions import Permission
 from contactpoint.access.services import AccessError
 from contactpoint.errors import NotFound
 from contactpoint.web.access import requires
+from contactpoint.web.forms import add_access_error
 
 OWN = Permission.ACCOUNTS_OWN_MANAGE
 
@@ -68,11 +69,7 @@ def create_api_token(request: HttpRequest) -> HttpResponse:
             token, stored = tokens.create_own_token(request.user,  # type: ignore[arg-type]
                                                     name=form.cleaned_data["name"])
         except AccessError as exc:
-            field, _, message = str(exc).partition(": ")
-            if field in form.fields and message:
-                form.add_error(field, message[0].upper() + message[1:])
-            else:
-                form.add_error(None, str(exc))
+            add_access_error(form, exc)
         else:
             # Shown once, in this answer (never in a URL or a later page), as a set-up
             # link or a one-time password is; only its hash is kept.

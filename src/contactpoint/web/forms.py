@@ -17,8 +17,18 @@ from contactpoint.access.models import (
     User,
     code_validator,
 )
-from contactpoint.access.services import REASON_MAX_CHARS
+from contactpoint.access.services import REASON_MAX_CHARS, AccessError
 from contactpoint.web.child_forms import too_long
+
+
+def add_access_error(form: forms.Form, error: AccessError) -> None:
+    """An account service's refusal on the form: beside the field it names ("field:
+    message"), or at the top of the error summary when it names none of the form's."""
+    field, _, message = str(error).partition(": ")
+    if field in form.fields and message:
+        form.add_error(field, message[0].upper() + message[1:])
+    else:
+        form.add_error(None, str(error))
 
 
 class SignInForm(forms.Form):

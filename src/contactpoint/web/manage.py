@@ -21,7 +21,12 @@ from contactpoint.access.services import AccessError
 from contactpoint.errors import NotFound
 from contactpoint.web.access import requires
 from contactpoint.web.account import token_rows
-from contactpoint.web.forms import AddOrganisationForm, AddUserForm, ReasonForm
+from contactpoint.web.forms import (
+    AddOrganisationForm,
+    AddUserForm,
+    ReasonForm,
+    add_access_error,
+)
 
 MANAGE = Permission.ACCOUNTS_MANAGE
 
@@ -185,11 +190,7 @@ def add_user(request: HttpRequest) -> HttpResponse:
                 reason=form.cleaned_data["reason"], first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"], email=form.cleaned_data["email"])
         except AccessError as exc:
-            field, _, message = str(exc).partition(": ")
-            if field in form.fields and message:
-                form.add_error(field, message[0].upper() + message[1:])
-            else:
-                form.add_error(None, str(exc))
+            add_access_error(form, exc)
         else:
             # Shown once, in this answer (never in a URL or a later page): the manager
             # gives it to the person by a separate route, and it must be changed at once.
@@ -219,11 +220,7 @@ def add_organisation(request: HttpRequest) -> HttpResponse:
         try:
             services.register_organisation(actor, **form.cleaned_data)  # type: ignore[arg-type]
         except AccessError as exc:
-            field, _, message = str(exc).partition(": ")
-            if field in form.fields and message:
-                form.add_error(field, message[0].upper() + message[1:])
-            else:
-                form.add_error(None, str(exc))
+            add_access_error(form, exc)
         else:
             return redirect(reverse("web:manage-organisations") + "?added=1")
     return render(request, "web/manage/add_organisation.html",
