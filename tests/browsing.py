@@ -17,14 +17,19 @@ from contactpoint.crypto.keystore import get_keystore, reset_keystore
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def system_keys_back(django_db_setup, django_db_blocker):
-    """A live-server test empties every table when it ends, the key store's too; put the
-    blind-index key back for the tests that run after the module."""
+    """A live-server test empties every table when it ends, the key store's too: put the
+    system keys (blind index, second factors, sessions) back before each test, which
+    signs in and so needs them, and after it, for the tests that follow."""
+    def put_back() -> None:
+        with django_db_blocker.unblock():
+            reset_keystore()
+            get_keystore().ensure_system_keys()
+
+    put_back()
     yield
-    with django_db_blocker.unblock():
-        reset_keystore()
-        get_keystore().ensure_system_keys()
+    put_back()
 
 
 @pytest.fixture

@@ -65,7 +65,10 @@ CROSS_FIELD_RULES = {
     # Which criteria together are enough; a name that folds to nothing searchable.
     "GET /api/v1/children": {"criteria", "date_of_birth"},
     "GET /api/v1/children/{contactpoint_id}": {"reason_detail"},  # `other` needs it
-    "POST /api/v1/children/{contactpoint_id}/involvements": {"phone", "end_date", "consent"},
+    # A phone or email; end after start; a sensitive service's consent; `other` needs its
+    # detail; behind a shield, the lead is agreed with the management team.
+    "POST /api/v1/children/{contactpoint_id}/involvements": {
+        "phone", "end_date", "consent", "reason_detail", "lead_professional"},
     "PUT /api/v1/children/{contactpoint_id}/shield": {"review_on"},  # after today
     "POST /api/v1/feeds/{source}": {"body"},  # a body of only blank lines
     "POST /api/v1/review/merge": {"gone"},  # not the same child as `keep`
