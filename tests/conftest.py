@@ -44,7 +44,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def keystore(django_db_setup):
+def keystore(django_db_setup, django_db_blocker):
+    """The key store, with its system keys: a transactional or live-server test before
+    this one empties every table when it ends, the key store's too, so they are put back
+    (and the store's cache forgotten) when missing."""
+    with django_db_blocker.unblock():
+        if get_keystore().ensure_system_keys():
+            reset_keystore()
     ks = get_keystore()
     yield ks
     ks.forget_cache()
