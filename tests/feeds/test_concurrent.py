@@ -8,14 +8,12 @@ import csv
 import os
 import subprocess
 import sys
-import uuid
 from collections import Counter
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 
 from factories import feed_row, nhs_number, write_jsonl
+from scratch_databases import scratch_postgres
 
 TODAY = "2026-11-22"
 CHILDREN = 150
@@ -44,22 +42,8 @@ def engine_env(request, tmp_path):
     if request.param == "sqlite":
         yield _env(tmp_path)
         return
-    url = os.environ.get("CONTACTPOINT_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("CONTACTPOINT_TEST_POSTGRES_URL is not set (make test's PostgreSQL run)")
-    parts = urlsplit(url)
-    names = [f"cp_concurrent_{uuid.uuid4().hex[:8]}", ""]
-    names[1] = names[0] + "_keys"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for name in names:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield _env(tmp_path, *(urlunsplit(parts._replace(path=f"/{n}")) for n in names))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            for name in names:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres("cp_concurrent") as (database, keys):
+        yield _env(tmp_path, database, keys)
 
 
 def feeds(tmp_path):

@@ -19,16 +19,14 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pyotp
 import pytest
 import requests
 
 from contactpoint.bench.search import _free_port, _wait_for
+from scratch_databases import scratch_postgres
 from signing_in import STRONG_PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -72,22 +70,8 @@ def engine_env(request, tmp_path):
     if request.param == "sqlite":
         yield _env(tmp_path)
         return
-    url = os.environ.get("CONTACTPOINT_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("CONTACTPOINT_TEST_POSTGRES_URL is not set (make test's PostgreSQL run)")
-    parts = urlsplit(url)
-    name = f"cp_race_{uuid.uuid4().hex[:8]}"
-    names = [name, name + "_keys"]
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for each in names:
-            conn.execute(f'CREATE DATABASE "{each}"')
-    try:
-        yield _env(tmp_path, *(urlunsplit(parts._replace(path=f"/{n}")) for n in names))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            for each in names:
-                conn.execute(f'DROP DATABASE IF EXISTS "{each}" WITH (FORCE)')
+    with scratch_postgres("cp_race") as (database, keys):
+        yield _env(tmp_path, database, keys)
 
 
 def _run(env, *args: str) -> str:
