@@ -13,7 +13,12 @@ from django.utils import timezone
 from accounts import make_user
 from contactpoint.access.sessions import SessionStore, remember_session
 from contactpoint.cli.main import main
-from contactpoint.web.children import REASONS_SESSION_KEY, _remember, _remembered, forget_reason
+from contactpoint.web.children import (
+    REASONS_SESSION_KEY,
+    _remember,
+    forget_reason,
+    remembered_reason,
+)
 from databases import both_databases
 from signing_in import ready_user, sign_in
 
@@ -100,9 +105,9 @@ def test_a_reason_past_its_time_is_dropped_from_the_session(keystore):
     request.session = SessionStore()
     _remember(request, "1234567890", "other", "a worry")
     _remember(request, "2345678901", "assessment", None)
-    assert _remembered(request, "1234567890")["detail"] == "a worry"
+    assert remembered_reason(request, "1234567890")["detail"] == "a worry"
     request.session[REASONS_SESSION_KEY]["1234567890"]["until"] = 0
-    assert _remembered(request, "1234567890") is None
+    assert remembered_reason(request, "1234567890") is None
     assert set(request.session[REASONS_SESSION_KEY]) == {"2345678901"}
     forget_reason(request, "2345678901")
     assert request.session[REASONS_SESSION_KEY] == {}

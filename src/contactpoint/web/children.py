@@ -112,11 +112,7 @@ def _last_search(request: HttpRequest) -> dict[str, str] | None:
 
 def remembered_reason(request: HttpRequest, contactpoint_id: str) -> dict[str, Any] | None:
     """The reason this person gave for this child in this session, while it lasts
-    (`{"reason", "detail"}`), or None: what changes to the record are made under."""
-    return _remembered(request, contactpoint_id)
-
-
-def _remembered(request: HttpRequest, contactpoint_id: str) -> dict[str, Any] | None:
+    (`{"reason", "detail"}`), or None: what the record is shown, and changed, under."""
     given = request.session.get(REASONS_SESSION_KEY, {}).get(contactpoint_id)
     if given is not None and given["until"] < time.time():
         forget_reason(request, contactpoint_id)  # its piece of work is over: keep it no longer
@@ -184,7 +180,7 @@ def record(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
                       form.cleaned_data["reason_detail"] or None)
             return redirect("web:record", contactpoint_id)
     else:
-        given = _remembered(request, contactpoint_id)
+        given = remembered_reason(request, contactpoint_id)
         if given is not None:
             try:
                 shown = records.open_record(request.user, contactpoint_id,  # type: ignore[arg-type]
