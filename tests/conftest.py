@@ -6,7 +6,10 @@ import os
 
 import pytest
 from django.conf import settings
+from django.db.backends.base.operations import BaseDatabaseOperations
 
+import trail
+from contactpoint.audit import guard
 from contactpoint.crypto import keyring
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 
@@ -54,3 +57,34 @@ def keystore(django_db_setup, django_db_blocker):
     ks = get_keystore()
     yield ks
     ks.forget_cache()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_audit_guard():
+    """Emptying the database after a transactional test removes the audit trail too,
+    which its triggers refuse to anyone else (contactpoint.audit.guard)."""
+    flush = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with guard.erasing(self.connection):
+            return flush(self, sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = flush
+
+
+@pytest.fixture(autouse=True)
+def _audit_keys(request):
+    """Every audited action seals with keys from the key store: a database test gets them
+    back even when a transactional test before it emptied the key store."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} \
+            & set(request.fixturenames):
+        request.getfixturevalue("keystore")
+
+
+@pytest.fixture
+def audit_log(db):
+    """The trail's entries written since the test began, read back as an auditor would."""
+    start = trail.mark()
+    return lambda: trail.entries(after=start)

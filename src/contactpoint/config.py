@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,9 @@ class Config:
     #: a request from one of them may say it came over HTTPS (X-Forwarded-Proto) and
     #: for whom (X-Forwarded-For); when any is set, cookies are sent `Secure` only.
     trusted_proxies: tuple[str, ...] = ()
+    #: The audit log's name on its signed checkpoints (their origin line and key name).
+    #: Witnesses check it, so it must not change once checkpoints have been published.
+    audit_origin: str = "localhost/contactpoint/audit"
 
     @property
     def static_root(self) -> Path:
@@ -145,5 +149,14 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         webauthn_origins=origins,
         allowed_hosts=_list(env, "CONTACTPOINT_ALLOWED_HOSTS") or DEFAULT_ALLOWED_HOSTS,
         trusted_proxies=_trusted_proxies(env),
+        audit_origin=_audit_origin(env, env.get("CONTACTPOINT_WEBAUTHN_RP_ID") or "localhost"),
     )
+
+
+def _audit_origin(env: os._Environ[str] | dict[str, str], host: str) -> str:
+    origin = env.get("CONTACTPOINT_AUDIT_ORIGIN") or f"{host}/contactpoint/audit"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*(/[A-Za-z0-9._\-]+)*", origin):
+        raise ConfigError("CONTACTPOINT_AUDIT_ORIGIN must be a host name and path like "
+                          f"cp.example.gov.uk/audit (no spaces, no +), not {origin!r}")
+    return origin
 

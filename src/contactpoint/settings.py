@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "contactpoint.matching",
     "contactpoint.web",
     "contactpoint.api",
+    "contactpoint.audit",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,6 @@ Through the real services, on real databases; each action leaves one audit entry
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -23,15 +22,6 @@ from databases import both_databases
 
 pytestmark = both_databases
 
-
-@pytest.fixture
-def audit_log(caplog):
-    caplog.set_level(logging.INFO, logger="contactpoint.audit")
-
-    def entries() -> list[dict]:
-        return [json.loads(r.getMessage()) for r in caplog.records
-                if r.name == "contactpoint.audit"]
-    return entries
 
 
 def _other_authority_school():

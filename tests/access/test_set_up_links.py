@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from datetime import timedelta
 
 import pytest
@@ -26,12 +25,6 @@ from signing_in import STRONG_PASSWORD
 pytestmark = both_databases
 NEW_PASSWORD = "lantern-meadow-copper-91"
 
-
-@pytest.fixture
-def audit_log(caplog):
-    caplog.set_level(logging.INFO, logger="contactpoint.audit")
-    return lambda: [json.loads(r.getMessage()) for r in caplog.records
-                    if r.name == "contactpoint.audit"]
 
 
 @pytest.fixture

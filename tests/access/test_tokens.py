@@ -3,7 +3,6 @@
 import dataclasses
 import hashlib
 import json
-import logging
 from datetime import timedelta
 
 import pytest
@@ -52,12 +51,6 @@ def token_days(settings):
                                                     user_token_days=days)
     return set_days
 
-
-@pytest.fixture
-def audit_log(caplog):
-    caplog.set_level(logging.INFO, logger="contactpoint.audit")
-    return lambda: [json.loads(r.getMessage()) for r in caplog.records
-                    if r.name == "contactpoint.audit"]
 
 
 def test_a_user_token_stands_for_the_user_and_their_role():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from django.test import Client
@@ -27,12 +26,6 @@ def _h1(page) -> str:
 def _text(page) -> str:
     return " ".join("".join(page.itertext()).split())
 
-
-@pytest.fixture
-def audit_log(caplog):
-    caplog.set_level(logging.INFO, logger="contactpoint.audit")
-    return lambda: [json.loads(r.getMessage()) for r in caplog.records
-                    if r.name == "contactpoint.audit"]
 
 
 @pytest.fixture

@@ -142,6 +142,21 @@ class TreeBuilder:
             stack[-1] = _sha256(_NODE_PREFIX + stack[-1] + right).digest()
             n >>= 1
 
+    def frontier(self) -> bytes:
+        """The roots of the complete subtrees so far, concatenated: what `resume` needs."""
+        return b"".join(self._stack)
+
+    @classmethod
+    def resume(cls, size: int, frontier: bytes) -> TreeBuilder:
+        """A builder that carries on from a log of `size` leaves with this `frontier`."""
+        if size < 0 or len(frontier) != HASH_SIZE * size.bit_count():
+            raise ValueError(f"a frontier of a log of {size} leaves is "
+                             f"{HASH_SIZE * max(size, 0).bit_count()} bytes, not {len(frontier)}")
+        builder = cls()
+        builder._stack = [frontier[i : i + HASH_SIZE] for i in range(0, len(frontier), HASH_SIZE)]
+        builder.size = size
+        return builder
+
     def root(self) -> bytes:
         """The Merkle Tree Hash of the leaves appended so far."""
         stack = self._stack

@@ -575,7 +575,9 @@ REGISTRY = [register_init, register_synth, register_synth_delta, register_ingest
 
 # Commands with modules of their own: the matcher's (which imports this one's helpers),
 # and API clients and tokens (which import from this one lazily).
+from contactpoint.cli import audit as _audit  # noqa: E402
 from contactpoint.cli import matching as _matching  # noqa: E402
 from contactpoint.cli import tokens as _tokens  # noqa: E402
 
-REGISTRY += [*_matching.REGISTRY, _tokens.register_client, _tokens.register_token]
+REGISTRY += [*_matching.REGISTRY, _tokens.register_client, _tokens.register_token,
+             _audit.register_audit]

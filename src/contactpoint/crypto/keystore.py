@@ -29,8 +29,12 @@ BLIND_INDEX_KEY = "blind-index"
 SECOND_FACTOR_KEY = "second-factors"
 #: Seals what a signed-in session holds (the records opened and the reasons given).
 SESSION_KEY = "sessions"
+#: Seals the personal content of audit entries that name no child (contactpoint.audit).
+AUDIT_KEY = "audit-trail"
+#: The audit trail's Ed25519 signing key: its 32 bytes are the private key's seed.
+AUDIT_SIGNING_KEY = "audit-signing"
 #: The service-wide keys `contactpoint init` creates, each wrapped like a data key.
-SYSTEM_KEYS = (BLIND_INDEX_KEY, SECOND_FACTOR_KEY, SESSION_KEY)
+SYSTEM_KEYS = (BLIND_INDEX_KEY, SECOND_FACTOR_KEY, SESSION_KEY, AUDIT_KEY, AUDIT_SIGNING_KEY)
 #: Unwrapped keys kept per process. Each costs about 2.6 KB (an OpenSSL context), so the
 #: cache is sized for a few batches of a load, not for the whole index.
 CACHE_SIZE = 20_000
@@ -101,6 +105,10 @@ class KeyStore:
             raise MissingKey(f"no {name} key: run `contactpoint init` first") from None
         return self._unwrap(name, row.kek_id, row.wrapped)
 
+    def system_secret(self, name: str) -> bytes:
+        """The raw 32 bytes of a system key (the audit signing key's Ed25519 seed)."""
+        return self._system_key(name)
+
     def system_cipher(self, name: str) -> AESGCM:
         """The AES-256-GCM key of a service-wide purpose (SECOND_FACTOR_KEY, SESSION_KEY)."""
         cipher = self._system.get(name)
@@ -138,6 +146,15 @@ class KeyStore:
     def child_keys(self, owners: Iterable[str]) -> dict[str, AESGCM]:
         """Unwrapped keys for the owners; raises MissingKey if any has none."""
         wanted = set(owners)
+        found = self.child_keys_held(wanted)
+        absent = wanted - found.keys()
+        if absent:
+            raise MissingKey(f"no data key for {len(absent)} record(s), e.g. {min(absent)}")
+        return found
+
+    def child_keys_held(self, owners: Iterable[str]) -> dict[str, AESGCM]:
+        """Unwrapped keys for those owners that have one (a shredded child has none)."""
+        wanted = set(owners)
         found: dict[str, AESGCM] = {}
         with self._lock:
             for owner in wanted:
@@ -151,12 +168,10 @@ class KeyStore:
         for owner, kek_id, wrapped in bulk.select_in(DataKey, ["owner", "kek_id", "wrapped"],
                                                      "owner", missing):
             found[owner] = AESGCM(self._unwrap(owner, kek_id, wrapped))
-        absent = wanted - found.keys()
-        if absent:
-            raise MissingKey(f"no data key for {len(absent)} record(s), e.g. {min(absent)}")
         with self._lock:
             for owner in missing:
-                self._remember(owner, found[owner])
+                if owner in found:
+                    self._remember(owner, found[owner])
         return found
 
     def child_key(self, owner: str) -> AESGCM:

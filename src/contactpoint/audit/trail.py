@@ -1,0 +1,320 @@
+"""The audit trail as a log: sequencing, signed checkpoints, verification and reading.
+
+Entries are written by `hooks.record` in the caller's transaction, with a `Pending`
+mark. `sequence()` then gives pending entries the next sequence numbers, in entry-id
+order, in a short transaction of its own that holds the one `Head` row: requests never
+wait on it, only sequencers wait on each other (as Trillian sequences). Each entry's
+leaf commits to its sequence number and to every stored column, ciphertext included
+(`leaf_data`), so shredding a child leaves the log verifying.
+
+`sign_checkpoint()` signs the log's size and root with the trail's Ed25519 key (a
+system key in the key store) as a C2SP signed-note checkpoint, keeps it in the database
+and writes it under `DATA_DIR/audit/checkpoints/`. The web app sequences every second
+and signs at least once a minute while entries arrive (`background.py`).
+
+`verify()` recomputes the whole log from the stored entries and checks it against
+every signed checkpoint, and optionally one kept elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contactpoint.audit import checkpoint as notes
+from contactpoint.audit import sealing
+from contactpoint.audit.merkle import TreeBuilder, leaf_hash
+from contactpoint.audit.models import Entry, Head, Leaf, Pending, SignedCheckpoint
+from contactpoint.audit.verification import LogCheck, Problem, StoredEntry, verify_log
+from contactpoint.crypto.keystore import AUDIT_SIGNING_KEY, KeyStore, get_keystore
+
+#: The stored columns a leaf commits to, in this order, after the sequence number.
+COLUMNS = ("at", "event", "actor", "organisation", "role", "subject", "children", "details",
+           "sealed")
+#: Entries placed per sequencing transaction.
+BATCH = 5_000
+#: A checkpoint is signed at least this often while entries arrive.
+CHECKPOINT_EVERY = timedelta(seconds=60)
+
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(at: datetime | str) -> int:
+    """A stored time as microseconds since 1970 (UTC), however the driver returned it."""
+    if isinstance(at, str):  # SQLite through a raw cursor: naive UTC text
+        at = datetime.fromisoformat(at)
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def leaf_data(seq: int, columns: tuple[Any, ...] | list[Any]) -> bytes:
+    """The bytes the log commits to for the entry at `seq`: a JSON line, then the sealed bytes.
+
+    `columns` are the entry's stored COLUMNS in order. JSON never holds a raw newline,
+    so the first one ends the readable part.
+    """
+    at, event, actor, organisation, role, subject, children, details, sealed = columns
+    head = orjson.dumps([seq, _micros(at), event, actor, organisation, role, subject,
+                         children, details])
+    return head + b"\n" + (bytes(sealed) if sealed is not None else b"")
+
+
+_SELECT = f"SELECT id, {', '.join(COLUMNS)} FROM audit_entry"  # noqa: S608  (fixed names)
+
+
+# -- sequencing ------------------------------------------------------------------------------
+def sequence(batch: int = BATCH) -> int:
+    """Give every pending entry its place in the log; returns how many were placed."""
+    placed = 0
+    while True:
+        done = _sequence_batch(batch)
+        placed += done
+        if done < batch:
+            return placed
+
+
+def _sequence_batch(batch: int) -> int:
+    Head.objects.bulk_create([Head(id=1)], ignore_conflicts=True)
+    with transaction.atomic():
+        head = Head.objects.select_for_update().get(pk=1)
+        waiting = list(Pending.objects.order_by("entry_id")
+                       .values_list("entry_id", flat=True)[:batch])
+        if not waiting:
+            return 0
+        with connection.cursor() as cursor:
+            placeholders = ", ".join(["%s"] * len(waiting))
+            cursor.execute(f"{_SELECT} WHERE id IN ({placeholders}) ORDER BY id", waiting)
+            rows = cursor.fetchall()
+        tree = TreeBuilder.resume(head.size, bytes(head.frontier))
+        leaves = []
+        for entry_id, *columns in rows:
+            seq = tree.size
+            hashed = leaf_hash(leaf_data(seq, columns))
+            tree.append(hashed)
+            leaves.append(Leaf(seq=seq, entry_id=entry_id, leaf_hash=hashed))
+        Leaf.objects.bulk_create(leaves)
+        Pending.objects.filter(entry_id__in=waiting).delete()
+        head.size, head.frontier, head.updated_at = tree.size, tree.frontier(), timezone.now()
+        head.save()
+    return len(waiting)
+
+
+# -- checkpoints -----------------------------------------------------------------------------
+def origin() -> str:
+    return settings.CONTACTPOINT.audit_origin
+
+
+def signing_key(keys: KeyStore | None = None) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(
+        (keys or get_keystore()).system_secret(AUDIT_SIGNING_KEY))
+
+
+def verifier_key(keys: KeyStore | None = None) -> str:
+    """The verifier key an operator publishes: `<origin>+<key id>+<public key>`."""
+    return notes.vkey(origin(), signing_key(keys).public_key())
+
+
+def checkpoint_dir() -> Path:
+    return settings.CONTACTPOINT.data_dir / "audit" / "checkpoints"
+
+
+def sign_checkpoint(keys: KeyStore | None = None) -> SignedCheckpoint:
+    """Place what is pending, then sign the log as it stands, keep it and write its file."""
+    sequence()
+    with transaction.atomic():
+        head = Head.objects.select_for_update().filter(pk=1).first() or Head(id=1)
+        tree = TreeBuilder.resume(head.size, bytes(head.frontier))
+        root = tree.root()
+        text = notes.sign_checkpoint(origin(), tree.size, root, signing_key(keys), origin())
+        signed = SignedCheckpoint.objects.create(size=tree.size, root=root, text=text,
+                                                 signed_at=timezone.now())
+    _write_file(signed)
+    return signed
+
+
+def checkpoint_if_due(keys: KeyStore | None = None) -> SignedCheckpoint | None:
+    """Sign a checkpoint when entries have been placed since the last one a minute ago."""
+    latest = SignedCheckpoint.objects.order_by("-signed_at", "-id").first()
+    head = Head.objects.filter(pk=1).first()
+    if head is None or head.size == 0 or (latest is not None and latest.size >= head.size):
+        return None
+    if latest is not None and timezone.now() - latest.signed_at < CHECKPOINT_EVERY:
+        return None
+    return sign_checkpoint(keys)
+
+
+def _write_file(signed: SignedCheckpoint) -> None:
+    """`checkpoints/<size>` and `checkpoint` (the latest), each replaced atomically."""
+    folder = checkpoint_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in (folder / f"{signed.size:012d}", folder.parent / "checkpoint"):
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(signed.text, encoding="utf-8")
+        os.replace(temporary, path)
+
+
+# -- verification ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verification:
+    """What `verify` found: the log's check, the checkpoints read, and anything else wrong."""
+
+    log: LogCheck
+    checkpoints: int
+    pending: int
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.log.ok and self.problem is None
+
+    def describe(self) -> str:
+        if not self.log.ok:
+            return self.log.describe()
+        if self.problem:
+            return self.problem
+        waiting = f"; {self.pending} entries waiting for their place" if self.pending else ""
+        return (f"audit trail verified: {self.log.size} entries, {self.checkpoints} signed "
+                f"checkpoints, all consistent{waiting}")
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _checked(text: str, verifier: str, where: str) -> notes.Checkpoint:
+    try:
+        return notes.verify_checkpoint(text, verifier, origin=origin())
+    except notes.CheckpointError as exc:
+        raise _Refused(f"bad checkpoint: {where}: {exc}") from None
+
+
+def stored_entries(chunk: int = 10_000) -> Iterator[StoredEntry]:
+    """Every placed entry in sequence order, as the verifier reads it (a streaming cursor)."""
+    columns = ", ".join(f"e.{c}" for c in COLUMNS)
+    sql = (f"SELECT l.seq, l.leaf_hash, e.id, {columns} FROM audit_leaf l "  # noqa: S608
+           "LEFT JOIN audit_entry e ON e.id = l.entry_id ORDER BY l.seq")
+    data = leaf_data
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk):
+            for seq, stored, entry_id, *columns in rows:
+                if entry_id is None:  # the leaf's entry is gone
+                    yield StoredEntry(seq, None, stored)  # type: ignore[arg-type]
+                    continue
+                yield StoredEntry(seq, data(seq, columns), bytes(stored))
+
+
+def verify(since: str | None = None, keys: KeyStore | None = None) -> Verification:
+    """Recompute the log and check it against every signed checkpoint (and `since`)."""
+    verifier = verifier_key(keys)
+    kept = list(SignedCheckpoint.objects.order_by("size", "id").values_list("size", "text"))
+    try:
+        marks = [_checked(text, verifier, f"the one stored for size {size}")
+                 for size, text in kept]
+        if since is not None:
+            marks.append(_checked(since, verifier, "the one given with --since"))
+    except _Refused as exc:
+        return Verification(LogCheck(0, 0, 0), len(kept), 0, str(exc))
+    log = verify_log(stored_entries(), marks)
+    pending = Pending.objects.count()
+    if not log.ok:
+        return Verification(log, len(marks), pending)
+    stray = (Entry.objects.filter(leaf__isnull=True)
+             .exclude(pk__in=Pending.objects.values("entry_id")).order_by("pk")
+             .values_list("pk", flat=True).first())
+    if stray is not None:
+        return Verification(log, len(marks), pending,
+                            f"{Problem.INSERTED} at entry row {stray}: it is neither in the log "
+                            "nor waiting for its place")
+    return Verification(log, len(marks), pending)
+
+
+# -- reading ---------------------------------------------------------------------------------
+def readable(entry: Entry, seq: int | None, keys: KeyStore | None = None) -> dict[str, Any]:
+    """An entry as those allowed to read the trail see it, its sealed content opened.
+
+    The personal content joins `details`; `reason` is the reason given. Content whose
+    children have all been shredded reads as `{"withheld": "shredded"}`.
+    """
+    details = orjson.loads(entry.details)
+    reason = None
+    if entry.sealed is not None:
+        try:
+            content = sealing.open_content(bytes(entry.sealed), keys or get_keystore())
+        except sealing.Unreadable:
+            details["sealed"] = "unreadable: the children it concerns were shredded"
+        else:
+            reason = content.pop("reason", None)
+            details.update(content)
+    return {"seq": seq, "at": entry.at.astimezone(UTC).isoformat(timespec="milliseconds"),
+            "event": entry.event, "actor": entry.actor, "organisation": entry.organisation,
+            "role": entry.role, "reason": reason, "subject": entry.subject,
+            "children": entry.children.split() if entry.children else [],
+            "details": details}
+
+
+def select(*, child: str | None = None, user: str | None = None,
+           organisation: str | None = None, event: str | None = None,
+           since: datetime | None = None, until: datetime | None = None) -> Any:
+    """Entries matching every filter given, oldest first, each with its `seq` (or None)."""
+    from contactpoint.audit.models import EntryChild  # noqa: PLC0415
+
+    found = Entry.objects.all()
+    if child:
+        found = found.filter(pk__in=EntryChild.objects.filter(contactpoint_id=child)
+                             .values("entry_id"))
+    if user:
+        found = found.filter(actor=user)
+    if organisation:
+        found = found.filter(organisation=organisation)
+    if event:
+        found = found.filter(event=event)
+    if since:
+        found = found.filter(at__gte=since)
+    if until:
+        found = found.filter(at__lt=until)
+    return found.select_related("leaf").order_by("at", "pk")
+
+
+def seq_of(entry: Entry) -> int | None:
+    try:
+        return entry.leaf.seq
+    except Leaf.DoesNotExist:
+        return None
+
+
+def export(out: Path, *, by: str, keys: KeyStore | None = None, **filters: Any) -> int:
+    """Write the matching entries, decrypted, one JSON object a line; returns how many.
+
+    The export is itself an entry of the trail, written before anything is read.
+    """
+    from contactpoint.audit import hooks  # noqa: PLC0415
+
+    asked = {name: (value.isoformat() if isinstance(value, datetime) else value)
+             for name, value in filters.items() if value}
+    with transaction.atomic():
+        hooks.record("audit:trail:export", actor=hooks.operator(by),
+                     details={"filters": asked, "out": str(out)},
+                     children=[filters["child"]] if filters.get("child") else None)
+    sequence()
+    keys = keys or get_keystore()
+    count = 0
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    with temporary.open("wb") as fh:
+        for entry in select(**filters).iterator(chunk_size=2_000):
+            fh.write(orjson.dumps(readable(entry, seq_of(entry), keys)) + b"\n")
+            count += 1
+    os.replace(temporary, out)
+    return count
