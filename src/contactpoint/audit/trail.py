@@ -18,6 +18,7 @@ every signed checkpoint, and optionally one kept elsewhere.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -210,10 +211,69 @@ def stored_entries(chunk: int = 10_000) -> Iterator[StoredEntry]:
         cursor.execute(sql)
         while rows := cursor.fetchmany(chunk):
             for seq, stored, entry_id, *columns in rows:
-                if entry_id is None:  # the leaf's entry is gone
-                    yield StoredEntry(seq, None, stored)  # type: ignore[arg-type]
-                    continue
-                yield StoredEntry(seq, data(seq, columns), bytes(stored))
+                try:
+                    encoded = data(seq, columns) if entry_id is not None else None
+                except (ValueError, TypeError, AttributeError, orjson.JSONEncodeError):
+                    encoded = None  # a column no longer holds what was written
+                yield StoredEntry(seq, encoded, stored if stored is None else bytes(stored))  # type: ignore[arg-type]
+
+
+#: How far either side of an altered entry to look for where its row came from.
+_NEAR = 64
+
+
+def _leaf_row(seq: int) -> tuple[bytes | None, list[Any] | None]:
+    columns = ", ".join(f"e.{c}" for c in COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT l.leaf_hash, e.id, {columns} FROM audit_leaf l "  # noqa: S608
+                       "LEFT JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq = %s", [seq])
+        row = cursor.fetchone()
+    if row is None or row[1] is None:
+        return (bytes(row[0]) if row else None), None
+    return bytes(row[0]), list(row[2:])
+
+
+def _hashes_near(seq: int, columns: list[Any] | None) -> dict[int, bytes] | None:
+    """The leaf hashes an entry's columns would have at each number near `seq`."""
+    if columns is None:
+        return None
+    try:
+        return {t: leaf_hash(leaf_data(t, columns))
+                for t in range(max(seq - _NEAR, 0), seq + _NEAR + 1)}
+    except (ValueError, TypeError, AttributeError, orjson.JSONEncodeError):
+        return None
+
+
+def _diagnose(log: LogCheck) -> LogCheck:
+    """Say more than "altered" when an entry's row was moved rather than edited.
+
+    Each leaf commits to its own sequence number, so a row renumbered by an insertion
+    or a deletion still matches the hash stored beside it at its old number, and an
+    entry swapped onto another's leaf matches the hash stored at its own.
+    """
+    if log.problem != Problem.ALTERED or log.first_bad is None:
+        return log
+    seq = log.first_bad
+    stored, columns = _leaf_row(seq)
+    at = _hashes_near(seq, columns)
+    if stored is None or at is None:
+        return log
+    if at.get(seq - 1) == stored:
+        return dataclasses.replace(log, problem=Problem.INSERTED, first_bad=seq - 1,
+                                   earliest=seq - 1, detail=f"entry {seq - 1} was put in "
+                                   "the log afterwards: the entries after it were renumbered")
+    moved_from = next((t for t in sorted(at) if t > seq and at[t] == stored), None)
+    if moved_from is not None:
+        return dataclasses.replace(log, problem=Problem.MISSING, detail=(
+            f"entries from {seq} were removed and the log renumbered: entry {seq} was "
+            f"entry {moved_from}"))
+    stored_near = dict(Leaf.objects.filter(seq__in=list(at)).exclude(seq=seq)
+                       .values_list("seq", "leaf_hash"))
+    home = next((t for t, h in sorted(stored_near.items()) if bytes(h) == at[t]), None)
+    if home is not None:
+        return dataclasses.replace(log, problem=Problem.REORDERED,
+                                   detail=f"it holds the content of entry {home}")
+    return log
 
 
 def verify(since: str | None = None, keys: KeyStore | None = None) -> Verification:
@@ -227,7 +287,7 @@ def verify(since: str | None = None, keys: KeyStore | None = None) -> Verificati
             marks.append(_checked(since, verifier, "the one given with --since"))
     except _Refused as exc:
         return Verification(LogCheck(0, 0, 0), len(kept), 0, str(exc))
-    log = verify_log(stored_entries(), marks)
+    log = _diagnose(verify_log(stored_entries(), marks))
     pending = Pending.objects.count()
     if not log.ok:
         return Verification(log, len(marks), pending)

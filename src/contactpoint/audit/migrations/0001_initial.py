@@ -5,14 +5,14 @@ def _guard(apps, schema_editor):
     from contactpoint.audit import guard
 
     for statement in guard.install_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def _unguard(apps, schema_editor):
     from contactpoint.audit import guard
 
     for statement in guard.remove_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
