@@ -1,4 +1,7 @@
-"""WSGI entry point for `contactpoint serve` and any other WSGI server."""
+"""WSGI entry point for `contactpoint serve` and any other WSGI server.
+
+Each process that loads it also runs the audit trail's sequencer (audit/background.py).
+"""
 
 import os
 
@@ -6,3 +9,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactpoint.settings")
 application = get_wsgi_application()
+
+from contactpoint.audit import background  # noqa: E402  (needs Django set up above)
+
+background.start()

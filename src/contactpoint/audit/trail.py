@@ -87,6 +87,8 @@ def sequence(batch: int = BATCH) -> int:
 
 
 def _sequence_batch(batch: int) -> int:
+    if not Pending.objects.exists():  # a read: no write lock taken when there is nothing
+        return 0
     Head.objects.bulk_create([Head(id=1)], ignore_conflicts=True)
     with transaction.atomic():
         head = Head.objects.select_for_update().get(pk=1)
