@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import os
 
 import pytest
 from django.db import connection
 
-from contactpoint.audit import guard, hooks, trail
+from contactpoint.audit import guard, hooks, parallel, trail
 from contactpoint.audit.checkpoint import parse_checkpoint, verify_checkpoint
 from contactpoint.audit.merkle import TreeBuilder
 from contactpoint.audit.models import Entry, Head, Leaf, Pending, SignedCheckpoint
 from contactpoint.cli.main import main
 from contactpoint.crypto.keystore import get_keystore
 from contactpoint.identity.identifiers import format_contactpoint_id, new_contactpoint_id
-from databases import both_databases
+from databases import ALL_DATABASES, both_databases
 
 pytestmark = both_databases
 
@@ -296,3 +297,33 @@ def test_export_writes_entries_decrypted_for_the_operator(log, capsys, tmp_path)
     assert main(["audit", "export", "--child", "12", "--out", str(out)]) == 2
     assert main(["audit", "export", "--since", "2026-02-01", "--until", "2026-01-01",
                  "--out", str(out)]) == 2
+
+
+@pytest.mark.skipif(os.environ.get("CONTACTPOINT_TEST_ENGINE") != "postgres",
+                    reason="forked workers need the entries committed to a server database")
+@pytest.mark.django_db(transaction=True, databases=ALL_DATABASES)
+def test_worker_processes_find_the_same_as_one_pass(settings, tmp_path, monkeypatch, keystore):
+    settings.CONTACTPOINT = dataclasses.replace(settings.CONTACTPOINT, data_dir=tmp_path)
+    monkeypatch.setattr(parallel, "RANGE", 7)  # ranges of 7 entries, checkpoints every 10
+    for _ in range(3):
+        _write(10)
+        trail.sign_checkpoint()
+    assert trail.verify(workers=2).ok
+    assert trail.verify(workers=2).log.size == 30
+    with connection.cursor() as cursor:
+        for statement in guard.remove_sql(connection.vendor):
+            cursor.execute(statement)
+    try:
+        _tamper("UPDATE audit_entry SET actor = %s WHERE id = %s", ["x", _entry_at(16)])
+        found = trail.verify(workers=2).log
+        assert (found.problem, found.first_bad) == ("altered", 16)
+        _tamper("DELETE FROM audit_leaf WHERE seq = 13")
+        found = trail.verify(workers=2).log
+        assert (found.problem, found.first_bad) == ("missing", 13)
+        _tamper("DELETE FROM audit_leaf WHERE seq >= 6")
+        found = trail.verify(workers=2).log
+        assert (found.problem, found.first_bad) == ("truncated", 6)
+    finally:
+        with connection.cursor() as cursor:
+            for statement in guard.install_sql(connection.vendor):
+                cursor.execute(statement, None)

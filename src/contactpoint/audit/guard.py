@@ -13,6 +13,7 @@ own role cannot use it; on SQLite it answers the triggers' question from this pr
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,3 +108,33 @@ def erasing(connection) -> Iterator[None]:  # type: ignore[no-untyped-def]
         yield
     finally:
         _erasing.on = False
+
+
+#: What the application's own role may do to each of the trail's tables on PostgreSQL,
+#: when it is not the schema's owner (docs/configuration.md, "A role that cannot rewrite
+#: the trail"). Entries, leaves, the child index and checkpoints: add and read, never
+#: change. The pending marks are removed once placed; the one head row is rewritten.
+APP_ROLE_PRIVILEGES = {
+    "audit_entry": "SELECT, INSERT",
+    "audit_entry_child": "SELECT, INSERT",
+    "audit_leaf": "SELECT, INSERT",
+    "audit_checkpoint": "SELECT, INSERT",
+    "audit_pending": "SELECT, INSERT, DELETE",
+    "audit_head": "SELECT, INSERT, UPDATE",
+}
+
+
+def app_role_sql(role: str) -> list[str]:
+    """The statements an owner runs (after `contactpoint init`) to give `role` what the
+    app needs: everything on the index's tables, only adding and reading on the trail's."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise ValueError(f"a role name is lower-case letters, digits and _, not {role!r}")
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        f"REVOKE ALL ON {', '.join(APP_ROLE_PRIVILEGES)} FROM {role}",
+    ]
+    statements += [f"GRANT {privileges} ON {table} TO {role}"
+                   for table, privileges in APP_ROLE_PRIVILEGES.items()]
+    return statements

@@ -1,0 +1,157 @@
+"""Verification of a large trail on every core: ranges of entries read and hashed at once.
+
+Reading a row from the database and hashing it costs a few microseconds of Python,
+so one process checks about 110,000 to 140,000 entries a second (docs/benchmarks.md).
+Here the log is cut into ranges of consecutive sequence numbers; worker processes
+(forked, each with its own database connection) read and check their ranges with
+`verification.verify_log` (every number present once, every entry matching the leaf
+hash recorded when it was placed) and send back the leaf hashes of the entries they
+accepted, in order; this process builds the Merkle tree from them as they arrive and
+compares its root with each signed checkpoint. The first problem in log order wins,
+as in a single pass: a checkpoint that fails before a range's own problem is reported
+first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+from django.db import connection, connections
+
+from contactpoint.audit.merkle import HASH_SIZE, TreeBuilder
+from contactpoint.audit.verification import LogCheck, Problem, verify_log
+
+#: Below this many entries one process does it all: starting workers costs more.
+PARALLEL_FROM = 200_000
+#: Entries a worker reads in one piece: small enough that the tree keeps pace.
+RANGE = 100_000
+
+
+@dataclass(frozen=True)
+class RangeCheck:
+    """One range's outcome: the leaf hashes it accepted, and its first problem if any."""
+
+    start: int
+    stop: int
+    hashes: bytes
+    problem: LogCheck | None
+
+
+def check_range(start: int, stop: int) -> RangeCheck:
+    """Check entries numbered [start, stop): each number once, each entry its recorded hash."""
+    from contactpoint.audit.trail import stored_entries  # noqa: PLC0415  (a cycle)
+
+    accepted: list[bytes] = []
+
+    def tap(rows: Iterator[tuple[int, bytes | None, bytes | None]]
+            ) -> Iterator[tuple[int, bytes | None, bytes | None]]:
+        for row in rows:
+            accepted.append(row[2] or b"")
+            yield row
+
+    found = verify_log(tap(stored_entries(start, stop)), [], first_seq=start)
+    if found.ok and found.size < stop - start:  # the range ends early: its last are gone
+        found = LogCheck(found.size, 0, 0, Problem.MISSING, start + found.size,
+                         start + found.size, f"entry {start + found.size} is missing")
+    kept = found.size if found.ok else (found.first_bad or start) - start
+    return RangeCheck(start, stop, b"".join(accepted[:kept]), None if found.ok else found)
+
+
+def _in_worker(bounds: tuple[int, int]) -> RangeCheck:
+    return check_range(*bounds)
+
+
+def _ranges(end: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, end)) for start in range(0, end, size)] or [(0, 0)]
+
+
+def _extent() -> int:
+    """One past the highest sequence number stored (0 for an empty log)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(seq) FROM audit_leaf")
+        (highest,) = cursor.fetchone()
+    return 0 if highest is None else int(highest) + 1
+
+
+def _results(end: int, workers: int) -> Iterator[RangeCheck]:
+    if workers <= 1:
+        yield check_range(0, end)
+        return
+    connections.close_all()  # a forked worker must not share this process's connections
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(_in_worker, _ranges(end, RANGE))
+
+
+def verify_stored(marks: list, workers: int | None = None) -> LogCheck:  # type: ignore[type-arg]
+    """The whole stored log checked against `marks` (checkpoints, signatures already checked)."""
+    from contactpoint.audit.verification import _checkpoint_list  # noqa: PLC0415
+
+    points, unusable = _checkpoint_list(marks)
+    if unusable:
+        return LogCheck(0, 0, 0, Problem.BAD_CHECKPOINT, detail=unusable)
+    end = _extent()
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if end >= PARALLEL_FROM else 1
+    return _Tree(points).over(_results(end, workers))
+
+
+class _Tree:
+    """The tree built from the ranges' hashes in order, checked at each checkpoint."""
+
+    def __init__(self, points: list[tuple[int, bytes]]) -> None:
+        self.points = points
+        self.tree = TreeBuilder()
+        self.next = self.matched = self.sealed = 0
+
+    def over(self, results: Iterator[RangeCheck]) -> LogCheck:
+        if failed := self._reach():
+            return failed
+        for result in results:
+            hashes = result.hashes
+            for at in range(0, len(hashes), HASH_SIZE * 4096):
+                piece = hashes[at : at + HASH_SIZE * 4096]
+                if failed := self._add(piece):
+                    return failed
+            if result.problem is not None:
+                return replace(result.problem, size=self.tree.size, sealed=self.sealed,
+                               checkpoints_matched=self.matched)
+        if self.next < len(self.points):
+            return self._stop(Problem.TRUNCATED, self.tree.size,
+                              f"the log holds {self.tree.size} entries but a checkpoint "
+                              f"signed {self.points[-1][0]}")
+        return LogCheck(self.tree.size, self.sealed, self.matched)
+
+    def _add(self, piece: bytes) -> LogCheck | None:
+        """Add leaf hashes, stopping at each checkpoint within them to compare roots."""
+        leaves = [piece[i : i + HASH_SIZE] for i in range(0, len(piece), HASH_SIZE)]
+        while leaves:
+            room = len(leaves)
+            if self.next < len(self.points):
+                room = min(room, self.points[self.next][0] - self.tree.size)
+            self.tree.extend(leaves[:room])
+            leaves = leaves[room:]
+            if failed := self._reach():
+                return failed
+        return None
+
+    def _reach(self) -> LogCheck | None:
+        size = self.tree.size
+        while self.next < len(self.points) and self.points[self.next][0] == size:
+            if self.points[self.next][1] != self.tree.root():
+                return self._stop(Problem.MISMATCH, max(size - 1, 0),
+                                  f"the log's root at size {size} differs from the signed "
+                                  "checkpoint", earliest=self.sealed)
+            self.matched += 1
+            self.sealed = size
+            self.next += 1
+        return None
+
+    def _stop(self, problem: Problem, first_bad: int, detail: str,
+              earliest: int | None = None) -> LogCheck:
+        return LogCheck(self.tree.size, self.sealed, self.matched, problem, first_bad,
+                        first_bad if earliest is None else earliest, detail)
