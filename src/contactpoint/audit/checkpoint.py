@@ -1,7 +1,7 @@
 """Signed checkpoints of the audit log in the C2SP text formats, signed with Ed25519.
 
-A library that nothing calls yet (issue 21 wires it to the database and to
-`contactpoint audit`); plain Python, no Django import. Formats:
+`trail.sign_checkpoint` signs the log with it and `trail.verify` checks what was
+signed; plain Python, no Django import. Formats:
 
 - c2sp.org/tlog-checkpoint: the body is an origin line (the log's name), the tree
   size in decimal and the root hash in base64, each ending in a newline, then optional

@@ -1,9 +1,8 @@
 """RFC 9162 Merkle tree hashing and proofs (Certificate Transparency v2), with SHA-256.
 
-The cryptographic core of the sealed audit trail (issue 21). Today it is a library
-that nothing calls yet: `audit.hooks.record` still only logs, and the database side
-(entries stored, sequenced, checkpointed) is to be wired to it next. Plain Python,
-no Django import.
+The cryptographic core of the sealed audit trail: `trail.sequence` hashes each entry
+placed into a leaf and keeps the tree's state with `TreeBuilder`; verification rebuilds
+it. Plain Python, no Django import.
 
 - `leaf_hash(data)` = SHA-256(0x00 || data) and `node_hash(left, right)` =
   SHA-256(0x01 || left || right): leaves and interior nodes are domain-separated, so

@@ -1,8 +1,9 @@
 """Check a stored audit log against its checkpoints and name the first bad entry.
 
-A library that nothing calls yet: `contactpoint audit verify` (issue 21) is to stream
-the stored entries and the signature-checked checkpoints into `verify_log`. Plain
-Python, no Django import, so the same check runs on SQLite, PostgreSQL or a file.
+`contactpoint audit verify` (trail.verify, parallel.py) streams the stored entries,
+range by range, into `verify_log`, and checks the tree against the signature-checked
+checkpoints. Plain Python, no Django import, so the same check runs on SQLite,
+PostgreSQL or a file.
 
 `verify_log` makes one pass over the entries in the order they are given, hashing
 each (`merkle.leaf_hash` of the bytes the log commits to) into a `merkle.TreeBuilder`,

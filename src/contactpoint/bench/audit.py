@@ -1,22 +1,20 @@
-"""How fast the audit log's Merkle tree is recomputed from stored entries (issue 21).
+"""How fast the audit log's Merkle tree is recomputed from entries held in memory.
 
-Issue 21 asks `contactpoint audit verify` to check at least 200,000 entries a
-second, printed for 1,000,000 entries. The command and the entries table do not
-exist yet, so this times the pure part it will run, in this process with no
-database: random entries of `--entry-bytes` each (about the size of a stored row
-with its ciphertext), then
+The pure part of `contactpoint audit verify`, in this process with no database
+(bench/audit_trail.py times the command's whole work on a stored trail): random
+entries of `--entry-bytes` each (about the size of a stored row with its ciphertext),
+then
 
 - `leaf hashes`: SHA-256(0x00 || data) of every entry (hashlib, in C);
 - `tree from hashes`: the root from those hashes (merkle.TreeBuilder.extend);
-- `verify_log`: the whole check as the command will call it, each entry a
+- `verify_log`: the check as the command calls it on each range, each entry a
   (seq, data, leaf_hash) row as a database cursor yields it, with a checkpoint every
   `--checkpoint-every` entries; it hashes every entry and builds the tree again.
 
 Each line gives wall-clock time and this process's CPU time: on a machine shared
 with other work the CPU figure leaves out the time spent waiting for a core (not
-the slowdown of sharing its caches). Reading
-rows from the database is not in these figures; the command's own benchmark will
-add it.
+the slowdown of sharing its caches). Reading rows from the database is not in these
+figures; bench/audit_trail.py has them.
 
     python -m contactpoint.bench.audit [--entries 1000000] [--entry-bytes 300]
 """
