@@ -323,13 +323,48 @@ def _remove(username: str) -> None:
 def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
                          seconds: float = 30.0, warmup: float = 5.0,
                          workers: int | None = None,
-                         rate: float | None = None) -> dict[str, object]:
+                         rate: float | None = None,
+                         compare_trail: bool = True) -> dict[str, object]:
     """Closed loop (each client searches again as soon as answered: the most the server
     sustains), or with `rate`, paced: the clients together send `rate` searches a second
-    and latency is measured at that load."""
+    and latency is measured at that load.
+
+    With `compare_trail` the same run is made first against a server whose audit hook
+    only logs (bench/untrailed.py), and the trail's cost is printed beside it.
+    """
     queries = build_queries(feeds)
     if not queries:
         raise ValueError(f"no feed records in {feeds} to build searches from")
+    untrailed = None
+    if compare_trail:
+        untrailed = _one_run(queries, out, clients=clients, seconds=seconds, warmup=warmup,
+                             workers=workers, rate=rate, trail=False)
+    results = _one_run(queries, out, clients=clients, seconds=seconds, warmup=warmup,
+                       workers=workers, rate=rate, trail=True)
+    if untrailed:
+        cost = {
+            "searches_per_second": _change(untrailed["searches_per_second"],
+                                           results["searches_per_second"]),
+            "p95_ms": _change(untrailed["p95_ms"], results["p95_ms"]),
+        }
+        results["without_trail"] = {k: untrailed[k] for k in (
+            "searches", "searches_per_second", "median_ms", "p95_ms", "p99_ms")}
+        results["trail_cost"] = cost
+        out.write(f"the sealed audit trail's cost: searches/s {cost['searches_per_second']}, "
+                  f"95th percentile {cost['p95_ms']}\n")
+        out.flush()
+    return results
+
+
+def _change(before: object, after: object) -> str | None:
+    if not isinstance(before, int | float) or not isinstance(after, int | float) or not before:
+        return None
+    return f"{100 * (after - before) / before:+.1f}%"
+
+
+def _one_run(queries: list[Query], out: TextIO, *, clients: int, seconds: float,
+             warmup: float, workers: int | None, rate: float | None,
+             trail: bool) -> dict[str, object]:
     username, token = _account()
     port = _free_port()
     env = dict(os.environ)
@@ -338,7 +373,9 @@ def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
     log = Path(tempfile.gettempdir()) / f"contactpoint-bench-search-{port}.log"
     with log.open("wb") as server_log:
         server = subprocess.Popen(  # noqa: S603  (our own interpreter and arguments)
-            [sys.executable, "-m", "contactpoint.cli.main", "serve", "--port", str(port)],
+            [sys.executable, "-m",
+             "contactpoint.cli.main" if trail else "contactpoint.bench.untrailed",
+             "serve", "--port", str(port)],
             env=env, stdout=server_log, stderr=server_log)
     try:
         _wait_for(port, time.monotonic() + 60)
@@ -380,8 +417,9 @@ def run_search_benchmark(feeds: Path, out: TextIO, *, clients: int = 20,
         "too_many_share": round(sum(f.too_many for f in figures) / total, 4) if total else None,
         "cpu_ms_per_search": cpu,
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "audit_trail": "on" if trail else "off (the hook only logs: bench/untrailed.py)",
     }
-    out.write(f"search through the API: {clients} clients "
+    out.write(f"search through the API, audit trail {'on' if trail else 'off'}: {clients} clients "
               f"({results['mode']}) for {seconds:g} s after a "
               f"{warmup:g} s warm-up, {os.cpu_count()} CPUs\n")
     out.write(json.dumps(results, indent=2) + "\n")

@@ -545,7 +545,8 @@ def _bench_search(args: argparse.Namespace) -> None:
         raise Usage(f"--feeds {feeds}: no such folder")
     try:
         run_search_benchmark(feeds, sys.stdout, clients=args.clients, seconds=args.seconds,
-                             warmup=args.warmup, workers=args.workers, rate=args.rate)
+                             warmup=args.warmup, workers=args.workers, rate=args.rate,
+                             compare_trail=not args.trail_only)
     except (ValueError, RuntimeError) as exc:
         raise Failure(str(exc)) from None
 
@@ -565,6 +566,9 @@ def register_bench_search(sub) -> None:  # type: ignore[no-untyped-def]
                    help="pace the clients to send this many searches a second in all, and "
                    "measure latency at that load (default: closed loop, each client "
                    "searches again as soon as answered)")
+    p.add_argument("--trail-only", action="store_true",
+                   help="skip the first run, against a server whose audit hook only logs, "
+                   "that the trail's cost is measured against")
 
 
 REGISTRY = [register_init, register_synth, register_synth_delta, register_ingest,
