@@ -344,8 +344,9 @@ def verify(since: str | None = None, keys: KeyStore | None = None, *,
 def readable(entry: Entry, seq: int | None, keys: KeyStore | None = None) -> dict[str, Any]:
     """An entry as those allowed to read the trail see it, its sealed content opened.
 
-    The personal content joins `details`; `reason` is the reason given. Content whose
-    children have all been shredded reads as `{"withheld": "shredded"}`.
+    The personal content joins `details`; `reason` is the reason given. When every
+    child the entry concerns has been shredded, `reason` is None and `details["sealed"]`
+    says the content can no longer be read.
     """
     details = orjson.loads(entry.details)
     reason = None
