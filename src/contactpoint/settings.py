@@ -226,8 +226,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        # Until the audit trail is tamper-evident (the next issue), audit entries are log lines.
-        "contactpoint.audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
         **{name: {"filters": ["one_line_refusals"]} for name in _REFUSAL_LOGGERS},
     },
 }

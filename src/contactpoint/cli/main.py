@@ -32,6 +32,21 @@ def setup_django() -> None:
     django.setup()
 
 
+def _seal_what_was_audited() -> None:
+    """Place the entries this command wrote in the audit log, and sign a checkpoint if one
+    is due: a command run while no web app is serving leaves nothing waiting."""
+    from django.db import DatabaseError  # noqa: PLC0415
+
+    from contactpoint.audit import trail  # noqa: PLC0415
+    from contactpoint.crypto.keystore import MissingKey  # noqa: PLC0415
+
+    try:
+        trail.sequence()
+        trail.checkpoint_if_due()
+    except (DatabaseError, MissingKey):
+        pass  # no schema or no keys yet (before `init`): nothing can have been audited
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -39,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "needs_django", True):
             setup_django()
+            try:
+                return handler(args) or 0
+            finally:
+                _seal_what_was_audited()
         return handler(args) or 0
     except commands.Usage as exc:
         print(f"contactpoint {args.command}: {exc}", file=sys.stderr)
