@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 
 import trail
+from contactpoint.audit import hooks
 from contactpoint.audit.hooks import record
 from contactpoint.audit.models import Entry, EntryChild, Pending
 from databases import both_databases
@@ -81,7 +82,7 @@ def test_an_entry_that_cannot_be_written_fails_the_action(monkeypatch):
     def refuse(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(Entry, "save", refuse)
+    monkeypatch.setattr(hooks, "_store", refuse)
     with pytest.raises(RuntimeError, match="disk is full"):
         record("account:user:suspend", actor=_User())
 

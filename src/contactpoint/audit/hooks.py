@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 logger = logging.getLogger("contactpoint.audit")
@@ -62,6 +62,37 @@ def _children(subject: str | None, details: dict[str, Any], more: Iterable[str] 
     return list(dict.fromkeys(found))
 
 
+#: PostgreSQL: the entry, its pending mark and its child index rows in one round trip
+#: (every search and view writes one; three statements were three waits on the server).
+_INSERT = (
+    "WITH e AS (INSERT INTO audit_entry (at, event, actor, organisation, role, subject, "
+    "children, details, sealed) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id), "
+    "p AS (INSERT INTO audit_pending (entry_id) SELECT id FROM e), "
+    "c AS (INSERT INTO audit_entry_child (entry_id, contactpoint_id) "
+    "SELECT e.id, x FROM e, unnest(%s::varchar[]) AS x) "
+    "SELECT id FROM e")
+
+
+def _store(entry: Any, concerns: list[str]) -> None:
+    """Write the entry, its pending mark and its child index rows (sets `entry.pk`)."""
+    from contactpoint.audit.models import Entry, EntryChild, Pending  # noqa: PLC0415
+
+    connection = connections[router.db_for_write(Entry)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT, [entry.at, entry.event, entry.actor, entry.organisation,
+                                     entry.role, entry.subject, entry.children, entry.details,
+                                     entry.sealed, concerns])
+            (entry.pk,) = cursor.fetchone()
+        return
+    with transaction.atomic(savepoint=False):
+        entry.save(force_insert=True)
+        Pending.objects.create(entry_id=entry.pk)
+        if concerns:
+            EntryChild.objects.bulk_create(
+                [EntryChild(entry_id=entry.pk, contactpoint_id=c) for c in concerns])
+
+
 def record(event: str, *, actor: Any, organisation: Any = None, reason: str | None = None,
            subject: Any = None, details: dict[str, Any] | None = None,
            personal: dict[str, Any] | None = None,
@@ -77,7 +108,7 @@ def record(event: str, *, actor: Any, organisation: Any = None, reason: str | No
     a ContactPoint ID, `details["results"]`, and `children`.
     """
     from contactpoint.audit import sealing  # noqa: PLC0415  (the key store needs Django)
-    from contactpoint.audit.models import Entry, EntryChild, Pending  # noqa: PLC0415
+    from contactpoint.audit.models import Entry  # noqa: PLC0415
     from contactpoint.crypto.keystore import get_keystore  # noqa: PLC0415
 
     if not EVENT_NAME.match(event):
@@ -95,12 +126,7 @@ def record(event: str, *, actor: Any, organisation: Any = None, reason: str | No
         details=orjson.dumps(details, default=str, option=orjson.OPT_SORT_KEYS).decode(),
         sealed=sealing.seal(content, concerns, get_keystore()) if content else None,
     )
-    with transaction.atomic(savepoint=False):
-        entry.save(force_insert=True)
-        Pending.objects.create(entry_id=entry.pk)
-        if concerns:
-            EntryChild.objects.bulk_create(
-                [EntryChild(entry_id=entry.pk, contactpoint_id=c) for c in concerns])
+    _store(entry, concerns)
     line = {"id": entry.pk, "at": entry.at.isoformat(timespec="milliseconds"), "event": event,
             "actor": entry.actor, "organisation": entry.organisation, "role": entry.role,
             "subject": entry.subject, "children": concerns, "details": details}
