@@ -46,11 +46,13 @@ class EntryChild(models.Model):
 
     Derived from `Entry.children` when the entry is written, in the same transaction;
     the log commits to `Entry.children`, which this table only makes quick to search.
+    Its key is (child, entry): one B-tree, since every search writes a row per child
+    it returned.
     """
 
-    entry = models.ForeignKey(Entry, on_delete=models.DO_NOTHING, db_constraint=False,
-                              related_name="+")
-    contactpoint_id = models.CharField(max_length=10, db_index=True)
+    pk = models.CompositePrimaryKey("contactpoint_id", "entry_id")
+    contactpoint_id = models.CharField(max_length=10)
+    entry_id = models.BigIntegerField()
 
     class Meta:
         db_table = "audit_entry_child"

@@ -63,12 +63,11 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="EntryChild",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False,
-                                           verbose_name="ID")),
-                ("contactpoint_id", models.CharField(db_index=True, max_length=10)),
-                ("entry", models.ForeignKey(db_constraint=False,
-                                            on_delete=models.deletion.DO_NOTHING,
-                                            related_name="+", to="audit.entry")),
+                ("pk", models.CompositePrimaryKey("contactpoint_id", "entry_id",
+                                                  blank=True, editable=False, primary_key=True,
+                                                  serialize=False)),
+                ("contactpoint_id", models.CharField(max_length=10)),
+                ("entry_id", models.BigIntegerField()),
             ],
             options={"db_table": "audit_entry_child"},
         ),
