@@ -7,6 +7,7 @@ from django.db import transaction
 
 import trail
 from contactpoint.audit import hooks
+from contactpoint.audit import trail as trail_
 from contactpoint.audit.hooks import record
 from contactpoint.audit.models import Entry, EntryChild, Pending
 from databases import both_databases
@@ -56,8 +57,11 @@ def test_the_reason_and_what_was_asked_are_sealed_and_the_ids_stay_readable():
            details={"results": [CHILD]})
     entry = Entry.objects.order_by("-pk").first()
     assert entry.children == CHILD
-    assert list(EntryChild.objects.filter(entry_id=entry.pk).values_list("contactpoint_id", flat=True)) \
-        == [CHILD]
+    assert [e.pk for e in trail_.select(child=CHILD)] == [entry.pk]  # found while waiting
+    trail_.sequence()  # the sequencer indexes it by child as it places it
+    assert [e.pk for e in trail_.select(child=CHILD)] == [entry.pk]
+    indexed = EntryChild.objects.filter(entry_id=entry.pk)
+    assert list(indexed.values_list("contactpoint_id", flat=True)) == [CHILD]
     stored = bytes(entry.sealed) + entry.details.encode()
     assert b"Zebedee" not in stored
     assert b"neighbour" not in stored

@@ -62,35 +62,34 @@ def _children(subject: str | None, details: dict[str, Any], more: Iterable[str] 
     return list(dict.fromkeys(found))
 
 
-#: PostgreSQL: the entry, its pending mark and its child index rows in one round trip
-#: (every search and view writes one; three statements were three waits on the server).
+#: PostgreSQL: the entry and its pending mark in one round trip (every search and view
+#: writes one; each statement was a wait on the server).
 _INSERT = (
     "WITH e AS (INSERT INTO audit_entry (at, event, actor, organisation, role, subject, "
     "children, details, sealed) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id), "
-    "p AS (INSERT INTO audit_pending (entry_id) SELECT id FROM e), "
-    "c AS (INSERT INTO audit_entry_child (entry_id, contactpoint_id) "
-    "SELECT e.id, x FROM e, unnest(%s::varchar[]) AS x) "
+    "p AS (INSERT INTO audit_pending (entry_id) SELECT id FROM e) "
     "SELECT id FROM e")
 
 
-def _store(entry: Any, concerns: list[str]) -> None:
-    """Write the entry, its pending mark and its child index rows (sets `entry.pk`)."""
-    from contactpoint.audit.models import Entry, EntryChild, Pending  # noqa: PLC0415
+def _store(entry: Any) -> None:
+    """Write the entry and its pending mark (sets `entry.pk`).
+
+    The sequencer indexes it by child when it places it (`trail.sequence`): in bulk,
+    a few hundred at a time, rather than a row a child in every request.
+    """
+    from contactpoint.audit.models import Entry, Pending  # noqa: PLC0415
 
     connection = connections[router.db_for_write(Entry)]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_INSERT, [entry.at, entry.event, entry.actor, entry.organisation,
                                      entry.role, entry.subject, entry.children, entry.details,
-                                     entry.sealed, concerns])
+                                     entry.sealed])
             (entry.pk,) = cursor.fetchone()
         return
     with transaction.atomic(savepoint=False):
         entry.save(force_insert=True)
         Pending.objects.create(entry_id=entry.pk)
-        if concerns:
-            EntryChild.objects.bulk_create(
-                [EntryChild(entry_id=entry.pk, contactpoint_id=c) for c in concerns])
 
 
 def record(event: str, *, actor: Any, organisation: Any = None, reason: str | None = None,
@@ -126,7 +125,7 @@ def record(event: str, *, actor: Any, organisation: Any = None, reason: str | No
         details=orjson.dumps(details, default=str, option=orjson.OPT_SORT_KEYS).decode(),
         sealed=sealing.seal(content, concerns, get_keystore()) if content else None,
     )
-    _store(entry, concerns)
+    _store(entry)
     line = {"id": entry.pk, "at": entry.at.isoformat(timespec="milliseconds"), "event": event,
             "actor": entry.actor, "organisation": entry.organisation, "role": entry.role,
             "subject": entry.subject, "children": concerns, "details": details}

@@ -44,8 +44,9 @@ class Entry(models.Model):
 class EntryChild(models.Model):
     """Index of entries by child (a child's accesses, the Activity page's filter).
 
-    Derived from `Entry.children` when the entry is written, in the same transaction;
-    the log commits to `Entry.children`, which this table only makes quick to search.
+    Derived from `Entry.children` by the sequencer as it places the entry (so an entry
+    is found by child once placed, a second or so after it is written); the log
+    commits to `Entry.children`, which this table only makes quick to search.
     Its key is (child, entry): one B-tree, since every search writes a row per child
     it returned.
     """

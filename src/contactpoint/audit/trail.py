@@ -30,12 +30,13 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from contactpoint.audit import checkpoint as notes
 from contactpoint.audit import sealing
 from contactpoint.audit.merkle import TreeBuilder, leaf_hash
-from contactpoint.audit.models import Entry, Head, Leaf, Pending, SignedCheckpoint
+from contactpoint.audit.models import Entry, EntryChild, Head, Leaf, Pending, SignedCheckpoint
 from contactpoint.audit.verification import LogCheck, Problem
 from contactpoint.crypto.keystore import AUDIT_SIGNING_KEY, KeyStore, get_keystore
 
@@ -118,13 +119,17 @@ def _sequence_batch(batch: int) -> int:
                            f"WHERE e.id IN ({placeholders}) ORDER BY e.id", waiting)
             rows = cursor.fetchall()
         tree = TreeBuilder.resume(head.size, bytes(head.frontier))
-        leaves = []
+        leaves, index = [], []
         for entry_id, *columns in rows:
             seq = tree.size
             hashed = leaf_hash(leaf_data(seq, columns))
             tree.append(hashed)
             leaves.append(Leaf(seq=seq, entry_id=entry_id, leaf_hash=hashed))
+            children = columns[COLUMNS.index("children")]
+            index += [EntryChild(contactpoint_id=c, entry_id=entry_id)
+                      for c in (children.split() if children else ())]
         Leaf.objects.bulk_create(leaves)
+        EntryChild.objects.bulk_create(index, batch_size=5_000)
         Pending.objects.filter(entry_id__in=waiting).delete()
         head.size, head.frontier, head.updated_at = tree.size, tree.frontier(), timezone.now()
         head.save()
@@ -369,12 +374,12 @@ def select(*, child: str | None = None, user: str | None = None,
            organisation: str | None = None, event: str | None = None,
            since: datetime | None = None, until: datetime | None = None) -> Any:
     """Entries matching every filter given, oldest first, each with its `seq` (or None)."""
-    from contactpoint.audit.models import EntryChild  # noqa: PLC0415
-
     found = Entry.objects.all()
     if child:
-        found = found.filter(pk__in=EntryChild.objects.filter(contactpoint_id=child)
-                             .values("entry_id"))
+        # Placed entries through the child index; those still waiting by their own column.
+        found = found.filter(
+            Q(pk__in=EntryChild.objects.filter(contactpoint_id=child).values("entry_id"))
+            | Q(pk__in=Pending.objects.values("entry_id"), children__contains=child))
     if user:
         found = found.filter(actor=user)
     if organisation:

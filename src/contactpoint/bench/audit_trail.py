@@ -43,7 +43,7 @@ def _fill(entries: int, checkpoint_every: int) -> None:
     from django.utils import timezone  # noqa: PLC0415
 
     from contactpoint.audit import sealing, trail  # noqa: PLC0415
-    from contactpoint.audit.models import Entry, EntryChild, Pending  # noqa: PLC0415
+    from contactpoint.audit.models import Entry, Pending  # noqa: PLC0415
     from contactpoint.crypto.keystore import get_keystore  # noqa: PLC0415
     from contactpoint.identity.identifiers import new_contactpoint_id  # noqa: PLC0415
 
@@ -53,7 +53,7 @@ def _fill(entries: int, checkpoint_every: int) -> None:
     keys.create_child_keys(ids)
     written = 0
     while written < entries:
-        batch = []
+        batch: list[Entry] = []
         for n in range(written, min(written + _BATCH, entries)):
             event = _MIX[n % len(_MIX)]
             if event == "child:search":
@@ -69,19 +69,16 @@ def _fill(entries: int, checkpoint_every: int) -> None:
                 content = {"reason": "child_protection_enquiry"}
             else:
                 found, details, content = [], {"second_factor": "app"}, {}
-            batch.append((Entry(
+            batch.append(Entry(
                 at=timezone.now(), event=event, actor=f"user{n % 5000}",
                 organisation=f"URN:{100000 + n % 3000}", role="practitioner",
                 subject=found[0] if event == "child:record:view" else None,
                 children=" ".join(found),
                 details=orjson.dumps(details, option=orjson.OPT_SORT_KEYS).decode(),
-                sealed=sealing.seal(content, found, keys) if content else None), found))
+                sealed=sealing.seal(content, found, keys) if content else None))
         with transaction.atomic():
-            made = Entry.objects.bulk_create([entry for entry, _ in batch])
+            made = Entry.objects.bulk_create(batch)
             Pending.objects.bulk_create([Pending(entry_id=e.pk) for e in made])
-            EntryChild.objects.bulk_create([EntryChild(entry_id=e.pk, contactpoint_id=c)
-                                            for e, (_, found) in zip(made, batch, strict=True)
-                                            for c in found])
         written += len(batch)
         trail.sequence()
         if written % checkpoint_every < _BATCH or written == entries:
