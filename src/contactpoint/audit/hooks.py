@@ -129,5 +129,6 @@ def record(event: str, *, actor: Any, organisation: Any = None, reason: str | No
     line = {"id": entry.pk, "at": entry.at.isoformat(timespec="milliseconds"), "event": event,
             "actor": entry.actor, "organisation": entry.organisation, "role": entry.role,
             "subject": entry.subject, "children": concerns, "details": details}
-    logger.info(orjson.dumps(line, default=str).decode())
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(orjson.dumps(line, default=str).decode())
     return {**line, "reason": reason, "personal": personal or {}}
