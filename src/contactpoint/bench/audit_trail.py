@@ -11,6 +11,11 @@ checkpoint's signature and root. It prints entries a second for verify, and the
 trail's bytes on disk per entry (tables and indexes).
 
     python -m contactpoint.bench.audit_trail [--entries 1000000] [--engine sqlite|postgres]
+        [--work-dir DIR]
+
+With `--work-dir` (SQLite only) the installation is kept there, and a second run with
+the same directory only times verify again: filling a million entries takes minutes,
+and a figure is best taken on a quiet machine.
 
 The filling and the timing run in a child process that sets Django up against the
 fresh databases; this process never does.
@@ -87,7 +92,7 @@ def _fill(entries: int, checkpoint_every: int) -> None:
     print(file=sys.stderr)
 
 
-def _child(entries: int, checkpoint_every: int) -> None:
+def _child(entries: int, checkpoint_every: int, fill: bool) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactpoint.settings")
     import django  # noqa: PLC0415
 
@@ -96,11 +101,17 @@ def _child(entries: int, checkpoint_every: int) -> None:
     from contactpoint.audit import trail  # noqa: PLC0415
     from contactpoint.lifecycle.setup import initialise  # noqa: PLC0415
 
-    for _ in initialise():
-        pass
-    started = time.perf_counter()
-    _fill(entries, checkpoint_every)
-    print(f"filled and placed {entries:,} entries in {time.perf_counter() - started:.1f} s")
+    if fill:
+        for _ in initialise():
+            pass
+        started = time.perf_counter()
+        _fill(entries, checkpoint_every)
+        print(f"filled and placed {entries:,} entries in {time.perf_counter() - started:.1f} s")
+    else:
+        from contactpoint.audit.models import Leaf  # noqa: PLC0415
+
+        entries = Leaf.objects.count()
+        print(f"timing verify again on the {entries:,} entries kept")
     wall, cpu = time.perf_counter(), time.process_time()
     found = trail.verify()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -116,25 +127,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--checkpoint-every", type=int, default=50_000)
     parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="keep the SQLite installation here; if it is already there, "
+                        "only time verify again")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.entries < 1 or args.checkpoint_every < 1:
         parser.error("--entries and --checkpoint-every must be at least 1")
+    if args.work_dir and args.engine != "sqlite":
+        parser.error("--work-dir keeps a SQLite installation only")
     if args.child:
-        _child(args.entries, args.checkpoint_every)
+        _child(args.entries, args.checkpoint_every, args.fill)
         return 0
+    if args.work_dir:
+        fill = not (args.work_dir / "contactpoint.db").exists()
+        args.work_dir.mkdir(parents=True, exist_ok=True)
+        return _run(args, str(args.work_dir), engines.SqliteTarget(args.work_dir), fill)
     server = os.environ.get(engines.POSTGRES_URL_VARIABLE)
     with tempfile.TemporaryDirectory(prefix="cp-audit-bench-") as work, \
             engines.provision(args.engine, Path(work), server) as target:
-        env = {**os.environ, "CONTACTPOINT_DATA_DIR": work, **target.environment()}
-        print(f"audit trail on {target.name} ({target.location()}): {args.entries:,} entries, "
-              f"a checkpoint every {args.checkpoint_every:,}", flush=True)
-        subprocess.run([sys.executable, "-m", "contactpoint.bench.audit_trail", "--child",  # noqa: S603  (this module, our own arguments)
-                        "--entries", str(args.entries), "--checkpoint-every",
-                        str(args.checkpoint_every)], env=env, check=True)
-        data, _ = target.database_bytes()
-        print(f"data database: {data / 1e6:,.0f} MB, about {data / args.entries:,.0f} bytes "
-              "an entry (the trail is nearly all of it)")
+        return _run(args, work, target, fill=True)
+
+
+def _run(args: argparse.Namespace, work: str, target: engines.Target, fill: bool) -> int:
+    env = {**os.environ, "CONTACTPOINT_DATA_DIR": work, **target.environment()}
+    print(f"audit trail on {target.name} ({target.location()}): {args.entries:,} entries, "
+          f"a checkpoint every {args.checkpoint_every:,}", flush=True)
+    subprocess.run([sys.executable, "-m", "contactpoint.bench.audit_trail", "--child",  # noqa: S603  (this module, our own arguments)
+                    "--entries", str(args.entries), "--checkpoint-every",
+                    str(args.checkpoint_every), *(["--fill"] if fill else [])],
+                   env=env, check=True)
+    data, _ = target.database_bytes()
+    print(f"data database: {data / 1e6:,.0f} MB, about {data / args.entries:,.0f} bytes "
+          "an entry (the trail is nearly all of it)")
     return 0
 
 
