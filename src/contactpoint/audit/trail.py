@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from contactpoint import bulk
 from contactpoint.audit import checkpoint as notes
 from contactpoint.audit import sealing
 from contactpoint.audit.merkle import TreeBuilder, leaf_hash
@@ -43,8 +44,8 @@ from contactpoint.crypto.keystore import AUDIT_SIGNING_KEY, KeyStore, get_keysto
 #: The stored columns a leaf commits to, in this order, after the sequence number.
 COLUMNS = ("at", "event", "actor", "organisation", "role", "subject", "children", "details",
            "sealed")
-#: Entries placed per sequencing transaction.
-BATCH = 5_000
+#: Entries placed per sequencing transaction (under SQLite's 999 parameters a statement).
+BATCH = 900
 #: A checkpoint is signed at least this often while entries arrive.
 CHECKPOINT_EVERY = timedelta(seconds=60)
 
@@ -113,23 +114,24 @@ def _sequence_batch(batch: int) -> int:
                        .values_list("entry_id", flat=True)[:batch])
         if not waiting:
             return 0
+        which, params = bulk.one_of(connection, waiting)  # at most BATCH: under SQLite's limit
         with connection.cursor() as cursor:
-            placeholders = ", ".join(["%s"] * len(waiting))
             cursor.execute(f"SELECT e.id, {_select_columns('e')} FROM audit_entry e "  # noqa: S608
-                           f"WHERE e.id IN ({placeholders}) ORDER BY e.id", waiting)
+                           f"WHERE e.id {which} ORDER BY e.id", params)
             rows = cursor.fetchall()
         tree = TreeBuilder.resume(head.size, bytes(head.frontier))
         leaves, index = [], []
+        at_children = COLUMNS.index("children")
         for entry_id, *columns in rows:
             seq = tree.size
             hashed = leaf_hash(leaf_data(seq, columns))
             tree.append(hashed)
-            leaves.append(Leaf(seq=seq, entry_id=entry_id, leaf_hash=hashed))
-            children = columns[COLUMNS.index("children")]
-            index += [EntryChild(contactpoint_id=c, entry_id=entry_id)
-                      for c in (children.split() if children else ())]
-        Leaf.objects.bulk_create(leaves)
-        EntryChild.objects.bulk_create(index, batch_size=5_000)
+            leaves.append((seq, entry_id, hashed))
+            index += [(c, entry_id) for c in (columns[at_children] or "").split()]
+        # Rows straight to the database (COPY on PostgreSQL): no model objects for what
+        # is placed every second while searches arrive.
+        bulk.insert_rows(Leaf, ["seq", "entry_id", "leaf_hash"], leaves)
+        bulk.append_rows(EntryChild, ["contactpoint_id", "entry_id"], index)
         Pending.objects.filter(entry_id__in=waiting).delete()
         head.size, head.frontier, head.updated_at = tree.size, tree.frontier(), timezone.now()
         head.save()
