@@ -4,8 +4,8 @@ Reading a row from the database and hashing it costs a few microseconds of Pytho
 so one process checks about 110,000 to 140,000 entries a second (docs/benchmarks.md).
 Here the log is cut into ranges of consecutive sequence numbers; worker processes
 (forked, each with its own database connection) read and check their ranges with
-`verification.verify_log` (every number present once, every entry matching the leaf
-hash recorded when it was placed) and send back the leaf hashes of the entries they
+`verification.check_entries` (every number present once, every entry matching the
+leaf hash recorded when it was placed) and send back the leaf hashes of the entries they
 accepted, in order; this process builds the Merkle tree from them as they arrive and
 compares its root with each signed checkpoint. The first problem in log order wins,
 as in a single pass: a checkpoint that fails before a range's own problem is reported
@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from django.db import connection, connections
 
 from contactpoint.audit.merkle import HASH_SIZE, TreeBuilder
-from contactpoint.audit.verification import LogCheck, Problem, verify_log
+from contactpoint.audit.verification import LogCheck, Problem, check_entries
 
 #: Below this many entries one process does it all: starting workers costs more.
 PARALLEL_FROM = 200_000
@@ -45,20 +45,11 @@ def check_range(start: int, stop: int) -> RangeCheck:
     """Check entries numbered [start, stop): each number once, each entry its recorded hash."""
     from contactpoint.audit.trail import stored_entries  # noqa: PLC0415  (a cycle)
 
-    accepted: list[bytes] = []
-
-    def tap(rows: Iterator[tuple[int, bytes | None, bytes | None]]
-            ) -> Iterator[tuple[int, bytes | None, bytes | None]]:
-        for row in rows:
-            accepted.append(row[2] or b"")
-            yield row
-
-    found = verify_log(tap(stored_entries(start, stop)), [], first_seq=start)
+    found, accepted = check_entries(stored_entries(start, stop), first_seq=start)
     if found.ok and found.size < stop - start:  # the range ends early: its last are gone
         found = LogCheck(found.size, 0, 0, Problem.MISSING, start + found.size,
                          start + found.size, f"entry {start + found.size} is missing")
-    kept = found.size if found.ok else (found.first_bad or start) - start
-    return RangeCheck(start, stop, b"".join(accepted[:kept]), None if found.ok else found)
+    return RangeCheck(start, stop, b"".join(accepted), None if found.ok else found)
 
 
 def _in_worker(bounds: tuple[int, int]) -> RangeCheck:

@@ -169,12 +169,32 @@ def verify_log(
     return _Run(marks, first_seq).over(iter(entries))
 
 
+def check_entries(
+    entries: Iterable[StoredEntry], *, first_seq: int = 0
+) -> tuple[LogCheck, list[bytes]]:
+    """Check a run of entries on its own, numbered from `first_seq`: every number once and
+    every entry matching its stored leaf hash. Returns the outcome and the leaf hashes
+    of the entries accepted before any problem, in order, for a caller that builds the
+    tree itself (parallel verification: each worker checks a range, one process builds
+    the tree). No tree is built here.
+    """
+    run = _Run([], first_seq, keep=[])
+    found = run.over(iter(entries))
+    kept = run.keep if run.keep is not None else []
+    kept.extend(run.pending)
+    accepted = found.size if found.ok else (found.first_bad or first_seq) - first_seq
+    return found, kept[:accepted]
+
+
 class _Run:
     """The state of one pass: the tree so far and the next checkpoint to reach."""
 
-    def __init__(self, marks: list[tuple[int, bytes]], first_seq: int) -> None:
+    def __init__(self, marks: list[tuple[int, bytes]], first_seq: int,
+                 keep: list[bytes] | None = None) -> None:
         self.marks = marks
         self.first_seq = first_seq
+        #: When a list, accepted leaf hashes go there instead of into a tree.
+        self.keep = keep
         self.tree = TreeBuilder()
         #: Leaf hashes checked but not yet in the tree: added in runs, which is faster.
         self.pending: list[bytes] = []
@@ -271,7 +291,10 @@ class _Run:
         return None
 
     def _flush(self) -> None:
-        self.tree.extend(self.pending)
+        if self.keep is not None:
+            self.keep.extend(self.pending)
+        else:
+            self.tree.extend(self.pending)
         self.pending = []
 
     def _out_of_sequence(self, seq: int, expected: int, stream: Iterator[StoredEntry]) -> LogCheck:
