@@ -239,23 +239,37 @@ def stored_entries(start: int = 0, stop: int | None = None, chunk: int = 10_000,
     sql = (f"SELECT l.seq, l.leaf_hash, e.id, {_select_columns('e')} FROM audit_leaf l "  # noqa: S608
            f"LEFT JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq >= {int(start)}{upper} "
            "ORDER BY l.seq")
-    dumps, micros = orjson.dumps, _micros
+    dumps, newline = orjson.dumps, b"\n"
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, [])  # parameters (none), so "%%" reads as "%" as when sequencing
         while rows := cursor.fetchmany(chunk):
-            for seq, stored, entry_id, stored_at, *rest in rows:
-                try:
-                    at = stored_at
-                    if type(at) is not int:  # None: not a time; anything else: a driver's own
-                        at = micros(at) if entry_id is not None and at is not None else None
-                    *readable, sealed = rest
-                    data = dumps([seq, at, *readable]) + b"\n" + (
-                        b"" if sealed is None else bytes(sealed))
-                except (ValueError, TypeError, AttributeError, orjson.JSONEncodeError):
-                    data = None  # a column no longer holds what was written
-                if entry_id is None:  # the leaf's entry is gone
-                    data = None
-                yield seq, data, (None if stored is None else bytes(stored))
+            for row in rows:
+                # row: seq, leaf_hash, entry id, then COLUMNS (the time in microseconds).
+                seq, stored, at = row[0], row[1], row[3]
+                if type(at) is int and type(row[11]) is not memoryview:
+                    try:
+                        data = dumps([seq, at, row[4], row[5], row[6], row[7], row[8], row[9],
+                                      row[10]]) + newline + (row[11] or b"")
+                    except (TypeError, orjson.JSONEncodeError):
+                        data = None  # a column no longer holds what was written
+                else:
+                    data = _odd_row(row)
+                yield seq, data, (stored if type(stored) is bytes else _bytes(stored))
+
+
+def _odd_row(row: tuple[Any, ...]) -> bytes | None:
+    """The data of a row the quick path cannot take: its entry gone, its time not a time
+    (None) or a driver's own type, its sealed bytes a memoryview."""
+    if row[2] is None:  # the leaf's entry is gone
+        return None
+    try:
+        return leaf_data(row[0], row[3:])
+    except (ValueError, TypeError, AttributeError, orjson.JSONEncodeError):
+        return None
+
+
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
 
 
 #: How far either side of an altered entry to look for where its row came from.
