@@ -32,6 +32,7 @@ from contactpoint.access import second_factors, services, set_up_links
 from contactpoint.access.models import ApiToken, Organisation, User
 from contactpoint.access.permissions import permissions_for_role
 from contactpoint.access.tokens import create_own_token, create_token
+from contactpoint.audit import hooks
 from contactpoint.audit.models import Entry
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.feeds.models import FeedLoad
@@ -607,11 +608,12 @@ def test_a_locked_sign_in_keeps_the_lock_and_the_refusal(scene):
 
 @pytest.fixture
 def no_trail(monkeypatch):
-    """Every attempt to write an entry fails, as a full disk or a lost connection would."""
-    def refuse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Every attempt to write an entry fails, as a full disk or a lost connection would
+    (where the hook stores it: a model's save on SQLite, one statement on PostgreSQL)."""
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("the audit trail cannot be written")
 
-    monkeypatch.setattr(Entry, "save", refuse)
+    monkeypatch.setattr(hooks, "_store", refuse)
 
 
 def _answered_500(client: Client, method: str, url: str, data: Any = None,
