@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from test_kill import alive, children_of, committed_source_records, contactpoint
 from test_kill import partition as cli_partition
 
+import trail
 from contactpoint.bench.match_memory import feed_files
 from contactpoint.feeds.initial import MARKER, InitialLoadError, Spool, initial_load
 from contactpoint.feeds.loader import ingest_file, unfinished_initial_loads
@@ -151,7 +152,7 @@ def test_an_index_with_children_is_refused(feeds, keystore):
 
 
 @both_databases
-def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path, audit_log):
+def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path):
     files = [(f.stem, f) for f in feed_files(feeds)][-2:]
     initial_load(files, today=TODAY, workers=1, buckets=4)
     clean = snapshot(keystore, tmp_path)
@@ -159,10 +160,12 @@ def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path
     FeedLoad.objects.update(finished_at=None, counts=MARKER)
     ReviewItem.objects.all().delete()
     dead_children = list(Child.objects.values_list("contactpoint_id", flat=True))
+    start = trail.mark()
     summary = initial_load(files, today=TODAY, workers=1, buckets=4, by="ops.alex")
     assert summary.cleared
     # Clearing a whole index is audited; so is the load, once, with each file's counts.
-    cleared, loaded = [e for e in audit_log() if e["event"].startswith("feeds:initial-load")]
+    cleared, loaded = [e for e in trail.entries(after=start)
+                       if e["event"].startswith("feeds:initial-load")]
     assert (cleared["event"], cleared["actor"]) == ("feeds:initial-load:clear",
                                                     "operator:ops.alex")
     assert cleared["details"]["children"] == len(dead_children)
