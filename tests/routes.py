@@ -18,6 +18,15 @@ def url_patterns(patterns, prefix: str = ""):  # type: ignore[no-untyped-def]
             yield prefix + str(pattern.pattern), pattern.callback
 
 
+def ninja_path_view(callback):  # type: ignore[no-untyped-def]
+    """The ninja PathView behind an API route's URL callback (its operations), or None."""
+    for cell in getattr(callback, "__closure__", None) or ():
+        contents = cell.cell_contents
+        if type(contents).__name__ == "PathView" and hasattr(contents, "operations"):
+            return contents
+    return None
+
+
 def operations(ninja_api: NinjaAPI):  # type: ignore[no-untyped-def]
     """(methods, path, operation) for every operation the API serves."""
     # Ninja has no public way to list its operations; this is what its OpenAPI code walks.

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "contactpoint.web.sessions.SignedInSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: sees every answer (CSRF refusals too) once the view's transaction has
+    # ended, and audits a refused request in a transaction of its own.
+    "contactpoint.web.refusals.RefusalAuditMiddleware",
 ]
 
 AUTH_USER_MODEL = "access.User"
@@ -95,8 +98,16 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str, *, synchronous: str = "NORMAL") -> dict:
+def _database(url: str, *, synchronous: str = "NORMAL", atomic_requests: bool = False) -> dict:
     db = dj_database_url.parse(url, conn_max_age=60)
+    # Each page and API request is one transaction on the data database: what it does and
+    # the audit entries it writes commit together or not at all (a view that raises rolls
+    # both back). Sign-in steps opt out (web/signin.py: the lockout's counts must commit
+    # at once); refusals are audited after the response in a transaction of their own
+    # (web/refusals.py). On SQLite, whose transactions here are IMMEDIATE, a request holds
+    # the write lock from its view's start to its end: requests run one at a time, which
+    # the embedded deployment (one site, a few users) can afford.
+    db["ATOMIC_REQUESTS"] = atomic_requests
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web app read while a feed loads; a busy timeout rather than
         # an immediate "database is locked" when two writers meet.
@@ -117,7 +128,7 @@ def _database(url: str, *, synchronous: str = "NORMAL") -> dict:
 
 
 DATABASES = {
-    "default": _database(CONFIG.database_url),
+    "default": _database(CONFIG.database_url, atomic_requests=True),
     # Per-child data keys live in their own database, never beside the data. On SQLite
     # every commit of a key reaches the disk before it returns (FULL): the loader commits
     # new children's keys before the data sealed under them, and the data's log is
@@ -224,6 +235,8 @@ LOGGING = {
     "filters": {"one_line_refusals": {
         "()": "contactpoint.web.logging_filters.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The audit hook's log lines (INFO, without the sealed parts) are not emitted: the
+    # trail is in the database, and the command line's stderr is for its one-line reasons.
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         **{name: {"filters": ["one_line_refusals"]} for name in _REFUSAL_LOGGERS},

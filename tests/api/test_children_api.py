@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 
 import orjson
@@ -11,6 +10,7 @@ import pytest
 from accounts import bearer
 from contactpoint.access import services
 from contactpoint.access.tokens import create_token
+from contactpoint.audit.models import Entry
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, PostcodeDistrict
 from databases import both_databases
@@ -66,22 +66,25 @@ def send(client, method, path, headers, body):
     return response.status_code, orjson.loads(response.content)
 
 
-def test_search_finds_a_misspelt_name_and_audits_what_was_asked(client, world, caplog):
-    with caplog.at_level(logging.INFO, logger="contactpoint.audit"):
-        status, body = get(client, "/children?family_name=Okafur&date_of_birth=2015-04-02",
-                           world["teacher"])
+def test_search_finds_a_misspelt_name_and_audits_what_was_asked(client, world, audit_log):
+    status, body = get(client, "/children?family_name=Okafur&date_of_birth=2015-04-02",
+                       world["teacher"])
     assert status == 200
     assert body["too_many_matches"] is False
     assert [m["contactpoint_id"] for m in body["matches"]] == [world["child"]]
     assert set(body["matches"][0]) == {"contactpoint_id", "name", "date_of_birth", "gender",
                                        "shielded"}
-    (entry,) = [orjson.loads(r.getMessage()) for r in caplog.records]
-    assert entry["event"] == "child:search"
-    assert entry["details"]["results"] == [world["child"]]
-    # What was asked is personal data: the hook is given it, the log line does not carry it.
-    assert entry["personal"] == ["criteria"]
-    assert "Okafur" not in caplog.text
-    assert "2015-04-02" not in caplog.text
+    (entry,) = audit_log()
+    assert (entry["event"], entry["actor"]) == ("child:search", "teacher")
+    assert entry["details"]["results"] == entry["children"] == [world["child"]]
+    # What was asked is personal data: kept, sealed (readable to those who read the trail)...
+    assert entry["details"]["criteria"]["family_name"] == "Okafur"
+    assert entry["details"]["criteria"]["date_of_birth"] == "2015-04-02"
+    # ...and never in the clear.
+    stored = Entry.objects.get(pk=entry["id"])
+    assert "Okafur" not in stored.details
+    assert "2015-04-02" not in stored.details
+    assert b"Okafur" not in bytes(stored.sealed)
 
 
 def test_search_refusals(client, world):
@@ -122,8 +125,7 @@ def test_a_record_opens_only_with_a_reason(client, world):
     assert record["identifiers"] == {}
 
 
-def test_shielding_changes_what_a_practitioner_sees(client, world, caplog):
-    caplog.set_level(logging.INFO, logger="contactpoint.audit")
+def test_shielding_changes_what_a_practitioner_sees(client, world, audit_log):
     path = f"/children/{world['child']}"
     review_on = (date.today() + timedelta(days=90)).isoformat()
     status, _ = send(client, "put", f"{path}/shield", world["teacher"],
@@ -153,8 +155,14 @@ def test_shielding_changes_what_a_practitioner_sees(client, world, caplog):
     status, lifted = send(client, "delete", f"{path}/shield", world["team"],
                           {"reason": "family safe again"})
     assert (status, lifted["shielded"]) == (200, False)
-    assert "child:shield:set" in caplog.text
-    assert "fleeing" not in caplog.text  # a shield's reason is personal: never in a log line
+    (shielded,) = [e for e in audit_log() if e["event"] == "child:shield:set"]
+    assert shielded["reason"] == "fleeing domestic abuse"  # sealed, for those who read it
+    # A shield's reason is personal: never in the clear.
+    stored = Entry.objects.get(pk=shielded["id"])
+    assert "fleeing" not in stored.details
+    assert b"fleeing" not in bytes(stored.sealed)
+    (glass,) = [e for e in audit_log() if e["event"] == "child:shield:break_glass"]
+    assert (glass["actor"], glass["subject"]) == ("social", world["child"])
 
 
 def test_involvements_and_one_lead_professional(client, world):

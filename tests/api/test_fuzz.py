@@ -140,9 +140,13 @@ def _json_lines(ctx, value):  # type: ignore[no-untyped-def]
 
 
 def _schema():  # type: ignore[no-untyped-def]
-    from contactpoint.wsgi import application  # noqa: PLC0415
+    # Django's own WSGI application, not contactpoint.wsgi's: importing that starts the
+    # audit sequencer's thread (audit/background.py), which would then run beside every
+    # later test in this process, on a connection of its own to the test database.
+    from django.core.wsgi import get_wsgi_application  # noqa: PLC0415
 
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application(),
+                                          config=CONFIG)
 
 
 SCHEMA = _schema()

@@ -1,9 +1,12 @@
 """Load a synthetic population, dump every table of both databases, find nothing personal.
 
-A person also sets up an authenticator app and opens a record with a reason in their own
-words: neither the app's key, nor the reason, nor which child they opened may be stored in
-the clear either. Runs on whichever engine the suite runs on (SQLite, then PostgreSQL
-under `make test`).
+A person also sets up an authenticator app, opens a record with a reason in their own
+words, and searches by name and date of birth on the pages and over the API: neither the
+app's key, nor the reasons, nor the names and dates searched for may be stored in the
+clear (the audit trail keeps them, sealed), nor which child they opened outside the
+child's own rows and the trail (whose entries name the children they concern, by
+design). Runs on whichever engine the suite runs on (SQLite, then PostgreSQL under
+`make test`).
 """
 
 import binascii
@@ -17,9 +20,11 @@ from django.contrib.sessions.models import Session
 from django.db import connections
 from django.test import Client
 
-from accounts import make_user
+import trail
+from accounts import bearer, make_user
 from contactpoint.access import app_keys
 from contactpoint.access.models import AuthenticatorApp
+from contactpoint.access.tokens import create_token
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child
 from contactpoint.synth import generate
@@ -111,9 +116,18 @@ def personal_values(folder):
 
 #: A reason in a practitioner's own words ('other'): it may name people and places.
 REASON_DETAIL = "Aunt Philippa rang worried after the move to Harrogate"
-#: Where a child's ContactPoint ID is stored by design: the child's own rows and its data
-#: key. Anywhere else (a session above all) it would say who looked at whom.
-HOLDS_CHILDREN_BY_ID = re.compile(r"^(identity_.*|keystore_data_key)$")
+#: Another, given over the API.
+REASON_DETAIL_API = "Grandmother Winifred phoned from the Scarborough refuge"
+#: Names and dates of birth searched for that no child in the index has: found in a dump,
+#: they could only have come from the trail of searches.
+SEARCHED = [("Philippa", "Quennell-Ashby", "2013-05-17"),
+            ("Ottoline", "Fairweather-Grange", "2012-08-29")]
+#: Where a child's ContactPoint ID is stored by design: the child's own rows, its data key,
+#: and the audit trail's entries about it (who looked at whom is what the trail is for;
+#: why, and what was asked, are sealed). Anywhere else (a session above all) it would say
+#: who looked at whom.
+HOLDS_CHILDREN_BY_ID = re.compile(
+    r"^(identity_.*|keystore_data_key|audit_entry|audit_entry_child)$")
 
 
 def set_up_app_and_open(contactpoint_id: str) -> tuple[Client, str]:
@@ -138,6 +152,31 @@ def set_up_app_and_open(contactpoint_id: str) -> tuple[Client, str]:
     return client, secret
 
 
+def search_by_name(client: Client, token: str, known: dict, opened: str) -> list[str]:
+    """Searches on the page and over the API, for a child in the index and for names and
+    dates no child has, and the record opened over the API with a reason in words.
+
+    Returns what was typed that must not be stored in the clear."""
+    web, api = SEARCHED
+    for given, family, born in (web, (known["given_names"], known["family_name"],
+                                      known["date_of_birth"])):
+        year, month, day = born.split("-")
+        response = client.post("/children/search/", {
+            "given_name": given, "family_name": family, "date_of_birth_day": day,
+            "date_of_birth_month": month, "date_of_birth_year": year})
+        assert response.status_code == 200
+    for given, family, born in (api, (known["given_names"], known["family_name"],
+                                      known["date_of_birth"])):
+        response = Client().get("/api/v1/children", {
+            "given_name": given, "family_name": family, "date_of_birth": born},
+            headers=bearer(token))
+        assert response.status_code == 200, response.content
+    response = Client().get(f"/api/v1/children/{opened}", {
+        "reason": "other", "reason_detail": REASON_DETAIL_API}, headers=bearer(token))
+    assert response.status_code == 200, response.content
+    return [text for name in SEARCHED for text in name] + [REASON_DETAIL_API]
+
+
 def test_a_loaded_population_leaves_nothing_personal_in_either_database(tmp_path, keystore):
     baseline = dump("default") + dump("keystore")
     folder = tmp_path / "feeds"
@@ -155,6 +194,16 @@ def test_a_loaded_population_leaves_nothing_personal_in_either_database(tmp_path
     app_secrets = {key.hex(), key.hex().upper(), secret, secret.replace(" ", "")}
     # The session is kept (the reason is remembered for the record's next showing).
     assert Session.objects.filter(session_key=client.session.session_key).exists()
+    known = orjson.loads(next(folder.glob("*.jsonl")).read_bytes().splitlines()[0])
+    start = trail.mark()
+    typed = search_by_name(client, create_token(user=device.user.username), known, opened)
+    # What was asked and why are kept: sealed, and readable to whoever reads the trail.
+    searches = trail.entries("child:search", after=start)
+    assert [e["details"]["criteria"]["family_name"] for e in searches] == [
+        SEARCHED[0][1], known["family_name"], SEARCHED[1][1], known["family_name"]]
+    assert all(e["details"]["results"] for e in searches[1::2]), "the known child was found"
+    (viewed,) = trail.entries("child:record:view", after=start)
+    assert viewed["details"]["reason_detail"] == REASON_DETAIL_API
 
     words, numbers, births = personal_values(folder)
     # Words already in an empty schema (table names, source names) prove nothing either way.
@@ -177,6 +226,8 @@ def test_a_loaded_population_leaves_nothing_personal_in_either_database(tmp_path
         assert leaked == [], f"dates of birth in the clear in {alias}: {leaked[:5]}"
         assert not [s for s in app_secrets if s in text], f"an app's key in the clear in {alias}"
         assert REASON_DETAIL not in text, f"a reason in the clear in {alias}"
+        leaked = [t for t in typed if t in text and re.search(rf"{t}(?![ T]\d)", text)]
+        assert leaked == [], f"what was searched for, or why, in the clear in {alias}: {leaked}"
         holding = sorted(t for t, values in dump_tables(alias).items()
                          if opened in values and not HOLDS_CHILDREN_BY_ID.match(t))
         assert holding == [], f"who opened which child, in the clear in {alias}: {holding}"

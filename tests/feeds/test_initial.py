@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from test_kill import alive, children_of, committed_source_records, contactpoint
 from test_kill import partition as cli_partition
 
+import trail
 from contactpoint.bench.match_memory import feed_files
 from contactpoint.feeds.initial import MARKER, InitialLoadError, Spool, initial_load
 from contactpoint.feeds.loader import ingest_file, unfinished_initial_loads
@@ -151,7 +152,7 @@ def test_an_index_with_children_is_refused(feeds, keystore):
 
 
 @both_databases
-def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path, caplog):
+def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path):
     files = [(f.stem, f) for f in feed_files(feeds)][-2:]
     initial_load(files, today=TODAY, workers=1, buckets=4)
     clean = snapshot(keystore, tmp_path)
@@ -159,18 +160,21 @@ def test_a_dead_initial_load_is_cleared_and_done_again(feeds, keystore, tmp_path
     FeedLoad.objects.update(finished_at=None, counts=MARKER)
     ReviewItem.objects.all().delete()
     dead_children = list(Child.objects.values_list("contactpoint_id", flat=True))
-    import json  # noqa: PLC0415
-    import logging  # noqa: PLC0415
-
-    caplog.set_level(logging.INFO, logger="contactpoint.audit")
-    summary = initial_load(files, today=TODAY, workers=1, buckets=4)
+    start = trail.mark()
+    summary = initial_load(files, today=TODAY, workers=1, buckets=4, by="ops.alex")
     assert summary.cleared
-    # Clearing a whole index is audited.
-    (entry,) = [json.loads(r.getMessage()) for r in caplog.records
-                if r.name == "contactpoint.audit" and "initial-load" in r.getMessage()]
-    assert entry["event"] == "feeds:initial-load:clear"
-    assert entry["actor"].startswith("operator:")
-    assert entry["details"]["children"] == len(dead_children)
+    # Clearing a whole index is audited; so is the load, once, with each file's counts.
+    cleared, loaded = [e for e in trail.entries(after=start)
+                       if e["event"].startswith("feeds:initial-load")]
+    assert (cleared["event"], cleared["actor"]) == ("feeds:initial-load:clear",
+                                                    "operator:ops.alex")
+    assert cleared["details"]["children"] == len(dead_children)
+    assert (loaded["event"], loaded["actor"]) == ("feeds:initial-load:finish",
+                                                  "operator:ops.alex")
+    assert [(f["source"], f["read"]) for f in loaded["details"]["files"]] == [
+        (source, counts["read"]) for source, _, counts in summary.files]
+    assert loaded["details"]["children"] == summary.children
+    assert loaded["details"]["cleared"] is True
     assert snapshot(keystore, tmp_path) == clean
     # The dead run's children are gone, and so are their keys.
     assert not keystore.owners_present(dead_children)

@@ -210,16 +210,32 @@ def test_a_childs_only_record_cannot_be_split_off(tmp_path, team, keystore):
         review.split(team, "nhs_demographics", "N404", "reason")
 
 
-def test_viewing_a_pair_and_deciding_it_are_audited_without_the_reason(queued, team, caplog):
-    import logging  # noqa: PLC0415
+def test_the_queue_a_pair_and_a_decision_are_audited_the_reason_sealed(queued, team,
+                                                                         audit_log):
+    from contactpoint.audit.models import Entry  # noqa: PLC0415
 
-    caplog.set_level(logging.INFO, logger="contactpoint.audit")
+    said = "confirmed by the GP practice manager Mrs Example"
+    pair_children = {queued.candidate.contactpoint_id,
+                     queued.source_record.child.contactpoint_id}
+    (listed,) = review.queue(team)
     review.pair(team, queued.pk)
-    review.link(team, queued.pk, "confirmed by the GP practice manager Mrs Example")
-    events = [r.getMessage() for r in caplog.records]
-    assert any('"matching:review:view"' in e for e in events)
-    assert any('"matching:decision:link"' in e for e in events)
-    assert "Mrs Example" not in caplog.text  # a free-text reason may name someone
+    action = review.link(team, queued.pk, said)
+    review.history(team, queued.candidate.contactpoint_id)
+    shown, viewed, decided, history = audit_log()
+    assert (shown["event"], shown["details"]["items"]) == ("matching:review:list", [listed.pk])
+    assert set(shown["children"]) == pair_children
+    assert viewed["event"] == "matching:review:view"
+    assert (viewed["subject"], set(viewed["children"])) == (
+        queued.candidate.contactpoint_id, pair_children)
+    assert decided["event"] == "matching:decision:link"
+    assert decided["details"]["decision"] == action.pk
+    assert decided["reason"] == said  # sealed, and readable to those who read the trail
+    assert (history["event"], history["details"]["decisions"]) == (
+        "matching:history:view", [action.pk])
+    # A free-text reason may name someone: stored sealed, never in the clear.
+    stored = Entry.objects.get(event="matching:decision:link")
+    assert "Mrs Example" not in stored.details
+    assert b"Mrs Example" not in bytes(stored.sealed)
 
 
 def test_a_decisions_reason_is_stored_sealed_under_the_childs_key(queued, team, keystore):
@@ -285,21 +301,18 @@ def _shield(team, cp_id):
 
 
 def test_a_record_that_may_be_a_shielded_child_arrives_held_shielded(tmp_path, team, keystore,
-                                                                     caplog):
+                                                                     audit_log):
     """The original's national feed made unshielded copies of shielded children: a record
     whose candidates include a shielded child is held shielded, brokered by that child's
     team, until a person decides, and only "not the same child" lifts the hold."""
-    import logging  # noqa: PLC0415
-
     from contactpoint.identity.models import ShieldChange  # noqa: PLC0415
 
     nhs = nhs_number()
     load(tmp_path, "nhs_demographics", [feed_row(source_id="N1", identifiers={"nhs_number": nhs})])
     shielded = Child.objects.get()
     _shield(team, shielded.contactpoint_id)
-    with caplog.at_level(logging.INFO, logger="contactpoint.audit"):
-        summary = load(tmp_path, "nhs_demographics", [
-            feed_row(source_id="N2", identifiers={"nhs_number": nhs}, given_names="Amelia")])
+    summary = load(tmp_path, "nhs_demographics", [
+        feed_row(source_id="N2", identifiers={"nhs_number": nhs}, given_names="Amelia")])
     assert summary.review == 1
     item = ReviewItem.objects.get()
     assert item.candidate_id == shielded.pk
@@ -307,7 +320,8 @@ def test_a_record_that_may_be_a_shielded_child_arrives_held_shielded(tmp_path, t
     assert (held.shielded, held.shield_held, held.shield_broker_id) == (
         True, True, team.organisation_id)
     assert ShieldChange.objects.filter(child=held, shielded=True, changed_by=None).exists()
-    assert "child:shield:hold" in caplog.text
+    (hold,) = [e for e in audit_log() if e["event"] == "child:shield:hold"]
+    assert hold["subject"] == held.contactpoint_id
     # A record far from any shielded child arrives unshielded as ever.
     load(tmp_path, "nhs_demographics", [feed_row(source_id="N3", given_names="Zainab",
                                                  family_name="Quayle",

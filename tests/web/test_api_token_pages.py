@@ -139,7 +139,12 @@ def test_revoking_a_token_stops_it_at_once(person, audit_log):
     assert "The API token “Mosaic” is revoked" in _text(page)
     assert "Revoked" in _text(page.find(".//table[caption='Your API tokens']"))
     assert page.find(f".//a[@href='{url}']") is None
-    assert audit_log()[-1]["event"] == "account:token:revoke"
+    revoked, tried = audit_log()[-2:]
+    assert revoked["event"] == "account:token:revoke"
+    # Its use afterwards is refused, and that is kept too: by route, nobody named (the
+    # token no longer stands for anyone; the browser's session is not the API's caller).
+    assert (tried["event"], tried["actor"]) == ("request:refused", None)
+    assert tried["details"] == {"method": "GET", "route": "api/v1/children", "status": 401}
 
 
 def test_nobody_revokes_someone_elses_token_from_their_account(person):

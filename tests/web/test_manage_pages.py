@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 
 import pytest
@@ -83,10 +81,9 @@ def _add_user(client, **overrides):  # type: ignore[no-untyped-def]
 
 
 def test_adding_a_user_lists_like_named_organisations_apart_and_audits_the_reason(
-        manager_client, caplog):
+        manager_client, audit_log):
     from contactpoint.access import services  # noqa: PLC0415
 
-    caplog.set_level(logging.INFO, logger="contactpoint.audit")
     for code in ("URN:100001", "URN:100002"):
         services.add_organisation(code=code, name="St Mary's Catholic Primary School",
                                   type="school", authority="E08000035")
@@ -100,10 +97,9 @@ def test_adding_a_user_lists_like_named_organisations_apart_and_audits_the_reaso
     page = assert_good_page(_add_user(client, organisation="URN:100002"))
     assert _h1(page) == "Nia Evans has been added"
     assert User.objects.get(username="nia.evans").organisation.code == "URN:100002"
-    [entry] = [e for e in (json.loads(r.getMessage()) for r in caplog.records
-                           if r.name == "contactpoint.audit")
-               if e["event"] == "account:user:create"]
+    [entry] = [e for e in audit_log() if e["event"] == "account:user:create"]
     assert entry["reason"] == "New designated safeguarding lead"
+    assert entry["subject"] == "nia.evans"
 
 
 def test_adding_a_user_refuses_a_management_team_role_at_a_school_and_a_taken_username(

@@ -91,7 +91,7 @@ def test_unknown_address_gets_the_page_not_found_page(client):
 
 
 @pytest.mark.urls(__name__)
-def test_permission_denied_gets_the_403_page(client):
+def test_permission_denied_gets_the_403_page(client, db):  # a page's request is a transaction
     response = client.get("/test/forbidden/")
 
     assert response.status_code == 403
@@ -99,7 +99,7 @@ def test_permission_denied_gets_the_403_page(client):
 
 
 @pytest.mark.urls(__name__)
-def test_bad_request_gets_the_400_page(client):
+def test_bad_request_gets_the_400_page(client, db):
     response = client.get("/test/bad-request/")
 
     assert response.status_code == 400
@@ -150,7 +150,7 @@ def test_500_template_renders_with_no_request_and_no_context():
     assert "nonce" not in html
 
 
-def test_a_form_sent_without_its_csrf_token_gets_the_form_expired_page(settings):
+def test_a_form_sent_without_its_csrf_token_gets_the_form_expired_page(settings, audit_log):
     assert settings.CSRF_FAILURE_VIEW == "contactpoint.web.errors.csrf_failure"
     browser = Client(enforce_csrf_checks=True)
     browser.get("/sign-in/")  # the token's cookie is set; the form below leaves it out
@@ -165,6 +165,10 @@ def test_a_form_sent_without_its_csrf_token_gets_the_form_expired_page(settings)
     assert page.find(".//footer[@class='govuk-template__footer']") is not None
     for detail in ("CSRF", "csrf", "token", "Referer", "DEBUG", "Traceback"):
         assert detail not in text, detail
+    # A refusal at a sign-in step is kept in the trail, by route (the form is not).
+    (entry,) = audit_log()
+    assert (entry["event"], entry["actor"]) == ("request:refused", None)
+    assert entry["details"] == {"method": "POST", "route": "sign-in/", "status": 403}
 
 
 def test_project_wires_the_govuk_error_handlers():

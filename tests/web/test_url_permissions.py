@@ -27,7 +27,7 @@ from contactpoint.matching import review
 from contactpoint.web.access import declared_access, public, requires
 from databases import both_databases
 from pagecheck import assert_good_page
-from routes import url_patterns
+from routes import ninja_path_view, url_patterns
 from signing_in import ready_user, verified_client
 
 #: ninja's own views, which it builds itself (no decorator can reach them): the OpenAPI
@@ -35,21 +35,12 @@ from signing_in import ready_user, verified_client
 NINJA_PUBLIC = {openapi_json, default_home}
 
 
-def _ninja_path_view(callback):  # type: ignore[no-untyped-def]
-    """The ninja PathView behind an operation's URL callback, or None."""
-    for cell in getattr(callback, "__closure__", None) or ():
-        contents = cell.cell_contents
-        if type(contents).__name__ == "PathView" and hasattr(contents, "operations"):
-            return contents
-    return None
-
-
 def undeclared_routes(patterns) -> list[str]:  # type: ignore[no-untyped-def]
     found = []
     for route, callback in url_patterns(patterns):
         if isinstance(callback, partial) and callback.func in NINJA_PUBLIC:
             continue
-        path_view = _ninja_path_view(callback)
+        path_view = ninja_path_view(callback)
         if path_view is not None:
             for operation in path_view.operations:
                 guards = operation.auth_callbacks

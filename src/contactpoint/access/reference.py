@@ -3,7 +3,9 @@
 Files (CSV with a header), all optional, read from one folder (the synthetic population
 writes them to DIR/reference/): local_authorities.csv (code,name), organisations.csv
 (code,name,type,authority_code) and postcode_districts.csv (district,authority_code).
-Loading is an upsert, so it can be repeated; each file loads in one transaction.
+Loading is an upsert, so it can be repeated. The whole folder loads in one transaction
+with its audit entry (`reference:data:load`, with the counts): a file that fails part-way
+keeps nothing of any.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from django.db import transaction
 
 from contactpoint.access.models import Organisation, OrganisationType
+from contactpoint.audit import hooks as audit
 from contactpoint.identity.models import PostcodeDistrict
 
 
@@ -26,9 +29,19 @@ def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
         return list(reader)
 
 
-def load_reference(folder: Path) -> dict[str, int]:
+def load_reference(folder: Path, *, by: str | None = None) -> dict[str, int]:
+    """Load the folder's files; returns the rows read from each (`by`: the operator)."""
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder")
+    with transaction.atomic():
+        counts = _load(folder)
+        audit.record("reference:data:load", actor=audit.operator(by) if by else None,
+                     details={"folder": folder.name,
+                              **{name.replace(" ", "_"): n for name, n in counts.items()}})
+    return counts
+
+
+def _load(folder: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     path = folder / "local_authorities.csv"
     if path.exists():

@@ -234,6 +234,24 @@ def managed_user(actor: User, username: str) -> User:
     return found
 
 
+def list_users(actor: User) -> list[User]:
+    """Everyone `actor` manages, for the Users page: a list of people's names and
+    addresses, so it is audited (how many, not who)."""
+    _require_manager(actor)
+    found = list(users_managed_by(actor).order_by("organisation__name", "last_name",
+                                                  "username"))
+    audit.record("account:user:list", actor=actor, details={"users": len(found)})
+    return found
+
+
+def view_user(actor: User, username: str) -> User:
+    """One person `actor` manages, for their page (audited); anyone else is NotFound."""
+    _require_manager(actor)
+    user = managed_user(actor, username)
+    audit.record("account:user:view", actor=actor, subject=user)
+    return user
+
+
 def _reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if not text:

@@ -79,11 +79,16 @@ def issue(actor: User, username: str, *, reason: str) -> tuple[str, datetime]:
     return secret, link.expires_at
 
 
+def _spent(link: SetUpLink) -> bool:
+    """Used, expired, or for an account that may not sign in."""
+    return (link.used_at is not None or link.expires_at <= timezone.now()
+            or link.user.refusal() is not None)
+
+
 def _usable(link: SetUpLink | None) -> SetUpLink | None:
     if link is None:
         return None
-    if (link.used_at is not None or link.expires_at <= timezone.now()
-            or link.user.refusal() is not None):
+    if _spent(link):
         audit.record("account:set-up-link:refused", actor=link.user,
                      details={"link": link.pk, "used": link.used_at is not None})
         return None
@@ -103,29 +108,31 @@ def opened(link: SetUpLink) -> None:
     audit.record("account:set-up-link:open", actor=link.user, details={"link": link.pk})
 
 
-@transaction.atomic
 def set_password(link_id: int, password: str) -> User:
     """The person chooses their new password with a link they opened; it is then used up.
 
     `link_id` is what the page kept in the session of whoever opened the link. Their next
-    step is to set up a second factor (they have none: `issue` removed them).
+    step is to set up a second factor (they have none: `issue` removed them). A link
+    that can no longer be used is refused, and the refusal audited, after the
+    transaction that found it so (which keeps nothing).
     """
-    link = _usable(SetUpLink.objects.select_for_update(of=("self",))
-                   .select_related("user__organisation", "issued_by")
-                   .filter(pk=link_id).first())
-    if link is None:
-        raise AccessError("This link has expired or has already been used.")
-    user = link.user
-    validate_password(password, user)
-    user.set_password(password)
-    user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
-    link.used_at = timezone.now()
-    link.save(update_fields=["used_at"])
-    lockout.clear_account(user.username)
-    audit.record("account:password:reset", actor=user,
-                 details={"link": link.pk, "issued_by": link.issued_by.username})
-    return user
+    with transaction.atomic():
+        link = (SetUpLink.objects.select_for_update(of=("self",))
+                .select_related("user__organisation", "issued_by").filter(pk=link_id).first())
+        if link is not None and not _spent(link):
+            user = link.user
+            validate_password(password, user)
+            user.set_password(password)
+            user.must_change_password = False
+            user.save(update_fields=["password", "must_change_password"])
+            link.used_at = timezone.now()
+            link.save(update_fields=["used_at"])
+            lockout.clear_account(user.username)
+            audit.record("account:password:reset", actor=user,
+                         details={"link": link.pk, "issued_by": link.issued_by.username})
+            return user
+    _usable(link)
+    raise AccessError("This link has expired or has already been used.")
 
 
 def link_for_session(link_id: object) -> SetUpLink | None:

@@ -226,10 +226,9 @@ def create_token(*, user: str | None = None, client: str | None = None,
         details: dict[str, Any] = {"holder": kind, "prefix": stored.prefix}  # never the secret
         if expires_at is not None:
             details["expires_at"] = expires_at.isoformat()
-        if label:
-            details["name"] = label
+        # The name is typed in free text: sealed, as every free text is.
         audit.record("account:token:create", actor=audit.operator(by), subject=held_by,
-                     reason=why, details=details)
+                     reason=why, details=details, personal={"name": label} if label else None)
     return token
 
 
@@ -281,8 +280,8 @@ def create_own_token(user: User, *, name: str) -> tuple[str, ApiToken]:
                           "Revoke one you no longer use, then create a new one.")
     token, stored = _issue({"user": user}, name=label, issued_by=user.username,
                            expires_at=now + user_token_lifetime())
-    audit.record("account:token:create", actor=user, subject=user,
-                 details={"holder": "user", "prefix": stored.prefix, "name": label,
+    audit.record("account:token:create", actor=user, subject=user, personal={"name": label},
+                 details={"holder": "user", "prefix": stored.prefix,
                           "expires_at": stored.expires_at.isoformat()})  # type: ignore[union-attr]
     return token, stored
 

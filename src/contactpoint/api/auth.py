@@ -41,6 +41,9 @@ class BearerToken(HttpBearer):
         if principal is None:
             raise TokenRefused()
         if not principal.may(self.permission):
+            # Known but not allowed: the refusal is audited in the caller's name
+            # (web/refusals.py reads the caller where ninja puts it once allowed).
+            request.auth = principal  # type: ignore[attr-defined]
             raise Forbidden(f"This needs the {self.permission} permission, which "
                             f"{principal.name} does not have.")
         return principal

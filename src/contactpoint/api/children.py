@@ -17,6 +17,7 @@ from contactpoint.access.permissions import Permission
 from contactpoint.access.tokens import Principal
 from contactpoint.api import fields, idempotency
 from contactpoint.api.auth import ApiRouter
+from contactpoint.audit import hooks as audit
 from contactpoint.errors import Forbidden
 from contactpoint.identity import records
 from contactpoint.search import criteria as search_criteria
@@ -158,6 +159,11 @@ def add_involvement(request: HttpRequest, response: HttpResponse, body: Involvem
         request.auth, idempotency_key,  # type: ignore[attr-defined]
         idempotency.fingerprint("involvement", contactpoint_id, body.dict()), record)
     if answer.replayed:
+        # Nothing is recorded again, but the answer is given again: that is audited.
+        audit.record("child:involvement:replay", actor=user,
+                     subject=answer.body.get("contactpoint_id"),
+                     details={"involvement": answer.body.get("involvement"),
+                              "status": answer.status})
         response["Idempotent-Replayed"] = "true"
     return Status(answer.status, answer.body)
 

@@ -114,5 +114,6 @@ def load_feed(request: HttpRequest,
     body = read_capped_body(request, settings.CONTACTPOINT.api_max_feed_bytes)
     if not body or body.isspace():
         raise BadRequest("The body is empty: send the feed as JSON Lines, one record a line.")
-    summary, rejections = upload.load_feed_body(own, body, label=f"api:{principal.name}")
+    summary, rejections = upload.load_feed_body(
+        own, body, label=f"api:{principal.name}", actor=principal.client or principal.user)
     return {**summary.as_dict(), "rejections": [r.as_dict() for r in rejections]}

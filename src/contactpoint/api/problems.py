@@ -5,17 +5,24 @@ One place decides how each kind of failure looks to a caller: the domain's error
 body) and anything unexpected, which is logged and answered with no internals at all.
 Input problems are 400 with an `errors` list, one entry per field, as the contract says
 bad input is 400 (ninja's default is 422).
+
+Ninja answers an exception itself, so to Django the request ended well and its
+transaction (ATOMIC_REQUESTS) would commit whatever the operation wrote before failing.
+Every handler here first marks that transaction to roll back, as a page that raises
+does: an operation that fails keeps nothing, its audit entries included (a refusal is
+audited afterwards on its own, web/refusals.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 import orjson
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -152,16 +159,25 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(500)
 
 
+def rolled_back(handler: Callable[[HttpRequest, Any], HttpResponse]
+                ) -> Callable[[HttpRequest, Any], HttpResponse]:
+    """The handler, after marking the request's transaction to roll back."""
+    def handle(request: HttpRequest, exc: Any) -> HttpResponse:
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
+            transaction.set_rollback(True)
+        return handler(request, exc)
+
+    return handle
+
+
 def install(api: NinjaAPI) -> None:
-    """Make every error the API answers a problem+json document."""
-    api.add_exception_handler(RequestError, _request_error)
-    api.add_exception_handler(ValidationError, _invalid_input)
-    api.add_exception_handler(AuthenticationError, _unauthenticated)
-    api.add_exception_handler(HttpError, _http_error)
-    api.add_exception_handler(Http404, _not_found)
-    api.add_exception_handler(PermissionDenied, _permission_denied)
-    api.add_exception_handler(SuspiciousOperation, _suspicious)
-    api.add_exception_handler(Exception, _unexpected)
+    """Make every error the API answers a problem+json document, keeping nothing."""
+    for error, handler in ((RequestError, _request_error), (ValidationError, _invalid_input),
+                           (AuthenticationError, _unauthenticated), (HttpError, _http_error),
+                           (Http404, _not_found), (PermissionDenied, _permission_denied),
+                           (SuspiciousOperation, _suspicious), (Exception, _unexpected)):
+        api.add_exception_handler(error, rolled_back(handler))
 
 
 # -- OpenAPI ---------------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+from functools import partial
+
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -14,7 +17,16 @@ def unknown_api_path(request: HttpRequest) -> HttpResponse:
     return problem_response(404)
 
 
+def _public_views_hold_no_transaction(urls: tuple) -> tuple:  # type: ignore[type-arg]
+    """Ninja's own public views (the OpenAPI document, the API's root) run outside the
+    request's one transaction, as every public page does (web/access.py, `public`)."""
+    for pattern in urls[0]:
+        if isinstance(pattern.callback, partial):
+            transaction.non_atomic_requests(pattern.callback)
+    return urls
+
+
 urlpatterns = [
-    path("api/v1/", api.urls),
+    path("api/v1/", _public_views_hold_no_transaction(api.urls)),
     re_path(r"^api/", unknown_api_path),
 ]

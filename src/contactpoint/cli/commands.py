@@ -59,7 +59,8 @@ def operator_name(args: argparse.Namespace) -> str:
 
 
 def add_by(parser: argparse.ArgumentParser) -> None:
-    """`--by NAME` on a command that changes who may use the index (audited in that name)."""
+    """`--by NAME` on a command that changes the index or who may use it (audited in that
+    name)."""
     parser.add_argument("--by", metavar="NAME",
                         help="who is making this change, for the audit trail (default: "
                         "the name you are logged in to this machine as)")
@@ -157,7 +158,7 @@ def _ingest(args: argparse.Namespace) -> None:
     progress = Progress(f"rows of {Path(args.file).name}", quiet=args.quiet)
     try:
         summary = ingest_file(args.source, Path(args.file), today=args.today,
-                              progress=progress)
+                              progress=progress, by=operator_name(args))
     except ValidationError as exc:
         raise Usage(f"--source {exc.messages[0]}") from None
     except (FeedFileError, FeedReaderDied) as exc:
@@ -171,6 +172,7 @@ def register_ingest(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--source", required=True, metavar="NAME")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
+    add_by(p)
     _quiet(p)
 
 
@@ -215,7 +217,7 @@ def _initial_load(args: argparse.Namespace) -> None:
     try:
         summary = initial_load(feeds, today=args.today, workers=args.workers,
                                progress=progress, memory_check=not args.no_memory_check,
-                               dead_hosts=args.dead_host)
+                               dead_hosts=args.dead_host, by=operator_name(args))
     except ValidationError as exc:
         raise Usage(f"source name: {exc.messages[0]}") from None
     except (FeedFileError, FeedReaderDied, InitialLoadError) as exc:
@@ -241,6 +243,7 @@ def register_initial_load(sub) -> None:  # type: ignore[no-untyped-def]
                    help="an unfinished initial load started on HOST is not running (the "
                    "machine is gone): clear what it wrote and start; repeat for several")
     p.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
+    add_by(p)
     _quiet(p)
 
 
@@ -250,7 +253,7 @@ def _links(args: argparse.Namespace) -> None:
     from contactpoint.identity.links import export_links  # noqa: PLC0415
 
     try:
-        count = export_links(Path(args.out))
+        count = export_links(Path(args.out), by=operator_name(args))
     except OSError as exc:
         raise Failure(f"cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"wrote {count} source records to {args.out}")
@@ -260,15 +263,16 @@ def register_links(sub) -> None:  # type: ignore[no-untyped-def]
     p = _command(sub, "links", "write source,source_id,contactpoint_id,state for every record",
                  _links)
     p.add_argument("--out", required=True, metavar="FILE.csv")
+    add_by(p)
 
 
 # -- keys ------------------------------------------------------------------------------------
 
 def _keys_rotate(args: argparse.Namespace) -> None:
-    from contactpoint.crypto.keystore import get_keystore  # noqa: PLC0415
+    from contactpoint.crypto.rotation import rotate_keys  # noqa: PLC0415
 
     progress = Progress("keys re-wrapped", quiet=args.quiet)
-    report = get_keystore().rotate(progress=progress)
+    report = rotate_keys(by=operator_name(args), progress=progress)
     progress.finish()
     print(f"re-wrapped {report.rewrapped} keys; retired {', '.join(report.retired) or 'none'}")
 
@@ -278,6 +282,7 @@ def register_keys(sub) -> None:  # type: ignore[no-untyped-def]
     ksub = p.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     r = _command(ksub, "rotate",
                  "re-wrap every data key under a new key-encryption key, online", _keys_rotate)
+    add_by(r)
     _quiet(r)
 
 
@@ -334,7 +339,7 @@ def _reference_load(args: argparse.Namespace) -> None:
     from contactpoint.access.reference import load_reference  # noqa: PLC0415
 
     try:
-        counts = load_reference(Path(args.dir))
+        counts = load_reference(Path(args.dir), by=operator_name(args))
     except (OSError, ValueError) as exc:
         raise Failure(str(exc)) from None
     print(", ".join(f"{name}: {n}" for name, n in counts.items()))
@@ -346,6 +351,7 @@ def register_reference(sub) -> None:  # type: ignore[no-untyped-def]
     a = _command(rsub, "load", "load local_authorities.csv, organisations.csv and "
                  "postcode_districts.csv from a folder", _reference_load)
     a.add_argument("dir", metavar="DIR")
+    add_by(a)
 
 
 # -- serve and demo --------------------------------------------------------------------------

@@ -354,8 +354,13 @@ def _alive(marker: dict[str, Any], dead_hosts: Collection[str] = ()) -> bool:
     return not command or b"initial-load" in command
 
 
-def _start(files: Sequence[tuple[str, Path]], dead_hosts: Collection[str] = ()
-           ) -> tuple[list[FeedLoad], bool]:
+def _operator(by: str | None) -> str:
+    """Who runs the load, as the trail names them (the machine's user if not said)."""
+    return audit.operator(by if by is not None else getpass.getuser())
+
+
+def _start(files: Sequence[tuple[str, Path]], dead_hosts: Collection[str] = (),
+           by: str | None = None) -> tuple[list[FeedLoad], bool]:
     """Check the index is empty (clearing a dead initial load), and mark this one."""
     cleared = False
     shred: list[str] = []
@@ -377,7 +382,7 @@ def _start(files: Sequence[tuple[str, Path]], dead_hosts: Collection[str] = ()
                 _restore_indexes(d.counts.get(INDEXES, []))
                 _restore_constraints(d.counts.get(CONSTRAINTS, []))
             # Deleting a whole index's children and shredding their keys is audited.
-            audit.record("feeds:initial-load:clear", actor=audit.operator(getpass.getuser()),
+            audit.record("feeds:initial-load:clear", actor=_operator(by),
                          details={"children": len(shred),
                                   "dead_loads": [d.counts.get("pid") for d in dead],
                                   "hosts": sorted({str(d.counts.get("host")) for d in dead}),
@@ -835,7 +840,10 @@ def _write_share(task: Callable[[int], tuple[int, int]], buckets: int,  # noqa: 
         os._exit(0)
 
 
-def _finish(loads: list[FeedLoad], per_file: list[dict[str, int]]) -> None:
+def _finish(loads: list[FeedLoad], per_file: list[dict[str, int]], summary: InitialSummary,
+            by: str | None) -> None:
+    """Mark the loads finished and audit the initial load: one entry, with each file's
+    source and counts, in the transaction that finishes it."""
     with transaction.atomic():
         _restore_constraints(loads[0].counts.get(CONSTRAINTS, []) if loads else [])
         if connection.vendor == "postgresql":
@@ -852,6 +860,12 @@ def _finish(loads: list[FeedLoad], per_file: list[dict[str, int]]) -> None:
         for load, counts in zip(loads, per_file, strict=True):
             load.finished_at, load.counts = now, counts
             load.save(update_fields=["finished_at", "counts"])
+        audit.record("feeds:initial-load:finish", actor=_operator(by), details={
+            "files": [{"source": load.source.name, "file": load.file_name, "load": load.pk,
+                       **counts} for load, counts in zip(loads, per_file, strict=True)],
+            "children": summary.children, "records": summary.records,
+            "decisions": summary.decisions, "review_items": summary.review_items,
+            "cleared": summary.cleared})
 
 
 # -- the whole load --------------------------------------------------------------------------
@@ -890,9 +904,10 @@ def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None
                  batch_size: int = BATCH_SIZE,
                  progress: Callable[[str], None] | None = None,
                  memory_check: bool = True,
-                 dead_hosts: Collection[str] = ()) -> InitialSummary:
+                 dead_hosts: Collection[str] = (), by: str | None = None) -> InitialSummary:
     """Load these (source, file) feeds, in this order, into an empty index; unless told
-    not to, refuse feeds whose placing needs more memory than is available.
+    not to, refuse feeds whose placing needs more memory than is available. `by` is the
+    operator the trail names (the machine's user if not given).
 
     An unfinished initial load of another host is taken to be running, and this one
     refused, unless its host is in `dead_hosts`: the operator's word that the machine
@@ -906,16 +921,16 @@ def initial_load(files: Sequence[tuple[str, Path]], *, today: date | None = None
     with rare_collections():
         return _initial_load(files, today=today, workers=workers, buckets=buckets,
                              batch_size=batch_size, progress=progress,
-                             dead_hosts=frozenset(dead_hosts))
+                             dead_hosts=frozenset(dead_hosts), by=by)
 
 
 def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers: int | None,
                   buckets: int, batch_size: int,
                   progress: Callable[[str], None] | None,
-                  dead_hosts: Collection[str]) -> InitialSummary:
+                  dead_hosts: Collection[str], by: str | None) -> InitialSummary:
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     summary = InitialSummary()
-    loads, summary.cleared = _start(files, dead_hosts)
+    loads, summary.cleared = _start(files, dead_hosts, by)
     keys = get_keystore()
     configured = configured_linker(keys)
     linker = ProbabilisticLinker(keys.blind_index, CompactStore(), configured.model,
@@ -961,7 +976,7 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
                 name__in={source for source, _ in files})},
             configuration=configured.configuration.pk, now=now),
             summary, buckets, workers, step, loads[0].counts.get(INDEXES, []))
-        _finish(loads, per_file)
+        _finish(loads, per_file, summary, by)
         step("added back the constraints" if connection.vendor == "postgresql"
              else "marked the load finished")
         summary.write_seconds = time.perf_counter() - started

@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from contactpoint import bulk
+from contactpoint.audit import hooks as audit
 from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.feeds.models import FeedLoad, SourceSystem, source_name_validator
@@ -465,6 +466,19 @@ INITIAL_LOAD_UNFINISHED = ("an initial load (`contactpoint initial-load`) has no
                            "run it again to finish it before loading other feeds")
 
 
+def finish_load(load: FeedLoad, summary: LoadSummary, *, actor: Any,
+                via: str) -> None:
+    """Mark a load finished with its counts, and audit it: one entry per load, in the
+    same transaction (`via` says how it came: "file" or "api")."""
+    with transaction.atomic():
+        load.finished_at = timezone.now()
+        load.counts = summary.as_dict()
+        load.save(update_fields=["finished_at", "counts"])
+        audit.record("feeds:feed:load", actor=actor, subject=load.source.name,
+                     details={"load": load.pk, "via": via, "file": load.file_name,
+                              **load.counts})
+
+
 def unfinished_initial_loads() -> QuerySet[FeedLoad]:
     """The FeedLoads of initial loads under way, or that died (feeds.initial)."""
     return FeedLoad.objects.filter(finished_at__isnull=True,
@@ -505,8 +519,15 @@ def rejects_path(feed: Path) -> Path:
 
 def ingest_file(source_name: str, path: Path, *, today: date | None = None,
                 progress: Callable[[int], None] | None = None,
-                batch_size: int = BATCH_SIZE, linker: Linker | None = None) -> LoadSummary:
-    """Load one feed file; rejected rows and parts go to FILE.rejects.jsonl."""
+                batch_size: int = BATCH_SIZE, linker: Linker | None = None,
+                by: str | None = None) -> LoadSummary:
+    """Load one feed file; rejected rows and parts go to FILE.rejects.jsonl.
+
+    Batch by batch, each its own transaction (a file may hold millions of rows); the load
+    is audited once, with its counts, when it finishes (`by`: the operator). A load that
+    dies part-way leaves its FeedLoad unfinished and no entry; loading the file again
+    finishes the job, and is audited then.
+    """
     check_feed_file(source_name, path)
     if initial_load_unfinished():
         raise FeedFileError(INITIAL_LOAD_UNFINISHED)
@@ -520,9 +541,8 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
             summary = loader.load_checked(rows, write, progress)
     finally:
         close()
-    load.finished_at = timezone.now()
-    load.counts = summary.as_dict()
-    load.save(update_fields=["finished_at", "counts"])
+    finish_load(load, summary, actor=audit.operator(by) if by is not None else None,
+                via="file")
     bulk.refresh_statistics(
         [SourceRecord, BlindIndexEntry, Child, MatchDecision],
         summary.created + summary.linked + summary.review + summary.updated + summary.deleted)

@@ -6,6 +6,9 @@ import csv
 from itertools import groupby
 from pathlib import Path
 
+from django.db import transaction
+
+from contactpoint.audit import hooks as audit
 from contactpoint.crypto.keystore import get_keystore
 from contactpoint.identity.models import SourceRecord
 from contactpoint.identity.store import open_payload
@@ -13,11 +16,15 @@ from contactpoint.identity.store import open_payload
 CHUNK = 2000
 
 
-def export_links(path: Path) -> int:
+def export_links(path: Path, *, by: str | None = None) -> int:
     """Write source,source_id,contactpoint_id,state for every live source record.
 
-    Streams in chunks (memory flat); source ids are unsealed with each child's key.
+    Streams in chunks (memory flat); source ids are unsealed with each child's key. The
+    export is audited (`by`: the operator) before anything is read, as the trail's is.
     """
+    with transaction.atomic():
+        audit.record("feeds:links:export", actor=audit.operator(by) if by else None,
+                     details={"out": str(path)})
     keys = get_keystore()
     count = 0
     records = (SourceRecord.objects.filter(deleted=False, child__isnull=False)

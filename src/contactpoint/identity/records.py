@@ -152,17 +152,19 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
         glass = True
     record = open_child_record(keys, child)
     shown = visible_record(record, viewer, facts, break_glass=glass)  # type: ignore[arg-type]
-    audit.record("child:record:view", actor=user, reason=reason, subject=child.contactpoint_id,
-                 personal={"reason_detail": detail} if detail else None,
-                 details={"break_glass": glass, "shielded": child.shielded,
-                          "asked_for": contactpoint_id})
-    if glass:
-        # DOMAIN.md: breaking the glass triggers an immediate investigation and alerts the
-        # child's management team at once; the audit issue turns this into its alert.
-        audit.record("child:shield:break_glass", actor=user, reason=reason,
+    with transaction.atomic():  # shown only once both entries are written
+        audit.record("child:record:view", actor=user, reason=reason,
                      subject=child.contactpoint_id,
                      personal={"reason_detail": detail} if detail else None,
-                     details={"alert": "management_team", "broker": broker(facts).name})
+                     details={"break_glass": glass, "shielded": child.shielded,
+                              "asked_for": contactpoint_id})
+        if glass:
+            # DOMAIN.md: breaking the glass triggers an immediate investigation and alerts
+            # the child's management team at once; the audit issue turns this into its alert.
+            audit.record("child:shield:break_glass", actor=user, reason=reason,
+                         subject=child.contactpoint_id,
+                         personal={"reason_detail": detail} if detail else None,
+                         details={"alert": "management_team", "broker": broker(facts).name})
     return shown
 
 

@@ -10,6 +10,10 @@ Demo-only shortcuts: the ready accounts skip the first-sign-in password change a
 with an authenticator app already set up, its key printed (add it to any authenticator
 app, or print the current codes with `contactpoint demo --codes`). One account,
 demo-newstarter, goes through the real first sign-in: new password, then set-up.
+
+Whatever it changes is audited as any operator's change is, in the name
+`operator:contactpoint demo`: the reference data and feeds it loads, and each demo
+account made (and the app set up for it, or the account it replaces).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from django_otp.oath import TOTP
 from contactpoint.access import second_factors, services
 from contactpoint.access.models import AuthenticatorApp, Organisation, OrganisationType, User
 from contactpoint.access.reference import load_reference
+from contactpoint.audit import hooks as audit
 from contactpoint.cli.progress import Progress
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.lifecycle.setup import initialise
@@ -35,6 +40,8 @@ DEMO_SEED = 2026
 NATIONAL_CODE = "NATIONAL:CP"
 #: The account that shows the real first sign-in (one-time password, then set-up).
 NEW_STARTER = "demo-newstarter"
+#: Who the audit trail says made the demo's changes: `operator:contactpoint demo`.
+BY = "contactpoint demo"
 
 
 def _feeds(children: int, quiet: bool) -> Path:
@@ -57,6 +64,8 @@ def _ready(username: str, password: str) -> dict[str, str]:
     user.save(update_fields=["must_change_password"])
     device = AuthenticatorApp.objects.create(user=user, name=second_factors.APP_NAME,
                                              confirmed=True)
+    audit.record("account:second-factor:add", actor=audit.operator(BY), subject=user,
+                 details={"kind": "app", "demo": True})
     return {"totp_key": second_factors.totp_secret(device), "otpauth": device.config_url}
 
 
@@ -65,7 +74,7 @@ def _accounts(authority: Organisation) -> dict[str, dict[str, str]]:
     path = _accounts_file()
     saved: dict[str, dict[str, str]] = orjson.loads(path.read_bytes()) if path.exists() else {}
     national, _ = services.add_organisation(code=NATIONAL_CODE, name="ContactPoint national team",
-                                            type=OrganisationType.NATIONAL_PARTNER)
+                                            type=OrganisationType.NATIONAL_PARTNER, by=BY)
     school = (Organisation.objects.filter(authority=authority, type=OrganisationType.SCHOOL)
               .order_by("code").first() or authority)
     wanted = [
@@ -81,8 +90,13 @@ def _accounts(authority: Organisation) -> dict[str, dict[str, str]]:
         if (User.objects.filter(username=username).exists()
                 and (not ready or "totp_key" in current)):
             continue
-        User.objects.filter(username=username).delete()
-        _, password = services.add_user(username=username, org_code=org.code, role=role)
+        replaced = User.objects.filter(username=username).first()
+        if replaced is not None:  # made before its details were kept: made afresh
+            audit.record("account:user:delete", actor=audit.operator(BY), subject=replaced,
+                         details={"demo": True})
+            replaced.delete()
+        _, password = services.add_user(username=username, org_code=org.code, role=role,
+                                        by=BY)
         saved[username] = {"password": password, "role": role, "organisation": org.name}
         if ready:
             saved[username].update(_ready(username, password))
@@ -131,12 +145,13 @@ def demo_codes() -> Iterator[str]:
 def prepare_demo(children: int = 2000, quiet: bool = False) -> Iterator[str]:
     yield from initialise()
     folder = _feeds(children, quiet)
-    counts = load_reference(folder / "reference")
+    counts = load_reference(folder / "reference", by=BY)
     yield "reference data: " + ", ".join(f"{n} {name}" for name, n in counts.items())
     for feed in sorted(folder.glob("*.jsonl")):
         if feed.name.endswith(".rejects.jsonl"):  # the loader's own output beside each feed
             continue
-        summary = ingest_file(feed.stem, feed, progress=Progress(feed.name, quiet=quiet))
+        summary = ingest_file(feed.stem, feed, progress=Progress(feed.name, quiet=quiet),
+                              by=BY)
         yield f"{feed.name}: {summary.line()}"
     authority = (Organisation.objects.filter(type=OrganisationType.LOCAL_AUTHORITY)
                  .order_by("code").first())

@@ -4,7 +4,8 @@ The latest MatchConfiguration is the one every load uses. `contactpoint init` st
 shipped model (trained on a synthetic population) as the first version; the operator
 then trains on their own data (`contactpoint match train`) and sets the thresholds
 (`contactpoint match thresholds`), each a new version, so every decision can be traced
-to the settings that made it.
+to the settings that made it. Each version is audited as it is stored
+(`matching:settings:update`, in the name of whoever changed it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 
+from contactpoint.audit import hooks as audit
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.feeds.models import SourceSystem
@@ -87,10 +89,18 @@ def store_configuration(model: MatchModel, thresholds: Thresholds, *, trained_on
     parameters = model.as_json()
     if model.name_key is None:
         parameters = _blind_names(parameters)
-    return MatchConfiguration.objects.create(
-        parameters=parameters, link_threshold=thresholds.link,
-        review_threshold=thresholds.review, margin=thresholds.margin,
-        trained_on=trained_on[:200], changed_by=changed_by[:150], note=note[:500])
+    with transaction.atomic():
+        config = MatchConfiguration.objects.create(
+            parameters=parameters, link_threshold=thresholds.link,
+            review_threshold=thresholds.review, margin=thresholds.margin,
+            trained_on=trained_on[:200], changed_by=changed_by[:150], note=note[:500])
+        # The note is the operator's own words: sealed, as every free text is.
+        audit.record("matching:settings:update", actor=audit.operator(config.changed_by),
+                     personal={"note": config.note} if config.note else None,
+                     details={"version": config.pk, "link": config.link_threshold,
+                              "review": config.review_threshold, "margin": config.margin,
+                              "trained_on": config.trained_on})
+    return config
 
 
 def check_thresholds(thresholds: Thresholds) -> None:

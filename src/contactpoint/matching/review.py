@@ -108,7 +108,8 @@ def _reason(reason: str) -> str:
 
 def queue(actor: User, *, statuses: Sequence[str] = PENDING,
           limit: int = 50) -> list[ReviewItem]:
-    """The actor's pending pairs, open before deferred, strongest first."""
+    """The actor's pending pairs, open before deferred, strongest first (audited: the
+    list names children, and which of them are shielded)."""
     _check_actor(actor, Permission.MATCHING_REVIEW_READ)
     items: QuerySet[ReviewItem] = (
         ReviewItem.objects.filter(status__in=statuses)
@@ -120,8 +121,13 @@ def queue(actor: User, *, statuses: Sequence[str] = PENDING,
                              | Q(source_record__child__local_authority=authority)
                              | Q(candidate__shield_broker=authority)
                              | Q(source_record__child__shield_broker=authority))
-    return [item for item in items[: limit * 2]
-            if may_act_on(actor, [item.candidate, item.source_record.child])][:limit]
+    shown = [item for item in items[: limit * 2]
+             if may_act_on(actor, [item.candidate, item.source_record.child])][:limit]
+    audit.record("matching:review:list", actor=actor,
+                 details={"statuses": sorted(statuses), "items": [i.pk for i in shown]},
+                 children=[c.contactpoint_id for i in shown
+                           for c in (i.source_record.child, i.candidate)])
+    return shown
 
 
 def _item(actor: User, item_id: int, *, pending: bool = True) -> ReviewItem:
@@ -176,8 +182,11 @@ def pair(actor: User, item_id: int, keys: KeyStore | None = None) -> dict[str, A
         item = _item(actor, item_id, pending=False)
     sr = item.source_record
     record = open_payload(keys, sr.child.contactpoint_id, sr)["record"]
-    audit.record("matching:review:view", actor=actor, subject=item.candidate.contactpoint_id,
-                 details={"item": item.pk, "record_child": sr.child.contactpoint_id})
+    with transaction.atomic():
+        audit.record("matching:review:view", actor=actor,
+                     subject=item.candidate.contactpoint_id,
+                     details={"item": item.pk, "record_child": sr.child.contactpoint_id},
+                     children=[sr.child.contactpoint_id])
     return {
         "id": item.pk, "status": item.status, "score": round(item.score, 2),
         "reason": item.reason,
@@ -307,6 +316,7 @@ def _finish(kind: str, reason: str, change: _Change, *,
     audit.record(f"matching:decision:{kind.replace('_', '-')}", actor=change.actor,
                  personal={"reason": reason},
                  subject=child.contactpoint_id if child is not None else None,
+                 children=[c.contactpoint_id for c in (retired, created) if c is not None],
                  details={"decision": action.pk, "undoes": action.undoes_id,
                           "records_moved": len([m for m in change.moves
                                                 if m["from"] != m["to"]])})
@@ -526,5 +536,8 @@ def history(actor: User, contactpoint_id: str) -> list[MatchAction]:
     except Child.DoesNotExist:
         raise NotFound(NOT_YOURS) from None
     _require(actor, [child])
-    return list(MatchAction.objects.filter(
+    actions = list(MatchAction.objects.filter(
         Q(child=child) | Q(retired=child) | Q(created=child)).select_related("actor"))
+    audit.record("matching:history:view", actor=actor, subject=child.contactpoint_id,
+                 details={"decisions": [a.pk for a in actions]})
+    return actions

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -48,7 +49,14 @@ def declared_access(view: Any) -> PageAccess | None:
 
 
 def public(view: View) -> View:
-    """Anyone may see this page, signed in or not."""
+    """Anyone may see this page, signed in or not.
+
+    It runs outside the one transaction every other request runs in (ATOMIC_REQUESTS):
+    anyone may call it, and it must not hold a transaction open for them (on SQLite,
+    the write lock). What it changes it writes, with its audit entry, in a transaction
+    of its own.
+    """
+    view = transaction.non_atomic_requests(view)
     view.page_access = PageAccess("public")  # type: ignore[attr-defined]
     return view
 

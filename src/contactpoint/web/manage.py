@@ -85,8 +85,7 @@ def _managed(request: HttpRequest, username: str) -> User:
 
 @requires(MANAGE)
 def users(request: HttpRequest) -> HttpResponse:
-    found = services.users_managed_by(request.user).order_by(  # type: ignore[arg-type]
-        "organisation__name", "last_name", "username")
+    found = services.list_users(request.user)  # type: ignore[arg-type]
     rows = [{"user": u, "name": _display_name(u), "status": _status(u),
              "role": Role(u.role).label} for u in found]
     return render(request, "web/manage/users.html", {"rows": rows, "nav": "users"})
@@ -94,7 +93,10 @@ def users(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
-    user = _managed(request, username)
+    try:
+        user = services.view_user(request.user, username)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404("no such user") from None
     return render(request, "web/manage/user.html", {
         "subject": user, "name": _display_name(user), "status": _status(user),
         "role": Role(user.role).label, "factors": second_factors.second_factors_of(user),

@@ -10,6 +10,7 @@ page's CSP nonce.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -27,6 +28,7 @@ from contactpoint.web.signin import (
     second_factor_failed,
     second_factor_passed,
     session_verified,
+    sign_in_step,
 )
 
 
@@ -72,9 +74,10 @@ class CompleteRegistration(_Step, views.CompleteCredentialRegistrationView):
 
     def post(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         was_verified = self.request.user.is_verified()
-        response = super().post(*args, **kwargs)  # confirms the key; otp_login if first
-        audit.record("account:second-factor:add", actor=self.request.user,
-                     details={"kind": "security_key"})
+        with transaction.atomic():  # the key and its entry together
+            response = super().post(*args, **kwargs)  # confirms the key; otp_login if first
+            audit.record("account:second-factor:add", actor=self.request.user,
+                         details={"kind": "security_key"})
         if not was_verified:
             session_verified(self.request, method="security_key")
         return response
@@ -129,14 +132,16 @@ def set_up_security_key(request: HttpRequest) -> HttpResponse:
 js_catalog = public(JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]))
 
 app_name = "otp_webauthn"  # the library's script and templates reverse these names
+# Sign-in steps, out of the request's one transaction as the code steps are
+# (web/signin.py, sign_in_step): a guess counted by the lockout stays counted.
 urlpatterns = [
-    path("registration/begin/", BeginRegistration.as_view(),
+    path("registration/begin/", sign_in_step(BeginRegistration.as_view()),
          name="credential-registration-begin"),
-    path("registration/complete/", CompleteRegistration.as_view(),
+    path("registration/complete/", sign_in_step(CompleteRegistration.as_view()),
          name="credential-registration-complete"),
-    path("authentication/begin/", BeginAuthentication.as_view(),
+    path("authentication/begin/", sign_in_step(BeginAuthentication.as_view()),
          name="credential-authentication-begin"),
-    path("authentication/complete/", CompleteAuthentication.as_view(),
+    path("authentication/complete/", sign_in_step(CompleteAuthentication.as_view()),
          name="credential-authentication-complete"),
     path("jsi18n/", js_catalog, name="js-i18n-catalog"),
 ]

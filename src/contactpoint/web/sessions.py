@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -46,14 +47,17 @@ class SignedInSessionMiddleware:
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_KEY)
             if last_seen is not None and now - float(last_seen) > settings.SESSION_IDLE_SECONDS:
-                audit.record("account:session:timeout", actor=user)
-                end_signed_in_session(request)
+                with transaction.atomic():  # ended and audited together
+                    audit.record("account:session:timeout", actor=user)
+                    end_signed_in_session(request)
                 return redirect(reverse("web:signed-out") + "?reason=idle")
             refusal = user.refusal()  # type: ignore[union-attr]
             if refusal is not None:
-                audit.record("account:session:end", actor=user, details={"because": refusal})
-                end_sessions(user)  # type: ignore[arg-type]
-                end_signed_in_session(request)
+                with transaction.atomic():
+                    audit.record("account:session:end", actor=user,
+                                 details={"because": refusal})
+                    end_sessions(user)  # type: ignore[arg-type]
+                    end_signed_in_session(request)
                 return redirect(reverse("web:signed-out") + "?reason=suspended")
             request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)

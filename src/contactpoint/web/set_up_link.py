@@ -10,6 +10,7 @@ access.set_up_links decides and audits.
 from __future__ import annotations
 
 from django.contrib.auth import login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -34,11 +35,12 @@ def open_link(request: HttpRequest, secret: str) -> HttpResponse:
     link = set_up_links.usable_link(secret)
     if link is None:
         return _not_usable(request)
-    if request.user.is_authenticated:  # someone else's session in this browser ends first
-        end_signed_in_session(request)
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = link.pk
-    set_up_links.opened(link)
+    with transaction.atomic():  # a public page: its changes in a transaction of their own
+        if request.user.is_authenticated:  # someone else's session here ends first
+            end_signed_in_session(request)
+        request.session.cycle_key()
+        request.session[SESSION_KEY] = link.pk
+        set_up_links.opened(link)
     return redirect("web:set-up-password")
 
 
@@ -56,8 +58,9 @@ def set_password(request: HttpRequest) -> HttpResponse:
         except AccessError:
             return _not_usable(request)
         request.session.pop(SESSION_KEY, None)
-        login(request, user)  # a new session key; the password step is done
-        remember_session(user, request.session.session_key)
+        with transaction.atomic():
+            login(request, user)  # a new session key; the password step is done
+            remember_session(user, request.session.session_key)
         return redirect(next_sign_in_step(user))
     return render(request, "web/signin/set_up_password.html",
                   {"form": form, "username": link.user.username})

@@ -4,6 +4,11 @@ Each step is its own page and works without JavaScript (a security key needs it:
 is the browser's WebAuthn API). The session key is renewed when the password is
 accepted (Django's login) and again when the second factor is (second_factor_passed),
 so a session id planted before sign-in is worth nothing after it.
+
+The steps that check a password or code are not one transaction per request, as every
+other page is (`sign_in_step`): the lockout counts a guess and commits it before the
+guess is checked, and nothing that happens later in the request may give it back. Each
+change they make is written with its audit entry in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -39,6 +44,11 @@ from contactpoint.web.sessions import end_signed_in_session
 WRONG_DETAILS = "Enter a correct username and password"
 WRONG_CODE = ("Enter the code your authenticator app shows now: the code you entered is "
               "not correct, or was used already")
+
+
+def sign_in_step(view: Any) -> Any:
+    """A view that counts guesses (the lockout): out of the request's one transaction."""
+    return transaction.non_atomic_requests(view)
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -77,10 +87,11 @@ def session_verified(request: HttpRequest, *, method: str) -> None:
     """After otp_login: renew the session key (no fixation), forget failures, audit."""
     user: User = request.user  # type: ignore[assignment]
     old_key = request.session.session_key
-    request.session.cycle_key()
-    remember_session(user, request.session.session_key, replaces=old_key)
-    lockout.clear_account(user.username)
-    audit.record("account:signin:success", actor=user, details={"second_factor": method})
+    with transaction.atomic():
+        request.session.cycle_key()
+        remember_session(user, request.session.session_key, replaces=old_key)
+        lockout.clear_account(user.username)
+        audit.record("account:signin:success", actor=user, details={"second_factor": method})
 
 
 def second_factor_attempt(request: HttpRequest) -> lockout.Attempt | None:
@@ -96,6 +107,7 @@ def second_factor_failed(request: HttpRequest, *, method: str) -> None:
                  details={"step": "second_factor", "method": method})
 
 
+@sign_in_step
 @public
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -128,11 +140,12 @@ def _password_step(request: HttpRequest, form: SignInForm) -> HttpResponse:
         audit.record("account:signin:refused", actor=user, details={"because": refusal})
         return render(request, "web/signin/refused.html", {"refusal": refusal}, status=403)
     next_url = request.session.get(NEXT_SESSION_KEY)
-    login(request, user)  # a new session key; the password step is done
-    if next_url:
-        request.session[NEXT_SESSION_KEY] = next_url
-    remember_session(user, request.session.session_key)
-    audit.record("account:signin:password", actor=user)
+    with transaction.atomic():
+        login(request, user)  # a new session key; the password step is done
+        if next_url:
+            request.session[NEXT_SESSION_KEY] = next_url
+        remember_session(user, request.session.session_key)
+        audit.record("account:signin:password", actor=user)
     return redirect(next_sign_in_step(user))
 
 
@@ -172,6 +185,7 @@ def _app_setup_page(request: HttpRequest, form: CodeForm, *, heading: str,
         "first_factor": not second_factors.has_second_factor(user), **(extra or {})})
 
 
+@sign_in_step
 @signing_in
 @require_http_methods(["GET", "POST"])
 def set_up_app(request: HttpRequest) -> HttpResponse:
@@ -188,10 +202,13 @@ def set_up_app(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         attempt = second_factor_attempt(request)
         if attempt is None:
+            audit.record("account:signin:locked", actor=user, details={"step": "set_up_app"})
             return _locked_page(request, "web/signin/second_factor.html", {"form": CodeForm()})
-        device = second_factors.confirm_app(user, form.cleaned_data["code"])
+        with transaction.atomic():
+            device = second_factors.confirm_app(user, form.cleaned_data["code"])
+            if device is not None:
+                audit.record("account:second-factor:add", actor=user, details={"kind": "app"})
         if device is not None:
-            audit.record("account:second-factor:add", actor=user, details={"kind": "app"})
             if user.is_verified():
                 attempt.succeeded()
             else:
@@ -203,6 +220,7 @@ def set_up_app(request: HttpRequest) -> HttpResponse:
     return _app_setup_page(request, form, heading=heading, extra=warning)
 
 
+@sign_in_step
 @signing_in
 @require_http_methods(["GET", "POST"])
 def second_factor(request: HttpRequest) -> HttpResponse:
@@ -234,9 +252,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
 @public  # signing out must work whatever state the session is in
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        audit.record("account:signout", actor=request.user)
-    end_signed_in_session(request)
+    with transaction.atomic():
+        if request.user.is_authenticated:
+            audit.record("account:signout", actor=request.user)
+        end_signed_in_session(request)
     return redirect("web:signed-out")
 
 
