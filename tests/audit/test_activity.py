@@ -127,6 +127,11 @@ def test_what_someone_elsewhere_typed_stays_sealed_but_their_reason_is_shown(peo
     assert "Okafor" not in str(their_search)
     assert view["withheld"]
     assert their_search["withheld"]
+    hooks.record("child:record:view", actor=people["wakefield.gp"], reason="assessment",
+                 subject=leeds_child.contactpoint_id)
+    only_a_reason = read_activity(people["leeds.team"], filters).entries[0]
+    assert only_a_reason["reason"] == "assessment"
+    assert only_a_reason["withheld"] is None  # nothing was typed, so nothing is withheld
     national = {e["id"]: e for e in read_activity(people["national.auditor"], filters).entries}
     assert national[view["id"]]["details"]["reason_detail"] == "call from Ms Okafor"
     assert national[their_search["id"]]["details"]["criteria"] == {"family_name": "Okafor"}

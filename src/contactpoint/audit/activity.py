@@ -172,12 +172,13 @@ def _page(found: QuerySet[Entry], cursor: Cursor) -> tuple[list[Entry], int | No
 def _shown(entry: Entry, scope: Monitoring, own: set[str], names: dict[str, str],
            keys: KeyStore) -> dict[str, Any]:
     shown = trail.readable(entry, trail.seq_of(entry), keys)
-    withheld = (not scope.everyone and entry.sealed is not None
-                and entry.organisation not in own)
+    plain = orjson.loads(entry.details)
+    # The reason stays: why someone looked at one of the council's children is the
+    # council's to know. What they typed (search terms, free text) is not.
+    withheld = (not scope.everyone and entry.organisation not in own
+                and shown["details"] != plain)
     if withheld:
-        # The reason stays: why someone looked at one of the council's children is the
-        # council's to know. What they typed (search terms, free text) is not.
-        shown["details"] = orjson.loads(entry.details)
+        shown["details"] = plain
     return {**shown, "id": entry.pk, "when": entry.at, "withheld": WITHHELD if withheld else None,
             "organisation_name": names.get(entry.organisation or "")}
 
