@@ -5,7 +5,9 @@ team, auditors); which entries is `access.visibility.monitoring`: a national par
 staff read the whole trail, a council's read the entries written by users of its
 organisations and those about the children it monitors (`visibility.monitors`, which
 keeps a shielded child out of the list of the authority its hidden address falls in).
-`_in_scope` is that rule as a query; tests/audit/test_activity.py holds it to the rule.
+`_in_scope` is that rule as a query, through the child index `trail.sequence` keeps
+(so the entries waiting for their place are placed first); tests/audit/test_activity.py
+holds the query to the rule.
 
 A council reads everything in its own users' entries. In another's entry about one of
 its children it reads who, when, what, which children and the reason given, but not
@@ -189,6 +191,9 @@ def read_activity(user: User, filters: Filters, cursor: Cursor = Cursor(), *,
     require(user, Permission.AUDIT_READ)
     scope = monitoring(viewer_of(user))
     keys = keys or get_keystore()
+    # Place what is waiting first, as `trail.export` does: the child index (which the
+    # scope reads) then holds every entry written so far, and each shows its place.
+    trail.sequence()
     with transaction.atomic():
         rows, newer, older = _page(_in_scope(_matching(filters), scope), cursor)
         own = (set() if scope.everyone
