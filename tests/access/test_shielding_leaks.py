@@ -91,7 +91,8 @@ def scene(tmp_path, keystore):  # type: ignore[no-untyped-def]
         people[username], devices[username] = ready_person(username, role, code, kind,
                                                            authority=authority or LEEDS)
     leeds_team, _ = ready_person("leeds.team", "management_team", LEEDS, "local_authority")
-    kent_team, _ = ready_person("kent.team", "management_team", KENT, "local_authority")
+    kent_team, kent_device = ready_person("kent.team", "management_team", KENT,
+                                          "local_authority")
     for code, name in authorities:  # named again: adding their people named them afresh
         _organisation(code, name, "local_authority")
     assert Organisation.objects.get(code=KENT).name == "Kent County Council"
@@ -156,6 +157,9 @@ def scene(tmp_path, keystore):  # type: ignore[no-untyped-def]
     set_shield(leeds_team, control.contactpoint_id, shielded=True, reason="adoption",
                review_on=TODAY + timedelta(days=3650))
     tolu = Child.objects.get(local_authority__code=BIRMINGHAM).contactpoint_id
+    # Kent's team is no attacker (Amara lives in Kent: it sees her record when it asks for
+    # it by ID), but the Activity page must not tell it so unasked (test below).
+    people["kent.team"], devices["kent.team"] = kent_team, kent_device
     return {"amara": child.contactpoint_id, "tolu": tolu, "control": control.contactpoint_id,
             "item": item.pk, "people": people, "devices": devices}
 
@@ -231,6 +235,29 @@ def test_breaking_the_glass_reveals_only_to_whom_may_and_only_that_once(scene):
     teacher = verified_client(scene["people"]["teacher"], scene["devices"]["teacher"])
     assert_nothing_hidden(teacher.post(url, {"reason": "child_protection",
                                              "reason_detail": "at risk now"}), "teacher")
+
+
+def test_the_activity_page_does_not_tell_where_a_shielded_child_lives(scene):
+    """The trail lists who looked at a child to the child's own team; behind a shield that
+    is the team that shielded it, never the one its hidden address falls in."""
+    people, devices = scene["people"], scene["devices"]
+    teacher = verified_client(people["teacher"], devices["teacher"])
+    for child in ("amara", "control", "tolu"):
+        teacher.post(f"/children/{scene[child]}/", {"reason": "assessment"})
+        assert teacher.get(f"/children/{scene[child]}/").status_code == 200
+    queries = [{}, {"event": "child:"}, *({"child": scene[c]} for c in
+                                          ("amara", "control", "tolu"))]
+    for who in ("wakefield", "auditor"):
+        client = verified_client(people[who], devices[who])
+        for query in queries:
+            response = client.get("/activity/", query)
+            assert response.status_code == 200, (who, query)
+            assert_nothing_hidden(response, f"{who} activity {query}")
+    kent = verified_client(people["kent.team"], devices["kent.team"])
+    assert scene["amara"] not in kent.get("/activity/").content.decode()
+    _same(kent.get("/activity/", {"child": scene["amara"]}),
+          kent.get("/activity/", {"child": scene["control"]}),
+          (scene["amara"], scene["control"]))
 
 
 # -- the API -------------------------------------------------------------------------------

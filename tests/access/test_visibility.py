@@ -8,7 +8,10 @@ from contactpoint.access.visibility import (
     SHIELDED_NOTICE,
     Broker,
     ChildFacts,
+    Monitoring,
     Viewer,
+    monitoring,
+    monitors,
     sees_everything,
     visible_match,
     visible_record,
@@ -154,3 +157,40 @@ def test_a_sensitive_service_that_leads_says_so_without_its_provider():
     assert sensitive["lead_professional"] is True
     assert "CAMHS" not in str(sensitive)
     assert "Dr Pat" not in str(sensitive)
+
+
+# -- whose entries of the audit trail a viewer reads (the Activity page) ----------------------
+
+def test_national_partners_staff_monitor_everyone_and_a_councils_its_own_authority():
+    assert monitoring(viewer("national_admin", "national_partner", "NP:1", None)) \
+        == Monitoring(everyone=True)
+    assert monitoring(viewer("auditor", "national_partner", "NP:1", None)) \
+        == Monitoring(everyone=True)
+    for role in ("management_team", "auditor"):
+        assert monitoring(viewer(role, "local_authority", "E1", LEEDS)) \
+            == Monitoring(everyone=False, authority_id=LEEDS)
+    assert monitoring(viewer("auditor", "local_authority", "E1", None)) \
+        == Monitoring(everyone=False, authority_id=None)
+
+
+def test_a_council_monitors_its_own_children_and_no_other():
+    leeds, wakefield = Monitoring(False, LEEDS), Monitoring(False, WAKEFIELD)
+    assert monitors(leeds, CHILD)
+    assert not monitors(wakefield, CHILD)
+    assert monitors(Monitoring(True), CHILD)
+    assert not monitors(Monitoring(False, None), CHILD)
+
+
+def test_a_moved_shielded_child_is_monitored_by_the_team_that_shielded_it_not_where_it_lives():
+    # Kent sees the record when it asks for it by ID; the trail must not list the child
+    # to Kent unasked, which would tell Kent a shielded child lives in its area.
+    assert sees_everything(viewer("management_team", "local_authority", "E3", KENT), MOVED)
+    assert not monitors(Monitoring(False, KENT), MOVED)
+    assert monitors(Monitoring(False, LEEDS), MOVED)
+    assert monitors(Monitoring(True), MOVED)
+    nationally = ChildFacts("1234567890", True, "active", KENT, KENT_TEAM, 99, NATIONAL_TEAM)
+    assert not monitors(Monitoring(False, KENT), nationally)
+    assert monitors(Monitoring(True), nationally)
+    lifted = ChildFacts("1234567890", False, "active", KENT, KENT_TEAM, LEEDS, LEEDS_TEAM)
+    assert monitors(Monitoring(False, KENT), lifted)
+    assert not monitors(Monitoring(False, LEEDS), lifted)

@@ -14,6 +14,9 @@ rules below hold everywhere or nowhere:
 - **Identifiers issued by other bodies** (NHS number, UPN): shown only to users of the
   kind of body that issued them (NHS organisations; schools and local authorities).
 
+Which part of the audit trail a viewer monitors (the Activity page) is decided here too,
+by `monitoring` and `monitors`, since it must keep the shielding rules above.
+
 Plain Python over dicts and small facts: no Django, so it is fast to test exhaustively.
 """
 
@@ -203,3 +206,49 @@ def visible_match(record: dict[str, Any], child: ChildFacts) -> dict[str, Any]:
     return {"contactpoint_id": child.contactpoint_id, "name": record["name"],
             "date_of_birth": record["date_of_birth"], "gender": record.get("gender"),
             "shielded": child.shielded}
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Whose use of the index a viewer may read in the audit trail (the Activity page).
+
+    `everyone`: the whole trail. Otherwise the entries of one local authority: those
+    written by users of its organisations, and those about the children it monitors
+    (`monitors`). Nobody's, when `authority_id` is None too.
+    """
+
+    everyone: bool
+    authority_id: int | None = None
+
+
+#: The organisation type whose staff (the national team, national auditors) monitor all.
+NATIONAL_PARTNER = "national_partner"
+
+
+def monitoring(viewer: Viewer) -> Monitoring:
+    """DOMAIN.md: "Local management teams monitor their own users; a national team monitors
+    everyone." Where the viewer works decides: a national partner's staff (the national
+    team, the national auditors) read the whole trail; a council's (its management team,
+    its own auditors) read their authority's. Whether the viewer may read the trail at
+    all is their role's permission (`audit:read`), checked before this."""
+    if viewer.national or viewer.organisation_type == NATIONAL_PARTNER:
+        return Monitoring(everyone=True)
+    return Monitoring(everyone=False, authority_id=viewer.authority_id)
+
+
+def monitors(scope: Monitoring, child: ChildFacts) -> bool:
+    """Are the entries about this child in the scope (whoever wrote them)?
+
+    A council monitors its own children: where the child lives, or, behind a shield, only
+    the child whose shield it brokers (`broker`). Narrower than `sees_everything`, which
+    also shows a shielded child's record to the team of the authority its hidden address
+    falls in when that team asks for it by ID: the trail must never *tell* a team,
+    unasked, that a shielded child lives in its area by listing who looked at the child.
+    """
+    if scope.everyone:
+        return True
+    if scope.authority_id is None:
+        return False
+    if child.shielded:
+        return child.shield_broker_id == scope.authority_id
+    return child.authority_id == scope.authority_id

@@ -2,6 +2,7 @@ from django.urls import path
 
 from contactpoint.web import (
     account,
+    activity,
     children,
     manage,
     passkeys,
@@ -62,4 +63,6 @@ urlpatterns = [
     path("manage/add-organisation/", manage.add_organisation,
          name="manage-add-organisation"),
     path("manage/contact/", team_contact.contact, name="manage-contact"),
+    # The audit trail, for those who monitor use of the index (web/activity.py)
+    path("activity/", activity.activity, name="activity"),
 ]
