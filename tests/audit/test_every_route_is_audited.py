@@ -389,6 +389,9 @@ CALLS: list[Call] = [
          status=302, data=lambda s: {"name": "Hillside Nursery", "code": "URN:100777",
                                      "type": "early_years"}),
     Call("GET", "manage/contact/", "team", ()),
+    # The trail itself: the auditor reads it, and reading it is kept.
+    Call("GET", "activity/", "auditor", ("audit:activity:view",)),
+    Call("GET", "activity/", "teacher", ("request:refused",), status=403),
     Call("POST", "manage/contact/", "team", ("organisation:contact:update",), status=302,
          data=lambda s: {"phone": "0113 378 9000", "email": "team@leeds.example"}),
     # The API: a source system's feed, the practitioner's operations, match review.
