@@ -6,8 +6,8 @@ import os
 
 import pytest
 from django.conf import settings
-from hypothesis import settings as hypothesis_settings
 from django.db.backends.base.operations import BaseDatabaseOperations
+from hypothesis import settings as hypothesis_settings
 
 import trail
 from contactpoint.audit import guard
