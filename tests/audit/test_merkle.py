@@ -276,3 +276,21 @@ def test_extend_in_chunks_equals_appending_one_by_one(start, count):
     assert in_runs.size == one_by_one.size == start + count
     assert in_runs.root() == one_by_one.root() == _reference_root(hashes)
     assert in_runs._stack == one_by_one._stack
+
+
+def test_a_run_of_leaves_joins_a_tree_as_its_frontier():
+
+    leaves = [leaf_hash(bytes([i])) for i in range(100)]
+    for start, count in ((0, 37), (32, 32), (64, 17), (96, 4)):
+        head = TreeBuilder()
+        head.extend(leaves[:start])
+        part = TreeBuilder()
+        part.extend(leaves[start : start + count])
+        head.push_frontier(count, part.frontier())
+        assert (head.size, head.root()) == (start + count, root(leaves[: start + count]))
+    misaligned = TreeBuilder()
+    misaligned.extend(leaves[:3])
+    part = TreeBuilder()
+    part.extend(leaves[3:7])
+    with pytest.raises(ValueError, match="subtrees"):
+        misaligned.push_frontier(4, part.frontier())

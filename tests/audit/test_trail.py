@@ -304,7 +304,7 @@ def test_export_writes_entries_decrypted_for_the_operator(log, capsys, tmp_path)
 @pytest.mark.django_db(transaction=True, databases=ALL_DATABASES)
 def test_worker_processes_find_the_same_as_one_pass(settings, tmp_path, monkeypatch, keystore):
     settings.CONTACTPOINT = dataclasses.replace(settings.CONTACTPOINT, data_dir=tmp_path)
-    monkeypatch.setattr(parallel, "RANGE", 7)  # ranges of 7 entries, checkpoints every 10
+    monkeypatch.setattr(parallel, "RANGE", 8)  # ranges of 8 entries, checkpoints every 10
     for _ in range(3):
         _write(10)
         trail.sign_checkpoint()

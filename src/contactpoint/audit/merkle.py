@@ -156,6 +156,22 @@ class TreeBuilder:
         builder.size = size
         return builder
 
+    def push_frontier(self, count: int, frontier: bytes) -> None:
+        """Add the next `count` leaves given as their frontier (as `frontier()` of a builder
+        that took only those leaves): the complete subtrees they make, largest first.
+
+        The log's size must be a multiple of the largest of them (true when `count` is
+        at most the alignment of the present size), so they are subtrees of this tree too.
+        """
+        heights = [h for h in range(count.bit_length() - 1, -1, -1) if count >> h & 1]
+        if len(frontier) != HASH_SIZE * len(heights):
+            raise ValueError(f"a frontier of {count} leaves is {HASH_SIZE * len(heights)} "
+                             f"bytes, not {len(frontier)}")
+        if heights and self.size % (1 << heights[0]):
+            raise ValueError(f"{count} leaves cannot follow a log of {self.size} as subtrees")
+        for at, height in enumerate(heights):
+            self._push_subtree(frontier[at * HASH_SIZE : (at + 1) * HASH_SIZE], height)
+
     def root(self) -> bytes:
         """The Merkle Tree Hash of the leaves appended so far."""
         stack = self._stack
