@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -240,7 +241,11 @@ def stored_entries(start: int = 0, stop: int | None = None, chunk: int = 10_000,
            f"LEFT JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq >= {int(start)}{upper} "
            "ORDER BY l.seq")
     dumps, newline = orjson.dumps, b"\n"
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
+    # PostgreSQL streams through a server-side cursor, which lives in a transaction. On
+    # SQLite the one SELECT reads one snapshot by itself, and a transaction would begin
+    # IMMEDIATE (settings.py), taking the write lock: parallel workers would queue on it.
+    reading = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+    with reading, connection.chunked_cursor() as cursor:
         cursor.execute(sql, [])  # parameters (none), so "%%" reads as "%" as when sequencing
         while rows := cursor.fetchmany(chunk):
             for row in rows:
