@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -27,6 +28,15 @@ def contactpoint(data_dir, *args):
 
 
 @pytest.mark.slow
+def _figures(stdout: str) -> list[dict]:
+    """Each run's JSON figures, in the order printed (each follows its heading line)."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while (start := stdout.find("{\n", at)) != -1:
+        figures, at = decoder.raw_decode(stdout, start)
+        found.append(figures)
+    return found
+
+
 def test_bench_search_prints_latency_and_throughput(tmp_path):
     feeds = tmp_path / "feeds"
     generate(400, 2, feeds, today=date.fromisoformat(TODAY))
@@ -37,7 +47,13 @@ def test_bench_search_prints_latency_and_throughput(tmp_path):
                      "--today", TODAY, "--quiet")
     run = contactpoint(data, "bench-search", "--feeds", str(feeds), "--clients", "4",
                        "--seconds", "3", "--warmup", "1")
-    figures = json.loads(run.stdout.split("\n", 1)[1])
+    # Two runs: the audit hook only logging, then the sealed trail, and what it cost.
+    untrailed, figures = _figures(run.stdout)
+    assert untrailed["audit_trail"].startswith("off")
+    assert untrailed["searches"] > 10
+    assert figures["audit_trail"] == "on"
+    assert re.search(r"the sealed audit trail's cost: searches/s [+-]\d+\.\d%, "
+                     r"95th percentile [+-]\d+\.\d%", run.stdout)
     assert figures["searches"] > 10
     assert figures["errors"] == 0
     assert figures["errors_by_kind"] == {}
@@ -52,8 +68,9 @@ def test_bench_search_prints_latency_and_throughput(tmp_path):
     assert cpu["database"] is None
 
     paced = contactpoint(data, "bench-search", "--feeds", str(feeds), "--clients", "4",
-                         "--seconds", "3", "--warmup", "1", "--rate", "10")
-    figures = json.loads(paced.stdout.split("\n", 1)[1])
+                         "--seconds", "3", "--warmup", "1", "--rate", "10", "--trail-only")
+    [figures] = _figures(paced.stdout)
+    assert figures["audit_trail"] == "on"
     assert figures["mode"] == "paced at 10 searches/s"
     # The schedule, not the server, sets how many: 10 a second for 3 seconds.
     assert 24 <= figures["searches"] <= 34
