@@ -1,9 +1,11 @@
 """Check a stored audit log against its checkpoints and name the first bad entry.
 
 `contactpoint audit verify` (trail.verify, parallel.py) streams the stored entries,
-range by range, into `verify_log`, and checks the tree against the signature-checked
-checkpoints. Plain Python, no Django import, so the same check runs on SQLite,
-PostgreSQL or a file.
+range by range, into `check_entries` (the same pass without a tree), and parallel.py
+builds the tree from the ranges and checks it against the signature-checked
+checkpoints. `verify_log` does all of it in one pass, for a log held anywhere (the
+tests, bench/audit.py). Plain Python, no Django import, so the same check runs on
+SQLite, PostgreSQL or a file.
 
 `verify_log` makes one pass over the entries in the order they are given, hashing
 each (`merkle.leaf_hash` of the bytes the log commits to) into a `merkle.TreeBuilder`,
