@@ -17,7 +17,7 @@ from contactpoint.cli.main import main
 from contactpoint.crypto import keyring, rotation
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.feeds.models import FeedLoad
-from contactpoint.lifecycle import demo
+from contactpoint.installation import demo
 from databases import both_databases
 from factories import feed_row, write_jsonl
 

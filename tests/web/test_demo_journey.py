@@ -2,7 +2,7 @@
 `make run` prints the demo practitioner; they sign in, find a synthetic child with a
 misspelt family name, open the record with a reason, and see who to call.
 
-The demo's steps (lifecycle/demo.py prepare_demo) on a smaller population, without
+The demo's steps (installation/demo.py prepare_demo) on a smaller population, without
 `init` (the test database is already built by the migrations).
 """
 
@@ -15,7 +15,7 @@ from contactpoint.access.models import Organisation, OrganisationType
 from contactpoint.access.reference import load_reference
 from contactpoint.access.visibility import SENSITIVE_SERVICES
 from contactpoint.feeds.loader import ingest_file
-from contactpoint.lifecycle import demo
+from contactpoint.installation import demo
 from contactpoint.synth import generate
 from databases import both_databases
 from pagecheck import assert_good_page

@@ -99,7 +99,7 @@ def _child(entries: int, checkpoint_every: int, fill: bool) -> None:
     django.setup()
 
     from contactpoint.audit import trail  # noqa: PLC0415
-    from contactpoint.lifecycle.setup import initialise  # noqa: PLC0415
+    from contactpoint.installation.setup import initialise  # noqa: PLC0415
 
     if fill:
         for _ in initialise():

@@ -11,6 +11,7 @@ nothing is sealed, stored or sequenced. Never serve real use with it.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -32,11 +33,25 @@ def _log_only(event: str, *, actor: Any, organisation: Any = None, reason: str |
 
 
 def main(argv: list[str]) -> int:
-    from contactpoint.audit import hooks  # noqa: PLC0415
-    from contactpoint.cli.main import main as contactpoint  # noqa: PLC0415
+    """`serve --port N`, as `contactpoint serve` does, with the hook only logging."""
+    import argparse  # noqa: PLC0415
 
-    hooks.record = _log_only  # the forked web workers inherit it
-    return contactpoint(argv)
+    parser = argparse.ArgumentParser(prog="python -m contactpoint.bench.untrailed")
+    parser.add_argument("command", choices=["serve"])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    from contactpoint.audit import hooks  # noqa: PLC0415
+
+    hooks.record = _log_only  # before anything imports it; the forked web workers inherit it
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactpoint.settings")
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from contactpoint.web.server import serve  # noqa: PLC0415
+
+    serve(args.host, args.port)
+    return 0
 
 
 if __name__ == "__main__":

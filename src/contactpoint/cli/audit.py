@@ -9,10 +9,19 @@ import argparse
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+from contactpoint.cli.base import (
+    Failure,
+    Subcommands,
+    Usage,
+    add_by,
+    command,
+    date_arg,
+    operator_name,
+)
+
 
 def _verify(args: argparse.Namespace) -> None:
     from contactpoint.audit import trail  # noqa: PLC0415
-    from contactpoint.cli.commands import Failure, Usage  # noqa: PLC0415
 
     since = None
     if args.since is not None:
@@ -39,14 +48,12 @@ def _key(args: argparse.Namespace) -> None:
 
 
 def _day(value: str) -> datetime:
-    from contactpoint.cli.commands import _date_arg  # noqa: PLC0415
 
-    return datetime.combine(_date_arg(value), time(), tzinfo=UTC)
+    return datetime.combine(date_arg(value), time(), tzinfo=UTC)
 
 
 def _export(args: argparse.Namespace) -> None:
     from contactpoint.audit import trail  # noqa: PLC0415
-    from contactpoint.cli.commands import Usage, operator_name  # noqa: PLC0415
     from contactpoint.identity.identifiers import (  # noqa: PLC0415
         InvalidIdentifier,
         normalise_contactpoint_id,
@@ -68,18 +75,17 @@ def _export(args: argparse.Namespace) -> None:
     print(f"wrote {count} entries to {args.out}")
 
 
-def register_audit(sub) -> None:  # type: ignore[no-untyped-def]
-    from contactpoint.cli.commands import _command, add_by  # noqa: PLC0415
+def register_audit(sub: Subcommands) -> None:
 
     p = sub.add_parser("audit", help="the sealed audit trail (docs/audit.md)")
     asub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    v = _command(asub, "verify", "recompute the whole trail and check every signed checkpoint",
+    v = command(asub, "verify", "recompute the whole trail and check every signed checkpoint",
                  _verify)
     v.add_argument("--since", metavar="CHECKPOINT_FILE",
                    help="also check that the trail extends this checkpoint, kept earlier")
-    _command(asub, "checkpoint", "sign a checkpoint of the trail now and print it", _checkpoint)
-    _command(asub, "key", "print the public key that verifies checkpoints", _key)
-    e = _command(asub, "export", "write entries, decrypted, as JSON Lines", _export)
+    command(asub, "checkpoint", "sign a checkpoint of the trail now and print it", _checkpoint)
+    command(asub, "key", "print the public key that verifies checkpoints", _key)
+    e = command(asub, "export", "write entries, decrypted, as JSON Lines", _export)
     e.add_argument("--child", metavar="ID", help="entries about this ContactPoint ID")
     e.add_argument("--user", metavar="U", help="entries by this username")
     e.add_argument("--organisation", metavar="C", help="entries in this organisation (code)")
@@ -87,3 +93,6 @@ def register_audit(sub) -> None:  # type: ignore[no-untyped-def]
     e.add_argument("--until", type=_day, metavar="DATE", help="to this day, inclusive")
     e.add_argument("--out", required=True, metavar="FILE.jsonl")
     add_by(e)
+
+
+REGISTRY = [register_audit]

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from contactpoint.cli import commands
+from contactpoint.cli.base import Failure, Usage
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,10 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             finally:
                 _seal_what_was_audited()
         return handler(args) or 0
-    except commands.Usage as exc:
+    except Usage as exc:
         print(f"contactpoint {args.command}: {exc}", file=sys.stderr)
         return 2
-    except commands.Failure as exc:
+    except Failure as exc:
         print(f"contactpoint {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

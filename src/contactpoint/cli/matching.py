@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contactpoint.cli.commands import Failure, Usage, _command, _date_arg, _positive
+from contactpoint.cli.base import Failure, Subcommands, Usage, command, date_arg, positive
 
 
 def _actor(username: str):  # type: ignore[no-untyped-def]
@@ -94,22 +94,22 @@ def _today():  # type: ignore[no-untyped-def]
     return timezone.localdate()
 
 
-def register_match(sub) -> None:  # type: ignore[no-untyped-def]
+def register_match(sub: Subcommands) -> None:
     p = sub.add_parser("match", help="the matcher: its trained model and thresholds")
     msub = p.add_subparsers(dest="match_command", required=True, metavar="ACTION")
-    s = _command(msub, "show", "the matcher's version, model and thresholds in use",
+    s = command(msub, "show", "the matcher's version, model and thresholds in use",
                  _match_show)
     s.add_argument("--json", action="store_true", help="print the model's parameters too")
-    t = _command(msub, "train", "train the model without labels (from feed files, or a "
+    t = command(msub, "train", "train the model without labels (from feed files, or a "
                  "sample of the index) and use it from the next load", _match_train)
     t.add_argument("feeds", nargs="*", metavar="FEED",
                    help="feed files named SOURCE.jsonl (default: sample the index)")
-    t.add_argument("--sample", type=_positive, default=200_000,
+    t.add_argument("--sample", type=positive, default=200_000,
                    help="records sampled from the index (default 200,000)")
     t.add_argument("--by", required=True, metavar="NAME", help="who is changing it")
     t.add_argument("--note", help="why")
-    t.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
-    h = _command(msub, "thresholds", "set the link, review and margin thresholds (bits)",
+    t.add_argument("--today", type=date_arg, default=None, help=argparse.SUPPRESS)
+    h = command(msub, "thresholds", "set the link, review and margin thresholds (bits)",
                  _match_thresholds)
     h.add_argument("--link", type=float)
     h.add_argument("--review", type=float)
@@ -224,7 +224,7 @@ def _review_history(args: argparse.Namespace) -> None:
               f"{r['reason']}")
 
 
-def register_review(sub) -> None:  # type: ignore[no-untyped-def]
+def register_review(sub: Subcommands) -> None:
     p = sub.add_parser("review", help="the match review queue, split, merge and undo")
     rsub = p.add_subparsers(dest="review_command", required=True, metavar="ACTION")
 
@@ -235,13 +235,13 @@ def register_review(sub) -> None:  # type: ignore[no-untyped-def]
             parser.add_argument("--reason", required=True,
                                 help="why (kept in the history; no personal details)")
 
-    lst = _command(rsub, "list", "pairs waiting for a decision", _review_list)
+    lst = command(rsub, "list", "pairs waiting for a decision", _review_list)
     lst.add_argument("--status", default="open,deferred",
                      help="comma-separated statuses (default open,deferred)")
-    lst.add_argument("--limit", type=_positive, default=50)
+    lst.add_argument("--limit", type=positive, default=50)
     lst.add_argument("--json", action="store_true")
     by(lst, reason=False)
-    show = _command(rsub, "show", "one pair side by side, with how each field compared",
+    show = command(rsub, "show", "one pair side by side, with how each field compared",
                     _review_show)
     show.add_argument("item", type=int, metavar="ITEM")
     show.add_argument("--json", action="store_true")
@@ -249,23 +249,23 @@ def register_review(sub) -> None:  # type: ignore[no-untyped-def]
     for name, text in (("link", "the pair is one child: join them"),
                        ("keep-apart", "not the same child: never propose this pair again"),
                        ("defer", "decide later")):
-        d = _command(rsub, name, text, _review_decide)
+        d = command(rsub, name, text, _review_decide)
         d.add_argument("item", type=int, metavar="ITEM")
         by(d)
-    s = _command(rsub, "split", "a record wrongly joined to a child becomes a child of its own",
+    s = command(rsub, "split", "a record wrongly joined to a child becomes a child of its own",
                  _review_decide)
     s.add_argument("--source", required=True, metavar="NAME")
     s.add_argument("--source-id", required=True, metavar="ID")
     by(s)
-    m = _command(rsub, "merge", "two children are one: GONE's records join KEEP",
+    m = command(rsub, "merge", "two children are one: GONE's records join KEEP",
                  _review_decide)
     m.add_argument("keep", metavar="KEEP_ID")
     m.add_argument("gone", metavar="GONE_ID")
     by(m)
-    u = _command(rsub, "undo", "reverse an earlier decision", _review_decide)
+    u = command(rsub, "undo", "reverse an earlier decision", _review_decide)
     u.add_argument("decision", type=int, metavar="DECISION")
     by(u)
-    h = _command(rsub, "history", "every decision people made about a child", _review_history)
+    h = command(rsub, "history", "every decision people made about a child", _review_history)
     h.add_argument("contactpoint_id", metavar="CONTACTPOINT_ID")
     h.add_argument("--json", action="store_true")
     by(h, reason=False)

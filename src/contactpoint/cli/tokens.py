@@ -1,19 +1,16 @@
-"""`contactpoint client` and `contactpoint token`: API clients and bearer tokens (docs/api.md).
-
-commands.py adds these to its REGISTRY at its end, so this module imports from it only
-inside functions: importing either module first then works.
-"""
+"""`contactpoint client` and `contactpoint token`: API clients and bearer tokens (docs/api.md)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from contactpoint.cli.base import Subcommands, Usage, add_by, command, operator_name
+
 
 def _client_add(args: argparse.Namespace) -> None:
     from contactpoint.access import tokens  # noqa: PLC0415
     from contactpoint.access.services import AccessError  # noqa: PLC0415
-    from contactpoint.cli.commands import Usage, operator_name  # noqa: PLC0415
 
     try:
         client, new_source = tokens.add_client(name=args.name, source=args.source,
@@ -24,12 +21,11 @@ def _client_add(args: argparse.Namespace) -> None:
     print(f"added client {client.name} for source {client.source.name}{note}")
 
 
-def register_client(sub) -> None:  # type: ignore[no-untyped-def]
-    from contactpoint.cli.commands import _command, add_by  # noqa: PLC0415
+def register_client(sub: Subcommands) -> None:
 
     p = sub.add_parser("client", help="source systems' API clients")
     csub = p.add_subparsers(dest="client_command", required=True, metavar="ACTION")
-    a = _command(csub, "add", "add a source system's API client (it may load that source only)",
+    a = command(csub, "add", "add a source system's API client (it may load that source only)",
                  _client_add)
     a.add_argument("--name", required=True)
     a.add_argument("--source", required=True, metavar="NAME")
@@ -39,7 +35,6 @@ def register_client(sub) -> None:  # type: ignore[no-untyped-def]
 def _token_create(args: argparse.Namespace) -> None:
     from contactpoint.access import tokens  # noqa: PLC0415
     from contactpoint.access.services import AccessError  # noqa: PLC0415
-    from contactpoint.cli.commands import Usage, operator_name  # noqa: PLC0415
 
     operator = operator_name(args)
     try:
@@ -61,7 +56,6 @@ def _token_create(args: argparse.Namespace) -> None:
 def _token_revoke(args: argparse.Namespace) -> None:
     from contactpoint.access import tokens  # noqa: PLC0415
     from contactpoint.access.services import AccessError  # noqa: PLC0415
-    from contactpoint.cli.commands import Usage, operator_name  # noqa: PLC0415
 
     try:
         token = tokens.revoke_token(args.prefix, by=operator_name(args))
@@ -71,12 +65,11 @@ def _token_revoke(args: argparse.Namespace) -> None:
     print(f"revoked token {token.prefix} of {holder}")
 
 
-def register_token(sub) -> None:  # type: ignore[no-untyped-def]
-    from contactpoint.cli.commands import _command, add_by  # noqa: PLC0415
+def register_token(sub: Subcommands) -> None:
 
     p = sub.add_parser("token", help="API bearer tokens")
     tsub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
-    c = _command(tsub, "create", "issue an API token for a user or a client; printed once",
+    c = command(tsub, "create", "issue an API token for a user or a client; printed once",
                  _token_create)
     holder = c.add_mutually_exclusive_group(required=True)
     holder.add_argument("--user", metavar="USERNAME")
@@ -86,6 +79,9 @@ def register_token(sub) -> None:  # type: ignore[no-untyped-def]
     c.add_argument("--name", metavar="LABEL",
                    help="what the token is for, shown to its holder (e.g. the system's name)")
     add_by(c)
-    r = _command(tsub, "revoke", "revoke an API token by its prefix (cp_…)", _token_revoke)
+    r = command(tsub, "revoke", "revoke an API token by its prefix (cp_…)", _token_revoke)
     r.add_argument("prefix", metavar="PREFIX")
     add_by(r)
+
+
+REGISTRY = [register_client, register_token]

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 from base64 import b32decode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import orjson
 from django.conf import settings
@@ -32,9 +33,8 @@ from contactpoint.access import second_factors, services
 from contactpoint.access.models import AuthenticatorApp, Organisation, OrganisationType, User
 from contactpoint.access.reference import load_reference
 from contactpoint.audit import hooks as audit
-from contactpoint.cli.progress import Progress
 from contactpoint.feeds.loader import ingest_file
-from contactpoint.lifecycle.setup import initialise
+from contactpoint.installation.setup import initialise
 
 DEMO_SEED = 2026
 NATIONAL_CODE = "NATIONAL:CP"
@@ -43,13 +43,26 @@ NEW_STARTER = "demo-newstarter"
 #: Who the audit trail says made the demo's changes: `operator:contactpoint demo`.
 BY = "contactpoint demo"
 
+class Reporter(Protocol):
+    """Told how much is done (and of how many, when known), as a terminal's progress line is."""
 
-def _feeds(children: int, quiet: bool) -> Path:
+    def __call__(self, done: int, total: int | None = None) -> None: ...
+
+
+#: Given a label, what to report progress to (or None for no progress).
+ProgressFor = Callable[[str], Reporter | None]
+
+
+def _no_progress(label: str) -> None:
+    return None
+
+
+def _feeds(children: int, progress_for: ProgressFor) -> Path:
     from contactpoint.synth import generate  # noqa: PLC0415
 
     folder = settings.CONTACTPOINT.data_dir / f"demo-feeds-{children}-{DEMO_SEED}"
     if not (folder / "truth.csv").exists():
-        generate(children, DEMO_SEED, folder, progress=Progress("children", quiet=quiet))
+        generate(children, DEMO_SEED, folder, progress=progress_for("children"))
     return folder
 
 
@@ -142,15 +155,16 @@ def demo_codes() -> Iterator[str]:
             yield f"  {username:<18} {code:06d}"
 
 
-def prepare_demo(children: int = 2000, quiet: bool = False) -> Iterator[str]:
+def prepare_demo(children: int = 2000, progress_for: ProgressFor = _no_progress
+                 ) -> Iterator[str]:
     yield from initialise()
-    folder = _feeds(children, quiet)
+    folder = _feeds(children, progress_for)
     counts = load_reference(folder / "reference", by=BY)
     yield "reference data: " + ", ".join(f"{n} {name}" for name, n in counts.items())
     for feed in sorted(folder.glob("*.jsonl")):
         if feed.name.endswith(".rejects.jsonl"):  # the loader's own output beside each feed
             continue
-        summary = ingest_file(feed.stem, feed, progress=Progress(feed.name, quiet=quiet),
+        summary = ingest_file(feed.stem, feed, progress=progress_for(feed.name),
                               by=BY)
         yield f"{feed.name}: {summary.line()}"
     authority = (Organisation.objects.filter(type=OrganisationType.LOCAL_AUTHORITY)

@@ -6,7 +6,7 @@ import pytest
 
 from contactpoint.access import services
 from contactpoint.access.models import OrganisationType, User
-from contactpoint.lifecycle import demo
+from contactpoint.installation import demo
 from databases import both_databases
 from signing_in import totp_for
 

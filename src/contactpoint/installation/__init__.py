@@ -1,0 +1,1 @@
+"""An installation: setting it up (`init`) and the demo's population and accounts."""

@@ -1,1 +1,0 @@
-"""Lifecycle: setting up, archiving, purging, shredding and decommissioning."""
