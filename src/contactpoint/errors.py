@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from contactpoint.text import clean_text
+
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
@@ -103,8 +105,6 @@ def free_text(value: str | None, field: str, *, max_chars: int = 500,
     `label` is the field as people call it ("practitioner's name"); by default its name
     in words.
     """
-    from contactpoint.identity.normalise import clean_text  # noqa: PLC0415  (pure, no Django)
-
     words = (label or field.replace("_", " "))
     words = words[:1].upper() + words[1:]
     try:

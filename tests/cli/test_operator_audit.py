@@ -14,10 +14,11 @@ from datetime import date
 import trail
 from contactpoint.audit.models import Entry
 from contactpoint.cli.main import main
-from contactpoint.crypto import keyring, rotation
+from contactpoint.crypto import keyring
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.installation import demo
+from contactpoint.installation import keys as rotation
 from databases import both_databases
 from factories import feed_row, write_jsonl
 

@@ -5,11 +5,11 @@ from hypothesis import strategies as st
 from contactpoint.identity.normalise import (
     check_name,
     check_phone,
-    clean_text,
     display_case,
     fold,
     normalise_postcode,
 )
+from contactpoint.text import clean_text
 
 
 @given(st.text())

@@ -51,7 +51,7 @@ from contactpoint.audit import hooks as audit
 from contactpoint.errors import NotFound
 from contactpoint.feeds.loader import register_source
 from contactpoint.feeds.models import SourceSystem
-from contactpoint.identity.normalise import clean_text
+from contactpoint.text import clean_text
 
 TOKEN_MARK = "cp"  # noqa: S105  (the marker every token starts with, not a secret)
 SECRET_BYTES = 32

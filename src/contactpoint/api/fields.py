@@ -1,7 +1,7 @@
 """What the API's inputs must look like, as patterns the OpenAPI description publishes and
 ninja (pydantic, Rust regex) enforces before an operation runs.
 
-The rules themselves live in identity.normalise (check_name, clean_text, the postcode
+The rules themselves live in identity.normalise and text (check_name, clean_text, the postcode
 shape) and the services; these are their shape as JSON Schema can say it, so that a
 client reading the description knows what will be refused. Each is no looser than the
 rule behind it (tests/api/test_fields.py walks generated values through both), and what
@@ -36,7 +36,7 @@ POSTCODE = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 # Characters errors.free_text refuses: controls (tab and line breaks become spaces) and
-# the invisible ones that reorder or hide text (identity.normalise._INVISIBLE).
+# the invisible ones that reorder or hide text (text.INVISIBLE).
 _REFUSED = (r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
             r"\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff")
 #: Free text that may be empty: no control or invisible formatting characters.

@@ -23,7 +23,7 @@ def register_init(sub: Subcommands) -> None:
 # -- keys ------------------------------------------------------------------------------------
 
 def _keys_rotate(args: argparse.Namespace) -> None:
-    from contactpoint.crypto.rotation import rotate_keys  # noqa: PLC0415
+    from contactpoint.installation.keys import rotate_keys  # noqa: PLC0415
 
     progress = Progress("keys re-wrapped", quiet=args.quiet)
     report = rotate_keys(by=operator_name(args), progress=progress)

@@ -26,7 +26,8 @@ from contactpoint.identity.identifiers import (
     normalise_nhs_number,
     normalise_upn,
 )
-from contactpoint.identity.normalise import check_name, clean_text, normalise_postcode
+from contactpoint.identity.normalise import check_name, normalise_postcode
+from contactpoint.text import clean_text
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")

@@ -9,32 +9,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACES = re.compile(r"\s+")
-#: Characters that reorder or hide text: right-to-left overrides and isolates, zero
-#: width joiners and spaces, the BOM. They have no place in a name or an address.
-_INVISIBLE = frozenset(
-    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2066\u2067\u2068\u2069\ufeff"
-)
+from contactpoint.text import SPACES, clean_text
+
 _NAME_PUNCTUATION = frozenset("'’‘-‐‑. ")
 _MAX_COMBINING_RUN = 3
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "‐": "-", "‑": "-"})
 
 
-_PLAIN_ASCII = re.compile(r"^[\x20-\x7e]*\Z")
 _PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z' .-]*\Z")
-
-
-def clean_text(value: str) -> str:
-    """NFC, single spaces, trimmed; refuses control and invisible formatting characters."""
-    if _PLAIN_ASCII.match(value):  # the common case, without a per-character walk
-        return _SPACES.sub(" ", value).strip()
-    text = unicodedata.normalize("NFC", value)
-    for ch in text:
-        if ch in _INVISIBLE or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
-            raise ValueError("contains control or invisible formatting characters")
-    return _SPACES.sub(" ", text).strip()
 
 
 def check_name(value: str, max_chars: int = 100) -> str:
@@ -123,7 +106,7 @@ def check_phone(value: str) -> str:
     A shape check, not a lookup: it refuses words ("call me maybe") and numbers too short
     or long to dial, and leaves whether the number is in service to the person who rings.
     """
-    text = _SPACES.sub(" ", value).strip()
+    text = SPACES.sub(" ", value).strip()
     digits = sum(ch.isdigit() for ch in text)
     if not _PHONE.match(text) or not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
         raise ValueError("is not a phone number")
