@@ -105,7 +105,7 @@ def _matching(filters: Filters) -> QuerySet[Entry]:
                                 if filters.until else None))
     if filters.event and exact is None:  # trail.select takes whole names only
         found = found.filter(event__startswith=filters.event)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _own_organisations(scope: Monitoring) -> QuerySet[Organisation]:
@@ -154,14 +154,15 @@ def _page(found: QuerySet[Entry], cursor: Cursor) -> tuple[list[Entry], int | No
     """
     pk = cursor.newer_than or cursor.older_than
     at = Entry.objects.filter(pk=pk).values_list("at", flat=True).first() if pk else None
-    if at is not None and cursor.newer_than:
+    if at is not None and pk is not None and cursor.newer_than:
         rows = list(found.filter(_beyond(at, pk, newer=True)).order_by("at", "pk")
                     [:PAGE_SIZE + 1])
         more_newer = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE][::-1]
         more_older = bool(rows) and _any_beyond(found, rows[-1], newer=False)
     else:
-        older = found.filter(_beyond(at, pk, newer=False)) if at is not None else found
+        older = (found.filter(_beyond(at, pk, newer=False)) if at is not None and pk is not None
+                 else found)
         rows = list(older.order_by("-at", "-pk")[:PAGE_SIZE + 1])
         more_older = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
@@ -210,6 +211,8 @@ def read_activity(user: User, filters: Filters, cursor: Cursor = Cursor(), *,
 
 
 def _scope_code(scope: Monitoring) -> str | None:
+    if scope.authority_id is None:
+        return None
     return (Organisation.objects.filter(pk=scope.authority_id).values_list("code", flat=True)
             .first())
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from django.db import connection, connections
 
+from contactpoint.audit.checkpoint import Checkpoint
 from contactpoint.audit.merkle import TreeBuilder
 from contactpoint.audit.verification import LogCheck, Problem, check_entries
 
@@ -96,7 +97,8 @@ def _results(end: int, workers: int, sizes: list[int]) -> Iterator[RangeCheck]:
         yield from pool.map(_in_worker, tasks)
 
 
-def verify_stored(marks: list, workers: int | None = None) -> LogCheck:  # type: ignore[type-arg]
+def verify_stored(marks: Sequence[Checkpoint | tuple[int, bytes]], workers: int | None = None
+                  ) -> LogCheck:
     """The whole stored log checked against `marks` (checkpoints, signatures already checked)."""
     from contactpoint.audit.verification import _checkpoint_list  # noqa: PLC0415
 

@@ -83,6 +83,10 @@ class StoredEntry(NamedTuple):
     leaf_hash: bytes | None = None
 
 
+#: What the verifier reads: a StoredEntry, or any row of three values, however damaged.
+Row = tuple[object, object, object]
+
+
 @dataclass(frozen=True, slots=True)
 class LogCheck:
     """The outcome of `verify_log`: sound, or the first bad entry and what is wrong."""
@@ -153,7 +157,7 @@ def _as_bytes(value: object) -> bytes | None:
 
 
 def verify_log(
-    entries: Iterable[StoredEntry],
+    entries: Iterable[Row],
     checkpoints: Iterable[Checkpoint | tuple[int, bytes]],
     *,
     first_seq: int = 0,
@@ -172,7 +176,7 @@ def verify_log(
 
 
 def check_entries(
-    entries: Iterable[StoredEntry], *, first_seq: int = 0
+    entries: Iterable[Row], *, first_seq: int = 0
 ) -> tuple[LogCheck, list[bytes]]:
     """Check a run of entries on its own, numbered from `first_seq`: every number once and
     every entry matching its stored leaf hash. Returns the outcome and the leaf hashes
@@ -203,7 +207,7 @@ class _Run:
         self.count = 0  # entries accepted: the tree's size once pending is added
         self.matched = self.sealed = self.next_mark = 0
 
-    def over(self, stream: Iterator[StoredEntry]) -> LogCheck:
+    def over(self, stream: Iterator[Row]) -> LogCheck:
         if failed := self._reach_marks():  # a checkpoint of the empty log
             return failed
         # The common case (the next number, bytes that match their stored hash) runs
@@ -266,7 +270,7 @@ class _Run:
             detail=detail,
         )
 
-    def _add(self, entry: StoredEntry, stream: Iterator[StoredEntry]) -> LogCheck | None:
+    def _add(self, entry: Row, stream: Iterator[Row]) -> LogCheck | None:
         expected = self.first_seq + self.count
         seq, data, stored = entry
         if not isinstance(seq, int) or isinstance(seq, bool):
@@ -275,10 +279,10 @@ class _Run:
             )
         if seq != expected:
             return self._out_of_sequence(seq, expected, stream)
-        data = _as_bytes(data)
-        if data is None:
+        readable = _as_bytes(data)
+        if readable is None:
             return self._stop(Problem.ALTERED, seq, "its data cannot be read")
-        hashed = leaf_hash(data)
+        hashed = leaf_hash(readable)
         if stored is not None and _as_bytes(stored) != hashed:
             # Edited, or swapped with a later entry: is its content a later entry's?
             ahead = islice(stream, LOOKAHEAD)
@@ -299,7 +303,7 @@ class _Run:
             self.tree.extend(self.pending)
         self.pending = []
 
-    def _out_of_sequence(self, seq: int, expected: int, stream: Iterator[StoredEntry]) -> LogCheck:
+    def _out_of_sequence(self, seq: int, expected: int, stream: Iterator[Row]) -> LogCheck:
         if seq < expected:
             previous = expected - 1
             if seq == previous:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from contactpoint.audit.merkle import TreeBuilder, leaf_hash, root
-from contactpoint.audit.verification import verify_log
+from contactpoint.audit.verification import LogCheck, verify_log
 
 T = TypeVar("T")
 
@@ -93,7 +93,7 @@ def run(
         if size % checkpoint_every == 0 or size == entries:
             checkpoints.append((size, tree.root()))
 
-    def check() -> object:
+    def check() -> LogCheck:
         # (seq, data, leaf_hash) tuples, as a database cursor yields its rows.
         return verify_log(zip(range(entries), data, hashes, strict=True), checkpoints)
 

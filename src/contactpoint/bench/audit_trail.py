@@ -61,6 +61,8 @@ def _fill(entries: int, checkpoint_every: int) -> None:
         batch: list[Entry] = []
         for n in range(written, min(written + _BATCH, entries)):
             event = _MIX[n % len(_MIX)]
+            details: dict[str, object]
+            content: dict[str, object]
             if event == "child:search":
                 found = rng.sample(ids, rng.choice((0, 1, 1, 2, 3, 5)))
                 details = {"exact": False, "limit": 50, "too_many_matches": False,

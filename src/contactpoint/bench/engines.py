@@ -104,13 +104,13 @@ class PostgresTarget:
 
     def database_bytes(self) -> tuple[int, int]:
         with psycopg.connect(self.server_url, autocommit=True) as conn:
-            data, keys = (_scalar(conn, "SELECT pg_database_size(%s)", name)
+            data, keys = (_number(conn, "SELECT pg_database_size(%s)", name)
                           for name in self.databases)
-        return int(data), int(keys)
+        return data, keys
 
     def children_stored(self) -> int:
         with psycopg.connect(self.url(self.database), autocommit=True) as conn:
-            return int(_scalar(conn, CHILDREN_STORED))
+            return _number(conn, CHILDREN_STORED)
 
 
 def _scalar(conn: psycopg.Connection, query: str, *params: object) -> object:
@@ -118,6 +118,13 @@ def _scalar(conn: psycopg.Connection, query: str, *params: object) -> object:
     if row is None:
         raise psycopg.DataError(f"no row from {query}")
     return row[0]
+
+
+def _number(conn: psycopg.Connection, query: str, *params: object) -> int:
+    value = _scalar(conn, query, *params)
+    if not isinstance(value, int):
+        raise psycopg.DataError(f"not a number from {query}: {value!r}")
+    return value
 
 
 def postgres_version(server_url: str) -> str:

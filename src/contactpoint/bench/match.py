@@ -83,7 +83,9 @@ def run_match_benchmark(children: int, seed: int, work_dir: Path, out: TextIO, *
     _line(out, f"  time: training {splink.training_seconds:.1f} s, prediction "
                f"{splink.prediction_seconds:.1f} s, clustering {splink.clustering_seconds:.1f} s;"
                f" total {splink.seconds:.1f} s; peak memory {splink.peak_rss_mib:,.0f} MiB")
-    theirs = evaluate(splink.links_csv, truth, births)  # type: ignore[arg-type]
+    if splink.links_csv is None:
+        raise RuntimeError("Splink wrote no links file")
+    theirs = evaluate(splink.links_csv, truth, births)
     reports = {"ours": ours} if ours else {}
     reports |= {f"ours ({run.engine})": evaluate(run.links_csv, truth, births)
                 for run in loads if run.links_csv is not None}

@@ -48,7 +48,9 @@ def _memory_mib(meminfo: Path = Path("/proc/meminfo")) -> int | None:
     return None
 
 
-def _load_average(values: Sequence[float]) -> str:
+def _load_average(values: object) -> str:
+    if not isinstance(values, Sequence):
+        return "unknown"
     return " ".join(f"{value:.2f}" for value in values)
 
 
@@ -76,7 +78,7 @@ class Report:
                   f"{f'{memory:,} MiB' if memory else 'unknown'} memory, "
                   f"Python {facts['python']}, SQLite {facts['sqlite']}, "
                   f"PostgreSQL {facts['postgres'] or 'not used'}; {facts['platform']}")
-        self.line(f"load average at start: {_load_average(facts['load_average'])}")  # type: ignore[arg-type]
+        self.line(f"load average at start: {_load_average(facts['load_average'])}")
 
     def size_header(self, children: int, seed: int, today: date) -> None:
         self.line()

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from contactpoint.bench.splink_input import SplinkInput, read_feeds
 from contactpoint.bench.sweep import PairFigures, sweep
@@ -61,11 +62,11 @@ class SplinkResult:
         return self.training_seconds + self.prediction_seconds + self.clustering_seconds
 
 
-def _levels():  # type: ignore[no-untyped-def]
+def _levels() -> Any:
     import splink.comparison_level_library as cll  # noqa: PLC0415  (the bench extra)
     import splink.comparison_library as cl  # noqa: PLC0415
 
-    def level(sql: str, label: str):  # type: ignore[no-untyped-def]
+    def level(sql: str, label: str) -> Any:
         return cll.CustomLevel(sql, label_for_charts=label)
 
     swapped = cll.ColumnsReversedLevel("given", "family", symmetrical=True).configure(
@@ -126,7 +127,7 @@ def _levels():  # type: ignore[no-untyped-def]
                                                 ("sex", "nhs_number", "upn"))]
 
 
-def _same_or_not(column: str):  # type: ignore[no-untyped-def]
+def _same_or_not(column: str) -> Any:
     """Exact match, with m of "different" pinned at our model's floor.
 
     In these feeds a child's records never disagree on sex or on a valid identifier, so
@@ -143,7 +144,7 @@ def _same_or_not(column: str):  # type: ignore[no-untyped-def]
     ])
 
 
-def _blocking_rules():  # type: ignore[no-untyped-def]
+def _blocking_rules() -> Any:
     """Ours (matching/blocking.py), as Splink rules; the query widening as extra rules."""
     from splink import block_on  # noqa: PLC0415
 
@@ -161,7 +162,7 @@ def _blocking_rules():  # type: ignore[no-untyped-def]
     ]
 
 
-def _training_sessions():  # type: ignore[no-untyped-def]
+def _training_sessions() -> Any:
     """Our sessions (matching/training.SESSIONS): each trains what it was not blocked on."""
     from splink import block_on  # noqa: PLC0415
 
@@ -172,7 +173,7 @@ def _training_sessions():  # type: ignore[no-untyped-def]
     ]
 
 
-def _connection(spill_dir: Path):  # type: ignore[no-untyped-def]
+def _connection(spill_dir: Path) -> Any:
     import duckdb  # noqa: PLC0415
 
     spill_dir.mkdir(parents=True, exist_ok=True)
@@ -216,7 +217,7 @@ def _persons(records: SplinkInput, truth_csv: Path) -> list[int]:
             for row, key in enumerate(records.keys)]
 
 
-def _trained_linker(db_api, table):  # type: ignore[no-untyped-def]
+def _trained_linker(db_api: Any, table: Any) -> Any:
     """A Linker over the records, trained as ours is: no labels, u then m in sessions."""
     from splink import Linker, SettingsCreator, block_on  # noqa: PLC0415
 

@@ -31,7 +31,8 @@ def _user_add(args: argparse.Namespace) -> None:
                                            by=operator_name(args))
     except services.AccessError as exc:
         raise Usage(str(exc)) from None
-    print(f"added user {user.username} ({user.role}) in {user.organisation.code}")
+    organisation = user.organisation.code if user.organisation else args.org
+    print(f"added user {user.username} ({user.role}) in {organisation}")
     print(f"one-time password (shown once; changed at first sign-in): {password}")
 
 

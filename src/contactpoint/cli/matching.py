@@ -9,12 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from contactpoint.cli.base import Failure, Subcommands, Usage, command, date_arg, positive
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
 
-def _actor(username: str):  # type: ignore[no-untyped-def]
+    from contactpoint.access.models import User
+    from contactpoint.matching.models import MatchAction
+
+_Result = TypeVar("_Result")
+
+
+def _actor(username: str) -> User:
     from contactpoint.access.models import User  # noqa: PLC0415
 
     try:
@@ -23,7 +32,7 @@ def _actor(username: str):  # type: ignore[no-untyped-def]
         raise Usage(f"--by: no user {username!r}") from None
 
 
-def _review_call(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _review_call(fn: Callable[..., _Result], *args: Any, **kwargs: Any) -> _Result:
     from contactpoint.matching import review  # noqa: PLC0415
 
     try:
@@ -88,7 +97,7 @@ def _match_thresholds(args: argparse.Namespace) -> None:
           f"{config.review_threshold:g}, margin {config.margin:g}")
 
 
-def _today():  # type: ignore[no-untyped-def]
+def _today() -> date:
     from django.utils import timezone  # noqa: PLC0415
 
     return timezone.localdate()
@@ -130,7 +139,8 @@ def _review_list(args: argparse.Namespace) -> None:
     statuses = args.status.split(",")
     items = _review_call(review.queue, _actor(args.by), statuses=statuses, limit=args.limit)
     rows = [{"id": i.pk, "status": i.status, "score": round(i.score, 1),
-             "record_child": i.source_record.child.contactpoint_id,
+             "record_child": (i.source_record.child.contactpoint_id
+                              if i.source_record.child else None),
              "source": i.source_record.source.name,
              "candidate": i.candidate.contactpoint_id, "reason": i.reason} for i in items]
     if args.json:
@@ -178,13 +188,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _decided(action) -> None:  # type: ignore[no-untyped-def]
+def _decided(action: MatchAction) -> None:
     moved = len([m for m in action.moves if m["from"] != m["to"]])
     print(f"decision {action.pk}: {action.get_kind_display().lower()}"
           + (f"; {moved} record(s) moved" if moved else "")
-          + (f"; new child {action.created.contactpoint_id}" if action.created_id else "")
-          + (f"; child {action.retired.contactpoint_id} merged into "
-             f"{action.child.contactpoint_id}" if action.retired_id else ""))
+          + (f"; new child {created.contactpoint_id}" if (created := action.created) else "")
+          + (f"; child {retired.contactpoint_id} merged into {action.child.contactpoint_id}"
+             if (retired := action.retired) and action.child else ""))
 
 
 def _review_decide(args: argparse.Namespace) -> None:
@@ -210,7 +220,7 @@ def _review_history(args: argparse.Namespace) -> None:
     from contactpoint.matching import review  # noqa: PLC0415
 
     actions = _review_call(review.history, _actor(args.by), args.contactpoint_id)
-    rows = [{"decision": a.pk, "kind": a.kind, "at": a.at.isoformat(),
+    rows: list[dict[str, Any]] = [{"decision": a.pk, "kind": a.kind, "at": a.at.isoformat(),
              "by": a.actor.username, "reason": review.stated_reason(a) or "",
              "undoes": a.undoes_id} for a in actions]
     if args.json:

@@ -61,7 +61,8 @@ def _token_revoke(args: argparse.Namespace) -> None:
         token = tokens.revoke_token(args.prefix, by=operator_name(args))
     except AccessError as exc:
         raise Usage(str(exc)) from None
-    holder = f"user {token.user.username}" if token.user else f"client {token.client.name}"
+    holder = (f"user {token.user.username}" if token.user
+              else f"client {token.client.name}" if token.client else "no holder")
     print(f"revoked token {token.prefix} of {holder}")
 
 

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -23,6 +24,9 @@ from contactpoint.crypto import envelope, keyring
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.crypto.models import DataKey, SystemKey
 from contactpoint.crypto.routers import KEYSTORE_DB
+
+#: The two kinds of wrapped key a rotation re-wraps.
+_Wrapped = TypeVar("_Wrapped", SystemKey, DataKey)
 
 BLIND_INDEX_KEY = "blind-index"
 #: Seals the keys of people's authenticator apps (TOTP) in the data database.
@@ -68,16 +72,17 @@ class KeyStore:
         Wrapping new keys asks for the current ring, so once a rotation has made a new
         KEK active every process wraps under it from its next batch.
         """
-        stale = self._ring is None or (need is not None and need not in self._ring.keys)
+        ring = self._ring
+        stale = ring is None or (need is not None and need not in ring.keys)
         if current and not stale:
             try:
                 stale = self._path.stat().st_mtime_ns != self._ring_mtime
             except OSError:
                 stale = True
-        if stale:
+        if stale or ring is None:
             self._ring_mtime = self._path.stat().st_mtime_ns if self._path.exists() else 0
-            self._ring = keyring.load(self._path)
-        return self._ring  # type: ignore[return-value]  (loaded just above when stale)
+            ring = self._ring = keyring.load(self._path)
+        return ring
 
     def _unwrap(self, owner: str, kek_id: str, wrapped: bytes) -> bytes:
         return envelope.unwrap_key(self._keyring(kek_id).key(kek_id), owner, bytes(wrapped))
@@ -103,7 +108,7 @@ class KeyStore:
             row = SystemKey.objects.get(name=name)
         except SystemKey.DoesNotExist:
             raise MissingKey(f"no {name} key: run `contactpoint init` first") from None
-        return self._unwrap(name, row.kek_id, row.wrapped)
+        return self._unwrap(name, row.kek_id, bytes(row.wrapped))
 
     def system_secret(self, name: str) -> bytes:
         """The raw 32 bytes of a system key (the audit signing key's Ed25519 seed)."""
@@ -228,26 +233,34 @@ class KeyStore:
         self._keyring(current=True)
         return RotationReport(rewrapped=done, retired=retired)
 
+    def _rewrap_batch(self, model: type[_Wrapped], key_field: str, ring: keyring.Keyring,
+                      batch_size: int) -> int:
+        """Re-wrap up to `batch_size` of `model`'s keys not under the active KEK: how many."""
+        with transaction.atomic(using=KEYSTORE_DB):
+            rows = list(model.objects.select_for_update()
+                        .exclude(kek_id=ring.active_id)
+                        .order_by(key_field)[:batch_size])
+            for row in rows:
+                owner = getattr(row, key_field)
+                plain = self._unwrap(owner, row.kek_id, bytes(row.wrapped))
+                row.wrapped = envelope.wrap_key(ring.active_key, owner, plain)
+                row.kek_id = ring.active_id
+            model.objects.bulk_update(rows, ["wrapped", "kek_id"])
+        return len(rows)
+
     def _rewrap_pass(self, ring: keyring.Keyring, batch_size: int, done: int, total: int,
                      progress: Callable[[int, int], None] | None) -> int:
         moved = 0
-        for model, key_field in ((SystemKey, "name"), (DataKey, "owner")):
-            while True:
-                with transaction.atomic(using=KEYSTORE_DB):
-                    rows = list(model.objects.select_for_update()
-                                .exclude(kek_id=ring.active_id)
-                                .order_by(key_field)[:batch_size])
-                    if not rows:
-                        break
-                    for row in rows:
-                        owner = getattr(row, key_field)
-                        plain = self._unwrap(owner, row.kek_id, row.wrapped)
-                        row.wrapped = envelope.wrap_key(ring.active_key, owner, plain)
-                        row.kek_id = ring.active_id
-                    model.objects.bulk_update(rows, ["wrapped", "kek_id"])
-                moved += len(rows)
+
+        def every(model: type[_Wrapped], key_field: str) -> None:
+            nonlocal moved
+            while batch := self._rewrap_batch(model, key_field, ring, batch_size):
+                moved += batch
                 if progress:
                     progress(done + moved, max(total, done + moved))
+
+        every(SystemKey, "name")
+        every(DataKey, "owner")
         return moved
 
     @staticmethod

@@ -23,7 +23,7 @@ import csv
 import math
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -289,7 +289,7 @@ def _choose_siblings(rows: list[_Row], births: int, day: date) -> list[_Row]:
 
 # -- the changes ---------------------------------------------------------------------------
 
-def _stamp(day: date, rng) -> str:  # type: ignore[no-untyped-def]
+def _stamp(day: date, rng: random.Random) -> str:
     seconds = rng.randrange(24 * 3600)
     return f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z"
 
@@ -313,7 +313,7 @@ class _Changes:
         self.donors = donors
         self.rng = stream(seed, "delta", "changes", "values")
 
-    def _donor(self, accept) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    def _donor(self, accept: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         for _ in range(200):
             donor = self.rng.choice(self.donors).data
             if accept(donor):
@@ -358,7 +358,7 @@ class _Changes:
             service["end_date"] = self.day.isoformat()
         return dict(row, recorded_at=self.stamp(), services=services)
 
-    def _other(self, old: object, make) -> str:  # type: ignore[no-untyped-def]
+    def _other(self, old: object, make: Callable[[], str]) -> str:
         for _ in range(50):
             new = make()
             if new != old:
@@ -461,9 +461,11 @@ def generate_delta(feeds: Path, records: int, seed: int, out: Path, *,
     if counts["birth"] and not any(f.stem == BIRTH_SOURCE for f in files):
         raise DeltaError(f"births go to {BIRTH_SOURCE}.jsonl, which {feeds} does not hold")
     scan = _scan(files, counts, seed, want_latest=today is None)
-    if today is None and scan.latest is None:
-        raise DeltaError("no recorded_at in the feeds to date the delta by: give --today")
-    day = (today or scan.latest.date()) + timedelta(days=1)  # type: ignore[union-attr]
+    if today is None:
+        if scan.latest is None:
+            raise DeltaError("no recorded_at in the feeds to date the delta by: give --today")
+        today = scan.latest.date()
+    day = today + timedelta(days=1)
     delta = _build(scan, counts, day, seed, [f.stem for f in files])
     for stem, rows in delta.rows.items():
         for row in rows:

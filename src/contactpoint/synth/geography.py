@@ -37,8 +37,11 @@ class LocalAuthority:
     culture_boost: dict[str, float] = field(default_factory=dict)
 
 
-def _la(*args: object, **boost: float) -> LocalAuthority:
-    return LocalAuthority(*args, culture_boost=boost)  # type: ignore[arg-type]
+def _la(code: str, name: str, council: str, dfe_number: int, areas: tuple[str, ...],  # noqa: PLR0917  (the table below reads as rows)
+        towns: tuple[str, ...], weight: float, phone_prefix: str, police: str,
+        sends_social_care: bool, **boost: float) -> LocalAuthority:
+    return LocalAuthority(code, name, council, dfe_number, areas, towns, weight, phone_prefix,
+                          police, sends_social_care, culture_boost=boost)
 
 
 # fmt: off

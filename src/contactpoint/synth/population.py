@@ -264,6 +264,7 @@ class HouseholdBuilder:
         )
         mother = self.adult(culture, "female", mother_surname, rng)
         father = self.adult(culture, "male", surname, rng)
+        other: Adult | None = None
         structure = {
             "kind": kind,
             "surname": surname,
@@ -284,7 +285,7 @@ class HouseholdBuilder:
             structure["step_from"] = between(rng, 1, events - 1)
             step_surname = self.names.family_surname(culture, rng)
             structure["surname"] = step_surname
-            structure["other"] = self.adult(culture, "male", step_surname, rng)
+            other = structure["other"] = self.adult(culture, "male", step_surname, rng)
             mother.family_name = surname_for(culture, step_surname, "female", rng, married=True)
             father.lives_with_children = False
         elif kind == "kinship":
@@ -295,9 +296,9 @@ class HouseholdBuilder:
                 if culture == "english"
                 else grandmother.given_names
             )
-            structure["other"] = grandmother
+            other = structure["other"] = grandmother
         household.adults = [
-            a for a in (mother, father, structure["other"]) if a and a.lives_with_children
+            a for a in (mother, father, other) if a and a.lives_with_children
         ]
         return structure
 

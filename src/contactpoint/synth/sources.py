@@ -15,7 +15,7 @@ from contactpoint.synth.dates import days
 from contactpoint.synth.geography import MOBILE_PREFIX, Address, District, random_address
 from contactpoint.synth.habits import SOURCE_HABITS
 from contactpoint.synth.mistakes import short_form
-from contactpoint.synth.organisations import Organisation
+from contactpoint.synth.organisations import DistrictServices, Organisation
 from contactpoint.synth.population import Adult, Child, Household, academic_age, age_on
 from contactpoint.synth.recording import RecordMaker, carer_entry, service, timestamp
 from contactpoint.synth.seeding import MixingPermutation, below, between, stream
@@ -98,7 +98,7 @@ class SourceView:
             if link.adult.lives_with_children
         ][:limit]
 
-    def district_services(self, district: District):
+    def district_services(self, district: District) -> DistrictServices:
         return self.world.services.by_district[district.index]
 
     def stamp(self, day: date) -> str:

@@ -50,7 +50,7 @@ class World:
     def write_reference(self, folder: pathlib.Path) -> dict[str, int]:
         """The reference CSVs a loader needs to know the places and organisations."""
         folder.mkdir(parents=True, exist_ok=True)
-        tables = {
+        tables: dict[str, tuple[tuple[str, ...], list[tuple[object, ...]]]] = {
             "local_authorities.csv": (
                 ("code", "name"),
                 [(la.code, la.name) for la in LOCAL_AUTHORITIES],
