@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import dj_database_url
 
@@ -98,7 +99,8 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str, *, synchronous: str = "NORMAL", atomic_requests: bool = False) -> dict:
+def _database(url: str, *, synchronous: str = "NORMAL", atomic_requests: bool = False
+              ) -> dict[str, Any]:
     db = dj_database_url.parse(url, conn_max_age=60)
     # Each page and API request is one transaction on the data database: what it does and
     # the audit entries it writes commit together or not at all (a view that raises rolls
@@ -124,7 +126,7 @@ def _database(url: str, *, synchronous: str = "NORMAL", atomic_requests: bool = 
         # repeat a few statements, and planning them afresh each time was over half of
         # what PostgreSQL spent on a search (docs/benchmarks.md, "Search").
         db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
-    return db
+    return dict(db)
 
 
 DATABASES = {

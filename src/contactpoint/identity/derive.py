@@ -131,10 +131,10 @@ def derive(views: Iterable[SourceView],
         "name": top.provenance, "date_of_birth": top.provenance,
         "identifiers": {k: dict(sorted(v.items())) for k, v in sorted(identifiers.items())},
     }
-    for field, view in (("preferred_name", preferred_from), ("gender", gender_from),
-                        ("address", where_from)):
-        if view is not None:
-            provenance[field] = view.provenance
+    for field, source in (("preferred_name", preferred_from), ("gender", gender_from),
+                          ("address", where_from)):
+        if source is not None:
+            provenance[field] = source.provenance
     return {
         "name": name,
         "preferred_name": display_case(preferred) if preferred else None,

@@ -35,6 +35,8 @@ def export_links(path: Path, *, by: str | None = None) -> int:
         writer.writerow(["source", "source_id", "contactpoint_id", "state"])
         for _, group in groupby(records, key=lambda sr: sr.child_id):
             for sr in group:
+                if sr.child is None:  # not asked for (child__isnull=False): says so to mypy
+                    continue
                 cp_id = sr.child.contactpoint_id
                 source_id = open_payload(keys, cp_id, sr)["record"]["source_id"]
                 writer.writerow([sr.source.name, source_id, cp_id, sr.link_state])

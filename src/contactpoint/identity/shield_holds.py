@@ -10,11 +10,15 @@ decides the records are not the same child.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.identity.models import Child, ShieldChange
+
+if TYPE_CHECKING:
+    from contactpoint.access.models import User
 
 HELD = ("Held shielded by the index: this record may belong to a shielded child. A person "
         "decides in match review.")
@@ -22,14 +26,14 @@ RELEASED = "No longer held: a person decided it is not the shielded child it res
 
 
 def _change(keys: KeyStore, pk: int, cp_id: str, *, shielded: bool, reason: str,
-            now: datetime, by: object = None) -> ShieldChange:
+            now: datetime, by: User | None = None) -> ShieldChange:
     return ShieldChange(child_id=pk, shielded=shielded, review_on=None, changed_by=by,
                         changed_at=now, reason=envelope.seal_json(
                             keys.child_key(cp_id), cp_id, "shield-reason", reason))
 
 
 def record_shield_change(keys: KeyStore, child: Child, *, shielded: bool, reason: str,
-                         now: datetime, by: object) -> ShieldChange:
+                         now: datetime, by: User | None) -> ShieldChange:
     """A shield put on or lifted as part of another change (a split): its history entry."""
     change = _change(keys, child.pk, child.contactpoint_id, shielded=shielded, reason=reason,
                      now=now, by=by)
@@ -47,7 +51,7 @@ def hold_shields(keys: KeyStore, children: dict[int, str], *, now: datetime,
                      details={"source": source, "why": "possible match for a shielded child"})
 
 
-def release_hold(keys: KeyStore, child: Child, *, actor: object, now: datetime) -> None:
+def release_hold(keys: KeyStore, child: Child, *, actor: User, now: datetime) -> None:
     """Lift a hold the index put on (a person decided): not a shield a team set."""
     if not (child.shielded and child.shield_held):
         return

@@ -67,11 +67,11 @@ def initialise() -> Iterator[str]:
     from contactpoint.matching.models import MatchConfiguration  # noqa: PLC0415
 
     first = not MatchConfiguration.objects.exists()
-    config = active_configuration()
+    matcher = active_configuration()
     if first:
-        yield f"matcher version {config.pk}: {config.trained_on}, default thresholds"
+        yield f"matcher version {matcher.pk}: {matcher.trained_on}, default thresholds"
     upgraded = upgrade_configuration()
     if upgraded is not None:
         yield (f"matcher version {upgraded.pk}: the shipped model, because version "
-               f"{config.pk} no longer fits this code's comparisons; train it again with "
+               f"{matcher.pk} no longer fits this code's comparisons; train it again with "
                "`contactpoint match train`")

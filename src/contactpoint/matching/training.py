@@ -12,7 +12,7 @@ import itertools
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -87,8 +87,9 @@ def expectation_maximisation(vectors: Sequence[Vector], u: list[list[float]], *,
                 continue
             sums = [0.0] * len(comparison.levels)
             for vector, n in counted.items():
-                if vector[i] is not None:
-                    sums[vector[i]] += weights[vector] * n
+                level = vector[i]
+                if level is not None:
+                    sums[level] += weights[vector] * n
             denominator = sum(sums) + 1e-9 * len(sums)
             new_m[i] = [(s + 1e-9) / denominator for s in sums]
         change = abs(new_prior - prior) + max(
@@ -143,7 +144,7 @@ def given_name_shares(profiles: Sequence[Profile],
             if n >= min_records}
 
 
-def train(session_pairs: dict[str, Sequence[Vector]], u: list[list[float]],
+def train(session_pairs: Mapping[str, Sequence[Vector]], u: list[list[float]],
           prior: float) -> MatchModel:
     """m averaged over the sessions where each comparison was free; the prior given."""
     sums = [[0.0] * len(c.levels) for c in COMPARISONS]

@@ -28,7 +28,7 @@ WORKER_CONNECTIONS = 1000
 BACKLOG = 2048
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     def __init__(self, options: dict[str, object]) -> None:
         self.options = options
         super().__init__()

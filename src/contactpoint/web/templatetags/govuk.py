@@ -29,11 +29,12 @@ def govuk_date(value: object) -> str:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, str):
+        text = value
         try:
-            value = (datetime.fromisoformat(value).date() if "T" in value
-                     else date.fromisoformat(value))
+            value = (datetime.fromisoformat(text).date() if "T" in text
+                     else date.fromisoformat(text))
         except ValueError:
-            return value
+            return text
     if isinstance(value, date):
         return f"{value.day} {value:%B %Y}"
     return str(value)
