@@ -1,6 +1,6 @@
 """The Activity page: the audit trail, for those who monitor use of the index.
 
-The page translates HTTP; audit.activity decides which entries the person may read,
+The page translates HTTP; oversight.activity decides which entries the person may read,
 opens them and audits the reading. The filters are a GET form, so a filtered page has
 an address to come back to: its values are usernames, ContactPoint IDs, event names and
 days, all of which the trail keeps readable anyway. Nothing on the page opens a child's
@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET
 
 from contactpoint.access.models import Organisation, Role
 from contactpoint.access.permissions import Permission
-from contactpoint.audit.activity import Cursor, Filters, read_activity, refuse
 from contactpoint.feeds.sources import code_in_words
 from contactpoint.identity.identifiers import InvalidIdentifier, normalise_contactpoint_id
 from contactpoint.identity.records import REASONS
+from contactpoint.oversight.activity import Cursor, Filters, read_activity, refuse
 from contactpoint.web.access import requires
 from contactpoint.web.child_forms import DateParts
 

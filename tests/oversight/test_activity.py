@@ -1,4 +1,4 @@
-"""Reading the trail as a person (audit/activity.py): whose entries, which content, which page."""
+"""Reading the trail as a person (oversight/activity.py): whose entries, what, which page."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from accounts import AUTHORITY, make_user
 from contactpoint.access import services
 from contactpoint.access.models import Organisation
 from contactpoint.access.visibility import Monitoring, monitors
-from contactpoint.audit import activity, hooks
-from contactpoint.audit.activity import PAGE_SIZE, Cursor, Filters, read_activity
+from contactpoint.audit import hooks
 from contactpoint.errors import Forbidden
 from contactpoint.identity.identifiers import new_contactpoint_id
 from contactpoint.identity.models import Child
 from contactpoint.identity.records import facts_of
+from contactpoint.oversight import activity
+from contactpoint.oversight.activity import PAGE_SIZE, Cursor, Filters, read_activity
 from databases import both_databases
 from trail import entries
 
