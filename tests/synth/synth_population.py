@@ -10,7 +10,8 @@ import orjson
 
 from contactpoint.synth import SOURCES, GenerationSummary
 from contactpoint.synth.generator import chunk_sizes
-from contactpoint.synth.population import CHILDREN_PER_CHUNK, Child, HouseholdBuilder
+from contactpoint.synth.people import Child
+from contactpoint.synth.population import CHILDREN_PER_CHUNK, HouseholdBuilder
 from contactpoint.synth.world import world_for
 
 TODAY = date(2026, 3, 2)

@@ -259,12 +259,12 @@ def test_a_newborn_never_takes_a_number_or_id_already_in_the_feeds(feeds, tmp_pa
     At test sizes a random clash is too rare to see, so the clash is made on purpose:
     the candidates are the generator's own (same seed), written into the NHS feed.
     """
-    from contactpoint.synth import delta as module  # noqa: PLC0415  (its candidates)
+    from contactpoint.synth import delta_scan  # noqa: PLC0415  (its candidates)
 
     records, seed = 40, 5
-    taken = module.plan(records)["birth"] + 10  # more than it needs; fewer than it tries
-    numbers = list(module._fresh_nhs_numbers(taken, seed))
-    ids = list(module._fresh_source_ids("PDS-000000000", taken, seed))
+    taken = plan(records)["birth"] + 10  # more than it needs; fewer than it tries
+    numbers = list(delta_scan._fresh_nhs_numbers(taken, seed))
+    ids = list(delta_scan._fresh_source_ids("PDS-000000000", taken, seed))
     crowded = tmp_path / "feeds"
     crowded.mkdir()
     for path in feeds.glob("*.jsonl"):
@@ -277,6 +277,6 @@ def test_a_newborn_never_takes_a_number_or_id_already_in_the_feeds(feeds, tmp_pa
             fh.write(orjson.dumps(row) + b"\n")
     generate_delta(crowded, records, seed, tmp_path / "out")
     births = [c for c in delta_changes(crowded, tmp_path / "out") if c.kind == "birth"]
-    assert len(births) == module.plan(records)["birth"]  # an id already taken is no birth
+    assert len(births) == plan(records)["birth"]  # an id already taken is no birth
     assert not {c.row["identifiers"]["nhs_number"] for c in births} & set(numbers)
     assert not {c.row["source_id"] for c in births} & set(ids)

@@ -7,7 +7,8 @@ from datetime import date
 
 from synth_population import SEED, TODAY, Population
 
-from contactpoint.synth.population import HouseholdBuilder, age_on
+from contactpoint.synth.people import age_on
+from contactpoint.synth.population import HouseholdBuilder
 from contactpoint.synth.world import world_for
 
 

@@ -9,7 +9,7 @@ from synth_population import TODAY, Population
 
 from contactpoint.synth import SOURCES
 from contactpoint.synth.geography import LOCAL_AUTHORITIES
-from contactpoint.synth.population import academic_age, age_on
+from contactpoint.synth.people import academic_age, age_on
 from contactpoint.synth.sources import last_school_census
 
 

@@ -21,12 +21,14 @@ from datetime import date
 
 import orjson
 
+from contactpoint.synth.care_sources import EarlyYears, SocialCare
 from contactpoint.synth.habits import SOURCES
 from contactpoint.synth.identifiers import MAX_CHILDREN
-from contactpoint.synth.population import CHILDREN_PER_CHUNK, Household, HouseholdBuilder
+from contactpoint.synth.people import Household
+from contactpoint.synth.population import CHILDREN_PER_CHUNK, HouseholdBuilder
 from contactpoint.synth.recording import SOURCE_ID_BITS
 from contactpoint.synth.seeding import MixingPermutation
-from contactpoint.synth.sources import SOURCE_VIEWS, SourceView
+from contactpoint.synth.sources import ChildBenefit, NhsDemographics, SchoolCensus, SourceView
 from contactpoint.synth.world import World, world_for
 
 TRUTH_FILE = "truth.csv"
@@ -35,6 +37,15 @@ REFERENCE_FOLDER = "reference"
 BIRTHS_FILE = "births.csv"
 _BATCH = 64
 _ROW_BOUNDARY = b'},{"source_id":'  # only between rows: no nested object has a source_id
+
+#: Every source system's view, in the order their feeds are written.
+SOURCE_VIEWS: tuple[type[SourceView], ...] = (
+    SchoolCensus,
+    NhsDemographics,
+    ChildBenefit,
+    SocialCare,
+    EarlyYears,
+)
 
 
 @dataclass(frozen=True)

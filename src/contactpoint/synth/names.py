@@ -14,7 +14,8 @@ import re
 from bisect import bisect
 from itertools import accumulate
 
-from contactpoint.synth.name_data import CULTURES, ENGLISH_FATHERS, ENGLISH_MOTHERS, CultureNames
+from contactpoint.synth.name_data import CULTURES, CultureNames
+from contactpoint.synth.parent_names import ENGLISH_FATHERS, ENGLISH_MOTHERS
 from contactpoint.synth.seeding import pick
 
 

@@ -15,7 +15,7 @@ from contactpoint.synth.geography import Address
 from contactpoint.synth.habits import RecordingHabits
 from contactpoint.synth.identifiers import corrupt_nhs_number, corrupt_upn
 from contactpoint.synth.organisations import Organisation
-from contactpoint.synth.population import Adult, Child
+from contactpoint.synth.people import Adult, Child
 from contactpoint.synth.seeding import MixingPermutation, below, between
 
 ROWS_PER_CHUNK_LIMIT = 8192  # source ids are unique while a chunk has fewer rows per source
