@@ -1,7 +1,7 @@
 import pytest
 
 from contactpoint.feeds.reader import FeedFileError, read_feed, read_jsonl_bytes
-from contactpoint.feeds.schema import MAX_LINE_BYTES
+from contactpoint.identity.vocabulary import MAX_LINE_BYTES
 
 
 def rows(path):

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from contactpoint.feeds.schema import CONSENT_BASES, GENDERS, SERVICE_TYPES
 from contactpoint.identity.records import REASONS
+from contactpoint.identity.vocabulary import CONSENT_BASES, GENDERS, SERVICE_TYPES
 from contactpoint.matching.models import ReviewStatus
 
 #: The index's own identifier: ten digits.

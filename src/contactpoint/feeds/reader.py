@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from contactpoint.feeds.schema import MAX_LINE_BYTES
+from contactpoint.identity.vocabulary import MAX_LINE_BYTES
 
 FEED_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json", ".csv"})
 

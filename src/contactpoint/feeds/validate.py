@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from contactpoint.feeds import schema
+from contactpoint.identity import vocabulary
 from contactpoint.identity.identifiers import (
     InvalidIdentifier,
     normalise_nhs_number,
@@ -86,7 +86,7 @@ class ValidRow:
 
 # -- small field parsers (each raises ValueError with a reason) ----------------------------
 
-def _text(value: Any, max_chars: int = schema.MAX_TEXT_CHARS) -> str:
+def _text(value: Any, max_chars: int = vocabulary.MAX_TEXT_CHARS) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError("must be text")
     text = clean_text(str(value))
@@ -100,7 +100,7 @@ def _text(value: Any, max_chars: int = schema.MAX_TEXT_CHARS) -> str:
 def _name(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
-    return check_name(value, schema.MAX_NAME_CHARS)
+    return check_name(value, vocabulary.MAX_NAME_CHARS)
 
 
 def _date(value: Any) -> date:
@@ -197,7 +197,7 @@ class _RowNormaliser:
         kept: dict[str, Any] = {}
         norm: dict[str, Any] = {"lines": [], "town": None, "postcode": None, "uprn": None}
         for key in value:
-            if key not in schema.ADDRESS_FIELDS:
+            if key not in vocabulary.ADDRESS_FIELDS:
                 self.part(f"{path}.{key}", "unknown field; left out")
         lines = value.get("lines") or []
         if isinstance(lines, str):
@@ -253,8 +253,8 @@ class _RowNormaliser:
         if not isinstance(value, dict):
             raise ValueError("must be an object")
         kept: dict[str, Any] = {}
-        norm: dict[str, Any] = dict.fromkeys(schema.CARER_FIELDS)
-        self.fields(value, path, schema.CARER_FIELDS, kept=kept, norm=norm, parsers=(
+        norm: dict[str, Any] = dict.fromkeys(vocabulary.CARER_FIELDS)
+        self.fields(value, path, vocabulary.CARER_FIELDS, kept=kept, norm=norm, parsers=(
             ("given_names", _name), ("family_name", _name),
             ("relationship", lambda v: _text(v, 50).lower()),
             ("parental_responsibility", _bool), ("phone", _phone), ("email", _email)))
@@ -272,25 +272,25 @@ class _RowNormaliser:
         if not isinstance(value, dict):
             raise ValueError("must be an object")
         kind = value.get("type")
-        if kind not in schema.SERVICE_TYPES:
+        if kind not in vocabulary.SERVICE_TYPES:
             raise _PartRejected(f"{path}.type", "unknown service type; service left out")
         consent = value.get("consent")
-        if kind in schema.SENSITIVE_SERVICE_TYPES and consent not in schema.CONSENT_BASES:
+        if kind in vocabulary.SENSITIVE_SERVICE_TYPES and consent not in vocabulary.CONSENT_BASES:
             raise _PartRejected(
                 f"{path}.consent",
                 "sensitive service without a consent basis (young_person or harm_exception); "
                 "service left out and stored nowhere",
             )
-        if consent is not None and consent not in schema.CONSENT_BASES:
+        if consent is not None and consent not in vocabulary.CONSENT_BASES:
             raise _PartRejected(f"{path}.consent", "unknown consent basis; service left out")
         kept: dict[str, Any] = {"type": kind}
-        norm: dict[str, Any] = dict.fromkeys(schema.SERVICE_FIELDS)
+        norm: dict[str, Any] = dict.fromkeys(vocabulary.SERVICE_FIELDS)
         norm.update(type=kind, consent=consent, lead_professional=False, caf=False)
         if consent is not None:
             kept["consent"] = consent
-        self.fields(value, path, schema.SERVICE_FIELDS, kept=kept, norm=norm, parsers=(
+        self.fields(value, path, vocabulary.SERVICE_FIELDS, kept=kept, norm=norm, parsers=(
             ("organisation", _text), ("organisation_code", lambda v: _text(v, 40)),
-            ("practitioner", lambda v: _text(v, schema.MAX_NAME_CHARS)),
+            ("practitioner", lambda v: _text(v, vocabulary.MAX_NAME_CHARS)),
             ("phone", _phone), ("email", _email),
             ("start_date", lambda v: _date(v).isoformat()),
             ("end_date", lambda v: _date(v).isoformat()),
@@ -333,7 +333,7 @@ class _RowNormaliser:
 def _action_and_time(row: _RowNormaliser, raw: dict[str, Any],
                      now: datetime | None) -> tuple[str, datetime | None]:
     action = raw.get("action") or "upsert"
-    if action not in schema.ACTIONS:
+    if action not in vocabulary.ACTIONS:
         raise RowRejected("action", "action must be upsert or delete")
     if action != "upsert":
         row.received["action"] = action
@@ -351,9 +351,9 @@ def _action_and_time(row: _RowNormaliser, raw: dict[str, Any],
 def _check_age(birth: date, today: date) -> None:
     if birth > today:
         raise RowRejected("date_of_birth", "date_of_birth is in the future")
-    if age_on(birth, today) >= schema.MAX_AGE_YEARS:
+    if age_on(birth, today) >= vocabulary.MAX_AGE_YEARS:
         raise RowRejected("date_of_birth",
-                          f"not a child: {schema.MAX_AGE_YEARS} or older on the load date")
+                          f"not a child: {vocabulary.MAX_AGE_YEARS} or older on the load date")
 
 
 def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None):
@@ -371,7 +371,7 @@ def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None)
         _check_age(birth, today)
 
     for key in raw:
-        if key not in schema.TOP_LEVEL_FIELDS:
+        if key not in vocabulary.TOP_LEVEL_FIELDS:
             row.part(key, "unknown field; left out and not stored")
 
     record: dict[str, Any] = {
@@ -379,10 +379,10 @@ def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None)
         "date_of_birth": birth.isoformat(),
     }
     former = row.items("former_family_names",
-                       lambda v, p: (v, _name(v)), schema.MAX_LIST_ITEMS)
+                       lambda v, p: (v, _name(v)), vocabulary.MAX_LIST_ITEMS)
     record["former_family_names"] = former
-    for name, parse in (("preferred_name", _name), ("gender", _enum(schema.GENDERS)),
-                        ("address_status", _enum(schema.ADDRESS_STATUSES)),
+    for name, parse in (("preferred_name", _name), ("gender", _enum(vocabulary.GENDERS)),
+                        ("address_status", _enum(vocabulary.ADDRESS_STATUSES)),
                         ("return_expected", _bool)):
         value = row.optional(name, parse)
         record[name] = value
@@ -397,7 +397,7 @@ def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None)
             row.part("address", f"address {exc}; left out")
     record["identifiers"] = _identifiers(row, raw.get("identifiers"))
     record["carers"] = row.items("carers", row.carer, 10)
-    record["services"] = row.items("services", row.service, schema.MAX_LIST_ITEMS)
+    record["services"] = row.items("services", row.service, vocabulary.MAX_LIST_ITEMS)
     return row, source_id, action, recorded_at, record
 
 
@@ -410,7 +410,7 @@ def _enum(allowed: frozenset[str]):  # type: ignore[no-untyped-def]
 
 
 def _identifiers(row: _RowNormaliser, value: Any) -> dict[str, str | None]:
-    found: dict[str, str | None] = dict.fromkeys(schema.IDENTIFIER_KINDS)
+    found: dict[str, str | None] = dict.fromkeys(vocabulary.IDENTIFIER_KINDS)
     if value in (None, "", {}):
         return found
     if not isinstance(value, dict):

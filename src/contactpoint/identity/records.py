@@ -38,7 +38,6 @@ from contactpoint.errors import (
     NotFound,
     free_text,
 )
-from contactpoint.feeds.schema import CONSENT_BASES, SERVICE_TYPES
 from contactpoint.identity.models import Child, ChildStatus, Involvement, ShieldChange
 from contactpoint.identity.normalise import check_phone
 from contactpoint.identity.store import (
@@ -48,6 +47,7 @@ from contactpoint.identity.store import (
     open_child_record,
     open_involvement,
 )
+from contactpoint.identity.vocabulary import CONSENT_BASES, SERVICE_TYPES
 
 #: CONTRACTS.md: why a record is opened. `other` needs a detail.
 REASONS = {

@@ -1,4 +1,7 @@
-"""The feed record's vocabulary (see docs/feed-format.md and shared CONTRACTS.md)."""
+"""The record's vocabulary: what a feed may send and the index keeps.
+
+See docs/feed-format.md and shared CONTRACTS.md.
+"""
 
 from __future__ import annotations
 
