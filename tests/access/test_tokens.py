@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts import make_client, make_user
 from contactpoint.access import services
-from contactpoint.access.models import ApiClient, ApiToken, OrganisationType
+from contactpoint.access.models import ApiClient, ApiToken, OrganisationType, SourceSystem
 from contactpoint.access.permissions import Permission, permissions_for_role
 from contactpoint.access.services import AccessError
 from contactpoint.access.tokens import (
@@ -27,7 +27,6 @@ from contactpoint.access.tokens import (
     tokens_of,
 )
 from contactpoint.errors import Forbidden, NotFound
-from contactpoint.feeds.models import SourceSystem
 from databases import both_databases
 
 pytestmark = both_databases

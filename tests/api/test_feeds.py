@@ -132,6 +132,6 @@ def test_feeds_wait_for_an_unfinished_initial_load(client, census_token):
 
 
 def _census_source():
-    from contactpoint.feeds.models import SourceSystem  # noqa: PLC0415
+    from contactpoint.access.models import SourceSystem  # noqa: PLC0415
 
     return SourceSystem.objects.get_or_create(name="school_census")[0]

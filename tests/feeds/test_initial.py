@@ -19,10 +19,11 @@ from test_kill import alive, children_of, committed_source_records, contactpoint
 from test_kill import partition as cli_partition
 
 import trail
+from contactpoint.access.models import SourceSystem
 from contactpoint.bench.match_memory import feed_files
 from contactpoint.feeds.initial import MARKER, InitialLoadError, Spool, initial_load
 from contactpoint.feeds.loader import ingest_file, unfinished_initial_loads
-from contactpoint.feeds.models import FeedLoad, SourceSystem
+from contactpoint.feeds.models import FeedLoad
 from contactpoint.identity.links import export_links
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.identity.store import open_child_record, open_payload

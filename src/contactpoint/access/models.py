@@ -127,6 +127,36 @@ class SignInCount(models.Model):
     last_at = models.DateTimeField(db_index=True)
 
 
+source_name_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]{0,49}$",
+    "a source name is 1-50 lower-case letters, digits, _ and - (e.g. school_census)",
+)
+
+
+class SourceSystem(models.Model):
+    """A system that supplies records: school census, NHS demographics, a council's social care.
+
+    `trust_rank` orders sources when two say different things at the same moment
+    (lower is more trusted); the operator sets it.
+    """
+
+    name = models.CharField(max_length=50, unique=True, validators=[source_name_validator])
+    description = models.CharField(max_length=200, blank=True)
+    trust_rank = models.PositiveSmallIntegerField(default=100)
+    authority = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="source_systems",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "feeds_sourcesystem"  # made by the feeds app, before it moved here
+        ordering = ["trust_rank", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ApiClient(models.Model):
     """A source system's program that sends its feed over the API.
 
@@ -138,7 +168,7 @@ class ApiClient(models.Model):
         r"^[a-z0-9][a-z0-9_.-]{0,49}$",
         "a client name is 1-50 lower-case letters, digits, _ . and - (e.g. leeds-social-care)",
     )])
-    source = models.ForeignKey("feeds.SourceSystem", on_delete=models.PROTECT,
+    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT,
                                related_name="api_clients")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -34,7 +34,7 @@ from django.db import connections, router, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from contactpoint.access.models import ApiClient, ApiToken, Organisation, User
+from contactpoint.access.models import ApiClient, ApiToken, Organisation, SourceSystem, User
 from contactpoint.access.permissions import (
     SOURCE_CLIENT_PERMISSIONS,
     Permission,
@@ -50,7 +50,6 @@ from contactpoint.access.services import (
 from contactpoint.audit import hooks as audit
 from contactpoint.errors import NotFound
 from contactpoint.feeds.loader import register_source
-from contactpoint.feeds.models import SourceSystem
 from contactpoint.text import clean_text
 
 TOKEN_MARK = "cp"  # noqa: S105  (the marker every token starts with, not a secret)

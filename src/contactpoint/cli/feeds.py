@@ -209,7 +209,7 @@ def register_links(sub: Subcommands) -> None:
 # -- sources ---------------------------------------------------------------------------------
 
 def _source_list(args: argparse.Namespace) -> None:
-    from contactpoint.feeds.models import SourceSystem  # noqa: PLC0415
+    from contactpoint.access.models import SourceSystem  # noqa: PLC0415
 
     for source in SourceSystem.objects.select_related("authority").order_by("trust_rank",
                                                                             "name"):

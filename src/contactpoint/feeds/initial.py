@@ -55,6 +55,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from contactpoint import bulk
+from contactpoint.access.models import SourceSystem
 from contactpoint.audit import hooks as audit
 from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto import envelope
@@ -70,7 +71,7 @@ from contactpoint.feeds.loader import (
     unfinished_initial_loads,
     write_rejects,
 )
-from contactpoint.feeds.models import FeedLoad, SourceSystem
+from contactpoint.feeds.models import FeedLoad
 from contactpoint.feeds.pipeline import _end_with
 from contactpoint.gcpolicy import rare_collections
 from contactpoint.identity import store

@@ -25,10 +25,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from contactpoint import bulk
+from contactpoint.access.models import SourceSystem, source_name_validator
 from contactpoint.audit import hooks as audit
 from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto.keystore import KeyStore, get_keystore
-from contactpoint.feeds.models import FeedLoad, SourceSystem, source_name_validator
+from contactpoint.feeds.models import FeedLoad
 from contactpoint.feeds.pipeline import Checked, check, checked_rows
 from contactpoint.feeds.reader import FEED_SUFFIXES, FeedFileError
 from contactpoint.feeds.validate import Rejection, ValidRow

@@ -13,11 +13,10 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from contactpoint.access.models import Organisation, OrganisationType
+from contactpoint.access.models import Organisation, OrganisationType, SourceSystem
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto.keystore import get_keystore
 from contactpoint.errors import BadRequest, NotFound
-from contactpoint.feeds.models import SourceSystem
 from contactpoint.identity.models import SourceRecord
 from contactpoint.identity.store import ChildDeriver, lock_index
 

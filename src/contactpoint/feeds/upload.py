@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from contactpoint.access.models import SourceSystem
 from contactpoint.errors import Conflict
 from contactpoint.feeds.loader import (
     FeedLoader,
@@ -21,7 +22,7 @@ from contactpoint.feeds.loader import (
     finish_load,
     initial_load_unfinished,
 )
-from contactpoint.feeds.models import FeedLoad, SourceSystem
+from contactpoint.feeds.models import FeedLoad
 from contactpoint.feeds.reader import read_jsonl_bytes
 from contactpoint.feeds.validate import Rejection
 

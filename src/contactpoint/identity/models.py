@@ -86,7 +86,7 @@ class SourceRecord(models.Model):
     leaves a tombstone (no payload, no child) so an older upsert cannot bring it back.
     """
 
-    source = models.ForeignKey("feeds.SourceSystem", on_delete=models.PROTECT,
+    source = models.ForeignKey("access.SourceSystem", on_delete=models.PROTECT,
                                related_name="records")
     #: Unique by an index of its own (Meta), which the initial load can drop.
     source_key = models.BinaryField(max_length=16)

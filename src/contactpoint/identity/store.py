@@ -16,10 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contactpoint import bulk
-from contactpoint.access.models import Organisation
+from contactpoint.access.models import Organisation, SourceSystem
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
-from contactpoint.feeds.models import SourceSystem
 from contactpoint.identity.derive import SourceView, derive
 from contactpoint.identity.identifiers import new_contactpoint_id
 from contactpoint.identity.models import (

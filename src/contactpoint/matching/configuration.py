@@ -18,10 +18,10 @@ from typing import Any
 
 from django.db import transaction
 
+from contactpoint.access.models import SourceSystem
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
-from contactpoint.feeds.models import SourceSystem
 from contactpoint.identity.models import Child, SourceRecord
 from contactpoint.identity.store import source_purpose
 from contactpoint.matching import model as model_module
