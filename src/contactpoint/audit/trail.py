@@ -34,13 +34,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.audit import checkpoint as notes
 from contactpoint.audit import sealing
 from contactpoint.audit.merkle import TreeBuilder, leaf_hash
 from contactpoint.audit.models import Entry, EntryChild, Head, Leaf, Pending, SignedCheckpoint
 from contactpoint.audit.verification import LogCheck, Problem
 from contactpoint.crypto.keystore import AUDIT_SIGNING_KEY, KeyStore, get_keystore
+from contactpoint.db import bulk
 
 #: The stored columns a leaf commits to, in this order, after the sequence number.
 COLUMNS = ("at", "event", "actor", "organisation", "role", "subject", "children", "details",

@@ -18,11 +18,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.crypto import envelope, keyring
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.crypto.models import DataKey, SystemKey
 from contactpoint.crypto.routers import KEYSTORE_DB
+from contactpoint.db import bulk
 
 BLIND_INDEX_KEY = "blind-index"
 #: Seals the keys of people's authenticator apps (TOTP) in the data database.

@@ -54,13 +54,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.audit import hooks as audit
-from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto import envelope
 from contactpoint.crypto.blind import TOKEN_BYTES
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.crypto.models import DataKey
+from contactpoint.db import bulk
+from contactpoint.db.checkpoints import checkpoint_in_background
+from contactpoint.db.gcpolicy import rare_collections
 from contactpoint.feeds.loader import (
     BATCH_SIZE,
     INITIAL_LOAD_MARKER,
@@ -72,7 +73,6 @@ from contactpoint.feeds.loader import (
 )
 from contactpoint.feeds.models import FeedLoad, SourceSystem
 from contactpoint.feeds.pipeline import _end_with
-from contactpoint.gcpolicy import rare_collections
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
@@ -728,7 +728,7 @@ class _Writer:
 
 def _writer_connection() -> None:
     """On SQLite, this connection's commits leave the log to the load's checkpointing
-    thread (contactpoint.checkpoints): otherwise every writer's commit copies the log
+    thread (contactpoint.db.checkpoints): otherwise every writer's commit copies the log
     into the database and waits on the disk (a third of the writing time at 20,000).
     That thread empties a log grown past its limit while the writers wait, for as long
     as copying it takes: longer than the usual 30 s of a busy disk, on which the load

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.access.models import Organisation
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
+from contactpoint.db import bulk
 from contactpoint.feeds.models import SourceSystem
 from contactpoint.identity.derive import SourceView, derive
 from contactpoint.identity.identifiers import new_contactpoint_id

@@ -18,12 +18,12 @@ from typing import Any
 
 from django.db import connections, router
 
-from contactpoint import bulk
 from contactpoint.access.permissions import Permission
 from contactpoint.access.visibility import ChildFacts, visible_match
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.db import bulk
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus
 from contactpoint.identity.normalise import fold
 from contactpoint.identity.store import CHILD_RECORD

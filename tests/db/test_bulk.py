@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.crypto.models import DataKey
+from contactpoint.db import bulk
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import BlindIndexEntry, SourceRecord
 from contactpoint.matching.models import ReviewItem, ReviewStatus
