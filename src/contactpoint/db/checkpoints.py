@@ -53,6 +53,7 @@ def _checkpoints(path: str, stop: threading.Event) -> None:
     log_file = f"{path}-wal"
     try:
         while not stop.wait(INTERVAL):
+            # A PRAGMA takes no parameters: the mode is one of _mode's two words.
             db.execute(f"PRAGMA wal_checkpoint({_mode(log_file)})").fetchall()
         db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     except sqlite3.Error:
@@ -105,4 +106,4 @@ def checkpoint_in_background(connection: BaseDatabaseWrapper | None = None) -> I
         thread.join()
         if connection.connection is not None:  # a failed load may have closed it
             with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA wal_autocheckpoint={int(held)}")
+                cursor.execute(f"PRAGMA wal_autocheckpoint={int(held)}")  # an integer only

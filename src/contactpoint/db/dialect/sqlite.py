@@ -95,7 +95,8 @@ class SQLite(Dialect):
         than SQLite's 2 MB; and a longer wait for the write lock."""
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
-            cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")  # PRAGMA takes no parameters
+            # A PRAGMA takes no parameters: integers only are formatted in.
+            cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds) * 1000}")
 
     def lock_writers(self, connection: BaseDatabaseWrapper, key: int) -> None:
