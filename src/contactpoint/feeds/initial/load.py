@@ -115,7 +115,7 @@ def _write(writer: Writer, summary: InitialSummary, buckets: int, workers: int, 
         # Decisions and review items name records and children of every bucket: written
         # once they all are.
         summary.decisions, summary.review_items = write_all(writer.write_decisions,
-                                                             buckets, workers)
+                                                            buckets, workers)
         step("wrote decisions and review items")
         tables.restore_indexes(indexes)
         step("built the indexes")
@@ -168,7 +168,7 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
                               today=today or timezone.localdate(), now=now, workers=workers,
                               batch_size=batch_size,
                               on_change=Spooler(spool, decisions, configured.configuration.pk,
-                                                 linker, now))
+                                                linker, now))
         started = time.perf_counter()
         per_file = []
         with placer.reading() as pool:

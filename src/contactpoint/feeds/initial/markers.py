@@ -71,7 +71,7 @@ def operator(by: str | None) -> str:
 
 
 def mark_start(files: Sequence[tuple[str, Path]], dead_hosts: Collection[str] = (),
-           by: str | None = None) -> tuple[list[FeedLoad], bool]:
+               by: str | None = None) -> tuple[list[FeedLoad], bool]:
     """Check the index is empty (clearing a dead initial load), and mark this one."""
     cleared = False
     shred: list[str] = []

@@ -53,7 +53,7 @@ def memory_available() -> int:
 
 
 def cgroup_memory_left(cgroup: Path = Path("/proc/self/cgroup"),
-                        root: Path = Path("/sys/fs/cgroup")) -> int | None:
+                       root: Path = Path("/sys/fs/cgroup")) -> int | None:
     """The memory limit of this process's control group less what its processes hold
     (page cache left out: the kernel reclaims it), or None without a limit."""
     try:
@@ -83,7 +83,7 @@ def cgroup_memory_left(cgroup: Path = Path("/proc/self/cgroup"),
 
 
 def check_memory(files: Sequence[tuple[str, Path]],
-                  progress: Callable[[str], None] | None) -> None:
+                 progress: Callable[[str], None] | None) -> None:
     """Refuse, before anything is written, a load whose index will not fit: it would
     otherwise be killed for memory when nearly placed."""
     records, needed = placing_memory(files)

@@ -33,7 +33,7 @@ def give_back_freed() -> None:
 
 
 def write_all(task: Callable[[int], tuple[int, int]], buckets: int,
-               workers: int) -> tuple[int, int]:
+              workers: int) -> tuple[int, int]:
     """`task` on every bucket, by `workers` forked processes taking them in turn (or in
     this process, for one); the sums of what it returned."""
     if workers <= 1:

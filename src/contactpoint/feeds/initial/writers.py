@@ -4,8 +4,8 @@ written, numbered in the order they are written; then the decisions and review i
 A bucket holds every record of its children, so each child is derived once from all
 its records, and its data key is made, committed to the key store, then its rows
 written (children, sealed source records, blind-index entries) in one transaction per
-CHILDREN_PER_COMMIT children. A `Writer` runs in a forked process (contactpoint.feeds.
-initial.processes) or in the load's own.
+CHILDREN_PER_COMMIT children. A `Writer` runs in a forked process (`processes`) or in
+the load's own.
 """
 
 from __future__ import annotations
