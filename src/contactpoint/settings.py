@@ -134,7 +134,7 @@ DATABASES = {
     # Per-child data keys live in their own database, never beside the data. On SQLite
     # every commit of a key reaches the disk before it returns (FULL): the loader commits
     # new children's keys before the data sealed under them, and the data's log is
-    # synced often (contactpoint.checkpoints), so under NORMAL a power cut could keep
+    # synced often (contactpoint.db.checkpoints), so under NORMAL a power cut could keep
     # the data and lose its keys. A key commit is one small sync per batch.
     "keystore": _database(CONFIG.keystore_url, synchronous="FULL"),
 }

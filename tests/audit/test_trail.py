@@ -47,7 +47,7 @@ def log(settings, tmp_path):
 
 def _tamper(sql: str, params: list | None = None) -> None:
     with connection.cursor() as cursor:
-        for statement in guard.remove_sql(connection.vendor):
+        for statement in guard.remove_sql(connection):
             cursor.execute(statement)
         cursor.execute(sql, params or [])
 
@@ -131,7 +131,7 @@ def test_an_entry_removed_from_under_its_leaf_is_named(log):
 def test_an_inserted_entry_is_named(log):
     # Make room at 8 by moving every later leaf up one, then put a forged entry there.
     with connection.cursor() as cursor:
-        for statement in guard.remove_sql(connection.vendor):
+        for statement in guard.remove_sql(connection):
             cursor.execute(statement)
         for seq in range(29, 7, -1):
             cursor.execute("UPDATE audit_leaf SET seq = %s WHERE seq = %s", [seq + 1, seq])
@@ -168,7 +168,7 @@ def test_reordered_entries_are_named(log):
 
 def test_a_deletion_hidden_by_renumbering_is_named(log):
     with connection.cursor() as cursor:
-        for statement in guard.remove_sql(connection.vendor):
+        for statement in guard.remove_sql(connection):
             cursor.execute(statement)
         cursor.execute("DELETE FROM audit_leaf WHERE seq = 13")
         for seq in range(14, 30):
@@ -311,7 +311,7 @@ def test_worker_processes_find_the_same_as_one_pass(settings, tmp_path, monkeypa
     assert trail.verify(workers=2).ok
     assert trail.verify(workers=2).log.size == 30
     with connection.cursor() as cursor:
-        for statement in guard.remove_sql(connection.vendor):
+        for statement in guard.remove_sql(connection):
             cursor.execute(statement)
     try:
         _tamper("UPDATE audit_entry SET actor = %s WHERE id = %s", ["x", _entry_at(16)])
@@ -325,5 +325,5 @@ def test_worker_processes_find_the_same_as_one_pass(settings, tmp_path, monkeypa
         assert (found.problem, found.first_bad) == ("truncated", 6)
     finally:
         with connection.cursor() as cursor:
-            for statement in guard.install_sql(connection.vendor):
+            for statement in guard.install_sql(connection):
                 cursor.execute(statement, None)

@@ -217,11 +217,10 @@ def filled_indexes() -> set[tuple[str, str, tuple[str, ...], bool]]:
 
 @both_databases
 def test_the_keys_and_indexes_are_there_after_a_load_and_after_a_dead_one(feeds, keystore):
-    from contactpoint.feeds.initial import (  # noqa: PLC0415
-        CONSTRAINTS,
-        INDEXES,
-        _drop_constraints,
-        _drop_indexes,
+    from contactpoint.feeds.initial.markers import CONSTRAINTS, INDEXES  # noqa: PLC0415
+    from contactpoint.feeds.initial.tables import (  # noqa: PLC0415
+        drop_constraints,
+        drop_indexes,
     )
 
     held = constraints()
@@ -236,8 +235,8 @@ def test_the_keys_and_indexes_are_there_after_a_load_and_after_a_dead_one(feeds,
     assert filled_indexes() == indexes
     # A run that died after dropping them names them in its marker.
     with transaction.atomic():
-        dropped = _drop_constraints()
-        dropped_indexes = _drop_indexes()
+        dropped = drop_constraints()
+        dropped_indexes = drop_indexes()
     # Every index that is not a constraint's (nor the primary key's) is gone.
     assert not filled_indexes()
     assert {d[1] for d in dropped_indexes} == {i[1] for i in indexes}
@@ -444,7 +443,7 @@ def test_a_terminated_load_removes_its_spool(tmp_path):
 def test_rows_are_numbered_in_the_order_the_writers_write_them():
     from array import array  # noqa: PLC0415
 
-    from contactpoint.feeds.initial import numbers_in_write_order  # noqa: PLC0415
+    from contactpoint.feeds.initial.writers import numbers_in_write_order  # noqa: PLC0415
 
     # Records 1 to 8 and their children (0: deleted); children 1 to 5 in two buckets.
     child_of = array("q", [0, 3, 0, 1, 5, 3, 2, 4, 0])
@@ -460,10 +459,10 @@ def test_rows_are_numbered_in_the_order_the_writers_write_them():
 def test_a_second_record_with_one_source_key_fails_the_index_built_at_the_end(keystore):
     from django.utils import timezone  # noqa: PLC0415
 
-    from contactpoint.feeds.initial import _drop_indexes, _restore_indexes  # noqa: PLC0415
+    from contactpoint.feeds.initial.tables import drop_indexes, restore_indexes  # noqa: PLC0415
 
     with transaction.atomic():
-        dropped = _drop_indexes()
+        dropped = drop_indexes()
     assert "source_record_source_key_unique" in {d[1] for d in dropped}
     source = SourceSystem.objects.get_or_create(name="x")[0]
     now = timezone.now()
@@ -472,22 +471,22 @@ def test_a_second_record_with_one_source_key_fails_the_index_built_at_the_end(ke
                                     recorded_at=now, content_digest=b"d" * 16,
                                     received_at=now, updated_at=now)
     with pytest.raises(IntegrityError), transaction.atomic():
-        _restore_indexes(dropped)
+        restore_indexes(dropped)
     SourceRecord.objects.filter(pk=SourceRecord.objects.order_by("pk").last().pk).delete()
-    _restore_indexes(dropped)
+    restore_indexes(dropped)
     assert {i[1] for i in filled_indexes()} == {d[1] for d in dropped}
 
 
 def test_a_feeds_records_are_estimated_from_its_size(feeds, monkeypatch):
-    from contactpoint.feeds import initial  # noqa: PLC0415
+    from contactpoint.feeds.initial import memory  # noqa: PLC0415
 
-    monkeypatch.setattr(initial, "SAMPLED_LINES", 100)  # these feeds are small
+    monkeypatch.setattr(memory, "SAMPLED_LINES", 100)  # these feeds are small
     sampled = 0
     for path in feed_files(feeds):
         with open(path, "rb") as fh:
             lines = sum(1 for _ in fh)
-        estimate = initial.estimated_records(path)
-        if lines <= initial.SAMPLED_LINES:
+        estimate = memory.estimated_records(path)
+        if lines <= memory.SAMPLED_LINES:
             assert estimate == lines  # read whole
         else:
             sampled += 1
@@ -498,13 +497,13 @@ def test_a_feeds_records_are_estimated_from_its_size(feeds, monkeypatch):
 @both_databases
 def test_a_load_that_would_not_fit_in_memory_is_refused_before_anything_is_written(
         feeds, keystore, monkeypatch):
-    from contactpoint.feeds import initial  # noqa: PLC0415
+    from contactpoint.feeds.initial import memory  # noqa: PLC0415
 
     files = [(f.stem, f) for f in feed_files(feeds)]
-    records, needed = initial.placing_memory(files)
+    records, needed = memory.placing_memory(files)
     assert records > 1000
-    assert needed > initial.PLACING_BASE_BYTES
-    monkeypatch.setattr(initial, "memory_available", lambda: 2**20)  # 1 MiB left
+    assert needed > memory.PLACING_BASE_BYTES
+    monkeypatch.setattr(memory, "memory_available", lambda: 2**20)  # 1 MiB left
     keys, indexes = constraints(), filled_indexes()
     with pytest.raises(InitialLoadError, match=r"needs about .* GiB more memory and 0\.00 "
                                                r"GiB is available.*--no-memory-check"):
@@ -532,10 +531,10 @@ def test_a_load_that_would_not_fit_in_memory_is_refused_before_anything_is_writt
     ("4:memory:/gone\n", {}, None),  # nothing to read
 ])
 def test_a_control_groups_memory_limit_is_read(tmp_path, lines, files, left):
-    from contactpoint.feeds.initial import _cgroup_memory_left  # noqa: PLC0415
+    from contactpoint.feeds.initial.memory import cgroup_memory_left  # noqa: PLC0415
 
     (tmp_path / "cgroup").write_text(lines)
     for name, text in files.items():
         (tmp_path / "fs" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "fs" / name).write_text(text)
-    assert _cgroup_memory_left(tmp_path / "cgroup", tmp_path / "fs") == left
+    assert cgroup_memory_left(tmp_path / "cgroup", tmp_path / "fs") == left

@@ -4,7 +4,7 @@ import orjson
 import pytest
 from django.db import connection
 
-from contactpoint import bulk
+from contactpoint.db import bulk
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.identity.store import ChildDeriver, open_child_record, open_payload

@@ -5,8 +5,9 @@ checkpoints) refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE, whatever the
 application asks. On PostgreSQL that is the second line: docs/configuration.md shows
 the deployment where the application's role is granted only INSERT and SELECT on them.
 
-`erasing()` is the one way past the triggers, for destroying a whole database (the
-test suite's teardown; decommissioning): on PostgreSQL it sets
+The triggers' SQL is each engine's own (contactpoint.db.dialect). `erasing()` is the
+one way past them, for destroying a whole database (the test suite's teardown;
+decommissioning): on PostgreSQL it sets
 `session_replication_role = replica`, which only a superuser may, so the application's
 own role cannot use it; on SQLite it answers the triggers' question from this process.
 """
@@ -19,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db.backends.signals import connection_created
+
+from contactpoint.db.dialect import dialect_for
 
 #: The tables whose rows are never changed or removed once written.
 APPEND_ONLY = ("audit_entry", "audit_entry_child", "audit_leaf", "audit_checkpoint")
@@ -33,81 +36,33 @@ def _sqlite_erasing() -> int:
 
 
 def _register(sender, connection, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    if connection.vendor == "sqlite":
-        connection.connection.create_function(SQLITE_FUNCTION, 0, _sqlite_erasing,
-                                              deterministic=False)
+    dialect_for(connection).register_function(connection, SQLITE_FUNCTION, _sqlite_erasing)
 
 
 def connect() -> None:
-    """Give every new SQLite connection the function its DELETE triggers call."""
+    """Give every new connection what its triggers call (SQLite's DELETE triggers ask
+    SQLITE_FUNCTION)."""
     connection_created.connect(_register, dispatch_uid="contactpoint.audit.guard")
 
 
-def _refusal(operation: str, table: str) -> str:
-    return f"the audit trail is append-only: {operation} on {table} refused"
+def install_sql(connection) -> list[str]:  # type: ignore[no-untyped-def]
+    """The statements that create the triggers on this connection's engine."""
+    return dialect_for(connection).append_only_triggers(APPEND_ONLY, SQLITE_FUNCTION)
 
 
-def install_sql(vendor: str) -> list[str]:
-    """The statements that create the triggers on this engine."""
-    if vendor == "postgresql":
-        statements = [
-            "CREATE OR REPLACE FUNCTION contactpoint_audit_refuse() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
-            "'the audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME "
-            "USING ERRCODE = 'insufficient_privilege'; END $$",
-        ]
-        for table in APPEND_ONLY:
-            statements += [
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION contactpoint_audit_refuse()",
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION contactpoint_audit_refuse()",
-            ]
-        return statements
-    if vendor == "sqlite":
-        statements = []
-        for table in APPEND_ONLY:
-            statements += [
-                f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} BEGIN "
-                f"SELECT RAISE(ABORT, '{_refusal('UPDATE', table)}'); END",
-                # A connection without the function (the sqlite3 shell) is refused too:
-                # the trigger fails with "no such function".
-                f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-                f"WHEN {SQLITE_FUNCTION}() = 0 BEGIN "
-                f"SELECT RAISE(ABORT, '{_refusal('DELETE', table)}'); END",
-            ]
-        return statements
-    raise NotImplementedError(f"no audit triggers for the {vendor} engine")
-
-
-def remove_sql(vendor: str) -> list[str]:
-    if vendor == "postgresql":
-        statements = []
-        for table in APPEND_ONLY:
-            statements += [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-                           f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"]
-        return [*statements, "DROP FUNCTION IF EXISTS contactpoint_audit_refuse()"]
-    return [f"DROP TRIGGER IF EXISTS {table}_{what}"
-            for table in APPEND_ONLY for what in ("no_update", "no_delete")]
+def remove_sql(connection) -> list[str]:  # type: ignore[no-untyped-def]
+    return dialect_for(connection).drop_append_only_triggers(APPEND_ONLY)
 
 
 @contextmanager
 def erasing(connection) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Let this connection remove the trail's rows (a whole database being destroyed)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
+    with dialect_for(connection).bypassing_triggers(connection):
+        _erasing.on = True
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SET session_replication_role = DEFAULT")
-        return
-    _erasing.on = True
-    try:
-        yield
-    finally:
-        _erasing.on = False
+            _erasing.on = False
 
 
 #: What the application's own role may do to each of the trail's tables on PostgreSQL,

@@ -24,6 +24,8 @@ import orjson
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from contactpoint.db.dialect import dialect_for
+
 logger = logging.getLogger("contactpoint.audit")
 
 CONTACTPOINT_ID = re.compile(r"^[1-9][0-9]{9}$")
@@ -62,8 +64,8 @@ def _children(subject: str | None, details: dict[str, Any], more: Iterable[str] 
     return list(dict.fromkeys(found))
 
 
-#: PostgreSQL: the entry and its pending mark in one round trip (every search and view
-#: writes one; each statement was a wait on the server).
+#: Where INSERTs chain (PostgreSQL): the entry and its pending mark in one round trip
+#: (every search and view writes one; each statement was a wait on the server).
 _INSERT = (
     "WITH e AS (INSERT INTO audit_entry (at, event, actor, organisation, role, subject, "
     "children, details, sealed) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id), "
@@ -80,7 +82,7 @@ def _store(entry: Any) -> None:
     from contactpoint.audit.models import Entry, Pending  # noqa: PLC0415
 
     connection = connections[router.db_for_write(Entry)]
-    if connection.vendor == "postgresql":
+    if dialect_for(connection).chains_inserts:
         with connection.cursor() as cursor:
             cursor.execute(_INSERT, [entry.at, entry.event, entry.actor, entry.organisation,
                                      entry.role, entry.subject, entry.children, entry.details,

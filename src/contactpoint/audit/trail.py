@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,13 +33,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.audit import checkpoint as notes
 from contactpoint.audit import sealing
 from contactpoint.audit.merkle import TreeBuilder, leaf_hash
 from contactpoint.audit.models import Entry, EntryChild, Head, Leaf, Pending, SignedCheckpoint
 from contactpoint.audit.verification import LogCheck, Problem
 from contactpoint.crypto.keystore import AUDIT_SIGNING_KEY, KeyStore, get_keystore
+from contactpoint.db import bulk
+from contactpoint.db.dialect import dialect_for
 
 #: The stored columns a leaf commits to, in this order, after the sequence number.
 COLUMNS = ("at", "event", "actor", "organisation", "role", "subject", "children", "details",
@@ -85,12 +85,7 @@ def _select_columns(alias: str) -> str:
     that is not one reads as NULL, so its entry no longer verifies. Run it with a
     parameter list (empty if need be), which turns its "%%" into "%".
     """
-    at = f"{alias}.at"
-    if connection.vendor == "postgresql":
-        micros = f"(EXTRACT(EPOCH FROM {at}) * 1000000)::bigint"
-    else:
-        micros = (f"CAST(strftime('%%s', {at}) AS INTEGER) * 1000000 "
-                  f"+ CAST(substr({at} || '.000000', 21, 6) AS INTEGER)")
+    micros = dialect_for(connection).epoch_micros(f"{alias}.at")  # alias: fixed by callers
     return ", ".join([micros, *(f"{alias}.{c}" for c in COLUMNS[1:])])
 
 
@@ -236,17 +231,16 @@ def stored_entries(start: int = 0, stop: int | None = None, chunk: int = 10_000,
     A streaming cursor; the inner loop is written out for speed (verification reads
     every entry of the trail). `data` is None when the entry is gone or unreadable.
     """
-    upper = "" if stop is None else f" AND l.seq < {int(stop)}"
+    upper, params = ("", [start]) if stop is None else (" AND l.seq < %s", [start, stop])
     sql = (f"SELECT l.seq, l.leaf_hash, e.id, {_select_columns('e')} FROM audit_leaf l "  # noqa: S608
-           f"LEFT JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq >= {int(start)}{upper} "
+           f"LEFT JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq >= %s{upper} "
            "ORDER BY l.seq")
     dumps, newline = orjson.dumps, b"\n"
     # PostgreSQL streams through a server-side cursor, which lives in a transaction. On
     # SQLite the one SELECT reads one snapshot by itself, and a transaction would begin
     # IMMEDIATE (settings.py), taking the write lock: parallel workers would queue on it.
-    reading = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
-    with reading, connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [])  # parameters (none), so "%%" reads as "%" as when sequencing
+    with dialect_for(connection).streaming_read(connection), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)  # parameters, so "%%" reads as "%" as when sequencing
         while rows := cursor.fetchmany(chunk):
             for row in rows:
                 # row: seq, leaf_hash, entry id, then COLUMNS (the time in microseconds).

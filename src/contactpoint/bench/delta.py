@@ -23,6 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from contactpoint.bench.report import line as _line
+from contactpoint.db.dialect import dialect_for
 from contactpoint.feeds.loader import LoadSummary, ingest_file
 from contactpoint.identity.models import Child, ChildStatus
 from contactpoint.synth.delta import feed_files
@@ -107,7 +108,7 @@ def run_delta_benchmark(feeds: Path, out: TextIO, *, today: date | None = None) 
         raise EmptyIndex("the index holds no active children: load the feeds the delta was "
                          "made from first (contactpoint ingest), or this would time an "
                          "initial load, not a delta")
-    run = DeltaRun(connection.vendor, today or delta_day(files) or timezone.localdate(),
+    run = DeltaRun(dialect_for(connection).name, today or delta_day(files) or timezone.localdate(),
                    before)
     _line(out, f"daily delta into {run.engine} ({connection.settings_dict['NAME']}): "
                f"{before:,} active children before; loaded as of {run.today.isoformat()}")

@@ -44,9 +44,9 @@ from contactpoint.bench.accuracy import AccuracyReport, evaluate
 from contactpoint.bench.match import comparison_lines
 from contactpoint.bench.report import line as _line
 from contactpoint.crypto.blind import BlindIndex
+from contactpoint.db.gcpolicy import rare_collections
 from contactpoint.feeds.pipeline import Checked, check
 from contactpoint.feeds.reader import read_feed
-from contactpoint.gcpolicy import rare_collections
 from contactpoint.matching.decide import Decision, Scored, Thresholds
 from contactpoint.matching.memory import (
     BATCH_SIZE,

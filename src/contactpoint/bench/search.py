@@ -235,15 +235,12 @@ def _database_backends() -> list[int]:
     (the web workers', once warm), if PostgreSQL runs on this machine; else none."""
     from django.db import connections  # noqa: PLC0415
 
+    from contactpoint.db.dialect import dialect_for  # noqa: PLC0415
+
     pids: set[int] = set()
     for alias in ("default", "keystore"):
         connection = connections[alias]
-        if connection.vendor != "postgresql":
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND pid <> pg_backend_pid()")
-            pids.update(row[0] for row in cursor.fetchall())
+        pids.update(dialect_for(connection).other_backends(connection))
     return sorted(pids)
 
 

@@ -19,11 +19,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.crypto import envelope, keyring
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.crypto.models import DataKey, SystemKey
 from contactpoint.crypto.routers import KEYSTORE_DB
+from contactpoint.db import bulk
 
 #: The two kinds of wrapped key a rotation re-wraps.
 _Wrapped = TypeVar("_Wrapped", SystemKey, DataKey)

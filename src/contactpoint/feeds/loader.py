@@ -24,16 +24,16 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.access.models import SourceSystem, source_name_validator
 from contactpoint.audit import hooks as audit
-from contactpoint.checkpoints import checkpoint_in_background
 from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.db import bulk
+from contactpoint.db.checkpoints import checkpoint_in_background
+from contactpoint.db.gcpolicy import rare_collections
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.feeds.pipeline import Checked, check, checked_rows
 from contactpoint.feeds.reader import FEED_SUFFIXES, FeedFileError
 from contactpoint.feeds.validate import Rejection, ValidRow
-from contactpoint.gcpolicy import rare_collections
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import (

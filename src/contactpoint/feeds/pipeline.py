@@ -62,7 +62,7 @@ def check(line: int, data: dict | None, error: str | None, *, today: date,
     return Checked(valid, valid.rejections)
 
 
-def _end_with(parent: int) -> None:
+def end_with_parent(parent: int) -> None:
     """End the worker when its loader is gone.
 
     A loader killed outright (SIGKILL, the out-of-memory killer) runs no clean-up, and
@@ -107,7 +107,7 @@ def _check_share(path: Path, today: date, now: datetime, queue,  # type: ignore[
 def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
              prepare: Callable[[ValidRow], Any] | None, *, parent: int, share: int = 0,
              shares: int = 1) -> None:
-    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    threading.Thread(target=end_with_parent, args=(parent,), daemon=True).start()
     try:
         _check_share(path, today, now, queue, prepare, share=share, shares=shares)
     finally:
@@ -197,7 +197,7 @@ def _serve(jobs, queue, today: date, now: datetime,  # type: ignore[no-untyped-d
            prepare_for: Callable[[str], Callable[[ValidRow], Any]] | None, *, parent: int,
            share: int, shares: int) -> None:
     """A ReaderPool worker: each (path, source) job's share of rows, until None."""
-    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    threading.Thread(target=end_with_parent, args=(parent,), daemon=True).start()
     try:
         while (job := jobs.get()) is not None:
             path, source = job

@@ -15,10 +15,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.access.models import Organisation, SourceSystem
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
+from contactpoint.db import bulk
+from contactpoint.db.dialect import dialect_for
 from contactpoint.identity.derive import SourceView, derive
 from contactpoint.identity.identifiers import new_contactpoint_id
 from contactpoint.identity.models import (
@@ -55,9 +56,7 @@ def lock_index() -> None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("lock_index() holds only inside a transaction")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_LOCK])
+    dialect_for(connection).lock_writers(connection, INDEX_LOCK)
 
 
 def reserve_children(keys: KeyStore, count: int) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contactpoint import bulk
+from contactpoint.db import bulk
 from contactpoint.matching.decide import Decision, Scored, Thresholds
 from contactpoint.matching.models import (
     MatchDecision,

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from contactpoint import bulk
 from contactpoint.access.models import SourceSystem
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
+from contactpoint.db import bulk
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.identity.store import source_purpose
 from contactpoint.matching.decide import CandidateRecord

@@ -18,12 +18,12 @@ from typing import Any
 
 from django.db import connections, router
 
-from contactpoint import bulk
 from contactpoint.access.permissions import Permission
 from contactpoint.access.visibility import ChildFacts, visible_match
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.db import bulk
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus
 from contactpoint.identity.normalise import fold
 from contactpoint.identity.store import CHILD_RECORD
@@ -216,10 +216,12 @@ def _active_children_holding(tokens: set[bytes]) -> list[tuple[Any, ...]]:
     qn = connection.ops.quote_name
     # A search's few dozen tokens are well under SQLite's parameter limit.
     match, params = bulk.one_of(connection, sorted(tokens))
+    # Only identifiers are formatted in, and only from these two models' metadata (a
+    # fixed, internal set); the tokens, the limit and the status go as parameters.
     entries, children = qn(index.db_table), qn(child.db_table)
     token, holder = qn(index.get_field("token").column), qn(index.get_field("child").column)
     sql = (
-        f"WITH hits AS (SELECT {token} AS token, {holder} AS child FROM {entries} "  # noqa: S608  (names from the models)
+        f"WITH hits AS (SELECT {token} AS token, {holder} AS child FROM {entries} "  # noqa: S608  (identifiers only)
         f"WHERE {token} {match}), "
         "narrow AS (SELECT token FROM hits GROUP BY token HAVING count(DISTINCT child) <= %s) "
         "SELECT c.id, c.contactpoint_id, c.shielded, c.status, c.local_authority_id, c.record "

@@ -4,14 +4,14 @@ from django.db import migrations, models
 def _guard(apps, schema_editor):
     from contactpoint.audit import guard
 
-    for statement in guard.install_sql(schema_editor.connection.vendor):
+    for statement in guard.install_sql(schema_editor.connection):
         schema_editor.execute(statement, params=None)
 
 
 def _unguard(apps, schema_editor):
     from contactpoint.audit import guard
 
-    for statement in guard.remove_sql(schema_editor.connection.vendor):
+    for statement in guard.remove_sql(schema_editor.connection):
         schema_editor.execute(statement, params=None)
 
 

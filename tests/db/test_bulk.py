@@ -4,8 +4,9 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from contactpoint import bulk
 from contactpoint.crypto.models import DataKey
+from contactpoint.db import bulk
+from contactpoint.db.dialect.sqlite import statement_chunks
 from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import BlindIndexEntry, SourceRecord
 from contactpoint.matching.models import ReviewItem, ReviewStatus
@@ -82,7 +83,7 @@ def test_inserts_of_any_length_take_few_shapes_of_statement():
     shapes = set()
     for n in [*range(300), 9_999, 10_000, 10_001, 23_717, 54_321]:
         rows = [(i, i, i) for i in range(n)]
-        chunks = bulk._chunks(rows, 3)
+        chunks = statement_chunks(rows, 3)
         assert [row for chunk in chunks for row in chunk] == rows
         assert all(len(chunk) * 3 <= bulk.MAX_PARAMS for chunk in chunks)
         shapes |= {len(chunk) for chunk in chunks}

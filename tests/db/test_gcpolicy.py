@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from contactpoint.gcpolicy import LOADING_THRESHOLDS, rare_collections
+from contactpoint.db.gcpolicy import LOADING_THRESHOLDS, rare_collections
 
 
 def test_collections_are_rare_inside_and_as_before_after_even_on_error():

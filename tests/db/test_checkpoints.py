@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 from django.db.utils import ConnectionHandler
 
-from contactpoint.checkpoints import checkpoint_in_background
+from contactpoint.db.checkpoints import checkpoint_in_background
 from contactpoint.settings import _database
 from databases import both_databases
 
@@ -83,7 +83,7 @@ def test_a_log_that_outgrows_its_limit_is_emptied(sqlite_file, monkeypatch):
     import os  # noqa: PLC0415
     import time  # noqa: PLC0415
 
-    from contactpoint import checkpoints  # noqa: PLC0415
+    from contactpoint.db import checkpoints  # noqa: PLC0415
 
     monkeypatch.setattr(checkpoints, "MAX_LOG_BYTES", 1_000_000)
     monkeypatch.setattr(checkpoints, "INTERVAL", 0.01)
@@ -101,7 +101,7 @@ def test_a_log_that_outgrows_its_limit_is_emptied(sqlite_file, monkeypatch):
 
 
 def test_the_thread_truncates_only_a_log_past_the_limit(tmp_path, monkeypatch):
-    from contactpoint import checkpoints  # noqa: PLC0415
+    from contactpoint.db import checkpoints  # noqa: PLC0415
 
     monkeypatch.setattr(checkpoints, "MAX_LOG_BYTES", 1000)
     log_file = tmp_path / "data.db-wal"

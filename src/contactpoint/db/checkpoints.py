@@ -1,5 +1,8 @@
 """SQLite: checkpoint the write-ahead log on a thread of its own while a feed loads.
 
+The SQLite dialect asks for it (`Dialect.checkpoints_log_on_a_thread`); this module is
+the mechanism, SQLite's own PRAGMAs over the standard library's sqlite3.
+
 In WAL mode a commit appends the transaction's pages to the log. Once the log passes
 `wal_autocheckpoint` pages (1,000 by default), the committing connection copies them
 into the database file and waits for the disk before it returns. A feed batch rewrites
@@ -30,6 +33,8 @@ from contextlib import contextmanager
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from contactpoint.db.dialect import dialect_for
+
 log = logging.getLogger(__name__)
 
 #: Seconds between the thread's checkpoints. A checkpoint with nothing to copy costs
@@ -48,6 +53,7 @@ def _checkpoints(path: str, stop: threading.Event) -> None:
     log_file = f"{path}-wal"
     try:
         while not stop.wait(INTERVAL):
+            # A PRAGMA takes no parameters: the mode is one of _mode's two words.
             db.execute(f"PRAGMA wal_checkpoint({_mode(log_file)})").fetchall()
         db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     except sqlite3.Error:
@@ -77,10 +83,11 @@ def checkpoint_in_background(connection: BaseDatabaseWrapper | None = None) -> I
     """Checkpoint the SQLite log of `connection` (the data's) on another thread while
     the block runs.
 
-    Does nothing on PostgreSQL, or for an in-memory database (it has no log).
+    Does nothing where the dialect says the client need not (PostgreSQL's server
+    checkpoints its own log; an in-memory SQLite database has none).
     """
     connection = connection or connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+    if not dialect_for(connection).checkpoints_log_on_a_thread(connection):
         yield
         return
     connection.ensure_connection()
@@ -99,4 +106,4 @@ def checkpoint_in_background(connection: BaseDatabaseWrapper | None = None) -> I
         thread.join()
         if connection.connection is not None:  # a failed load may have closed it
             with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA wal_autocheckpoint={int(held)}")
+                cursor.execute(f"PRAGMA wal_autocheckpoint={int(held)}")  # an integer only
