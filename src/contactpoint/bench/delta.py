@@ -23,7 +23,8 @@ from django.db import connection
 from django.utils import timezone
 
 from contactpoint.bench.report import line as _line
-from contactpoint.feeds.loader import LoadSummary, ingest_file
+from contactpoint.feeds.loader import ingest_file
+from contactpoint.feeds.placing.rules import LoadSummary
 from contactpoint.identity.models import Child, ChildStatus
 from contactpoint.synth.delta import feed_files
 

@@ -5,7 +5,7 @@ in one transaction: right for a day's changes, but a national first load through
 ran at under 1,000 records a second, spending its time on round trips to a growing
 index and on unsealing candidates (docs/benchmarks.md). Here, in two phases:
 
-1. **Place.** matching.memory.MemoryPlacer reads the files in the order given, through
+1. **Place.** feeds.placing.memory.MemoryPlacer reads the files in the order given, through
    reading workers on every core, and places every record exactly as `ingest` would
    place those files in that order, against an index held in memory. Each placed
    record goes to a spool on disk, in buckets by child, sealed under a key that exists
@@ -72,6 +72,8 @@ from contactpoint.feeds.loader import (
 )
 from contactpoint.feeds.models import FeedLoad, SourceSystem
 from contactpoint.feeds.pipeline import _end_with
+from contactpoint.feeds.placing.memory import Change, MemoryPlacer
+from contactpoint.feeds.placing.rules import LoadSummary
 from contactpoint.gcpolicy import rare_collections
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
@@ -83,7 +85,7 @@ from contactpoint.matching.decisions import (
     Placed,
     decision_rows,
 )
-from contactpoint.matching.memory import Change, CompactStore, MemoryPlacer, PlacedCounts
+from contactpoint.matching.memory import CompactStore
 from contactpoint.matching.models import MatchDecision, ReviewItem, ReviewStatus
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 
@@ -961,7 +963,7 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
                 per_file.append({k: v - before[k]
                                  for k, v in placer.counts.__dict__.items()})
                 if progress:
-                    progress(f"placed {source}: {PlacedCounts(**per_file[-1]).line()}")
+                    progress(f"placed {source}: {LoadSummary(**per_file[-1]).line()}")
         spool.close()
         decisions.close()
         summary.place_seconds = time.perf_counter() - started
