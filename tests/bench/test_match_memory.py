@@ -195,7 +195,8 @@ def test_a_record_linked_earlier_in_the_batch_counts_for_its_child():
     linker = ProbabilisticLinker(index, store, load_default_model())
     stored = record("Aisha Louise")
     store.add(1, "child_benefit", profile(stored, "child_benefit"), linker.tokens(stored))
-    placements = linker.place([record("Aisha Louise"), record("Aishaa")], "nhs_demographics")
+    placements = linker.place([record("Aisha Louise"), record("Aishaa")],
+                              "nhs_demographics").placements
     assert placements[0].child_id == 1
     second = linker.decisions[1]
     assert second.state != "auto"
