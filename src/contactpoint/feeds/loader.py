@@ -343,11 +343,11 @@ class FeedLoader:
 
     def prepare(self, row: ValidRow) -> Ready:
         """The per-row work that needs no database: run by the reading worker (pipeline)."""
+        record = row.record if row.action == "upsert" else None
         return Ready(
             self.index.token("source-record", self.source.name, row.source_id),
             self.index.digest("source-content", row.content),
-            self.linker.prepare(row.record, self.source.name)
-            if row.action == "upsert" and row.record is not None else None)
+            self.linker.prepare(record, self.source.name) if record is not None else None)
 
     def load_checked(self, rows: Iterable[Checked], on_reject: Callable[[Rejection], None],
                      progress: Callable[[int], None] | None = None) -> LoadSummary:

@@ -241,11 +241,11 @@ class MemoryPlacer:
         of the row's record is made here, and the record and content are let go: the
         row then crosses to the placing process at a fraction of the cost."""
         def ready(row: ValidRow) -> Ready:
-            upsert = row.action == "upsert"
+            record = row.record if row.action == "upsert" else None
             made = Ready(self.index.token("source-record", source, row.source_id),
                          self.index.digest("source-content", row.content),
-                         self.linker.prepare(row.record, source) if upsert else None,
-                         row.payload() if upsert else None)
+                         self.linker.prepare(record, source) if record is not None else None,
+                         row.payload() if record is not None else None)
             row.record, row.content = None, b""
             return made
         return ready
