@@ -127,7 +127,7 @@ class IndexRecords:
                      if w.child_id is not None and w.child_id not in cp_ids}
         upserts = [w for w in writes if w.step.action != DELETE]
         payloads = store.seal_source_payloads(
-            self.keys, [(w.child_id, w.item.ready.source_key, w.item.row.payload())
+            self.keys, [(_written(w.child_id), w.item.ready.source_key, w.item.row.payload())
                         for w in upserts], cp_ids)
         for write, payload in zip(upserts, payloads, strict=True):
             write.payload = payload
@@ -152,6 +152,14 @@ class IndexRecords:
             write.link_state = step.placement.state
         return write
 
+    def _view(self, write: _Write) -> SourceView:
+        """This batch's version of an upserted record, as derivation reads it."""
+        record = write.item.row.record
+        if record is None:
+            raise RuntimeError("an upserted row has no record")
+        return SourceView(self.source.name, self.source.trust_rank, write.item.row.source_id,
+                          write.item.recorded_at, record)
+
     def _known_records(self, affected: set[int], writes: list[_Write],
                        unsealed: Unsealed) -> dict[int, list[SourceView]]:
         """Affected children whose every live record is in memory: what matching unsealed
@@ -165,9 +173,7 @@ class IndexRecords:
         batch_views: dict[int, list[SourceView]] = {}
         for w in writes:
             if w.payload is not None and w.child_id in children:
-                batch_views.setdefault(w.child_id, []).append(SourceView(
-                    self.source.name, self.source.trust_rank, w.item.row.source_id,
-                    w.item.recorded_at, w.item.row.record))
+                batch_views.setdefault(w.child_id, []).append(self._view(w))
         for child in children:
             views = [self.deriver.view(source_pk, recorded_at, record)
                      for pk, source_pk, recorded_at, record in unsealed[child]
@@ -241,8 +247,7 @@ class IndexRecords:
                 members[write.new_group].append(write)
         rows = []
         for group, cp_id in zip(new_groups, new_children, strict=True):
-            views = [SourceView(self.source.name, self.source.trust_rank, w.item.row.source_id,
-                                w.item.recorded_at, w.item.row.record) for w in members[group]]
+            views = [self._view(w) for w in members[group]]
             sealed, authority = self.deriver.seal_derived(cp_id, views)
             held = group in holds
             rows.append((cp_id, ChildStatus.ACTIVE, held, holds.get(group), held, sealed,
@@ -293,7 +298,7 @@ class IndexRecords:
         stale: list[int] = []
         rows = []
         for w in writes:
-            entries = held.get(w.pk, {})  # a record new to this batch holds none
+            entries = held.get(_written(w.pk), {})  # a record new to this batch holds none
             wanted = set()
             if w.payload is not None:
                 prepared = w.item.ready.linker

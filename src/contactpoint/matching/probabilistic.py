@@ -74,7 +74,8 @@ class ProbabilisticLinker:
         query = {key: self.index.token(*key) for key in query_keys(p)}
         # The stored keys are nearly all among the query's (its date and year unwidened):
         # reuse those tokens rather than compute each HMAC twice.
-        stored, search_only = set(), set()
+        stored: set[bytes] = set()
+        search_only: set[bytes] = set()
         for key in index_keys(p):
             (search_only if key[0] in SEARCH_ONLY_KEYS else stored).add(
                 query.get(key) or self.index.token(*key))
@@ -118,9 +119,10 @@ class ProbabilisticLinker:
             if decision.state == "auto" and decision.child is not None and decision.child > 0:
                 placement = Placement("auto", child_id=decision.child)
                 child = decision.child
-            elif decision.state == "auto":
-                placement = Placement("auto", new_group=_group(decision.child))
-                child = decision.child
+            elif decision.state == "auto":  # a child made earlier in this batch
+                group = _group(decision.child)
+                placement = Placement("auto", new_group=group)
+                child = -group - 1
             else:  # review or new: a child of its own until a person decides
                 placement = Placement(decision.state, new_group=len(placements))
                 child = -len(placements) - 1
