@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from pathlib import Path
 
 import orjson
@@ -11,7 +12,9 @@ from django.db import transaction
 
 from accounts import bearer, make_client
 from contactpoint.access.tokens import create_token
-from contactpoint.feeds.loader import ingest_file, rejects_path
+from contactpoint.db import bulk
+from contactpoint.db.gcpolicy import LOADING_THRESHOLDS
+from contactpoint.feeds.loader import FeedLoader, ingest_file, rejects_path
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.identity.models import Child, SourceRecord
 from contactpoint.synth import generate
@@ -95,6 +98,30 @@ def test_the_same_body_twice_changes_nothing(client, census_token):
     second = orjson.loads(post_feed(client, "school_census", body, census_token).content)
     assert (second["read"], second["unchanged"], second["created"]) == (3, 3, 0)
     assert Child.objects.count() == children
+
+
+def test_the_feeds_api_loads_as_ingest_does(client, census_token, monkeypatch):
+    """The same run as `ingest` (feeds.loader.load_and_finish): garbage collected rarely
+    while placing, the planner's statistics refreshed after, with the records written."""
+    placing_thresholds, refreshed = [], []
+    load_checked = FeedLoader.load_checked
+
+    def watched(self, rows, on_reject, progress=None):
+        placing_thresholds.append(gc.get_threshold())
+        return load_checked(self, rows, on_reject, progress)
+
+    def refresh(tables, rows_written):
+        refreshed.append(rows_written)
+        return False
+
+    monkeypatch.setattr(FeedLoader, "load_checked", watched)
+    monkeypatch.setattr(bulk, "refresh_statistics", refresh)
+    body = b"\n".join(orjson.dumps(feed_row()) for _ in range(4)) + b"\n"
+    answer = orjson.loads(post_feed(client, "school_census", body, census_token).content)
+    assert answer["created"] == 4
+    assert placing_thresholds == [LOADING_THRESHOLDS]
+    assert refreshed == [4]
+    assert gc.get_threshold() != LOADING_THRESHOLDS
 
 
 def test_a_client_loads_its_own_source_only(client, census_token):

@@ -86,7 +86,8 @@ def test_compact_store_forgets_a_killed_record(merge_at):
     assert store.children_holding([t1, t2, t3]) == {t1: {7}, t2: {7, 8}}
     store.kill(first)
     assert store.children_holding([t1, t2]) == {t2: {8}}
-    records, sources = store.child_records([7, 8])
+    records, sources, unsealed = store.child_records([7, 8])
+    assert unsealed == {}  # nothing is sealed in memory
     assert records[7] == []
     assert [(r.record_id, r.profile) for r in records[8]] == [(second, p)]
     assert sources == {7: set(), 8: {"b"}}
@@ -194,7 +195,8 @@ def test_a_record_linked_earlier_in_the_batch_counts_for_its_child():
     linker = ProbabilisticLinker(index, store, load_default_model())
     stored = record("Aisha Louise")
     store.add(1, "child_benefit", profile(stored, "child_benefit"), linker.tokens(stored))
-    placements = linker.place([record("Aisha Louise"), record("Aishaa")], "nhs_demographics")
+    placements = linker.place([record("Aisha Louise"), record("Aishaa")],
+                              "nhs_demographics").placements
     assert placements[0].child_id == 1
     second = linker.decisions[1]
     assert second.state != "auto"

@@ -2,7 +2,7 @@
 
 import pickle
 
-from contactpoint.feeds.loader import Prepared as RowPrepared
+from contactpoint.feeds.placing.placer import Ready
 from contactpoint.matching.probabilistic import Prepared
 from contactpoint.matching.profile import profile
 
@@ -14,9 +14,8 @@ def test_a_prepared_row_comes_back_equal():
                  "identifiers": {"nhs_number": "9434765919", "upn": "A123456789012"},
                  "carers": [{"given_names": "Ewa", "family_name": "Nowak"}]},
                 "school_census")
-    row = RowPrepared(b"k" * 16, b"d" * 16, Prepared.of(p, {b"q" * 16, b"r" * 16},
-                                                                  {b"s" * 16}, {b"r" * 16},
-                                                                  {b"t" * 16}))
+    row = Ready(b"k" * 16, b"d" * 16, Prepared.of(p, {b"q" * 16, b"r" * 16}, {b"s" * 16},
+                                                 {b"r" * 16}, {b"t" * 16}), b"{}")
     back = pickle.loads(pickle.dumps(row, pickle.HIGHEST_PROTOCOL))  # noqa: S301  (our own bytes)
     assert back == row
     assert back.linker.profile.carers == (("ewa", "nowak"),)

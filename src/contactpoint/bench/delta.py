@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from contactpoint.bench.report import line as _line
 from contactpoint.db.dialect import dialect_for
-from contactpoint.feeds.loader import LoadSummary, ingest_file
+from contactpoint.feeds.loader import ingest_file
+from contactpoint.feeds.placing.rules import LoadSummary
 from contactpoint.identity.models import Child, ChildStatus
 from contactpoint.synth.delta import feed_files
 

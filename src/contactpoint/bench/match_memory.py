@@ -3,11 +3,11 @@
 The feeds are replayed as `contactpoint ingest` loads them, one file after another in
 name order (as the load benchmark runs them): every row checked by the loader's own
 validation (feeds.pipeline, rejected rows are not loaded), each batch of 1,000 loadable
-rows de-duplicated per source id by (recorded_at, content digest) as
-FeedLoader._incoming does, a stored record left alone when the incoming one changes
-nothing, and each record not yet placed placed once by `ProbabilisticLinker.place`. An
-update to a record already placed keeps its child (its tokens and profile change); a
-delete unlinks it. That is matching.memory.MemoryPlacer, the first load's placement:
+rows de-duplicated per source id by (recorded_at, content digest), a stored record
+left alone when the incoming one changes nothing, and each record not yet placed
+placed once by `ProbabilisticLinker.place`. An update to a record already placed keeps
+its child (its tokens and profile change); a delete unlinks it: feeds.placing's rules,
+the same for `ingest`. That is feeds.placing.memory.MemoryPlacer, the first load's placement:
 what the linker reads (`children_holding`, `child_records`) comes from its CompactStore
 instead of matching.store.IndexStore, through a real BlindIndex with a random key.
 
@@ -46,15 +46,11 @@ from contactpoint.bench.report import line as _line
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.db.gcpolicy import rare_collections
 from contactpoint.feeds.pipeline import Checked, check
+from contactpoint.feeds.placing.memory import MemoryPlacer
+from contactpoint.feeds.placing.rules import BATCH_SIZE, STATES, LoadSummary
 from contactpoint.feeds.reader import read_feed
 from contactpoint.matching.decide import Decision, Scored, Thresholds
-from contactpoint.matching.memory import (
-    BATCH_SIZE,
-    STATES,
-    CompactStore,
-    MemoryPlacer,
-    PlacedCounts,
-)
+from contactpoint.matching.memory import CompactStore
 from contactpoint.matching.model import MatchModel
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 from contactpoint.synth.generator import BIRTHS_FILE, REFERENCE_FOLDER, TRUTH_FILE
@@ -206,7 +202,7 @@ def twins_merged(links_csv: Path, truth_csv: Path, births_csv: Path) -> list[str
 @dataclass
 class MemoryRun:
     report: AccuracyReport
-    counts: PlacedCounts
+    counts: LoadSummary
     seconds: float
     peak_mib: float
     links_csv: Path

@@ -1,10 +1,14 @@
 """The loader: validated feed rows into source records, children and the blind index.
 
+The placing itself (which version wins, what stands, the plan) is feeds.placing's, the
+same for every path; here is its database side. `IndexRecords` is the `RecordStore`
+that keeps a plan in the index, `FeedLoader` places one source's rows into it, and
+`ingest_file` and `load_and_finish` are what `contactpoint ingest` and the feeds API
+(feeds.upload) run.
+
 Rows are processed in batches; each batch is one transaction, so a load killed at any
 point leaves whole batches only, and running it again finishes the job: rows already
 stored compare equal (same `recorded_at`, same content digest) and change nothing.
-Which of two versions of a record wins is decided by (recorded_at, content digest), a
-total order, so the outcome does not depend on the order rows arrive in.
 
 New children's data keys are committed to the key store before the batch that uses
 them; a crash between the two leaves an unused key, never data without a key.
@@ -13,7 +17,8 @@ them; a crash between the two leaves an unused key, never data without a key.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,93 +36,41 @@ from contactpoint.db import bulk
 from contactpoint.db.checkpoints import checkpoint_in_background
 from contactpoint.db.gcpolicy import rare_collections
 from contactpoint.feeds.models import FeedLoad
-from contactpoint.feeds.pipeline import Checked, check, checked_rows
+from contactpoint.feeds.pipeline import Checked, checked_rows
+from contactpoint.feeds.placing.placer import Held, Incoming, Placer, Plan, Ready, Step
+from contactpoint.feeds.placing.rules import (
+    BATCH_SIZE,
+    DELETE,
+    NEW,
+    PLACE,
+    LoadSummary,
+)
 from contactpoint.feeds.reader import FEED_SUFFIXES, FeedFileError
 from contactpoint.feeds.validate import Rejection, ValidRow
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
-from contactpoint.identity.models import (
-    BlindIndexEntry,
-    Child,
-    ChildStatus,
-    LinkState,
-    SourceRecord,
-)
+from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
 from contactpoint.identity.shield_holds import hold_shields
 from contactpoint.matching.configuration import configured_linker
 from contactpoint.matching.decisions import Placed, close_review_items, record_decisions
-from contactpoint.matching.deterministic import Linker, Placement
+from contactpoint.matching.linker import Linker, Unsealed
 from contactpoint.matching.models import MatchDecision
+
+__all__ = ["BATCH_SIZE", "FeedLoader", "IndexRecords", "LoadSummary", "ingest_file",
+           "load_and_finish"]
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000
 #: What an initial load's FeedLoads hold until it finishes (feeds.initial), with the
 #: host and process running it.
 INITIAL_LOAD_MARKER = {"initial_load": "started"}
 
 
-@dataclass
-class LoadSummary:
-    read: int = 0
-    created: int = 0
-    linked: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    superseded: int = 0
-    review: int = 0
-    rejected: int = 0
-    parts_rejected: int = 0
-
-    def line(self) -> str:
-        return (f"read {self.read}, created {self.created}, linked {self.linked}, "
-                f"sent to review {self.review}, rejected {self.rejected}; "
-                f"updated {self.updated}, deleted {self.deleted}, unchanged {self.unchanged}, "
-                f"superseded {self.superseded}, parts rejected {self.parts_rejected}")
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-@dataclass(slots=True)
-class _Stored:
-    """What the loader needs to know of a stored source record."""
-
-    pk: int
-    child_id: int | None
-    link_state: str
-    recorded_at: datetime
-    digest: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A row's keyed digests and what the linker prepared, made in the reading worker."""
-
-    source_key: bytes
-    digest: bytes
-    linker: Any = None
-
-    def __reduce__(self) -> tuple[type[Prepared], tuple[object, ...]]:
-        # Pickled across from the reading worker for every row (see matching.profile).
-        return (Prepared, (self.source_key, self.digest, self.linker))
-
-
-@dataclass(slots=True)
-class _Incoming:
-    row: ValidRow
-    source_key: bytes
-    recorded_at: datetime
-    digest: bytes
-    existing: _Stored | None = None
-    #: What the linker prepared of the row (None: it prepares it when placing).
-    prepared: Any = None
-
-
 @dataclass(slots=True)
 class _Write:
-    item: _Incoming
+    """A step of the plan as it is written: its row's primary key and child."""
+
+    step: Step
     pk: int | None
     child_id: int | None
     link_state: str
@@ -126,145 +79,93 @@ class _Write:
     new_group: int | None = None
     payload: bytes | None = None
 
+    @property
+    def item(self) -> Incoming:
+        return self.step.item
+
 
 def register_source(name: str) -> tuple[SourceSystem, bool]:
     source_name_validator(name)
     return SourceSystem.objects.get_or_create(name=name)
 
 
-class FeedLoader:
-    """Loads rows of one source. Used by `contactpoint ingest` and the feeds API."""
+class IndexRecords:
+    """The database's RecordStore (feeds.placing.placer): one source's records in the
+    index, each batch in a transaction of its own that holds the index lock."""
 
-    def __init__(self, source: SourceSystem, *, keystore: KeyStore | None = None,
-                 linker: Linker | None = None, today: date | None = None,
-                 batch_size: int = BATCH_SIZE) -> None:
-        self.source = source
-        self.keys = keystore or get_keystore()
-        self.index = self.keys.blind_index
-        #: The probabilistic matcher in its current configuration, unless one is given.
-        self.linker = linker or configured_linker(self.keys)
-        self.now = timezone.now()
-        self.today = today or timezone.localdate()
-        self.batch_size = batch_size
-        self.summary = LoadSummary()
-        self.deriver = store.ChildDeriver(self.keys)
+    def __init__(self, source: SourceSystem, keys: KeyStore, linker: Linker, *,
+                 now: datetime) -> None:
+        self.source, self.keys, self.linker, self.now = source, keys, linker, now
+        self.deriver = store.ChildDeriver(keys)
 
-    # -- rows in ---------------------------------------------------------------------------
-    def load_rows(self, rows: Iterable[tuple[int, dict[str, Any] | None, str | None]],
-                  on_reject: Callable[[Rejection], None],
-                  progress: Callable[[int], None] | None = None) -> LoadSummary:
-        """Validate and load parsed rows (line, data or None, why not) in this process."""
-        return self.load_checked(
-            (check(line, data, error, today=self.today, now=self.now)
-             for line, data, error in rows), on_reject, progress)
-
-    def prepare(self, row: ValidRow) -> Prepared:
-        """The per-row work that needs no database: run by the reading worker (pipeline)."""
-        linker_prepare = getattr(self.linker, "prepare", None)
-        return Prepared(
-            self.index.token("source-record", self.source.name, row.source_id),
-            self.index.digest("source-content", row.content),
-            linker_prepare(row.record, self.source.name)
-            if linker_prepare and row.action == "upsert" else None)
-
-    def load_checked(self, rows: Iterable[Checked], on_reject: Callable[[Rejection], None],
-                     progress: Callable[[int], None] | None = None) -> LoadSummary:
-        batch: list[tuple[ValidRow, Prepared | None]] = []
-        for checked in rows:
-            self.summary.read += 1
-            for rejection in checked.rejections:
-                on_reject(rejection)
-            if checked.row is None:
-                self.summary.rejected += 1
-                continue
-            self.summary.parts_rejected += len(checked.rejections)
-            batch.append((checked.row, checked.prepared))
-            if len(batch) >= self.batch_size:
-                self._load_batch(batch)
-                batch = []
-                if progress:
-                    progress(self.summary.read)
-        if batch:
-            self._load_batch(batch)
-        if progress:
-            progress(self.summary.read)
-        return self.summary
-
-    # -- one batch -------------------------------------------------------------------------
-    def _incoming(self, batch: list[tuple[ValidRow, Prepared | None]]) -> list[_Incoming]:
-        """Key, order and de-duplicate the batch: one winner per source record."""
-        winners: dict[bytes, _Incoming] = {}
-        for row, prepared in batch:
-            ready = prepared or self.prepare(row)
-            item = _Incoming(row=row, source_key=ready.source_key,
-                             recorded_at=row.recorded_at or self.now, digest=ready.digest,
-                             prepared=ready.linker)
-            held = winners.get(item.source_key)
-            if held is None or (item.recorded_at, item.digest) > (held.recorded_at, held.digest):
-                if held is not None:
-                    self.summary.superseded += 1
-                winners[item.source_key] = item
-            else:
-                self.summary.superseded += 1
-        return list(winners.values())
-
-    def _load_batch(self, batch: list[tuple[ValidRow, Prepared | None]]) -> None:
-        items = self._incoming(batch)
+    @contextmanager
+    def batch(self) -> Iterator[None]:
         with transaction.atomic():
             store.lock_index()  # placing reads the index, then changes it: one at a time
-            self._load_items(items)
+            yield
 
-    def _load_items(self, items: list[_Incoming]) -> None:
-        existing = {
-            key: _Stored(pk, child_id, link_state, recorded_at, digest)
+    def version(self, item: Incoming) -> tuple[datetime, bytes]:
+        return item.recorded_at, item.ready.digest
+
+    def held(self, items: Sequence[Incoming]) -> list[Held | None]:
+        stored = {
+            key: Held(pk, child_id, link_state, (recorded_at, digest))
             for key, pk, child_id, link_state, recorded_at, digest in bulk.select_in(
                 SourceRecord, ["source_key", "id", "child", "link_state", "recorded_at",
-                               "content_digest"], "source_key", [i.source_key for i in items])
+                               "content_digest"], "source_key",
+                [i.ready.source_key for i in items])
         }
-        changes: list[_Incoming] = []
-        for item in items:
-            item.existing = existing.get(item.source_key)
-            if self._stands(item):
-                continue
-            changes.append(item)
-        if not changes:
-            return
-        to_place = [i for i in changes if i.row.action == "upsert"
-                    and (i.existing is None or i.existing.child_id is None)]
-        records = [i.row.record for i in to_place]
-        if getattr(self.linker, "prepare", None) is not None:
-            placements = self.linker.place(records, self.source.name,  # type: ignore[call-arg]
-                                           prepared=[i.prepared for i in to_place])
-        else:
-            placements = self.linker.place(records, self.source.name)
-        writes, new_groups = self._plan(changes, dict(zip(map(id, to_place), placements,
-                                                          strict=True)))
+        return [stored.get(i.ready.source_key) for i in items]
+
+    def write(self, plan: Plan) -> None:
+        writes = [self._write_of(step) for step in plan.steps]
         # The key store commits on its own connection before this transaction does.
-        new_children = store.reserve_children(self.keys, len(new_groups))
-        holds = self._shield_holds(placements)
-        cp_ids = self._insert_new_children(writes, new_groups, new_children, holds)
+        new_children = store.reserve_children(self.keys, len(plan.new_groups))
+        holds = self._shield_holds(plan)
+        cp_ids = self._insert_new_children(writes, plan.new_groups, new_children, holds)
         affected = {w.existing_child for w in writes if w.existing_child is not None}
         affected |= {w.child_id for w in writes
                      if w.child_id is not None and w.child_id not in cp_ids}
+        upserts = [w for w in writes if w.step.action != DELETE]
         payloads = store.seal_source_payloads(
-            self.keys, [(w.child_id, w.item.source_key, w.item.row.payload())
-                        for w in writes if w.item.row.action == "upsert"], cp_ids)
-        for write, payload in zip([w for w in writes if w.item.row.action == "upsert"],
-                                  payloads, strict=True):
+            self.keys, [(_written(w.child_id), w.item.ready.source_key, w.item.row.payload())
+                        for w in upserts], cp_ids)
+        for write, payload in zip(upserts, payloads, strict=True):
             write.payload = payload
         self._write_source_records(writes)
-        self._record_decisions(to_place, writes)
-        close_review_items([w.pk for w in writes if w.item.row.action == "delete"
+        self._record_decisions(writes)
+        close_review_items([w.pk for w in writes if w.step.action == DELETE
                             and w.pk is not None])
-        self.deriver.rederive(affected, self._known_records(affected, writes))
+        self.deriver.rederive(affected, self._known_records(affected, writes, plan.unsealed))
+
+    def _write_of(self, step: Step) -> _Write:
+        """Where the step's record goes: its stored child (an update), none (a delete),
+        or the linker's placement (an existing child, or a new group)."""
+        held = step.item.held
+        write = _Write(step, pk=held.ref if held else None,
+                       child_id=held.child if held else None,
+                       link_state=held.state if held else NEW,
+                       existing_child=held.child if held else None)
+        if step.action == DELETE:
+            write.child_id = None
+        elif step.action == PLACE and step.placement is not None:
+            write.child_id, write.new_group = step.placement.child_id, step.placement.new_group
+            write.link_state = step.placement.state
+        return write
+
+    def _view(self, write: _Write) -> SourceView:
+        """This batch's version of an upserted record, as derivation reads it."""
+        record = write.item.row.record
+        if record is None:
+            raise RuntimeError("an upserted row has no record")
+        return SourceView(self.source.name, self.source.trust_rank, write.item.row.source_id,
+                          write.item.recorded_at, record)
 
     def _known_records(self, affected: set[int], writes: list[_Write],
-                       ) -> dict[int, list[SourceView]]:
+                       unsealed: Unsealed) -> dict[int, list[SourceView]]:
         """Affected children whose every live record is in memory: what matching unsealed
         of them this batch (inside this transaction, so current), less the records this
         batch rewrote, plus this batch's versions of those still on them."""
-        store_ = getattr(self.linker, "store", None)
-        unsealed = getattr(store_, "unsealed", None) or {}
         known = {}
         written = {w.pk for w in writes}
         children = affected & unsealed.keys()
@@ -273,9 +174,7 @@ class FeedLoader:
         batch_views: dict[int, list[SourceView]] = {}
         for w in writes:
             if w.payload is not None and w.child_id in children:
-                batch_views.setdefault(w.child_id, []).append(SourceView(
-                    self.source.name, self.source.trust_rank, w.item.row.source_id,
-                    w.item.recorded_at, w.item.row.record))
+                batch_views.setdefault(w.child_id, []).append(self._view(w))
         for child in children:
             views = [self.deriver.view(source_pk, recorded_at, record)
                      for pk, source_pk, recorded_at, record in unsealed[child]
@@ -285,83 +184,33 @@ class FeedLoader:
                 known[child] = views
         return known
 
-    def _record_decisions(self, to_place: list[_Incoming], writes: list[_Write]) -> None:
-        """Keep why each placed record went where it did (linkers that explain themselves)."""
-        decisions = getattr(self.linker, "decisions", None)
-        configuration = getattr(self.linker, "configuration", None)
-        if decisions is None or configuration is None:
+    def _record_decisions(self, writes: list[_Write]) -> None:
+        """Keep why each placed record went where it did, under the linker's
+        configuration (a linker with none keeps nothing)."""
+        configuration = self.linker.configuration_id
+        placed_writes = [w for w in writes if w.step.action == PLACE]
+        if configuration is None or not placed_writes:
             return
-        write_of = {id(w.item): w for w in writes}
-        placed_writes = [write_of[id(item)] for item in to_place]
         group_child = {w.new_group: w.child_id for w in placed_writes
                        if w.new_group is not None}
 
         def child_pk(child: int) -> int:  # in-batch children are -(group + 1)
-            return child if child > 0 else group_child[-child - 1]  # type: ignore[return-value]
+            return child if child > 0 else _written(group_child[-child - 1])
 
         def record_pk(record: int) -> int:  # in-batch records are -(row + 1)
-            return record if record > 0 else placed_writes[-record - 1].pk  # type: ignore[return-value]
+            return record if record > 0 else _written(placed_writes[-record - 1].pk)
 
-        placed = [Placed(w.pk, w.child_id, d)  # type: ignore[arg-type]
-                  for w, d in zip(placed_writes, decisions, strict=True)]
+        placed = [Placed(_written(w.pk), _written(w.child_id), _decided(w.step))
+                  for w in placed_writes]
         # Only a record stored before (deleted, now back) can have an earlier decision:
         # records new to this batch need no delete, which costs a statement of a
         # thousand ids per batch.
-        record_decisions(configuration.pk, placed, self.linker.thresholds,  # type: ignore[attr-defined]
+        record_decisions(configuration, placed, self.linker.thresholds,
                          child_pk=child_pk, record_pk=record_pk, now=self.now,
-                         again=[w.pk for w in placed_writes if w.item.existing is not None])
+                         again=[_written(w.pk) for w in placed_writes
+                                if w.item.held is not None])
 
-    def _stands(self, item: _Incoming) -> bool:
-        """True when the stored version stands and the incoming row changes nothing.
-
-        The same content again is never a change, even when a row without `recorded_at`
-        is stamped with a later load time; otherwise the later (recorded_at, digest) wins.
-        """
-        held = item.existing
-        if held is None:
-            return False
-        held_at, held_digest = held.recorded_at, held.digest
-        if held_digest == item.digest and (item.row.recorded_at is None
-                                           or item.recorded_at <= held_at):
-            self.summary.unchanged += 1
-            return True
-        if (held_at, held_digest) >= (item.recorded_at, item.digest):
-            self.summary.superseded += 1
-            return True
-        return False
-
-    def _plan(self, changes: list[_Incoming],
-              placed: dict[int, Placement]) -> tuple[list[_Write], list[int]]:
-        """Decide each change's child (existing pk, or a new group); count the outcomes."""
-        writes: list[_Write] = []
-        for item in changes:
-            held = item.existing
-            write = _Write(item, pk=held.pk if held else None,
-                           child_id=held.child_id if held else None,
-                           link_state=held.link_state if held else LinkState.NEW,
-                           existing_child=held.child_id if held else None)
-            writes.append(write)
-            if item.row.action == "delete":
-                write.child_id = None
-                self.summary.deleted += 1
-                continue
-            if write.child_id is not None:
-                self.summary.updated += 1
-                continue
-            placement = placed[id(item)]
-            write.child_id, write.new_group = placement.child_id, placement.new_group
-            write.link_state = placement.state
-            if placement.state == LinkState.NEW:
-                self.summary.created += 1
-            elif placement.state == LinkState.REVIEW:
-                self.summary.review += 1
-            else:
-                self.summary.linked += 1
-        new_groups = sorted({w.new_group for w in writes
-                             if w.child_id is None and w.new_group is not None})
-        return writes, new_groups
-
-    def _shield_holds(self, placements: list[Placement]) -> dict[int, int | None]:
+    def _shield_holds(self, plan: Plan) -> dict[int, int | None]:
         """The new children (by group) to hold shielded, each with its broker.
 
         The original paused a national feed when matching errors made unshielded copies of
@@ -370,10 +219,11 @@ class FeedLoader:
         child: it is held shielded, brokered by the same team, until a person decides
         (matching.review lifts the hold on "not the same child").
         """
-        decisions = getattr(self.linker, "decisions", None) or []
         near: dict[int, set[int]] = {}
-        for placement, decision in zip(placements, decisions, strict=False):
-            if placement.state != LinkState.AUTO and placement.new_group is not None:
+        for step in plan.placed:
+            placement, decision = step.placement, step.decision
+            if (placement is not None and decision is not None
+                    and placement.state != "auto" and placement.new_group is not None):
                 near[placement.new_group] = {s.child for s in decision.near if s.child > 0}
         wanted = set().union(*near.values()) if near else set()
         if not wanted:
@@ -398,8 +248,7 @@ class FeedLoader:
                 members[write.new_group].append(write)
         rows = []
         for group, cp_id in zip(new_groups, new_children, strict=True):
-            views = [SourceView(self.source.name, self.source.trust_rank, w.item.row.source_id,
-                                w.item.recorded_at, w.item.row.record) for w in members[group]]
+            views = [self._view(w) for w in members[group]]
             sealed, authority = self.deriver.seal_derived(cp_id, views)
             held = group in holds
             rows.append((cp_id, ChildStatus.ACTIVE, held, holds.get(group), held, sealed,
@@ -421,14 +270,14 @@ class FeedLoader:
                    "link_state", "updated_at"]
 
         def values(w: _Write) -> tuple[Any, ...]:
-            return (w.item.recorded_at, w.item.digest, w.payload, w.payload is None,
+            return (w.item.recorded_at, w.item.ready.digest, w.payload, w.payload is None,
                     w.child_id, w.link_state, self.now)
 
         creates = [w for w in writes if w.pk is None]
         updates = [w for w in writes if w.pk is not None]
         new_ids = bulk.insert_rows(
             SourceRecord, ["source", "source_key", "received_at", *columns],
-            [(self.source.pk, w.item.source_key, self.now, *values(w)) for w in creates])
+            [(self.source.pk, w.item.ready.source_key, self.now, *values(w)) for w in creates])
         for write, pk in zip(creates, new_ids, strict=True):
             write.pk = pk
         bulk.update_rows(SourceRecord, columns, [(w.pk, *values(w)) for w in updates])
@@ -450,17 +299,65 @@ class FeedLoader:
         stale: list[int] = []
         rows = []
         for w in writes:
-            entries = held.get(w.pk, {})  # a record new to this batch holds none
+            entries = held.get(_written(w.pk), {})  # a record new to this batch holds none
             wanted = set()
             if w.payload is not None:
-                tokens = (w.item.prepared.stored if w.item.prepared is not None
-                          else self.linker.tokens(w.item.row.record))
-                wanted = {(token, w.child_id) for token in tokens}
+                prepared = w.item.ready.linker
+                if prepared is None:
+                    raise RuntimeError("a row to store was not prepared")
+                wanted = {(token, w.child_id) for token in prepared.stored}
             stale += [pk for entry, pk in entries.items() if entry not in wanted]
             rows += [(token, w.pk, child) for token, child in sorted(wanted - entries.keys())]
         if stale:
             BlindIndexEntry.objects.filter(pk__in=stale).delete()
         bulk.append_rows(BlindIndexEntry, ["token", "source_record", "child"], rows)
+
+
+def _written(pk: int | None) -> int:
+    """A primary key the batch has written by now."""
+    if pk is None:
+        raise RuntimeError("a placed record or child was not written")
+    return pk
+
+
+def _decided(step: Step) -> Any:
+    if step.decision is None:
+        raise RuntimeError("a placed record has no decision")
+    return step.decision
+
+
+class FeedLoader:
+    """Places one source's rows into the index (feeds.placing over IndexRecords). Used by
+    `contactpoint ingest` and the feeds API."""
+
+    def __init__(self, source: SourceSystem, *, keystore: KeyStore | None = None,
+                 linker: Linker | None = None, today: date | None = None,
+                 batch_size: int = BATCH_SIZE) -> None:
+        self.source = source
+        self.keys = keystore or get_keystore()
+        self.index = self.keys.blind_index
+        #: The probabilistic matcher in its current configuration, unless one is given.
+        self.linker: Linker = linker or configured_linker(self.keys)
+        self.now = timezone.now()
+        self.today = today or timezone.localdate()
+        self.records = IndexRecords(source, self.keys, self.linker, now=self.now)
+        self.placer = Placer(self.linker, self.records, now=self.now, batch_size=batch_size)
+
+    @property
+    def summary(self) -> LoadSummary:
+        return self.placer.summary
+
+    def prepare(self, row: ValidRow) -> Ready:
+        """The per-row work that needs no database: run by the reading worker (pipeline)."""
+        record = row.record if row.action == "upsert" else None
+        return Ready(
+            self.index.token("source-record", self.source.name, row.source_id),
+            self.index.digest("source-content", row.content),
+            self.linker.prepare(record, self.source.name) if record is not None else None)
+
+    def load_checked(self, rows: Iterable[Checked], on_reject: Callable[[Rejection], None],
+                     progress: Callable[[int], None] | None = None) -> LoadSummary:
+        return self.placer.load(rows, self.source.name, self.prepare, on_reject, progress)
 
 
 INITIAL_LOAD_UNFINISHED = ("an initial load (`contactpoint initial-load`) has not finished: "
@@ -518,6 +415,23 @@ def rejects_path(feed: Path) -> Path:
     return Path(f"{feed}.rejects.jsonl")
 
 
+def load_and_finish(loader: FeedLoader, rows: Iterable[Checked],
+                    on_reject: Callable[[Rejection], None], load: FeedLoad, *, actor: Any,
+                    via: str, progress: Callable[[int], None] | None = None) -> LoadSummary:
+    """Place the rows, finish and audit the load, then refresh the planner's statistics:
+    what `contactpoint ingest` and the feeds API both run.
+
+    While it places, SQLite's log is checkpointed on a thread of its own (checkpoints)
+    and garbage is collected rarely (gcpolicy).
+    """
+    with checkpoint_in_background(), rare_collections():
+        summary = loader.load_checked(rows, on_reject, progress)
+    finish_load(load, summary, actor=actor, via=via)
+    bulk.refresh_statistics([SourceRecord, BlindIndexEntry, Child, MatchDecision],
+                            summary.written)
+    return summary
+
+
 def ingest_file(source_name: str, path: Path, *, today: date | None = None,
                 progress: Callable[[int], None] | None = None,
                 batch_size: int = BATCH_SIZE, linker: Linker | None = None,
@@ -538,15 +452,7 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
     try:
         loader = FeedLoader(source, today=today, batch_size=batch_size, linker=linker)
         rows = checked_rows(path, today=loader.today, now=loader.now, prepare=loader.prepare)
-        with checkpoint_in_background(), rare_collections():
-            summary = loader.load_checked(rows, write, progress)
+        return load_and_finish(loader, rows, write, load, via="file", progress=progress,
+                               actor=audit.operator(by) if by is not None else None)
     finally:
         close()
-    finish_load(load, summary, actor=audit.operator(by) if by is not None else None,
-                via="file")
-    bulk.refresh_statistics(
-        [SourceRecord, BlindIndexEntry, Child, MatchDecision],
-        summary.created + summary.linked + summary.review + summary.updated + summary.deleted)
-    return summary
-
-

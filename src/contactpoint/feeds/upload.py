@@ -1,10 +1,11 @@
 """Loading a feed that arrives over the API rather than as a file.
 
-The same loader as `contactpoint ingest` (feeds/loader.py) on rows parsed by the same
-reader, so a body and a file with the same lines give the same summary and the same
-rejections; here the rejections are returned to the caller instead of written beside
-a file. Each load is recorded as a FeedLoad, as a file's is, and audited once with its
-counts (`feeds:feed:load`).
+The same loader as `contactpoint ingest` (feeds/loader.py), run by the same function
+(`load_and_finish`: checkpointing, garbage collection, statistics) on rows parsed by
+the same reader, so a body and a file with the same lines give the same summary and
+the same rejections; here the rejections are returned to the caller instead of
+written beside a file. Each load is recorded as a FeedLoad, as a file's is, and
+audited once with its counts (`feeds:feed:load`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ from django.db import transaction
 
 from contactpoint.access.models import SourceSystem
 from contactpoint.errors import Conflict
-from contactpoint.feeds.loader import (
-    FeedLoader,
-    LoadSummary,
-    finish_load,
-    initial_load_unfinished,
-)
+from contactpoint.feeds.loader import FeedLoader, initial_load_unfinished, load_and_finish
 from contactpoint.feeds.models import FeedLoad
+from contactpoint.feeds.pipeline import check
+from contactpoint.feeds.placing.rules import LoadSummary
 from contactpoint.feeds.reader import read_jsonl_bytes
 from contactpoint.feeds.validate import Rejection
 
@@ -43,7 +41,8 @@ def load_feed_body(source: SourceSystem, body: bytes, *, label: str, actor: Any 
         load = FeedLoad.objects.create(source=source, file_name=label[:255])
         rejections: list[Rejection] = []
         loader = FeedLoader(source, today=today)
-        summary = loader.load_rows(((row.line, row.data, row.error)
-                                    for row in read_jsonl_bytes(body)), rejections.append)
-        finish_load(load, summary, actor=actor, via="api")
+        rows = (check(row.line, row.data, row.error, today=loader.today, now=loader.now)
+                for row in read_jsonl_bytes(body))
+        summary = load_and_finish(loader, rows, rejections.append, load, actor=actor,
+                                  via="api")
     return summary, rejections

@@ -164,6 +164,7 @@ class ConfiguredLinker(ProbabilisticLinker):
         super().__init__(keys.blind_index, IndexStore(keys), model_of(config),
                          thresholds_of(config))
         self.configuration = config
+        self.configuration_id = config.pk
 
 
 def configured_linker(keys: KeyStore) -> ConfiguredLinker:

@@ -1,24 +1,17 @@
-"""Placing a whole first load in memory: the loader's placement, with no database.
+"""The index held in memory for a first load: what the linker reads, without a database.
 
 A national first load starts from an empty index. Placing it through the database, as
 `contactpoint ingest` does, costs a round trip per batch to a growing index and the
-unsealing of every candidate; that, not matching, is what held a first load to under
-1,000 records a second. Here the linker (matching.probabilistic, unchanged) reads its
-candidates from `CompactStore`, and `MemoryPlacer` repeats the loader's bookkeeping
-(feeds.loader.FeedLoader): batches of BATCH_SIZE rows per file, one winner per source
-record by (recorded_at, content digest), a stored record left alone when the incoming
-one changes nothing, an update keeping its child, a delete unlinking it. So the same
-files in the same order are placed exactly as `ingest` would place them, one file after
-another (tests/bench/test_match_memory.py holds the two to the same links).
+unsealing of every candidate. `CompactStore` answers the linker's two reads (who holds
+a token, a child's records) from memory instead: it is matching.linker's other
+CandidateStore, beside matching.store.IndexStore. feeds.placing.memory places over it.
 
 Memory is what limits this, not time: held as Python objects, the index of 1,000,000
 children (2,700,000 records, 32,000,000 token postings) took 8.4 GiB. Here postings are
 sorted numpy arrays (12 bytes each, and only of the tokens placing looks up), profiles
-marshalled bytes, and the per-record bookkeeping arrays of 4-byte numbers: about 235
-bytes a record in all (docs/benchmarks.md).
+marshalled bytes, and the per-slot arrays of 4-byte numbers (docs/benchmarks.md).
 
-Nothing here needs Django: the benchmark in bench.match_memory runs it without a
-database, and feeds.initial writes what it placed.
+Nothing here needs Django.
 """
 
 from __future__ import annotations
@@ -26,21 +19,15 @@ from __future__ import annotations
 import marshal
 import struct
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from contactpoint.crypto.blind import TOKEN_BYTES, BlindIndex
-from contactpoint.feeds.pipeline import Checked, ReaderPool, checked_rows
-from contactpoint.feeds.validate import Rejection, ValidRow
-from contactpoint.matching.decide import CandidateRecord, Decision
-from contactpoint.matching.probabilistic import Prepared, ProbabilisticLinker
+from contactpoint.crypto.blind import TOKEN_BYTES
+from contactpoint.matching.decide import CandidateRecord
+from contactpoint.matching.linker import Candidates
+from contactpoint.matching.probabilistic import Prepared
 from contactpoint.matching.profile import Profile
-
-BATCH_SIZE = 1000  # feeds.loader.BATCH_SIZE (not imported: that module needs Django)
 
 #: A token's first 8 bytes stand for it in memory. Two of 30,000,000 tokens sharing them
 #: by chance (odds about 1 in 40,000,000,000) would only make a stranger a candidate,
@@ -303,12 +290,6 @@ class KeyMap:
         return found
 
 
-def _digest_key(digest: bytes) -> int:
-    """The first 8 bytes of a content digest, ordered as the bytes are (the loader breaks
-    a tie in recorded_at by the greater digest)."""
-    return int.from_bytes(digest[:_KEY_BYTES], "big")
-
-
 _SEX_CODE = {None: None, "female": True, "male": False}
 _SEX = {code: sex for sex, code in _SEX_CODE.items()}
 
@@ -326,7 +307,7 @@ def _unpack(data: bytes | bytearray, source: str) -> Profile:
 
 
 class CompactStore:
-    """matching.store.IndexStore's two reads, from memory: token -> slots -> child.
+    """matching.store.IndexStore's reads, from memory: token -> slots -> child.
 
     A slot is one version of one record: its child, source, profile and tokens. A
     record's new version takes a new slot and the old one is killed (a killed slot is
@@ -401,6 +382,13 @@ class CompactStore:
             if children:
                 found[by_key[key]] = children
         return found
+
+    def compared_for_batch(self, prepared: Sequence[Prepared], *, max_children: int,
+                           min_shared: int) -> tuple[list[set[int]], dict[int, set[int]]]:
+        """The batch's compared children and earlier sharers, as the linker asks."""
+        return (self.compared_children(prepared, max_children=max_children,
+                                       min_shared=min_shared),
+                self.earlier_sharing(prepared))
 
     def compared_children(self, prepared: Sequence[Prepared], *, max_children: int,
                           min_shared: int) -> list[set[int]]:
@@ -483,8 +471,9 @@ class CompactStore:
                 yield slot
             slot = self._next[slot]
 
-    def child_records(self, child_ids: Iterable[int]
-                      ) -> tuple[dict[int, list[CandidateRecord]], dict[int, set[str]]]:
+    def child_records(self, child_ids: Iterable[int]) -> Candidates:
+        """Every live record of these children as profiles, and the sources each holds
+        (nothing is sealed in memory: nothing unsealed)."""
         records: dict[int, list[CandidateRecord]] = {}
         sources: dict[int, set[str]] = {}
         for child in child_ids:
@@ -493,282 +482,4 @@ class CompactStore:
             records[child] = [CandidateRecord(s, child, self.profile(s))
                               for s in slots]
             sources[child] = {self._sources[self._source[s]] for s in slots}
-        return records, sources
-
-
-# -- the loader's bookkeeping ----------------------------------------------------------------
-
-STATES = ("new", "auto", "review")
-_STATE_CODE = {state: code for code, state in enumerate(STATES)}
-
-
-@dataclass
-class PlacedCounts:
-    """What a load did, in the terms of feeds.loader.LoadSummary."""
-
-    read: int = 0
-    rejected: int = 0
-    created: int = 0
-    linked: int = 0
-    review: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    superseded: int = 0
-    parts_rejected: int = 0
-
-    def line(self) -> str:
-        return ", ".join(f"{name} {value:,}" for name, value in self.__dict__.items())
-
-
-@dataclass(frozen=True, slots=True)
-class Ready:
-    """What the reading workers make of a row: its keyed source key and content digest,
-    the linker's preparation and the payload to seal (None for a delete)."""
-
-    source_key: bytes
-    digest: bytes
-    linker: Prepared | None
-    payload: bytes | None = None
-
-    def __reduce__(self) -> tuple[type[Ready], tuple[object, ...]]:
-        return (Ready, (self.source_key, self.digest, self.linker, self.payload))
-
-
-@dataclass(slots=True)
-class Change:
-    """One record's version as it was placed or written, for whoever keeps it."""
-
-    record: int  #: the record's number, the same for all its versions (from 1)
-    slot: int  #: this version's slot in the store; NO_SLOT for a delete
-    child: int  #: 0 for a delete
-    state: str
-    source: str
-    row: ValidRow
-    ready: Ready
-    recorded_at: datetime
-    decision: Decision | None  #: for a record placed now; None for an update or delete
-    #: The decision's candidates name children and records as the linker knows them;
-    #: these give their numbers (as feeds.loader's child_pk and record_pk give keys).
-    child_number: Callable[[int], int] | None = None
-    record_number: Callable[[int], int] | None = None
-
-
-#: Called with each batch's changes once the batch is placed, in file order.
-ChangeHook = Callable[[list[Change]], None]
-#: Called with (source, source_id, decision, child) for each record placed.
-DecisionHook = Callable[[str, str, Decision, int], None]
-
-
-class MemoryPlacer:
-    """feeds.loader.FeedLoader's placement, over CompactStore. Records and children are
-    numbered from 1 in the order the loader would insert them."""
-
-    def __init__(self, linker: ProbabilisticLinker, store: CompactStore, index: BlindIndex,
-                 *, today: date, now: datetime | None = None, batch_size: int = BATCH_SIZE,
-                 workers: int = 1, on_change: ChangeHook | None = None,
-                 on_decision: DecisionHook | None = None, keep_ids: bool = False) -> None:
-        self.linker, self.store, self.index = linker, store, index
-        self.today, self.now = today, now or datetime.now(UTC)
-        self.batch_size, self.workers = batch_size, workers
-        self.on_change, self.on_decision = on_change, on_decision
-        self.counts = PlacedCounts()
-        #: source key (8 bytes) -> record number; by record number (index 0 unused):
-        self._record_of = KeyMap()
-        self.child = array("i", [0])  # C ints, as in CompactStore
-        self.state = bytearray(1)
-        self.slot = array("i", [NO_SLOT])
-        self._record_of_slot = array("i", [0])
-        self._recorded_at = array("d", [0.0])
-        self._digest = array("Q", [0])
-        self.children = 0
-        #: (source, source_id) by record number, when asked for (the benchmark's links).
-        self.ids: list[tuple[str, str]] | None = [("", "")] if keep_ids else None
-
-    @property
-    def records(self) -> int:
-        return len(self.child) - 1
-
-    def forget_index(self) -> None:
-        """Let go of what placing needed (the store, the source keys), keeping where each
-        record ended: `child`, `state` and `slot` by record number."""
-        self.store = self.linker.store = None  # type: ignore[assignment]
-        self._record_of = KeyMap()
-        self._record_of_slot = array("i")
-        self._recorded_at, self._digest = array("d"), array("Q")
-
-    # -- rows in -------------------------------------------------------------------------
-    def prepare(self, source: str) -> Callable[[ValidRow], Ready]:
-        """The per-row work for the reading workers. Everything placing and writing need
-        of the row's record is made here, and the record and content are let go: the
-        row then crosses to the placing process at a fraction of the cost."""
-        def ready(row: ValidRow) -> Ready:
-            upsert = row.action == "upsert"
-            made = Ready(self.index.token("source-record", source, row.source_id),
-                         self.index.digest("source-content", row.content),
-                         self.linker.prepare(row.record, source) if upsert else None,
-                         row.payload() if upsert else None)
-            row.record, row.content = None, b""
-            return made
-        return ready
-
-    def reading(self) -> ReaderPool:
-        """Reading workers for several files, forked now (while this placer is small:
-        see feeds.pipeline.ReaderPool); pass their `rows` to load_file, close them after."""
-        return ReaderPool(today=self.today, now=self.now, workers=self.workers,
-                          prepare_for=self.prepare)
-
-    def load_file(self, path: Any, source: str, rows: Iterable[Checked] | None = None,
-                  on_reject: Callable[[Rejection], None] | None = None) -> None:
-        """Place one feed file's rows (checked by `workers` reading processes forked for
-        it, unless given), batch by batch as the loader does; rejected rows and parts of
-        rows go to `on_reject`."""
-        if rows is None:
-            rows = checked_rows(path, today=self.today, now=self.now,
-                                prepare=self.prepare(source), workers=self.workers)
-        ready = self.prepare(source)
-        batch: list[tuple[ValidRow, Ready]] = []
-        for checked in rows:
-            self.counts.read += 1
-            if on_reject is not None:
-                for rejection in checked.rejections:
-                    on_reject(rejection)
-            if checked.row is None:
-                self.counts.rejected += 1
-                continue
-            self.counts.parts_rejected += len(checked.rejections)
-            batch.append((checked.row, checked.prepared or ready(checked.row)))
-            if len(batch) >= self.batch_size:
-                self._batch(batch, source)
-                batch = []
-        if batch:
-            self._batch(batch, source)
-
-    # -- one batch -----------------------------------------------------------------------
-    def _incoming(self, batch: list[tuple[ValidRow, Ready]]
-                  ) -> list[tuple[ValidRow, Ready, datetime]]:
-        winners: dict[bytes, tuple[ValidRow, Ready, datetime]] = {}
-        for row, ready in batch:
-            item = (row, ready, row.recorded_at or self.now)
-            held = winners.get(ready.source_key)
-            if held is None or (item[2], ready.digest) > (held[2], held[1].digest):
-                if held is not None:
-                    self.counts.superseded += 1
-                winners[ready.source_key] = item
-            else:
-                self.counts.superseded += 1
-        return list(winners.values())
-
-    def _stands(self, record: int | None, row: ValidRow, ready: Ready,
-                recorded_at: datetime) -> bool:
-        """FeedLoader._stands on the kept (recorded_at, first 8 bytes of the digest)."""
-        if record is None:
-            return False
-        held_at, held_digest = self._recorded_at[record], self._digest[record]
-        at, digest = recorded_at.timestamp(), _digest_key(ready.digest)
-        if held_digest == digest and (row.recorded_at is None or at <= held_at):
-            self.counts.unchanged += 1
-            return True
-        if (held_at, held_digest) >= (at, digest):
-            self.counts.superseded += 1
-            return True
-        return False
-
-    def _batch(self, batch: list[tuple[ValidRow, Ready]], source: str) -> None:
-        """One batch: what changes, placed, then held (the loader writes after placing,
-        so the linker sees the batch's updates and deletes only from the next batch)."""
-        changes = []
-        incoming = self._incoming(batch)
-        known = self._record_of.get_many([token_key(r.source_key) for _, r, _ in incoming])
-        for row, ready, recorded_at in incoming:
-            record = known.get(token_key(ready.source_key))
-            if not self._stands(record, row, ready, recorded_at):
-                changes.append((row, ready, recorded_at, record))
-        to_place = [item for item in changes if item[0].action == "upsert"
-                    and (item[3] is None or not self.child[item[3]])]
-        placements, new_child = self._place(to_place, source)
-        placed = dict(zip(map(id, to_place), placements, strict=True))
-        row_record: list[int] = []  # the record number of each row placed, in order
-
-        def child_number(child: int) -> int:  # in-batch children are -(group + 1)
-            return child if child > 0 else new_child[-child - 1]
-
-        def record_number(ref: int) -> int:  # in-batch records are -(row + 1)
-            return self._record_of_slot[ref] if ref > 0 else row_record[-ref - 1]
-
-        out: list[Change] = []
-        for item in changes:
-            row, ready, recorded_at, record = item
-            if record is None:
-                record = self._new_record(ready, source, row)
-            old_slot = self.slot[record]
-            if old_slot != NO_SLOT:
-                self.store.kill(old_slot)
-                self.slot[record] = NO_SLOT
-            self._recorded_at[record] = recorded_at.timestamp()
-            self._digest[record] = _digest_key(ready.digest)
-            if row.action == "delete":
-                self.counts.deleted += 1
-                self.child[record] = 0
-                out.append(Change(record, NO_SLOT, 0, STATES[self.state[record]], source, row,
-                                  ready, recorded_at, None))
-                continue
-            decision = None
-            if id(item) in placed:
-                child, state, decision = placed[id(item)]
-                self.child[record], self.state[record] = child, _STATE_CODE[state]
-                row_record.append(record)
-            else:
-                self.counts.updated += 1
-                child, state = self.child[record], STATES[self.state[record]]
-            prepared = ready.linker
-            if prepared is None:
-                raise RuntimeError("a row to hold was not prepared")
-            slot = self.store.add_packed(child, source, prepared.profile,
-                                         prepared.packed_blocking)
-            self._record_of_slot.append(record)
-            self.slot[record] = slot
-            out.append(Change(record, slot, child, state, source, row, ready, recorded_at,
-                              decision, child_number, record_number))
-        if self.on_change is not None and out:
-            self.on_change(out)
-
-    def _new_record(self, ready: Ready, source: str, row: ValidRow) -> int:
-        record = len(self.child)
-        self._record_of.put(token_key(ready.source_key), record)
-        self.child.append(0)
-        self.state.append(0)
-        self.slot.append(NO_SLOT)
-        self._recorded_at.append(0.0)
-        self._digest.append(0)
-        if self.ids is not None:
-            self.ids.append((source, row.source_id))
-        return record
-
-    def _place(self, to_place: list[tuple[ValidRow, Ready, datetime, int | None]],
-               source: str) -> tuple[list[tuple[int, str, Decision]], dict[int, int]]:
-        """(child, state, decision) of each record: the linker's placements, new children
-        numbered as the loader inserts them (in group order); and those numbers by group."""
-        if not to_place:
-            return [], {}
-        prepared = [ready.linker for _, ready, *_ in to_place]
-        if any(p is None for p in prepared):  # not `None in`: that calls __eq__ on each
-            raise RuntimeError("a row to place was not prepared")
-        placements = self.linker.place([row.record for row, *_ in to_place], source,
-                                       prepared=prepared)
-        new_child = {}
-        for group in sorted({p.new_group for p in placements if p.new_group is not None}):
-            self.children += 1
-            new_child[group] = self.children
-        out = []
-        for (row, *_), placement, decision in zip(to_place, placements,
-                                                  self.linker.decisions, strict=True):
-            child = (placement.child_id if placement.child_id is not None
-                     else new_child[placement.new_group])  # type: ignore[index]
-            self.counts.created += placement.state == "new"
-            self.counts.review += placement.state == "review"
-            self.counts.linked += placement.state == "auto"
-            if self.on_decision is not None:
-                self.on_decision(source, row.source_id, decision, child)
-            out.append((child, placement.state, decision))
-        return out, new_child
+        return Candidates(records, sources, {})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from contactpoint.crypto.blind import TOKEN_BYTES, BlindIndex, pack_tokens, unpack_tokens
 from contactpoint.matching.blocking import SEARCH_ONLY_KEYS, index_keys, query_keys
@@ -21,7 +21,7 @@ from contactpoint.matching.decide import (
     decide,
     score_children,
 )
-from contactpoint.matching.deterministic import Placement
+from contactpoint.matching.linker import CandidateStore, Placement, Placing
 from contactpoint.matching.model import MatchModel
 from contactpoint.matching.profile import Profile, profile
 
@@ -36,27 +36,19 @@ MAX_CHILDREN_PER_TOKEN = 200
 MIN_SHARED_TOKENS = 2
 
 
-class CandidateStore(Protocol):
-    """What the linker reads from the index: matching.store.IndexStore on the database,
-    matching.memory.CompactStore in memory (so this module needs no Django). A store
-    may also answer, for the whole batch at once, `compared_children(prepared,
-    max_children=, min_shared=)`, the children _compared would choose for each record,
-    and then `earlier_sharing(prepared)`, the earlier rows of the batch each row's query
-    shares a token with (so _BatchIndex need not keep tokens)."""
-
-    def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]: ...
-
-    def child_records(self, child_ids: Iterable[int]
-                      ) -> tuple[dict[int, list[CandidateRecord]], dict[int, set[str]]]: ...
-
-
 class ProbabilisticLinker:
+    """The linker (matching.linker.Linker) that placing uses, over either store."""
+
+    #: Its decisions are kept only under a stored configuration (ConfiguredLinker's).
+    configuration_id: int | None = None
+
     def __init__(self, index: BlindIndex, store: CandidateStore, model: MatchModel,
                  thresholds: Thresholds | None = None) -> None:
         self.index = index
         self.store = store
         self.model = model
         self.thresholds = thresholds or Thresholds()
+        #: The last batch's decisions (the tests and the benchmark read them).
         self.decisions: list[Decision] = []
         # The tokens of the batch just placed, by id() of the record, holding the record
         # too so a recycled id can never hand back another record's tokens.
@@ -82,7 +74,8 @@ class ProbabilisticLinker:
         query = {key: self.index.token(*key) for key in query_keys(p)}
         # The stored keys are nearly all among the query's (its date and year unwidened):
         # reuse those tokens rather than compute each HMAC twice.
-        stored, search_only = set(), set()
+        stored: set[bytes] = set()
+        search_only: set[bytes] = set()
         for key in index_keys(p):
             (search_only if key[0] in SEARCH_ONLY_KEYS else stored).add(
                 query.get(key) or self.index.token(*key))
@@ -90,35 +83,34 @@ class ProbabilisticLinker:
         return Prepared.of(p, query.values(), stored, identifiers, search_only)
 
     def place(self, records: Sequence[dict[str, Any]], source: str,
-              prepared: Sequence[Prepared | None] | None = None) -> list[Placement]:
+              prepared: Sequence[Prepared | None] | None = None) -> Placing:
         ready = [done or self.prepare(r, source)
                  for r, done in zip(records, prepared or [None] * len(records), strict=True)]
         self._stored_tokens = {id(r): (r, done) for r, done in zip(records, ready,
                                                                    strict=True)}
         profiles = [done.profile for done in ready]
-        select = getattr(self.store, "compared_children", None)
-        queries: list[set[bytes]] | None = None
+        queries: list[set[bytes]] = []
         # Rows of this batch whose stored tokens an earlier row's query holds, by row.
         earlier: dict[int, set[int]] | None = None
-        if select is not None:  # the in-memory store's answers for the whole batch at once
-            compared = select(ready, max_children=MAX_CHILDREN_PER_TOKEN,
-                              min_shared=MIN_SHARED_TOKENS)
-            earlier = self.store.earlier_sharing(ready)  # type: ignore[attr-defined]
+        whole_batch = self.store.compared_for_batch(
+            ready, max_children=MAX_CHILDREN_PER_TOKEN, min_shared=MIN_SHARED_TOKENS)
+        if whole_batch is not None:  # the in-memory store's answers for the whole batch
+            compared, earlier = whole_batch
         else:
             queries = [done.query for done in ready]
             holding = self.store.children_holding(set().union(*queries) if queries else set())
             holding = {t: c for t, c in holding.items() if len(c) <= MAX_CHILDREN_PER_TOKEN}
             compared = [_compared(holding, query, done.identifiers)
                         for query, done in zip(queries, ready, strict=True)]
-        held, sources_held = self.store.child_records(set().union(*compared))
-        batch = _BatchIndex(sources_held)
+        held = self.store.child_records(set().union(*compared))
+        batch = _BatchIndex(held.sources)
         placements: list[Placement] = []
         child_of_row: list[int] = []
         self.decisions = []
         for i, p in enumerate(profiles):
-            candidates = [r for c in compared[i] for r in held.get(c, [])]
+            candidates = [r for c in compared[i] for r in held.records.get(c, [])]
             if earlier is None:
-                candidates += batch.candidates(queries[i])  # type: ignore[index]
+                candidates += batch.candidates(queries[i])
             elif i in earlier:  # the same children _BatchIndex would find by token
                 candidates += batch.records_of({child_of_row[j] for j in earlier[i]})
             decision = decide(score_children(self.model, p, candidates, batch.sources),
@@ -127,9 +119,10 @@ class ProbabilisticLinker:
             if decision.state == "auto" and decision.child is not None and decision.child > 0:
                 placement = Placement("auto", child_id=decision.child)
                 child = decision.child
-            elif decision.state == "auto":
-                placement = Placement("auto", new_group=_group(decision.child))
-                child = decision.child
+            elif decision.state == "auto":  # a child made earlier in this batch
+                group = _group(decision.child)
+                placement = Placement("auto", new_group=group)
+                child = -group - 1
             else:  # review or new: a child of its own until a person decides
                 placement = Placement(decision.state, new_group=len(placements))
                 child = -len(placements) - 1
@@ -138,7 +131,7 @@ class ProbabilisticLinker:
             batch.add(i, child, p, ready[i].stored if earlier is None else ())
             child_of_row.append(child)
             placements.append(placement)
-        return placements
+        return Placing(placements, self.decisions, held.unsealed)
 
 
 #: Blocking keys that are identifiers: one shared is reason enough to compare.

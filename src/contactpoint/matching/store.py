@@ -6,9 +6,7 @@ children's source records (with their own keys) into profiles for comparison.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from contactpoint.access.models import SourceSystem
 from contactpoint.crypto import envelope
@@ -17,6 +15,8 @@ from contactpoint.db import bulk
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.identity.store import source_purpose
 from contactpoint.matching.decide import CandidateRecord
+from contactpoint.matching.linker import Candidates, Unsealed
+from contactpoint.matching.probabilistic import Prepared
 from contactpoint.matching.profile import profile
 
 
@@ -24,9 +24,6 @@ class IndexStore:
     def __init__(self, keys: KeyStore) -> None:
         self.keys = keys
         self._sources: dict[int, str] = {}
-        #: Every live record of the children the last child_records call read, unsealed:
-        #: (record pk, source pk, recorded_at, record). The loader re-derives from these.
-        self.unsealed: dict[int, list[tuple[int, int, datetime, dict[str, Any]]]] = {}
 
     def children_holding(self, tokens: Iterable[bytes]) -> dict[bytes, set[int]]:
         found: dict[bytes, set[int]] = {}
@@ -40,20 +37,24 @@ class IndexStore:
             self._sources.update(SourceSystem.objects.values_list("pk", "name"))
         return self._sources[pk]
 
-    def child_records(self, child_ids: Iterable[int]
-                      ) -> tuple[dict[int, list[CandidateRecord]], dict[int, set[str]]]:
-        """Every live record of these children as profiles, and the sources each holds."""
+    def compared_for_batch(self, prepared: Sequence[Prepared], *, max_children: int,
+                           min_shared: int) -> None:
+        """The database answers token by token (children_holding), not for a batch."""
+
+    def child_records(self, child_ids: Iterable[int]) -> Candidates:
+        """Every live record of these children as profiles, the sources each holds, and
+        the records unsealed (the loader re-derives the children from these)."""
         child_ids = list(child_ids)
         records: dict[int, list[CandidateRecord]] = {c: [] for c in child_ids}
         sources: dict[int, set[str]] = {c: set() for c in child_ids}
+        unsealed: Unsealed = {c: [] for c in child_ids}
         if not child_ids:
-            return records, sources
+            return Candidates(records, sources, unsealed)
         cp_ids = dict(bulk.select_in(Child, ["id", "contactpoint_id"], "id", child_ids))
         rows = bulk.select_in(SourceRecord, ["id", "child", "source", "source_key", "payload",
                                              "recorded_at"],
                               "child", child_ids, extra="AND NOT deleted")
         ciphers = self.keys.child_keys({cp_ids[child] for _, child, _, _, _, _ in rows})
-        self.unsealed = {c: [] for c in child_ids}
         for record_id, child, source_pk, source_key, payload, recorded_at in rows:
             cp_id = cp_ids[child]
             sealed = envelope.open_json(ciphers[cp_id], cp_id, source_purpose(source_key),
@@ -62,5 +63,5 @@ class IndexStore:
             records[child].append(CandidateRecord(record_id, child,
                                                   profile(sealed["record"], name)))
             sources[child].add(name)
-            self.unsealed[child].append((record_id, source_pk, recorded_at, sealed["record"]))
-        return records, sources
+            unsealed[child].append((record_id, source_pk, recorded_at, sealed["record"]))
+        return Candidates(records, sources, unsealed)

@@ -5,7 +5,7 @@ in one transaction: right for a day's changes, but a national first load through
 ran at under 1,000 records a second, spending its time on round trips to a growing
 index and on unsealing candidates (docs/benchmarks.md). Here, in two phases:
 
-1. **Place.** matching.memory.MemoryPlacer reads the files in the order given, through
+1. **Place.** feeds.placing.memory.MemoryPlacer reads the files in the order given, through
    reading workers on every core, and places every record exactly as `ingest` would
    place those files in that order, against an index held in memory. Each placed
    record goes to a spool on disk, in buckets by child, sealed under a key that exists

@@ -32,9 +32,11 @@ from contactpoint.feeds.initial.spool import Spool, Spooler
 from contactpoint.feeds.initial.writers import Writer
 from contactpoint.feeds.loader import BATCH_SIZE, check_feed_file, rejects_path, write_rejects
 from contactpoint.feeds.models import FeedLoad
+from contactpoint.feeds.placing.memory import MemoryPlacer
+from contactpoint.feeds.placing.rules import LoadSummary
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.matching.configuration import configured_linker
-from contactpoint.matching.memory import CompactStore, MemoryPlacer, PlacedCounts
+from contactpoint.matching.memory import CompactStore
 from contactpoint.matching.models import MatchDecision, ReviewItem
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 
@@ -184,7 +186,7 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
                 per_file.append({k: v - before[k]
                                  for k, v in placer.counts.__dict__.items()})
                 if progress:
-                    progress(f"placed {source}: {PlacedCounts(**per_file[-1]).line()}")
+                    progress(f"placed {source}: {LoadSummary(**per_file[-1]).line()}")
         spool.close()
         decisions.close()
         summary.place_seconds = time.perf_counter() - started

@@ -21,8 +21,8 @@ from typing import BinaryIO
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from contactpoint.feeds.placing.memory import Change
 from contactpoint.matching.decisions import Placed, decision_rows
-from contactpoint.matching.memory import Change
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 
 #: The spool's folder, in the temporary directory: this, the load's process id, a dash.

@@ -28,11 +28,11 @@ from contactpoint.crypto.keystore import KeyStore
 from contactpoint.db import bulk
 from contactpoint.db.dialect import dialect_for
 from contactpoint.feeds.initial.spool import Spool
+from contactpoint.feeds.placing.memory import MemoryPlacer
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
 from contactpoint.matching.decisions import DECISION_COLUMNS, REVIEW_COLUMNS
-from contactpoint.matching.memory import MemoryPlacer
 from contactpoint.matching.models import MatchDecision, ReviewItem, ReviewStatus
 
 #: Children written per transaction (and per key-store commit).
