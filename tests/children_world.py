@@ -16,8 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from contactpoint.access import services
 from contactpoint.access.models import Organisation, User
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, PostcodeDistrict
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.models import ReviewItem
 from factories import feed_row, nhs_number, write_jsonl
 from signing_in import STRONG_PASSWORD, verified_client

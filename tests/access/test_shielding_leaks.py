@@ -28,9 +28,9 @@ from contactpoint.access import services, team_contact
 from contactpoint.access.models import Organisation
 from contactpoint.access.tokens import create_token
 from contactpoint.api.v1 import api
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, PostcodeDistrict
 from contactpoint.identity.records import set_shield
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.models import ReviewItem
 from databases import both_databases
 from factories import feed_row, nhs_number, write_jsonl

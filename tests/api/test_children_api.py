@@ -11,8 +11,8 @@ from accounts import bearer
 from contactpoint.access import services
 from contactpoint.access.tokens import create_token
 from contactpoint.audit.models import Entry
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, PostcodeDistrict
+from contactpoint.loading.loader import ingest_file
 from databases import both_databases
 from factories import feed_row, nhs_number, write_jsonl
 

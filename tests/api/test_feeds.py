@@ -14,9 +14,9 @@ from accounts import bearer, make_client
 from contactpoint.access.tokens import create_token
 from contactpoint.db import bulk
 from contactpoint.db.gcpolicy import LOADING_THRESHOLDS
-from contactpoint.feeds.loader import FeedLoader, ingest_file, rejects_path
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.identity.models import Child, SourceRecord
+from contactpoint.loading.loader import FeedLoader, ingest_file, rejects_path
 from contactpoint.synth import generate
 from databases import both_databases
 from factories import feed_row
@@ -101,7 +101,7 @@ def test_the_same_body_twice_changes_nothing(client, census_token):
 
 
 def test_the_feeds_api_loads_as_ingest_does(client, census_token, monkeypatch):
-    """The same run as `ingest` (feeds.loader.load_and_finish): garbage collected rarely
+    """The same run as `ingest` (loading.loader.load_and_finish): garbage collected rarely
     while placing, the planner's statistics refreshed after, with the records written."""
     placing_thresholds, refreshed = [], []
     load_checked = FeedLoader.load_checked
@@ -146,7 +146,7 @@ def test_a_byte_order_mark_and_blank_lines_are_read_as_in_a_file(client, census_
 
 
 def test_feeds_wait_for_an_unfinished_initial_load(client, census_token):
-    from contactpoint.feeds.initial import MARKER  # noqa: PLC0415
+    from contactpoint.loading.initial import MARKER  # noqa: PLC0415
 
     source = FeedLoad.objects.create(source=_census_source(), file_name="nhs.jsonl",
                                      counts=MARKER).source

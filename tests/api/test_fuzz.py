@@ -40,8 +40,8 @@ from accounts import AUTHORITY, bearer, make_client
 from contactpoint.access import services
 from contactpoint.access.models import Organisation, OrganisationType
 from contactpoint.access.tokens import create_token
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, ChildStatus, PostcodeDistrict
+from contactpoint.loading.loader import ingest_file
 from databases import both_databases
 from factories import feed_row, nhs_number, write_jsonl
 

@@ -20,9 +20,9 @@ from contactpoint.access.models import Organisation
 from contactpoint.access.tokens import create_token
 from contactpoint.api.idempotency import KEPT_FOR
 from contactpoint.api.models import IdempotentRequest
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity import records
 from contactpoint.identity.models import Child, Involvement, PostcodeDistrict
+from contactpoint.loading.loader import ingest_file
 from databases import ALL_DATABASES, both_databases
 from factories import feed_row, nhs_number, write_jsonl
 

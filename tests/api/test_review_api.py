@@ -10,8 +10,8 @@ import pytest
 from accounts import AUTHORITY, bearer, make_user
 from contactpoint.access.models import Organisation
 from contactpoint.access.tokens import create_token
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, PostcodeDistrict, SourceRecord
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.models import ReviewItem
 from databases import both_databases
 from factories import feed_row, nhs_number, write_jsonl

@@ -16,8 +16,8 @@ from accounts import bearer, make_client
 from contactpoint.access import services
 from contactpoint.access.models import Organisation
 from contactpoint.access.tokens import create_token
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, PostcodeDistrict
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.models import ReviewItem
 from databases import both_databases
 from factories import feed_row, nhs_number, write_jsonl

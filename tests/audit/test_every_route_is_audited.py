@@ -34,10 +34,10 @@ from contactpoint.access.permissions import permissions_for_role
 from contactpoint.access.tokens import create_own_token, create_token
 from contactpoint.audit import hooks
 from contactpoint.audit.models import Entry
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.identity.models import Child, Involvement, PostcodeDistrict, SourceRecord
 from contactpoint.identity.records import set_shield
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.models import MatchAction, ReviewItem
 from contactpoint.web.access import declared_access
 from databases import both_databases

@@ -11,9 +11,9 @@ import pytest
 
 from contactpoint.bench.delta import EmptyIndex, active_children, run_delta_benchmark
 from contactpoint.cli.main import main
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, LinkState, SourceRecord
 from contactpoint.identity.store import open_child_record, open_payload
+from contactpoint.loading.loader import ingest_file
 from contactpoint.synth import generate
 from contactpoint.synth.delta import feed_files, generate_delta
 from databases import both_databases

@@ -214,8 +214,8 @@ def larger_feeds(tmp_path_factory):
 @both_databases
 def test_memory_replay_links_as_the_real_loader_does(larger_feeds, tmp_path, keystore):
     feeds = larger_feeds
-    from contactpoint.feeds.loader import ingest_file  # noqa: PLC0415  (needs Django)
     from contactpoint.identity.links import export_links  # noqa: PLC0415
+    from contactpoint.loading.loader import ingest_file  # noqa: PLC0415  (needs Django)
     from contactpoint.matching.probabilistic import ProbabilisticLinker  # noqa: PLC0415
     from contactpoint.matching.store import IndexStore  # noqa: PLC0415
 

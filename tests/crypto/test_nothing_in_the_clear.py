@@ -25,8 +25,8 @@ from accounts import bearer, make_user
 from contactpoint.access import app_keys
 from contactpoint.access.models import AuthenticatorApp
 from contactpoint.access.tokens import create_token
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child
+from contactpoint.loading.loader import ingest_file
 from contactpoint.synth import generate
 from databases import both_databases
 from signing_in import STRONG_PASSWORD, secret_on_page, totp_for

@@ -7,8 +7,8 @@ from django.utils import timezone
 from contactpoint.crypto.models import DataKey
 from contactpoint.db import bulk
 from contactpoint.db.dialect.sqlite import statement_chunks
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import BlindIndexEntry, SourceRecord
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.models import ReviewItem, ReviewStatus
 from databases import both_databases
 from factories import feed_row, write_jsonl

@@ -21,12 +21,12 @@ from test_kill import partition as cli_partition
 import trail
 from contactpoint.access.models import SourceSystem
 from contactpoint.bench.match_memory import feed_files
-from contactpoint.feeds.initial import MARKER, InitialLoadError, Spool, initial_load
-from contactpoint.feeds.loader import ingest_file, unfinished_initial_loads
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.identity.links import export_links
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.identity.store import open_child_record, open_payload
+from contactpoint.loading.initial import MARKER, InitialLoadError, Spool, initial_load
+from contactpoint.loading.loader import ingest_file, unfinished_initial_loads
 from contactpoint.matching.models import MatchDecision, ReviewItem
 from contactpoint.synth import generate
 from databases import both_databases
@@ -217,8 +217,8 @@ def filled_indexes() -> set[tuple[str, str, tuple[str, ...], bool]]:
 
 @both_databases
 def test_the_keys_and_indexes_are_there_after_a_load_and_after_a_dead_one(feeds, keystore):
-    from contactpoint.feeds.initial.markers import CONSTRAINTS, INDEXES  # noqa: PLC0415
-    from contactpoint.feeds.initial.tables import (  # noqa: PLC0415
+    from contactpoint.loading.initial.markers import CONSTRAINTS, INDEXES  # noqa: PLC0415
+    from contactpoint.loading.initial.tables import (  # noqa: PLC0415
         drop_constraints,
         drop_indexes,
     )
@@ -274,7 +274,7 @@ def test_a_second_load_is_refused_while_one_runs_and_its_spool_kept(feeds, keyst
     import sys  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
-    from contactpoint.feeds.initial import SPOOL_PREFIX  # noqa: PLC0415
+    from contactpoint.loading.initial import SPOOL_PREFIX  # noqa: PLC0415
 
     path = feed_files(feeds)[-1]
     # A process of this host that is a running initial load (by its command line).
@@ -419,7 +419,7 @@ def test_ingest_waits_for_an_unfinished_initial_load(feeds, keystore):
 def test_a_terminated_load_removes_its_spool(tmp_path):
     import tempfile  # noqa: PLC0415
 
-    from contactpoint.feeds.initial import SPOOL_PREFIX  # noqa: PLC0415
+    from contactpoint.loading.initial import SPOOL_PREFIX  # noqa: PLC0415
 
     feeds = tmp_path / "feeds"
     generate(2000, 17, feeds, today=TODAY)
@@ -443,7 +443,7 @@ def test_a_terminated_load_removes_its_spool(tmp_path):
 def test_rows_are_numbered_in_the_order_the_writers_write_them():
     from array import array  # noqa: PLC0415
 
-    from contactpoint.feeds.initial.writers import numbers_in_write_order  # noqa: PLC0415
+    from contactpoint.loading.initial.writers import numbers_in_write_order  # noqa: PLC0415
 
     # Records 1 to 8 and their children (0: deleted); children 1 to 5 in two buckets.
     child_of = array("q", [0, 3, 0, 1, 5, 3, 2, 4, 0])
@@ -459,7 +459,7 @@ def test_rows_are_numbered_in_the_order_the_writers_write_them():
 def test_a_second_record_with_one_source_key_fails_the_index_built_at_the_end(keystore):
     from django.utils import timezone  # noqa: PLC0415
 
-    from contactpoint.feeds.initial.tables import drop_indexes, restore_indexes  # noqa: PLC0415
+    from contactpoint.loading.initial.tables import drop_indexes, restore_indexes  # noqa: PLC0415
 
     with transaction.atomic():
         dropped = drop_indexes()
@@ -478,7 +478,7 @@ def test_a_second_record_with_one_source_key_fails_the_index_built_at_the_end(ke
 
 
 def test_a_feeds_records_are_estimated_from_its_size(feeds, monkeypatch):
-    from contactpoint.feeds.initial import memory  # noqa: PLC0415
+    from contactpoint.loading.initial import memory  # noqa: PLC0415
 
     monkeypatch.setattr(memory, "SAMPLED_LINES", 100)  # these feeds are small
     sampled = 0
@@ -497,7 +497,7 @@ def test_a_feeds_records_are_estimated_from_its_size(feeds, monkeypatch):
 @both_databases
 def test_a_load_that_would_not_fit_in_memory_is_refused_before_anything_is_written(
         feeds, keystore, monkeypatch):
-    from contactpoint.feeds.initial import memory  # noqa: PLC0415
+    from contactpoint.loading.initial import memory  # noqa: PLC0415
 
     files = [(f.stem, f) for f in feed_files(feeds)]
     records, needed = memory.placing_memory(files)
@@ -531,7 +531,7 @@ def test_a_load_that_would_not_fit_in_memory_is_refused_before_anything_is_writt
     ("4:memory:/gone\n", {}, None),  # nothing to read
 ])
 def test_a_control_groups_memory_limit_is_read(tmp_path, lines, files, left):
-    from contactpoint.feeds.initial.memory import cgroup_memory_left  # noqa: PLC0415
+    from contactpoint.loading.initial.memory import cgroup_memory_left  # noqa: PLC0415
 
     (tmp_path / "cgroup").write_text(lines)
     for name, text in files.items():

@@ -5,9 +5,9 @@ import pytest
 from django.db import connection
 
 from contactpoint.db import bulk
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
 from contactpoint.identity.store import ChildDeriver, open_child_record, open_payload
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.models import ReviewItem
 from databases import both_databases
 from factories import feed_row, nhs_number, pupil_number, write_jsonl

@@ -1,5 +1,5 @@
-"""The placing loop (feeds.placing.placer) over a store of records in a dict, and over
-the in-memory store (feeds.placing.memory), with no database."""
+"""The placing loop (loading.placing.placer) over a store of records in a dict, and over
+the in-memory store (loading.placing.memory), with no database."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.feeds.pipeline import Checked
-from contactpoint.feeds.placing.memory import Change, MemoryRecords
-from contactpoint.feeds.placing.placer import Held, Incoming, Placer, Plan, Ready
-from contactpoint.feeds.placing.rules import DELETE, NEW, PLACE, REVIEW, UPDATE, LoadSummary
 from contactpoint.feeds.validate import Rejection, ValidRow
+from contactpoint.loading.placing.memory import Change, MemoryRecords
+from contactpoint.loading.placing.placer import Held, Incoming, Placer, Plan, Ready
+from contactpoint.loading.placing.rules import DELETE, NEW, PLACE, REVIEW, UPDATE, LoadSummary
 from contactpoint.matching.decide import Decision, Thresholds
 from contactpoint.matching.linker import Placement, Placing
 from contactpoint.matching.memory import CompactStore

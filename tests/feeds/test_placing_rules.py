@@ -1,4 +1,4 @@
-"""Which version of a record wins, and what a load counts: feeds.placing.rules, no database."""
+"""Which version of a record wins, and what a load counts: loading.placing.rules, no database."""
 
 import itertools
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from contactpoint.feeds.placing.rules import (
+from contactpoint.loading.placing.rules import (
     NEW,
     REVIEW,
     SUPERSEDED,
@@ -89,8 +89,8 @@ def test_each_placed_state_counts_once(state, counted):
 def test_the_placing_core_imports_no_django():
     """Placing is plain Python: it runs without a database (the in-memory replay)."""
     code = ("import sys\n"
-            "import contactpoint.feeds.placing.memory, contactpoint.feeds.placing.placer\n"
-            "import contactpoint.feeds.placing.rules, contactpoint.matching.linker\n"
+            "import contactpoint.loading.placing.memory, contactpoint.loading.placing.placer\n"
+            "import contactpoint.loading.placing.rules, contactpoint.matching.linker\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)

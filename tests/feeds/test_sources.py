@@ -6,9 +6,9 @@ import pytest
 
 import trail
 from contactpoint.cli.main import main
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child
 from contactpoint.identity.store import open_child_record
+from contactpoint.loading.loader import ingest_file
 from databases import both_databases
 from factories import feed_row, nhs_number, write_jsonl
 

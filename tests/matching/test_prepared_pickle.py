@@ -2,7 +2,7 @@
 
 import pickle
 
-from contactpoint.feeds.placing.placer import Ready
+from contactpoint.loading.placing.placer import Ready
 from contactpoint.matching.probabilistic import Prepared
 from contactpoint.matching.profile import profile
 

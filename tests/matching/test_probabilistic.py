@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.links import export_links
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.decide import Thresholds
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 from contactpoint.matching.store import IndexStore

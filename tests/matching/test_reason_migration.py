@@ -7,8 +7,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from contactpoint.access.services import add_organisation, add_user
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, PostcodeDistrict
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching import review
 from contactpoint.matching.models import MatchAction
 from databases import ALL_DATABASES

@@ -7,9 +7,9 @@ import pytest
 from contactpoint.access.models import Organisation
 from contactpoint.access.services import add_organisation, add_user
 from contactpoint.crypto.envelope import DecryptionError
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, ChildStatus, PostcodeDistrict, SourceRecord
 from contactpoint.identity.store import open_child_record
+from contactpoint.loading.loader import ingest_file
 from contactpoint.matching import review
 from contactpoint.matching.models import KeptApart, MatchAction, ReviewItem
 from databases import both_databases

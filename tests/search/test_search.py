@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.models import Child, ChildStatus
+from contactpoint.loading.loader import ingest_file
 from contactpoint.search.criteria import parse
 from contactpoint.search.service import search_children
 from databases import both_databases

@@ -17,10 +17,10 @@ from children_world import OTHER_LA, add_other_authority_team, amara, ready_pers
 from contactpoint.access import services
 from contactpoint.access.models import Organisation
 from contactpoint.audit import hooks
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.identity.identifiers import format_contactpoint_id
 from contactpoint.identity.models import Child, PostcodeDistrict
 from contactpoint.identity.records import set_shield
+from contactpoint.loading.loader import ingest_file
 from contactpoint.oversight.activity import PAGE_SIZE
 from databases import both_databases
 from factories import write_jsonl

@@ -14,8 +14,8 @@ from django.test import Client
 from contactpoint.access.models import Organisation, OrganisationType
 from contactpoint.access.reference import load_reference
 from contactpoint.access.visibility import SENSITIVE_SERVICES
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.installation import demo
+from contactpoint.loading.loader import ingest_file
 from contactpoint.synth import generate
 from databases import both_databases
 from pagecheck import assert_good_page

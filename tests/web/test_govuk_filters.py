@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from contactpoint.feeds.sources import SOURCE_DISPLAY_NAMES, display_name
+from contactpoint.loading.sources import SOURCE_DISPLAY_NAMES, display_name
 from contactpoint.web.templatetags import govuk
 
 

@@ -49,7 +49,7 @@ from contactpoint.access.services import (
 )
 from contactpoint.audit import hooks as audit
 from contactpoint.errors import NotFound
-from contactpoint.feeds.loader import register_source
+from contactpoint.loading.loader import register_source
 from contactpoint.text import clean_text
 
 TOKEN_MARK = "cp"  # noqa: S105  (the marker every token starts with, not a secret)

@@ -22,7 +22,7 @@ from contactpoint.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from contactpoint.feeds import upload
+from contactpoint.loading import upload
 
 router = ApiRouter(tags=["feeds"])
 
@@ -42,7 +42,7 @@ class Rejected(Schema):
 
 
 class FeedLoadAnswer(Schema):
-    """The `ingest` summary (feeds.loader.LoadSummary) and the rejections."""
+    """The `ingest` summary (loading.loader.LoadSummary) and the rejections."""
 
     read: int
     created: int

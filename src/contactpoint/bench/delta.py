@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from contactpoint.bench.report import line as _line
 from contactpoint.db.dialect import dialect_for
-from contactpoint.feeds.loader import ingest_file
-from contactpoint.feeds.placing.rules import LoadSummary
 from contactpoint.identity.models import Child, ChildStatus
+from contactpoint.loading.loader import ingest_file
+from contactpoint.loading.placing.rules import LoadSummary
 from contactpoint.synth.delta import feed_files
 
 _RECORDED_AT = re.compile(rb'"recorded_at"\s*:\s*"([^"\\]+)"')

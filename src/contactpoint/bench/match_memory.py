@@ -6,8 +6,8 @@ validation (feeds.pipeline, rejected rows are not loaded), each batch of 1,000 l
 rows de-duplicated per source id by (recorded_at, content digest), a stored record
 left alone when the incoming one changes nothing, and each record not yet placed
 placed once by `ProbabilisticLinker.place`. An update to a record already placed keeps
-its child (its tokens and profile change); a delete unlinks it: feeds.placing's rules,
-the same for `ingest`. That is feeds.placing.memory.MemoryPlacer, the first load's placement:
+its child (its tokens and profile change); a delete unlinks it: loading.placing's rules,
+the same for `ingest`. That is loading.placing.memory.MemoryPlacer, the first load's placement:
 what the linker reads (`children_holding`, `child_records`) comes from its CompactStore
 instead of matching.store.IndexStore, through a real BlindIndex with a random key.
 
@@ -46,9 +46,9 @@ from contactpoint.bench.report import line as _line
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.db.gcpolicy import rare_collections
 from contactpoint.feeds.pipeline import Checked, check
-from contactpoint.feeds.placing.memory import MemoryPlacer
-from contactpoint.feeds.placing.rules import BATCH_SIZE, STATES, LoadSummary
 from contactpoint.feeds.reader import read_feed
+from contactpoint.loading.placing.memory import MemoryPlacer
+from contactpoint.loading.placing.rules import BATCH_SIZE, STATES, LoadSummary
 from contactpoint.matching.decide import Decision, Scored, Thresholds
 from contactpoint.matching.memory import CompactStore
 from contactpoint.matching.model import MatchModel

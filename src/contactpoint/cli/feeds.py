@@ -91,9 +91,9 @@ def register_synth_delta(sub: Subcommands) -> None:
 def _ingest(args: argparse.Namespace) -> None:
     from django.core.exceptions import ValidationError  # noqa: PLC0415
 
-    from contactpoint.feeds.loader import ingest_file  # noqa: PLC0415
     from contactpoint.feeds.pipeline import FeedReaderDied  # noqa: PLC0415
     from contactpoint.feeds.reader import FeedFileError  # noqa: PLC0415
+    from contactpoint.loading.loader import ingest_file  # noqa: PLC0415
 
     progress = Progress(f"rows of {Path(args.file).name}", quiet=args.quiet)
     try:
@@ -130,9 +130,9 @@ def _feed_arg(value: str) -> tuple[str, Path]:
 def _initial_load(args: argparse.Namespace) -> None:
     from django.core.exceptions import ValidationError  # noqa: PLC0415
 
-    from contactpoint.feeds.initial import InitialLoadError, initial_load  # noqa: PLC0415
     from contactpoint.feeds.pipeline import FeedReaderDied  # noqa: PLC0415
     from contactpoint.feeds.reader import FeedFileError  # noqa: PLC0415
+    from contactpoint.loading.initial import InitialLoadError, initial_load  # noqa: PLC0415
 
     def progress(line: str) -> None:
         if not args.quiet:
@@ -219,7 +219,7 @@ def _source_list(args: argparse.Namespace) -> None:
 
 def _source_set(args: argparse.Namespace) -> None:
     from contactpoint.errors import BadRequest, NotFound  # noqa: PLC0415
-    from contactpoint.feeds.sources import set_source  # noqa: PLC0415
+    from contactpoint.loading.sources import set_source  # noqa: PLC0415
 
     if args.trust_rank is None and args.authority is None:
         raise Usage("give --trust-rank or --authority")

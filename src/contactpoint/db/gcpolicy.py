@@ -9,7 +9,7 @@ reference counting. So, for the load's duration, collections are made rarer, not
 switched off: a cycle made by accident is still collected, a little later.
 
 The thresholds are the process's, and the web server's threads may run two feed loads
-(feeds.upload) at once: the first load in sets them, the last out puts them back.
+(loading.upload) at once: the first load in sets them, the last out puts them back.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ def unique_index(field: str, *, name: str) -> models.UniqueConstraint:
     A plain unique constraint is part of its table on SQLite (an index no statement can
     drop) and a constraint on PostgreSQL; given as an expression, Django creates it as a
     unique index (`CREATE UNIQUE INDEX`) on both, which the initial load drops for its
-    writing and builds once, sorted, at its end (feeds.initial): its keys are random,
+    writing and builds once, sorted, at its end (loading.initial): its keys are random,
     and inserting them one by one visits a page of the index at random per row.
     """
     return models.UniqueConstraint(models.F(field), name=name)
@@ -113,7 +113,7 @@ class BlindIndexEntry(models.Model):
 
     token = models.BinaryField(max_length=16)
     # Indexed in Meta, by name, so the initial load can drop the index and build it once
-    # at its end (feeds.initial).
+    # at its end (loading.initial).
     source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE,
                                       related_name="tokens", db_index=False)
     # No index of its own: nothing looks entries up by child (a merge moves them by

@@ -1,6 +1,6 @@
 """Records held shielded by the index itself, until a person decides whom they belong to.
 
-A record that may be a shielded child's (feeds.loader: a shielded child scored at least
+A record that may be a shielded child's (loading.loader: a shielded child scored at least
 the review floor for it) becomes a child of its own, shielded and brokered by the team
 that shielded the child it may be. The hold is history like any shield (ShieldChange,
 with nobody as its author) and is audited; matching.review lifts it when a person

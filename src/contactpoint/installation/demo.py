@@ -33,8 +33,8 @@ from contactpoint.access import second_factors, services
 from contactpoint.access.models import AuthenticatorApp, Organisation, OrganisationType, User
 from contactpoint.access.reference import load_reference
 from contactpoint.audit import hooks as audit
-from contactpoint.feeds.loader import ingest_file
 from contactpoint.installation.setup import initialise
+from contactpoint.loading.loader import ingest_file
 
 DEMO_SEED = 2026
 NATIONAL_CODE = "NATIONAL:CP"

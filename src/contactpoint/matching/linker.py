@@ -76,7 +76,7 @@ class CandidateStore(Protocol):
 
 
 class Linker(Protocol):
-    """Everything placing (feeds.placing) uses of a linker."""
+    """Everything placing (loading.placing) uses of a linker."""
 
     #: The floors its decisions were made with (kept with each decision).
     thresholds: Thresholds

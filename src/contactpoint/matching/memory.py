@@ -4,7 +4,7 @@ A national first load starts from an empty index. Placing it through the databas
 `contactpoint ingest` does, costs a round trip per batch to a growing index and the
 unsealing of every candidate. `CompactStore` answers the linker's two reads (who holds
 a token, a child's records) from memory instead: it is matching.linker's other
-CandidateStore, beside matching.store.IndexStore. feeds.placing.memory places over it.
+CandidateStore, beside matching.store.IndexStore. loading.placing.memory places over it.
 
 Memory is what limits this, not time: held as Python objects, the index of 1,000,000
 children (2,700,000 records, 32,000,000 token postings) took 8.4 GiB. Here postings are

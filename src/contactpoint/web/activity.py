@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET
 
 from contactpoint.access.models import Organisation, Role
 from contactpoint.access.permissions import Permission
-from contactpoint.feeds.sources import code_in_words
 from contactpoint.identity.identifiers import InvalidIdentifier, normalise_contactpoint_id
 from contactpoint.identity.records import REASONS
+from contactpoint.loading.sources import code_in_words
 from contactpoint.oversight.activity import Cursor, Filters, read_activity, refuse
 from contactpoint.web.access import requires
 from contactpoint.web.child_forms import DateParts

@@ -117,7 +117,7 @@ class Dialect(ABC):
     def bypassing_triggers(self, connection: BaseDatabaseWrapper) -> AbstractContextManager[Any]:
         """Inside this, the append-only triggers' own bypass (if any) is open."""
 
-    # -- a bulk load's schema (contactpoint.feeds.initial.schema) -------------------------
+    # -- a bulk load's schema (contactpoint.loading.initial.schema) -------------------------
 
     @abstractmethod
     def check_deferred_now(self, cursor: Any) -> None:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 
-from contactpoint.feeds.sources import code_in_words, display_name
+from contactpoint.loading.sources import code_in_words, display_name
 from contactpoint.web.child_forms import CONSENT_LABELS, GENDER_LABELS, SERVICE_LABELS
 
 register = template.Library()
@@ -62,7 +62,7 @@ def address_status_label(value: str | None) -> str:
 
 @register.filter
 def source_label(value: str | None) -> str:
-    """A source system's name as people read it (feeds.sources.display_name)."""
+    """A source system's name as people read it (loading.sources.display_name)."""
     return display_name(value)
 
 

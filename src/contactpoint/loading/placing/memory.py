@@ -5,7 +5,7 @@ A national first load starts from an empty index. Placing it through the databas
 unsealing of every candidate; that, not matching, is what held a first load to under
 1,000 records a second. Here the linker (matching.probabilistic, unchanged) reads its
 candidates from matching.memory.CompactStore, and the records placed are kept in
-`MemoryRecords`, the in-memory `RecordStore` of feeds.placing.placer: the same placing
+`MemoryRecords`, the in-memory `RecordStore` of loading.placing.placer: the same placing
 loop and rules as `ingest`'s, so the same files in the same order are placed exactly
 as `ingest` would place them (tests/bench/test_match_memory.py holds the two to the
 same links).
@@ -15,7 +15,7 @@ numbers, each record's stored version kept as (recorded_at as a float, the diges
 first 8 bytes), about 235 bytes a record in all with the store (docs/benchmarks.md).
 
 Nothing here needs Django: the benchmark in bench.match_memory runs it without a
-database, and feeds.initial writes what it placed.
+database, and loading.initial writes what it placed.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from typing import Any
 
 from contactpoint.crypto.blind import BlindIndex
 from contactpoint.feeds.pipeline import Checked, ReaderPool, checked_rows
-from contactpoint.feeds.placing.placer import Held, Incoming, Placer, Plan, Ready
-from contactpoint.feeds.placing.rules import BATCH_SIZE, DELETE, PLACE, STATES, LoadSummary
 from contactpoint.feeds.validate import Rejection, ValidRow
+from contactpoint.loading.placing.placer import Held, Incoming, Placer, Plan, Ready
+from contactpoint.loading.placing.rules import BATCH_SIZE, DELETE, PLACE, STATES, LoadSummary
 from contactpoint.matching.decide import Decision
 from contactpoint.matching.memory import NO_SLOT, CompactStore, KeyMap, token_key
 from contactpoint.matching.probabilistic import ProbabilisticLinker
@@ -41,7 +41,7 @@ _STATE_CODE = {state: code for code, state in enumerate(STATES)}
 
 def digest_key(digest: bytes) -> int:
     """The first 8 bytes of a content digest, ordered as the bytes are (a tie in
-    recorded_at goes to the greater digest: feeds.placing.rules.newer)."""
+    recorded_at goes to the greater digest: loading.placing.rules.newer)."""
     return int.from_bytes(digest[:8], "big")
 
 
@@ -59,7 +59,7 @@ class Change:
     recorded_at: datetime
     decision: Decision | None  #: for a record placed now; None for an update or delete
     #: The decision's candidates name children and records as the linker knows them;
-    #: these give their numbers (as feeds.loader's child_pk and record_pk give keys).
+    #: these give their numbers (as loading.loader's child_pk and record_pk give keys).
     child_number: Callable[[int], int] | None = None
     record_number: Callable[[int], int] | None = None
 
@@ -186,7 +186,7 @@ class MemoryRecords:
 
 
 class MemoryPlacer:
-    """Placing feed files in memory: feeds.placing.placer.Placer over MemoryRecords.
+    """Placing feed files in memory: loading.placing.placer.Placer over MemoryRecords.
     Records and children are numbered from 1 in the order the loader would insert them
     (`child`, `state` and `slot` by record number; `children` made)."""
 

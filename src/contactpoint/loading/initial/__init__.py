@@ -5,7 +5,7 @@ in one transaction: right for a day's changes, but a national first load through
 ran at under 1,000 records a second, spending its time on round trips to a growing
 index and on unsealing candidates (docs/benchmarks.md). Here, in two phases:
 
-1. **Place.** feeds.placing.memory.MemoryPlacer reads the files in the order given, through
+1. **Place.** loading.placing.memory.MemoryPlacer reads the files in the order given, through
    reading workers on every core, and places every record exactly as `ingest` would
    place those files in that order, against an index held in memory. Each placed
    record goes to a spool on disk, in buckets by child, sealed under a key that exists
@@ -27,10 +27,10 @@ run would (`markers`). The filled tables' indexes, and on PostgreSQL their const
 are dropped for the writing and put back at the end (`tables`). `load` runs it all.
 """
 
-from contactpoint.feeds.initial.errors import InitialLoadError
-from contactpoint.feeds.initial.load import BUCKETS, InitialSummary, initial_load
-from contactpoint.feeds.initial.markers import MARKER
-from contactpoint.feeds.initial.spool import SPOOL_PREFIX, Spool
+from contactpoint.loading.initial.errors import InitialLoadError
+from contactpoint.loading.initial.load import BUCKETS, InitialSummary, initial_load
+from contactpoint.loading.initial.markers import MARKER
+from contactpoint.loading.initial.spool import SPOOL_PREFIX, Spool
 
 __all__ = ["BUCKETS", "MARKER", "SPOOL_PREFIX", "InitialLoadError", "InitialSummary", "Spool",
            "initial_load"]

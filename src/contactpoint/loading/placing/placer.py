@@ -1,10 +1,10 @@
 """Placing rows of a feed, batch by batch, over a store of records: the one placing loop.
 
-For each batch: one winner per source record (feeds.placing.rules.newer); the stored
+For each batch: one winner per source record (loading.placing.rules.newer); the stored
 versions read; those that stand set aside (rules.standing); the records on no child
 placed by the linker; and the plan (delete, update, place) handed to the store to keep.
-The store is the database's (feeds.loader.IndexRecords, for `ingest` and the feeds
-API) or memory's (feeds.placing.memory.MemoryRecords, for `initial-load` and the
+The store is the database's (loading.loader.IndexRecords, for `ingest` and the feeds
+API) or memory's (loading.placing.memory.MemoryRecords, for `initial-load` and the
 replay): two implementations of `RecordStore`, so both place alike by construction.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from contactpoint.feeds.placing.rules import (
+from contactpoint.loading.placing.rules import (
     BATCH_SIZE,
     DELETE,
     PLACE,

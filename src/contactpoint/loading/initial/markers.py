@@ -20,13 +20,17 @@ from django.db import transaction
 
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto.keystore import get_keystore
-from contactpoint.feeds.initial import tables
-from contactpoint.feeds.initial.errors import InitialLoadError
-from contactpoint.feeds.initial.spool import remove_spools_of
-from contactpoint.feeds.loader import INITIAL_LOAD_MARKER, register_source, unfinished_initial_loads
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.identity import store
 from contactpoint.identity.models import Child, SourceRecord
+from contactpoint.loading.initial import tables
+from contactpoint.loading.initial.errors import InitialLoadError
+from contactpoint.loading.initial.spool import remove_spools_of
+from contactpoint.loading.loader import (
+    INITIAL_LOAD_MARKER,
+    register_source,
+    unfinished_initial_loads,
+)
 
 #: What the marker FeedLoads hold until the load finishes (and the host and process).
 MARKER = INITIAL_LOAD_MARKER

@@ -6,6 +6,6 @@
   hands the store (new child, link, update, delete).
 - `memory`: the in-memory `RecordStore` and `MemoryPlacer` (`initial-load`, the replay).
 
-The database's `RecordStore` is feeds.loader.IndexRecords (`ingest`, the feeds API);
+The database's `RecordStore` is loading.loader.IndexRecords (`ingest`, the feeds API);
 the linker's interface is matching.linker.Linker.
 """

@@ -1,7 +1,7 @@
 """The placing rules: which version of a record wins, and what a load counts.
 
 Every path that loads feeds (`ingest`, the feeds API, `initial-load`, the in-memory
-replay) decides with these, through feeds.placing.placer.
+replay) decides with these, through loading.placing.placer.
 """
 
 from __future__ import annotations

@@ -27,11 +27,11 @@ from contactpoint.crypto.blind import TOKEN_BYTES
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.db import bulk
 from contactpoint.db.dialect import dialect_for
-from contactpoint.feeds.initial.spool import Spool
-from contactpoint.feeds.placing.memory import MemoryPlacer
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
+from contactpoint.loading.initial.spool import Spool
+from contactpoint.loading.placing.memory import MemoryPlacer
 from contactpoint.matching.decisions import DECISION_COLUMNS, REVIEW_COLUMNS
 from contactpoint.matching.models import MatchDecision, ReviewItem, ReviewStatus
 
@@ -129,7 +129,7 @@ class Writer:
                                                       self.placer.children + 1, buckets)))
         for start in range(0, len(children), CHILDREN_PER_COMMIT):
             chunk = children[start:start + CHILDREN_PER_COMMIT]
-            # Keys first, in the key store's own transaction (feeds.loader's rule).
+            # Keys first, in the key store's own transaction (loading.loader's rule).
             cp_ids = store.reserve_children(self.keys, len(chunk))
             ciphers = self.keys.child_keys(cp_ids)
             # Derived and sealed before the transaction: on SQLite a transaction holds
@@ -146,7 +146,7 @@ class Writer:
         """Decisions and review items of one bucket of the decisions spool, once every
         record and child is written: (decisions, review items). A record placed twice
         (deleted, then back) keeps its latest; a deleted record's review items are
-        closed, as feeds.loader closes them."""
+        closed, as loading.loader closes them."""
         _writer_connection()
         latest: dict[int, list[Any]] = {}
         for raw in self.decisions.read(bucket):

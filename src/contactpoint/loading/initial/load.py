@@ -1,7 +1,7 @@
 """The initial load from end to end: check the files and the memory, mark the start,
 place every record in memory onto the spools, write them from forked writers, put the
 indexes and constraints back and mark the load finished, audited (the phases are
-described in contactpoint.feeds.initial)."""
+described in contactpoint.loading.initial)."""
 
 from __future__ import annotations
 
@@ -23,18 +23,18 @@ from contactpoint.db import bulk
 from contactpoint.db.checkpoints import checkpoint_in_background
 from contactpoint.db.dialect import dialect_for
 from contactpoint.db.gcpolicy import rare_collections
-from contactpoint.feeds.initial import tables
-from contactpoint.feeds.initial.errors import InitialLoadError
-from contactpoint.feeds.initial.markers import CONSTRAINTS, INDEXES, mark_start, operator
-from contactpoint.feeds.initial.memory import check_memory
-from contactpoint.feeds.initial.processes import give_back_freed, write_all
-from contactpoint.feeds.initial.spool import Spool, Spooler
-from contactpoint.feeds.initial.writers import Writer
-from contactpoint.feeds.loader import BATCH_SIZE, check_feed_file, rejects_path, write_rejects
 from contactpoint.feeds.models import FeedLoad
-from contactpoint.feeds.placing.memory import MemoryPlacer
-from contactpoint.feeds.placing.rules import LoadSummary
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
+from contactpoint.loading.initial import tables
+from contactpoint.loading.initial.errors import InitialLoadError
+from contactpoint.loading.initial.markers import CONSTRAINTS, INDEXES, mark_start, operator
+from contactpoint.loading.initial.memory import check_memory
+from contactpoint.loading.initial.processes import give_back_freed, write_all
+from contactpoint.loading.initial.spool import Spool, Spooler
+from contactpoint.loading.initial.writers import Writer
+from contactpoint.loading.loader import BATCH_SIZE, check_feed_file, rejects_path, write_rejects
+from contactpoint.loading.placing.memory import MemoryPlacer
+from contactpoint.loading.placing.rules import LoadSummary
 from contactpoint.matching.configuration import configured_linker
 from contactpoint.matching.memory import CompactStore
 from contactpoint.matching.models import MatchDecision, ReviewItem

@@ -1,10 +1,10 @@
 """The loader: validated feed rows into source records, children and the blind index.
 
-The placing itself (which version wins, what stands, the plan) is feeds.placing's, the
+The placing itself (which version wins, what stands, the plan) is loading.placing's, the
 same for every path; here is its database side. `IndexRecords` is the `RecordStore`
 that keeps a plan in the index, `FeedLoader` places one source's rows into it, and
 `ingest_file` and `load_and_finish` are what `contactpoint ingest` and the feeds API
-(feeds.upload) run.
+(loading.upload) run.
 
 Rows are processed in batches; each batch is one transaction, so a load killed at any
 point leaves whole batches only, and running it again finishes the job: rows already
@@ -37,20 +37,20 @@ from contactpoint.db.checkpoints import checkpoint_in_background
 from contactpoint.db.gcpolicy import rare_collections
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.feeds.pipeline import Checked, checked_rows
-from contactpoint.feeds.placing.placer import Held, Incoming, Placer, Plan, Ready, Step
-from contactpoint.feeds.placing.rules import (
-    BATCH_SIZE,
-    DELETE,
-    NEW,
-    PLACE,
-    LoadSummary,
-)
 from contactpoint.feeds.reader import FEED_SUFFIXES, FeedFileError
 from contactpoint.feeds.validate import Rejection, ValidRow
 from contactpoint.identity import store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
 from contactpoint.identity.shield_holds import hold_shields
+from contactpoint.loading.placing.placer import Held, Incoming, Placer, Plan, Ready, Step
+from contactpoint.loading.placing.rules import (
+    BATCH_SIZE,
+    DELETE,
+    NEW,
+    PLACE,
+    LoadSummary,
+)
 from contactpoint.matching.configuration import configured_linker
 from contactpoint.matching.decisions import Placed, close_review_items, record_decisions
 from contactpoint.matching.linker import Linker, Unsealed
@@ -61,7 +61,7 @@ __all__ = ["BATCH_SIZE", "FeedLoader", "IndexRecords", "LoadSummary", "ingest_fi
 
 log = logging.getLogger(__name__)
 
-#: What an initial load's FeedLoads hold until it finishes (feeds.initial), with the
+#: What an initial load's FeedLoads hold until it finishes (loading.initial), with the
 #: host and process running it.
 INITIAL_LOAD_MARKER = {"initial_load": "started"}
 
@@ -90,7 +90,7 @@ def register_source(name: str) -> tuple[SourceSystem, bool]:
 
 
 class IndexRecords:
-    """The database's RecordStore (feeds.placing.placer): one source's records in the
+    """The database's RecordStore (loading.placing.placer): one source's records in the
     index, each batch in a transaction of its own that holds the index lock."""
 
     def __init__(self, source: SourceSystem, keys: KeyStore, linker: Linker, *,
@@ -327,7 +327,7 @@ def _decided(step: Step) -> Any:
 
 
 class FeedLoader:
-    """Places one source's rows into the index (feeds.placing over IndexRecords). Used by
+    """Places one source's rows into the index (loading.placing over IndexRecords). Used by
     `contactpoint ingest` and the feeds API."""
 
     def __init__(self, source: SourceSystem, *, keystore: KeyStore | None = None,
@@ -378,7 +378,7 @@ def finish_load(load: FeedLoad, summary: LoadSummary, *, actor: Any,
 
 
 def unfinished_initial_loads() -> QuerySet[FeedLoad]:
-    """The FeedLoads of initial loads under way, or that died (feeds.initial)."""
+    """The FeedLoads of initial loads under way, or that died (loading.initial)."""
     return FeedLoad.objects.filter(finished_at__isnull=True,
                                    counts__initial_load=INITIAL_LOAD_MARKER["initial_load"])
 

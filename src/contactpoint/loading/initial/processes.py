@@ -15,8 +15,8 @@ from typing import Any
 
 from django.db import connections
 
-from contactpoint.feeds.initial.errors import InitialLoadError
 from contactpoint.feeds.pipeline import end_with_parent
+from contactpoint.loading.initial.errors import InitialLoadError
 
 
 def give_back_freed() -> None:

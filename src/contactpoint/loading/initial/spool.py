@@ -21,7 +21,7 @@ from typing import BinaryIO
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from contactpoint.feeds.placing.memory import Change
+from contactpoint.loading.placing.memory import Change
 from contactpoint.matching.decisions import Placed, decision_rows
 from contactpoint.matching.probabilistic import ProbabilisticLinker
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 
-from contactpoint.feeds.initial.errors import InitialLoadError
+from contactpoint.loading.initial.errors import InitialLoadError
 
 #: The memory placing takes beyond what the load's process holds as it starts (about
 #: 80 MiB): for each record (235 bytes in its structures, 270 with their spare room),

@@ -1,6 +1,6 @@
 """Loading a feed that arrives over the API rather than as a file.
 
-The same loader as `contactpoint ingest` (feeds/loader.py), run by the same function
+The same loader as `contactpoint ingest` (loading/loader.py), run by the same function
 (`load_and_finish`: checkpointing, garbage collection, statistics) on rows parsed by
 the same reader, so a body and a file with the same lines give the same summary and
 the same rejections; here the rejections are returned to the caller instead of
@@ -17,12 +17,12 @@ from django.db import transaction
 
 from contactpoint.access.models import SourceSystem
 from contactpoint.errors import Conflict
-from contactpoint.feeds.loader import FeedLoader, initial_load_unfinished, load_and_finish
 from contactpoint.feeds.models import FeedLoad
 from contactpoint.feeds.pipeline import check
-from contactpoint.feeds.placing.rules import LoadSummary
 from contactpoint.feeds.reader import read_jsonl_bytes
 from contactpoint.feeds.validate import Rejection
+from contactpoint.loading.loader import FeedLoader, initial_load_unfinished, load_and_finish
+from contactpoint.loading.placing.rules import LoadSummary
 
 
 def load_feed_body(source: SourceSystem, body: bytes, *, label: str, actor: Any = None,
