@@ -12,9 +12,9 @@ import orjson
 from django.test import Client
 
 from contactpoint.access.models import Organisation, OrganisationType
-from contactpoint.access.reference import load_reference
 from contactpoint.access.visibility import SENSITIVE_SERVICES
 from contactpoint.installation import demo
+from contactpoint.installation.reference import load_reference
 from contactpoint.loading.loader import ingest_file
 from contactpoint.synth import generate
 from databases import both_databases

@@ -59,7 +59,7 @@ def register_user(sub: Subcommands) -> None:
 
 
 def _reference_load(args: argparse.Namespace) -> None:
-    from contactpoint.access.reference import load_reference  # noqa: PLC0415
+    from contactpoint.installation.reference import load_reference  # noqa: PLC0415
 
     try:
         counts = load_reference(Path(args.dir), by=operator_name(args))

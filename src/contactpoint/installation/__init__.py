@@ -1,1 +1,1 @@
-"""An installation: setting it up (`init`) and the demo's population and accounts."""
+"""An installation: setting it up (`init`), its reference data, key rotation, and the demo."""

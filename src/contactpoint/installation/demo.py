@@ -31,8 +31,8 @@ from django_otp.oath import TOTP
 
 from contactpoint.access import second_factors, services
 from contactpoint.access.models import AuthenticatorApp, Organisation, OrganisationType, User
-from contactpoint.access.reference import load_reference
 from contactpoint.audit import hooks as audit
+from contactpoint.installation.reference import load_reference
 from contactpoint.installation.setup import initialise
 from contactpoint.loading.loader import ingest_file
 
