@@ -11,7 +11,7 @@ and answers 400 naming the field.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from contactpoint.identity.records import REASONS
 from contactpoint.identity.vocabulary import CONSENT_BASES, GENDERS, SERVICE_TYPES
@@ -70,7 +70,10 @@ IN_WORDS = {
 # values come from the one place each is defined (records.REASONS, identity.vocabulary).
 # A type checker cannot compute a Literal's values, so to it each is the text it is.
 if TYPE_CHECKING:
-    ReasonCode = Gender = ServiceType = ConsentBasis = str
+    ReasonCode: TypeAlias = str
+    Gender: TypeAlias = str
+    ServiceType: TypeAlias = str
+    ConsentBasis: TypeAlias = str
 else:
     ReasonCode = Literal[tuple(REASONS)]
     Gender = Literal[tuple(sorted(GENDERS))]
