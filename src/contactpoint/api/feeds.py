@@ -13,8 +13,8 @@ from django.http import HttpRequest
 from ninja import Path, Schema
 
 from contactpoint.access.permissions import Permission
-from contactpoint.access.tokens import Principal
 from contactpoint.api.auth import ApiRouter
+from contactpoint.api.requests import ApiRequest
 from contactpoint.errors import (
     BadRequest,
     Forbidden,
@@ -93,7 +93,7 @@ def read_capped_body(request: HttpRequest, limit: int) -> bytes:
             "type": "string",
             "description": "JSON Lines: one feed record a line (docs/feed-format.md)"}}}}},
 )
-def load_feed(request: HttpRequest,
+def load_feed(request: ApiRequest,
               source: str = Path(..., pattern=SOURCE_NAME)) -> dict[str, object]:
     """Load JSON Lines for this source, as `contactpoint ingest` loads a file.
 
@@ -101,7 +101,7 @@ def load_feed(request: HttpRequest,
     sensitive service without consent), is listed in `rejections`; the rest loads. The
     same body sent twice changes nothing the second time.
     """
-    principal: Principal = request.auth  # type: ignore[attr-defined]
+    principal = request.auth
     own = principal.source
     if own is None or own.name != source:
         raise Forbidden(f"{principal.name} may load the {own.name if own else 'no'} feed "

@@ -11,7 +11,7 @@ and answers 400 naming the field.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from contactpoint.identity.records import REASONS
 from contactpoint.identity.vocabulary import CONSENT_BASES, GENDERS, SERVICE_TYPES
@@ -67,11 +67,18 @@ IN_WORDS = {
 }
 
 # Closed vocabularies, as enums in the description. Literal of a computed tuple: the
-# values come from the one place each is defined.
-ReasonCode = Literal[tuple(REASONS)]  # type: ignore[valid-type]  (values from records.REASONS)
-Gender = Literal[tuple(sorted(GENDERS))]  # type: ignore[valid-type]  (feeds.schema.GENDERS)
-ServiceType = Literal[tuple(sorted(SERVICE_TYPES))]  # type: ignore[valid-type]  (feeds.schema)
-ConsentBasis = Literal[tuple(sorted(CONSENT_BASES))]  # type: ignore[valid-type]  (feeds.schema)
+# values come from the one place each is defined (records.REASONS, identity.vocabulary).
+# A type checker cannot compute a Literal's values, so to it each is the text it is.
+if TYPE_CHECKING:
+    ReasonCode: TypeAlias = str
+    Gender: TypeAlias = str
+    ServiceType: TypeAlias = str
+    ConsentBasis: TypeAlias = str
+else:
+    ReasonCode = Literal[tuple(REASONS)]
+    Gender = Literal[tuple(sorted(GENDERS))]
+    ServiceType = Literal[tuple(sorted(SERVICE_TYPES))]
+    ConsentBasis = Literal[tuple(sorted(CONSENT_BASES))]
 
 
 def date_field(**kwargs: Any) -> dict[str, Any]:

@@ -2,12 +2,15 @@ from functools import partial
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.urls import path, re_path
+from django.urls import URLPattern, URLResolver, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from contactpoint.api.problems import problem_response
 from contactpoint.api.v1 import api
 from contactpoint.web.access import public
+
+#: What `path()` includes: (patterns, app name, namespace), as NinjaAPI.urls gives them.
+IncludedUrls = tuple[list[URLResolver | URLPattern], str, str]
 
 
 @public  # an answer saying "nothing here", for anyone
@@ -17,11 +20,11 @@ def unknown_api_path(request: HttpRequest) -> HttpResponse:
     return problem_response(404)
 
 
-def _public_views_hold_no_transaction(urls: tuple) -> tuple:  # type: ignore[type-arg]
+def _public_views_hold_no_transaction(urls: IncludedUrls) -> IncludedUrls:
     """Ninja's own public views (the OpenAPI document, the API's root) run outside the
     request's one transaction, as every public page does (web/access.py, `public`)."""
     for pattern in urls[0]:
-        if isinstance(pattern.callback, partial):
+        if isinstance(pattern, URLPattern) and isinstance(pattern.callback, partial):
             transaction.non_atomic_requests(pattern.callback)
     return urls
 

@@ -123,12 +123,14 @@ def build_queries(feeds: Path, count: int = QUERIES, seed: int = 0) -> list[Quer
 
 
 def _searchable(params: dict[str, str]) -> bool:
-    """Whether the search accepts these criteria. Synthetic feeds carry dirty rows (a
-    date of birth of 2022-08-32) that the loader rejects; a practitioner would not type
-    one, and a search built from one is refused with 400, which is not the server's
-    failure."""
+    """Whether the search accepts these criteria (names and date of birth). Synthetic
+    feeds carry dirty rows (a date of birth of 2022-08-32) that the loader rejects; a
+    practitioner would not type one, and a search built from one is refused with 400,
+    which is not the server's failure."""
     try:
-        criteria.parse(**params)
+        criteria.parse(family_name=params.get("family_name"),
+                       given_name=params.get("given_name"),
+                       date_of_birth=params.get("date_of_birth"))
     except BadRequest:
         return False
     return True

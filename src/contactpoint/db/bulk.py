@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connections, models, router
 
-from contactpoint.db.dialect import MAX_PARAMS, dialect_for
+from contactpoint.db.dialect import MAX_PARAMS, column, dialect_for
 
 __all__ = ["MAX_PARAMS", "append_rows", "insert_rows", "one_of", "refresh_statistics",
            "select_in", "update_rows"]
@@ -48,11 +48,22 @@ def _insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Seq
         return []
     connection = connections[router.db_for_write(model)]
     engine = dialect_for(connection)
-    meta = [model._meta.get_field(name) for name in fields]
+    meta = _fields(model, fields)
     prepared = engine.bind_rows(meta, rows, connection)
     with connection.cursor() as cursor:
         return engine.insert(connection, cursor, model, meta, prepared,
                              numbered=numbered and model._meta.pk.name not in fields)
+
+
+def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
+    """The model's fields of these names: each must be a column of its table."""
+    found = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise ValueError(f"{model.__name__}.{name} is not a column of its table")
+        found.append(field)
+    return found
 
 
 def one_of(connection: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -80,8 +91,8 @@ def select_in(model: type[models.Model], columns: Sequence[str], key: str,
     qn = connection.ops.quote_name
     meta = model._meta
     # Identifiers from the model's metadata; the values are bound.
-    cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
-    where = qn(meta.get_field(key).column)
+    cols = ", ".join(qn(column(f)) for f in _fields(model, columns))
+    where = qn(column(_fields(model, [key])[0]))
     table = qn(meta.db_table)
     rows: list[tuple[Any, ...]] = []
     step = engine.in_list_chunk or len(values)
@@ -107,12 +118,12 @@ def update_rows(model: type[models.Model], fields: Sequence[str],
         return
     connection = connections[router.db_for_write(model)]
     engine = dialect_for(connection)
-    meta = [model._meta.get_field(name) for name in [*fields, model._meta.pk.name]]
+    meta = _fields(model, [*fields, model._meta.pk.name])
     prepared = engine.bind_rows(meta, [(*row[1:], row[0]) for row in rows], connection)
     qn = connection.ops.quote_name
-    sets = ", ".join(f"{qn(f.column)} = %s" for f in meta[:-1])
+    sets = ", ".join(f"{qn(column(f))} = %s" for f in meta[:-1])
     sql = (f"UPDATE {qn(model._meta.db_table)} SET {sets} "  # noqa: S608  (as above)
-           f"WHERE {qn(meta[-1].column)} = %s")
+           f"WHERE {qn(column(meta[-1]))} = %s")
     with connection.cursor() as cursor, connection.wrap_database_errors:
         engine.executemany(cursor, sql, prepared)
 

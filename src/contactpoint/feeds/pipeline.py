@@ -17,15 +17,19 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from queue import Empty
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from contactpoint.feeds.reader import FeedFileError, read_feed
 from contactpoint.feeds.validate import Rejection, RowRejected, ValidRow, validate_row
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.queues import Queue
 
 CHUNK_ROWS = 500
 QUEUE_CHUNKS = 8
@@ -47,6 +51,13 @@ class Checked:
     row: ValidRow | None
     rejections: list[Rejection]
     prepared: Any = None
+
+
+#: What a reading worker puts on its queue: a chunk of checked rows, the error that
+#: stopped it, or None after its share of the file.
+Sent: TypeAlias = list[Checked] | BaseException | None
+#: A ReaderPool worker's jobs: (path, source) to read, or None to end.
+Job: TypeAlias = tuple[Path, str] | None
 
 
 def check(line: int, data: dict | None, error: str | None, *, today: date,
@@ -75,7 +86,7 @@ def end_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _check_share(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
+def _check_share(path: Path, today: date, now: datetime, queue: Queue[Sent],
                  prepare: Callable[[ValidRow], Any] | None, *, share: int,
                  shares: int) -> None:
     """Check (and prepare) chunk `share`, `share + shares`, ... of the file's rows onto
@@ -104,7 +115,7 @@ def _check_share(path: Path, today: date, now: datetime, queue,  # type: ignore[
         queue.put(RuntimeError(f"feed reader failed: {exc!r}\n{traceback.format_exc()}"))
 
 
-def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-untyped-def]
+def _produce(path: Path, today: date, now: datetime, queue: Queue[Sent],
              prepare: Callable[[ValidRow], Any] | None, *, parent: int, share: int = 0,
              shares: int = 1) -> None:
     threading.Thread(target=end_with_parent, args=(parent,), daemon=True).start()
@@ -116,7 +127,7 @@ def _produce(path: Path, today: date, now: datetime, queue,  # type: ignore[no-u
         os._exit(0)
 
 
-def _next(queue, worker) -> Any:  # type: ignore[no-untyped-def]
+def _next(queue: Queue[Sent], worker: BaseProcess) -> Sent:
     """The worker's next chunk; an error if it died without saying why (a crash, the
     out-of-memory killer): otherwise the loader would wait on the queue for ever."""
     while True:
@@ -134,7 +145,8 @@ def _next(queue, worker) -> Any:  # type: ignore[no-untyped-def]
                     "to resume") from None
 
 
-def _in_turn(queues: list[Any], procs: list[Any]) -> Generator[Checked, None, int]:
+def _in_turn(queues: Sequence[Queue[Sent]],
+             procs: Sequence[BaseProcess]) -> Generator[Checked, None, int]:
     """The workers' chunks, taken from each in turn, until one ends the file; which
     worker that was. (Each of the others has only its end marker left to send.)"""
     turn = 0
@@ -150,7 +162,7 @@ def _in_turn(queues: list[Any], procs: list[Any]) -> Generator[Checked, None, in
         turn = (turn + 1) % len(queues)
 
 
-def _start(procs: list[Any]) -> None:
+def _start(procs: Iterable[BaseProcess]) -> None:
     # A worker must never garbage-collect what it inherited: objects of C extensions
     # loaded in the parent (pyarrow's, in a test run with Splink) can crash a forked
     # child when freed there, and touching them all would copy the parent's pages.
@@ -162,7 +174,7 @@ def _start(procs: list[Any]) -> None:
         gc.unfreeze()
 
 
-def _stop(procs: list[Any]) -> None:
+def _stop(procs: Iterable[BaseProcess]) -> None:
     for proc in procs:
         if proc.is_alive():
             proc.kill()
@@ -193,7 +205,7 @@ def checked_rows(path: Path, *, today: date, now: datetime,
         _stop(procs)
 
 
-def _serve(jobs, queue, today: date, now: datetime,  # type: ignore[no-untyped-def]
+def _serve(jobs: Queue[Job], queue: Queue[Sent], today: date, now: datetime,
            prepare_for: Callable[[str], Callable[[ValidRow], Any]] | None, *, parent: int,
            share: int, shares: int) -> None:
     """A ReaderPool worker: each (path, source) job's share of rows, until None."""

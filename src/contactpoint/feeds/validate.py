@@ -14,9 +14,10 @@ exactly the child we derived at load time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -28,6 +29,8 @@ from contactpoint.identity.identifiers import (
 )
 from contactpoint.identity.normalise import check_name, normalise_postcode
 from contactpoint.text import clean_text
+
+T = TypeVar("T")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -166,7 +169,7 @@ class _RowNormaliser:
     def part(self, field_name: str, reason: str) -> None:
         self.parts.append((field_name, reason))
 
-    def required(self, name: str, parse):  # type: ignore[no-untyped-def]
+    def required(self, name: str, parse: Callable[[Any], T]) -> T:
         value = self.raw.get(name)
         if value is None or value == "":
             raise RowRejected(name, f"missing required field {name}")
@@ -177,7 +180,8 @@ class _RowNormaliser:
         self.received[name] = value
         return result
 
-    def optional(self, name: str, parse, raw: Any = None, path: str | None = None):  # type: ignore[no-untyped-def]
+    def optional(self, name: str, parse: Callable[[Any], T], raw: Any = None,
+                 path: str | None = None) -> T | None:
         value = self.raw.get(name) if raw is None else raw
         if value in (None, "", [], {}):
             return None
@@ -235,7 +239,8 @@ class _RowNormaliser:
         return text
 
     def fields(self, value: dict[str, Any], path: str, allowed: frozenset[str], *,
-               kept: dict[str, Any], norm: dict[str, Any], parsers) -> None:  # type: ignore[no-untyped-def]
+               kept: dict[str, Any], norm: dict[str, Any],
+               parsers: Iterable[tuple[str, Callable[[Any], Any]]]) -> None:
         """Parse each present sub-field; a bad one is left out alone and reported."""
         for key in value:
             if key not in allowed:
@@ -302,7 +307,8 @@ class _RowNormaliser:
                                 f"{path}.end_date is before its start_date; service left out")
         return kept, norm
 
-    def items(self, name: str, parse_item, limit: int):  # type: ignore[no-untyped-def]
+    def items(self, name: str, parse_item: Callable[[Any, str], tuple[Any, Any]],
+              limit: int) -> list[Any]:
         value = self.raw.get(name)
         if value in (None, "", []):
             return []
@@ -312,7 +318,8 @@ class _RowNormaliser:
         if len(value) > limit:
             self.part(name, f"{name} has more than {limit} entries; left out")
             return []
-        kept, norm = [], []
+        kept: list[Any] = []
+        norm: list[Any] = []
         for i, item in enumerate(value):
             path = f"{name}.{i}"
             try:
@@ -356,7 +363,8 @@ def _check_age(birth: date, today: date) -> None:
                           f"not a child: {vocabulary.MAX_AGE_YEARS} or older on the load date")
 
 
-def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None):
+def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None,
+               ) -> tuple[_RowNormaliser, str, str, datetime | None, dict[str, Any] | None]:
     """Shared by validation (today given: age rules apply) and re-derivation (today None)."""
     row = _RowNormaliser(raw)
     source_id = row.required("source_id", lambda v: _text(v, 100))
@@ -401,7 +409,7 @@ def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None)
     return row, source_id, action, recorded_at, record
 
 
-def _enum(allowed: frozenset[str]):  # type: ignore[no-untyped-def]
+def _enum(allowed: frozenset[str]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in allowed:
             raise ValueError(f"must be one of {', '.join(sorted(allowed))}")

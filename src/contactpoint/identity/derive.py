@@ -14,7 +14,7 @@ its stored source records is exactly the child derived at load time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -71,7 +71,8 @@ def _whereabouts(ordered: Sequence[SourceView]) -> tuple[dict[str, Any], SourceV
     return {"address": None, "address_status": "none_known", "return_expected": None}, None
 
 
-def _union(ordered: Sequence[SourceView], key: str, identity) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _union(ordered: Sequence[SourceView], key: str,
+           identity: Callable[[dict[str, Any]], Hashable]) -> list[dict[str, Any]]:
     seen: dict[Any, dict[str, Any]] = {}
     for view in ordered:
         for item in view.record.get(key) or []:

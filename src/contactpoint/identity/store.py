@@ -111,22 +111,24 @@ def seal_source_payloads(keys: KeyStore, items: Sequence[tuple[int, bytes, bytes
 
 
 def open_payload(keys: KeyStore, cp_id: str, sr: SourceRecord) -> dict[str, Any]:
-    return envelope.open_json(keys.child_key(cp_id), cp_id, source_purpose(sr.source_key),
-                              sr.payload)
+    if sr.payload is None:
+        raise ValueError(f"source record {sr.pk} was deleted: it has no payload")
+    return envelope.open_json(keys.child_key(cp_id), cp_id,
+                              source_purpose(bytes(sr.source_key)), bytes(sr.payload))
 
 
 def open_child_record(keys: KeyStore, child: Child) -> dict[str, Any] | None:
     if child.record is None:
         return None
     return envelope.open_json(keys.child_key(child.contactpoint_id), child.contactpoint_id,
-                              CHILD_RECORD, child.record)
+                              CHILD_RECORD, bytes(child.record))
 
 
 def open_involvement(keys: KeyStore, cp_id: str, involvement: Involvement) -> dict[str, Any]:
     """A practitioner's involvement's sealed details: practitioner, phone, email, dates,
     consent."""
     return envelope.open_json(keys.child_key(cp_id), cp_id, involvement_purpose(involvement.pk),
-                              involvement.details)
+                              bytes(involvement.details))
 
 
 class ChildDeriver:
@@ -202,10 +204,10 @@ class ChildDeriver:
         cp_ids = dict(bulk.select_in(Child, ["id", "contactpoint_id"], "id", child_ids))
         records: dict[int, list[tuple[int, bytes, datetime, bytes]]] = {pk: [] for pk in cp_ids}
         unknown = [pk for pk in cp_ids if pk not in known]
-        for child_id, *row in bulk.select_in(
+        for child_id, source, source_key, recorded_at, payload in bulk.select_in(
                 SourceRecord, ["child", "source", "source_key", "recorded_at", "payload"],
                 "child", unknown, extra="AND NOT deleted"):
-            records[child_id].append(tuple(row))  # type: ignore[arg-type]
+            records[child_id].append((source, source_key, recorded_at, payload))
         ciphers = self.keys.child_keys(cp_ids.values())  # one round trip for every key
         involvements = self.involvements(cp_ids, ciphers)
         now = timezone.now()

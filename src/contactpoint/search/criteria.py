@@ -122,10 +122,8 @@ def parse(*, family_name: str | None = None, given_name: str | None = None,
         problems.append(FieldProblem("limit", f"Enter a limit from 1 to {MAX_LIMIT}", "query"))
     if problems:
         raise BadRequest("Some search criteria are not valid.", problems=problems)
-    enough = dob is not None and (family is not None or (
-        given is not None and sex is not None and code is not None))
-    if not enough:
+    enough = family is not None or (given is not None and sex is not None and code is not None)
+    if dob is None or not enough:
         raise BadRequest("Not enough to search on. Give one of: " + "; ".join(ACCEPTED) + ".",
                          problems=[FieldProblem("criteria", "; ".join(ACCEPTED), "query")])
-    return Criteria(family, given, dob, code, sex, exact,  # type: ignore[arg-type]
-                    limit or DEFAULT_LIMIT)
+    return Criteria(family, given, dob, code, sex, exact, limit or DEFAULT_LIMIT)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from contactpoint.access.services import AccessError
 from contactpoint.errors import NotFound
 from contactpoint.web.access import requires
 from contactpoint.web.forms import add_access_error
+from contactpoint.web.requests import AuthedRequest
 
 OWN = Permission.ACCOUNTS_OWN_MANAGE
 
@@ -48,12 +49,12 @@ def token_rows(user: User, revoke_url: Callable[[ApiToken], str]) -> list[dict[s
 
 
 @requires(OWN)
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthedRequest) -> HttpResponse:
     user = request.user
     return render(request, "web/account/account.html", {
-        "role": Role(user.role).label,  # type: ignore[union-attr]
-        "factors": second_factors.second_factors_of(user),  # type: ignore[arg-type]
-        "tokens": token_rows(user, lambda t: reverse(  # type: ignore[arg-type]
+        "role": Role(user.role).label,
+        "factors": second_factors.second_factors_of(user),
+        "tokens": token_rows(user, lambda t: reverse(
             "web:revoke-api-token", args=[t.prefix])),
         "token_days": tokens.user_token_lifetime().days,
         "nav": "account",
@@ -62,11 +63,11 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @requires(OWN)
 @require_http_methods(["GET", "POST"])
-def create_api_token(request: HttpRequest) -> HttpResponse:
+def create_api_token(request: AuthedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            token, stored = tokens.create_own_token(request.user,  # type: ignore[arg-type]
+            token, stored = tokens.create_own_token(request.user,
                                                     name=form.cleaned_data["name"])
         except AccessError as exc:
             add_access_error(form, exc)
@@ -79,8 +80,8 @@ def create_api_token(request: HttpRequest) -> HttpResponse:
         "form": form, "token_days": tokens.user_token_lifetime().days, "nav": "account"})
 
 
-def _own_token(request: HttpRequest, prefix: str) -> ApiToken:
-    found = ApiToken.objects.filter(user=request.user, prefix=prefix).first()  # type: ignore[misc]
+def _own_token(request: AuthedRequest, prefix: str) -> ApiToken:
+    found = ApiToken.objects.filter(user=request.user, prefix=prefix).first()
     if found is None:
         raise Http404("no such token")
     return found
@@ -88,11 +89,11 @@ def _own_token(request: HttpRequest, prefix: str) -> ApiToken:
 
 @requires(OWN)
 @require_http_methods(["GET", "POST"])
-def revoke_api_token(request: HttpRequest, prefix: str) -> HttpResponse:
+def revoke_api_token(request: AuthedRequest, prefix: str) -> HttpResponse:
     token = _own_token(request, prefix)
     if request.method == "POST":
         try:
-            tokens.revoke_own_token(request.user, prefix)  # type: ignore[arg-type]
+            tokens.revoke_own_token(request.user, prefix)
         except NotFound:
             raise Http404("no such token") from None
         messages.success(request, f"The API token “{token.name or token.prefix}” is revoked. "

@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -26,6 +26,7 @@ from contactpoint.loading.sources import code_in_words
 from contactpoint.oversight.activity import Cursor, Filters, read_activity, refuse
 from contactpoint.web.access import requires
 from contactpoint.web.child_forms import DateParts
+from contactpoint.web.requests import AuthedRequest
 
 #: Events in plain words; any other is said from its name ("child:shield:set" → "Child
 #: shield set").
@@ -128,8 +129,9 @@ class ActivityForm(forms.Form):
                                   "one ending in a colon, like child:")
         return event
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         since = DateParts.clean(self, "from", "start date", required=False)
         until = DateParts.clean(self, "to", "end date", required=False)
         if since and until and until < since:
@@ -191,17 +193,17 @@ def _scope_words(page: Any) -> str:
 
 @requires(Permission.AUDIT_READ)
 @require_GET
-def activity(request: HttpRequest) -> HttpResponse:
+def activity(request: AuthedRequest) -> HttpResponse:
     """Filter the trail; newest first, 50 to a page. Every showing is audited."""
     form = ActivityForm(request.GET)
     context: dict[str, Any] = {"form": form, "nav": "activity"}
     if not form.is_valid():
-        typed = {k: v for k, v in request.GET.items() if k in form.fields and v}
-        refuse(request.user, sorted(form.errors), typed)  # type: ignore[arg-type]
+        typed = {k: v for k, v in request.GET.dict().items() if k in form.fields and v}
+        refuse(request.user, sorted(form.errors), typed)
         return render(request, "web/activity/activity.html", context)
     cursor = Cursor(older_than=_row_id(request.GET.get("older_than")),
                     newer_than=_row_id(request.GET.get("newer_than")))
-    page = read_activity(request.user, form.filters(), cursor)  # type: ignore[arg-type]
+    page = read_activity(request.user, form.filters(), cursor)
     for entry in page.entries:
         entry["event_words"] = event_in_words(entry["event"])
         entry["role_label"] = Role(entry["role"]).label if entry["role"] in Role.values \

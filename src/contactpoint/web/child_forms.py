@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django import forms
 
@@ -57,8 +58,9 @@ class DateParts:
         Their lengths are checked by `clean`, so an over-long part is told as "must be a
         real date" beside the day box, like any other impossible date.
         """
-        return tuple(forms.CharField(required=False, strip=True)  # type: ignore[return-value]
-                     for _ in range(3))
+        def part() -> forms.CharField:
+            return forms.CharField(required=False, strip=True)
+        return part(), part(), part()
 
     @staticmethod
     def clean(form: forms.Form, name: str, label: str, *, required: bool) -> date | None:
@@ -115,8 +117,9 @@ class SearchForm(forms.Form):
         "max_length": "Enter a real postcode, like LS1 4AP"})
     exact = forms.BooleanField(required=False)
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         born = DateParts.clean(self, "date_of_birth", "date of birth", required=False)
         cleaned["date_of_birth"] = born.isoformat() if born else None
         return cleaned
@@ -145,8 +148,9 @@ class ReasonForm(forms.Form):
                                     error_messages={"max_length": "The reason must be "
                                                     f"{REASON_DETAIL_MAX} characters or fewer"})
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("reason") == "other" and not cleaned.get("reason_detail"):
             self.add_error("reason_detail", "Say why you are opening this record")
         return cleaned
@@ -155,7 +159,7 @@ class ReasonForm(forms.Form):
 class BreakGlassForm(ReasonForm):
     """Breaking the glass always needs the reason in words, whichever reason is chosen."""
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if not cleaned.get("reason_detail") and "reason_detail" not in self.errors:
             self.add_error("reason_detail", "Say why you need to see the shielded record")
@@ -200,8 +204,9 @@ class InvolvementForm(forms.Form):
                 raise forms.ValidationError(PHONE_PROBLEM) from None
         return phone
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if "replaces" in self.errors:  # a hidden field: the summary cannot link to it
             self.add_error(None, self.errors.pop("replaces"))
         cleaned["start_date"] = DateParts.clean(self, "start_date", "start date", required=False)
@@ -242,8 +247,9 @@ class ShieldForm(forms.Form):
         "max_length": "The reason must be 500 characters or fewer"})
     review_on_day, review_on_month, review_on_year = DateParts.fields()
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         cleaned["review_on"] = DateParts.clean(self, "review_on", "review date", required=True)
         return cleaned
 

@@ -6,6 +6,9 @@ and how to fix it, in the words of the page ("Enter your username").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -47,7 +50,7 @@ class NewPasswordForm(forms.Form):
     confirm_password = forms.CharField(max_length=1024, strip=False, error_messages=too_long(
         "your new password", 1024, required="Enter the password again"))
 
-    def __init__(self, *args, user: User, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
@@ -58,8 +61,9 @@ class NewPasswordForm(forms.Form):
         validate_password(password, self.user)
         return password
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         first, second = cleaned.get("new_password"), cleaned.get("confirm_password")
         if first and second and first != second:
             self.add_error("confirm_password", "The passwords do not match: enter the same "
@@ -91,6 +95,14 @@ def organisation_label(org: Organisation) -> str:
     return f"{org.name} ({org.code})"
 
 
+def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+    """Offer these choices in the form's choice field `name` (this form's copy of it)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    field.choices = choices
+
+
 class AddUserForm(forms.Form):
     first_name = forms.CharField(max_length=150, error_messages=too_long(
         "first name", 150, required="Enter their first name"))
@@ -113,11 +125,12 @@ class AddUserForm(forms.Form):
         "required": "Enter why they need access",
         "max_length": f"The reason must be {REASON_MAX_CHARS} characters or fewer"})
 
-    def __init__(self, *args, organisations, roles, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, organisations: Iterable[Organisation], roles: Iterable[str],
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [(o.code, organisation_label(o))
-                                               for o in organisations]
-        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+        set_choices(self, "organisation", [(o.code, organisation_label(o))
+                                           for o in organisations])
+        set_choices(self, "role", [(r, Role(r).label) for r in roles])
 
 
 class AddOrganisationForm(forms.Form):
@@ -133,6 +146,6 @@ class AddOrganisationForm(forms.Form):
         "required": "Select the kind of organisation",
         "invalid_choice": "Select the kind of organisation"})
 
-    def __init__(self, *args, types, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, types: Iterable[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [(t, OrganisationType(t).label) for t in types]
+        set_choices(self, "type", [(t, OrganisationType(t).label) for t in types])

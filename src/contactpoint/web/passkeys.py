@@ -9,18 +9,22 @@ page's CSP nonce.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
+from django_otp.models import Device
 from django_otp_webauthn import exceptions, views
 from django_otp_webauthn.templatetags.otp_webauthn import get_configuration
 
 from contactpoint.access import lockout, second_factors
 from contactpoint.audit import hooks as audit
 from contactpoint.web.access import PageAccess, public, signing_in
+from contactpoint.web.requests import AuthedRequest
 from contactpoint.web.signin import (
     client_address,
     landing,
@@ -51,11 +55,11 @@ def _locked() -> SignInLocked:
 
 def _check_person(request: HttpRequest, *, lock: bool = True) -> None:
     user = request.user
-    if not user.is_authenticated or user.refusal() is not None:  # type: ignore[union-attr]
+    if not user.is_authenticated or user.refusal() is not None:
         raise PasswordFirst()
-    if user.must_change_password:  # type: ignore[union-attr]
+    if user.must_change_password:
         raise PasswordFirst("Create your new password first.")
-    if lock and lockout.is_locked(user.username, client_address(request)):  # type: ignore[union-attr]
+    if lock and lockout.is_locked(user.username, client_address(request)):
         raise _locked()
 
 
@@ -72,7 +76,7 @@ class CompleteRegistration(_Step, views.CompleteCredentialRegistrationView):
     def check_can_register(self) -> None:
         _check_person(self.request)
 
-    def post(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         was_verified = self.request.user.is_verified()
         with transaction.atomic():  # the key and its entry together
             response = super().post(*args, **kwargs)  # confirms the key; otp_login if first
@@ -99,7 +103,7 @@ class CompleteAuthentication(_Step, views.CompleteCredentialAuthenticationView):
         if self.attempt is None:
             raise _locked()
 
-    def complete_auth(self, device) -> None:  # type: ignore[no-untyped-def]
+    def complete_auth(self, device: Device) -> None:
         assert self.attempt is not None  # noqa: S101  (check_can_authenticate ran first)
         second_factor_passed(self.request, device, method="security_key", attempt=self.attempt)
 
@@ -119,12 +123,12 @@ def _scripts_context(request: HttpRequest) -> dict[str, object]:
 
 
 @signing_in
-def set_up_security_key(request: HttpRequest) -> HttpResponse:
+def set_up_security_key(request: AuthedRequest) -> HttpResponse:
     """Add a security key or passkey (first sign-in, or later from the account page)."""
     user = request.user
-    if user.must_change_password:  # type: ignore[union-attr]
+    if user.must_change_password:
         return redirect("web:new-password")
-    if second_factors.has_second_factor(user) and not user.is_verified():  # type: ignore[union-attr, arg-type]
+    if second_factors.has_second_factor(user) and not user.is_verified():
         return redirect("web:second-factor")
     return render(request, "web/signin/set_up_security_key.html", _scripts_context(request))
 

@@ -17,8 +17,12 @@ way with "Connection: close" (gunicorn's own linger).
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from gunicorn.app.base import BaseApplication
+
+if TYPE_CHECKING:
+    from django.core.handlers.wsgi import WSGIHandler
 
 #: Longer than any common HTTP client keeps an idle connection for reuse (see above).
 KEEPALIVE_SECONDS = 120
@@ -37,7 +41,7 @@ class _Server(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):  # type: ignore[no-untyped-def]
+    def load(self) -> WSGIHandler:
         from contactpoint.wsgi import application  # noqa: PLC0415
 
         return application

@@ -51,12 +51,12 @@ class SignedInSessionMiddleware:
                     audit.record("account:session:timeout", actor=user)
                     end_signed_in_session(request)
                 return redirect(reverse("web:signed-out") + "?reason=idle")
-            refusal = user.refusal()  # type: ignore[union-attr]
+            refusal = user.refusal()
             if refusal is not None:
                 with transaction.atomic():
                     audit.record("account:session:end", actor=user,
                                  details={"because": refusal})
-                    end_sessions(user)  # type: ignore[arg-type]
+                    end_sessions(user)
                     end_signed_in_session(request)
                 return redirect(reverse("web:signed-out") + "?reason=suspended")
             request.session[LAST_SEEN_KEY] = now

@@ -39,6 +39,7 @@ from contactpoint.web.access import (
 )
 from contactpoint.web.children import home_for
 from contactpoint.web.forms import CodeForm, NewPasswordForm, SignInForm
+from contactpoint.web.requests import AuthedRequest, signed_in
 from contactpoint.web.sessions import end_signed_in_session
 
 WRONG_DETAILS = "Enter a correct username and password"
@@ -57,10 +58,10 @@ def client_address(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def landing(request: HttpRequest) -> str:
+def landing(request: AuthedRequest) -> str:
     """After both factors: the page first asked for, else the person's home page."""
     return (safe_next(request, request.session.pop(NEXT_SESSION_KEY, None))
-            or home_for(request.user))  # type: ignore[arg-type]
+            or home_for(request.user))
 
 
 def _locked_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -75,7 +76,7 @@ def last_try_warning(attempt: lockout.Attempt) -> dict[str, Any]:
             "lockout_minutes": settings.CONTACTPOINT.signin_lockout_minutes}
 
 
-def second_factor_passed(request: HttpRequest, device: Device, *, method: str,
+def second_factor_passed(request: AuthedRequest, device: Device, *, method: str,
                          attempt: lockout.Attempt) -> None:
     """Both factors done: mark the session verified, renew its key, forget failures."""
     attempt.succeeded()
@@ -83,9 +84,9 @@ def second_factor_passed(request: HttpRequest, device: Device, *, method: str,
     session_verified(request, method=method)
 
 
-def session_verified(request: HttpRequest, *, method: str) -> None:
+def session_verified(request: AuthedRequest, *, method: str) -> None:
     """After otp_login: renew the session key (no fixation), forget failures, audit."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     old_key = request.session.session_key
     with transaction.atomic():
         request.session.cycle_key()
@@ -94,15 +95,15 @@ def session_verified(request: HttpRequest, *, method: str) -> None:
         audit.record("account:signin:success", actor=user, details={"second_factor": method})
 
 
-def second_factor_attempt(request: HttpRequest) -> lockout.Attempt | None:
+def second_factor_attempt(request: AuthedRequest) -> lockout.Attempt | None:
     """Count a second-factor step before it is checked; None when locked."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     return lockout.begin_attempt(user.username, client_address(request))
 
 
-def second_factor_failed(request: HttpRequest, *, method: str) -> None:
+def second_factor_failed(request: AuthedRequest, *, method: str) -> None:
     """The step's attempt, counted before the check, stays counted: audit it."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     audit.record("account:signin:failure", actor=user,
                  details={"step": "second_factor", "method": method})
 
@@ -111,7 +112,7 @@ def second_factor_failed(request: HttpRequest, *, method: str) -> None:
 @public
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if signed_in(request) and request.user.is_verified():
         return redirect(landing(request))
     form = SignInForm(request.POST or None)
     if request.method == "GET" and safe_next(request, request.GET.get("next")):
@@ -151,8 +152,8 @@ def _password_step(request: HttpRequest, form: SignInForm) -> HttpResponse:
 
 @signing_in
 @require_http_methods(["GET", "POST"])
-def new_password(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def new_password(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     if not user.must_change_password:
         return redirect(next_sign_in_step(user))
     form = NewPasswordForm(request.POST or None, user=user)
@@ -175,9 +176,9 @@ def qr_svg(text: str) -> str:
         ">", '><title id="qr-code-title">QR code for your authenticator app</title>', 1)
 
 
-def _app_setup_page(request: HttpRequest, form: CodeForm, *, heading: str,
+def _app_setup_page(request: AuthedRequest, form: CodeForm, *, heading: str,
                     extra: dict[str, Any] | None = None) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     device = second_factors.pending_app(user) or second_factors.start_app_setup(user)
     return render(request, "web/signin/set_up_app.html", {
         "form": form, "heading": heading, "qr_svg": qr_svg(device.config_url),
@@ -188,9 +189,9 @@ def _app_setup_page(request: HttpRequest, form: CodeForm, *, heading: str,
 @sign_in_step
 @signing_in
 @require_http_methods(["GET", "POST"])
-def set_up_app(request: HttpRequest) -> HttpResponse:
+def set_up_app(request: AuthedRequest) -> HttpResponse:
     """First sign-in: add an authenticator app (or choose a security key instead)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if user.must_change_password:
         return redirect("web:new-password")
     if second_factors.has_second_factor(user) and not user.is_verified():
@@ -223,9 +224,9 @@ def set_up_app(request: HttpRequest) -> HttpResponse:
 @sign_in_step
 @signing_in
 @require_http_methods(["GET", "POST"])
-def second_factor(request: HttpRequest) -> HttpResponse:
+def second_factor(request: AuthedRequest) -> HttpResponse:
     """The second sign-in step for someone who has an app or a security key."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if user.is_verified():
         return redirect(landing(request))
     if user.must_change_password or not second_factors.has_second_factor(user):

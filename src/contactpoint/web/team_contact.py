@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -14,6 +14,7 @@ from contactpoint.access.permissions import Permission
 from contactpoint.errors import BadRequest
 from contactpoint.web.access import requires
 from contactpoint.web.child_forms import add_problems
+from contactpoint.web.requests import AuthedRequest
 
 
 class TeamContactForm(forms.Form):
@@ -25,13 +26,13 @@ class TeamContactForm(forms.Form):
 
 @requires(Permission.ORGANISATIONS_CONTACT_MANAGE)
 @require_http_methods(["GET", "POST"])
-def contact(request: HttpRequest) -> HttpResponse:
-    org = team_contact.team_organisation(request.user)  # type: ignore[arg-type]
+def contact(request: AuthedRequest) -> HttpResponse:
+    org = team_contact.team_organisation(request.user)
     form = TeamContactForm(request.POST or None, initial={"phone": org.contact_phone,
                                                           "email": org.contact_email})
     if request.method == "POST" and form.is_valid():
         try:
-            team_contact.set_team_contact(request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            team_contact.set_team_contact(request.user, **form.cleaned_data)
         except BadRequest as exc:
             add_problems(form, exc)
         else:

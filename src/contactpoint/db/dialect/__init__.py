@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from contactpoint.db.dialect.base import MAX_PARAMS, Dialect
+from contactpoint.db.dialect.base import MAX_PARAMS, Dialect, column
 from contactpoint.db.dialect.postgresql import PostgreSQL
 from contactpoint.db.dialect.sqlite import SQLite
 
-__all__ = ["MAX_PARAMS", "Dialect", "PostgreSQL", "SQLite", "dialect_for"]
+__all__ = ["MAX_PARAMS", "Dialect", "PostgreSQL", "SQLite", "column", "dialect_for"]
 
 _DIALECTS: dict[str, Dialect] = {d.name: d for d in (SQLite(), PostgreSQL())}
 

@@ -18,6 +18,14 @@ Rows = Sequence[Sequence[Any]]
 REFUSAL = "the audit trail is append-only: %s on %s refused"
 
 
+def column(field: models.Field) -> str:
+    """The field's column in its table. The fields the dialects are given are concrete
+    (Django leaves `column` None only on a field stored in no column of its own)."""
+    if field.column is None:
+        raise ValueError(f"{field} is stored in no column of its own")
+    return field.column
+
+
 class Dialect(ABC):
     """What one engine does its own way. Stateless: one instance per engine. Every
     method is abstract: each engine says what it does, even where that is nothing."""

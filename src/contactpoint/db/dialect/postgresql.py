@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg.types.json import Jsonb
 
-from contactpoint.db.dialect.base import Dialect, Rows
+from contactpoint.db.dialect.base import Dialect, Rows, column
 
 
 class PostgreSQL(Dialect):
@@ -38,15 +38,15 @@ class PostgreSQL(Dialect):
         of parameters. Ids wanted back are taken from the table's own sequence first."""
         qn = connection.ops.quote_name
         meta = model._meta
-        columns = [qn(f.column) for f in fields]
+        columns = [qn(column(f)) for f in fields]
         types = [_copy_type(f, connection) for f in fields]
         ids: list[int] = []
         if numbered:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
                            "FROM generate_series(1, %s)",
-                           [meta.db_table, meta.pk.column, len(rows)])
+                           [meta.db_table, column(meta.pk), len(rows)])
             ids = [r[0] for r in cursor.fetchall()]
-            columns = [qn(meta.pk.column), *columns]
+            columns = [qn(column(meta.pk)), *columns]
             types = [_copy_type(meta.pk, connection), *types]
             rows = [[pk_value, *row] for pk_value, row in zip(ids, rows, strict=True)]
         copy_sql = f"COPY {qn(meta.db_table)} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
@@ -208,6 +208,8 @@ class PostgreSQL(Dialect):
 def _copy_type(field: models.Field, connection: BaseDatabaseWrapper) -> str:
     """The PostgreSQL type name binary COPY needs for a column ('varchar(10)' -> 'text')."""
     db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+    if db_type is None:  # a field with no column of its own
+        raise ValueError(f"{field} has no column type to copy into")
     base = db_type.split("(")[0].strip()
     return "text" if base in ("varchar", "char") else base
 

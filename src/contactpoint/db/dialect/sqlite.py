@@ -11,8 +11,9 @@ from typing import Any
 import orjson
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 
-from contactpoint.db.dialect.base import MAX_PARAMS, REFUSAL, Dialect, Rows
+from contactpoint.db.dialect.base import MAX_PARAMS, REFUSAL, Dialect, Rows, column
 
 
 class SQLite(Dialect):
@@ -56,8 +57,8 @@ class SQLite(Dialect):
             return []
         qn = connection.ops.quote_name
         insert = (f"INSERT INTO {qn(model._meta.db_table)} "
-                  f"({', '.join(qn(f.column) for f in fields)})")
-        returning = f" RETURNING {qn(model._meta.pk.column)}" if numbered else ""
+                  f"({', '.join(qn(column(f)) for f in fields)})")
+        returning = f" RETURNING {qn(column(model._meta.pk))}" if numbered else ""
         one = "(" + ", ".join(["?"] * len(rows[0])) + ")"
         ids: list[int] = []
         for chunk in statement_chunks(rows, len(rows[0])):
@@ -87,6 +88,8 @@ class SQLite(Dialect):
         return False  # SQLite's planner needs none
 
     def checkpoints_log_on_a_thread(self, connection: BaseDatabaseWrapper) -> bool:
+        if not isinstance(connection, SQLiteWrapper):
+            raise TypeError(f"not a SQLite connection: {connection.vendor}")
         return not connection.is_in_memory_db()  # an in-memory database has no log
 
     def prepare_bulk_writer(self, connection: BaseDatabaseWrapper, *, cache_kib: int,

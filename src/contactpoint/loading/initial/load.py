@@ -158,7 +158,8 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
     loads, summary.cleared = mark_start(files, dead_hosts, by)
     keys = get_keystore()
     configured = configured_linker(keys)
-    linker = ProbabilisticLinker(keys.blind_index, CompactStore(), configured.model,
+    compact = CompactStore()  # the linker's store, which the placer fills
+    linker = ProbabilisticLinker(keys.blind_index, compact, configured.model,
                                  configured.thresholds)
     now = timezone.now()
     made: list[Spool] = []  # removed however the load ends
@@ -167,7 +168,7 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
         made.append(spool)
         decisions = Spool(buckets)
         made.append(decisions)
-        placer = MemoryPlacer(linker, linker.store, keys.blind_index,  # type: ignore[arg-type]
+        placer = MemoryPlacer(linker, compact, keys.blind_index,
                               today=today or timezone.localdate(), now=now, workers=workers,
                               batch_size=batch_size,
                               on_change=Spooler(spool, decisions, configured.configuration.pk,

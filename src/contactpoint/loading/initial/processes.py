@@ -10,13 +10,20 @@ import os
 import signal
 import threading
 import traceback
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db import connections
 
 from contactpoint.feeds.pipeline import end_with_parent
 from contactpoint.loading.initial.errors import InitialLoadError
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.queues import Queue
+
+#: What a writer reports: the sums of what its task returned, or why it failed.
+Outcome: TypeAlias = tuple[int, int] | str
 
 
 def give_back_freed() -> None:
@@ -41,7 +48,7 @@ def write_all(task: Callable[[int], tuple[int, int]], buckets: int,
         return sum(t[0] for t in totals), sum(t[1] for t in totals)
     connections.close_all()  # each writer opens its own
     context = multiprocessing.get_context("fork")
-    results = context.Queue()
+    results: Queue[Outcome] = context.Queue()
     procs = [context.Process(target=_write_share,
                              args=(task, buckets, w, workers, results, os.getpid()),
                              daemon=True) for w in range(workers)]
@@ -52,7 +59,7 @@ def write_all(task: Callable[[int], tuple[int, int]], buckets: int,
     finally:
         gc.unfreeze()
     done = [0, 0]
-    failures = []
+    failures: list[str] = []
     try:
         for _ in procs:
             outcome = _result(results, procs)
@@ -72,7 +79,7 @@ def write_all(task: Callable[[int], tuple[int, int]], buckets: int,
     return done[0], done[1]
 
 
-def _result(results, procs) -> Any:  # type: ignore[no-untyped-def]
+def _result(results: Queue[Outcome], procs: Sequence[BaseProcess]) -> Outcome:
     from queue import Empty  # noqa: PLC0415
 
     while True:
@@ -104,7 +111,7 @@ def _die_with(parent: int) -> None:
 
 
 def _write_share(task: Callable[[int], tuple[int, int]], buckets: int,  # noqa: PLR0917
-                 share: int, workers: int, results, parent: int) -> None:  # type: ignore[no-untyped-def]
+                 share: int, workers: int, results: Queue[Outcome], parent: int) -> None:
     _die_with(parent)
     try:
         totals = [task(b) for b in range(share, buckets, workers)]

@@ -99,11 +99,13 @@ class Spooler:
         decisions: dict[int, list[bytes]] = {}
         for change in changes:
             if change.decision is not None:
+                if change.child_number is None or change.record_number is None:
+                    raise ValueError(f"record {change.record} was placed without the "
+                                     "numbers its decision's candidates are written under")
                 placed = Placed(change.record, change.child, change.decision)
                 row, items = decision_rows(
                     self.configuration, placed, self.linker.thresholds,
-                    child_pk=change.child_number,  # type: ignore[arg-type]
-                    record_pk=change.record_number,  # type: ignore[arg-type]
+                    child_pk=change.child_number, record_pk=change.record_number,
                     now=self.now)
                 decisions.setdefault(change.record % self.decisions.buckets, []).append(
                     orjson.dumps([change.record, row[2], row[3], row[4],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import marshal
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,8 +56,14 @@ class _Entry:
     source_key: bytes
     recorded_at: datetime
     digest: bytes
-    payload: bytes | None
+    payload: bytes | None  # None for a record deleted (child 0)
     tokens: bytes
+
+    def live_payload(self) -> bytes:
+        """The payload of a record placed with a child: only a deleted one has none."""
+        if self.payload is None:
+            raise ValueError(f"record {self.record} was deleted: it has no payload")
+        return self.payload
 
 
 def numbers_in_write_order(child_of: array, children: int,
@@ -181,12 +188,13 @@ class Writer:
             views = []
             for entry in entries:
                 source = self.sources[entry.source]
-                record = orjson.loads(entry.payload)["record"]  # type: ignore[arg-type]
+                payload = entry.live_payload()
+                record = orjson.loads(payload)["record"]
                 views.append(SourceView(source.name, source.trust_rank, record["source_id"],
                                         entry.recorded_at, record))
                 record_items.append((child, entry, envelope.seal(
                     cipher, cp_id, store.source_purpose(entry.source_key),
-                    entry.payload)))  # type: ignore[arg-type]
+                    payload)))
             sealed, authority = self.deriver.seal_derived(cp_id, views, cipher)
             child_rows.append((self.child_id[child], cp_id, ChildStatus.ACTIVE, False,
                                sealed, authority, self.now, self.now))
@@ -198,7 +206,8 @@ class Writer:
                                  "local_authority", "created_at", "updated_at"], child_rows)
         self._write_records(record_items)
 
-    def _write_records(self, items: list[tuple[int | None, _Entry, bytes | None]]) -> None:
+    def _write_records(self, items: Sequence[tuple[int | None, _Entry, bytes | None]],
+                       ) -> None:
         """Records given as (child, entry, sealed payload) under placing's numbers, and
         their blind-index entries, under the numbers they are written under."""
         now, child_id, record_id = self.now, self.child_id, self.record_id
