@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import get_template
 from django.test import Client
 from django.urls import path
@@ -24,12 +25,27 @@ def _broken(request):
     raise RuntimeError("something went wrong in a view")
 
 
+def _bad_page(request):
+    return HttpResponse("<html><body><h1>One</h1><h1>Two</h1></body></html>")
+
+
+def _json(request):
+    return JsonResponse({"h1": "not a page"})
+
+
+def _away(request):
+    return HttpResponseRedirect("/test/bad-page/")
+
+
 # A URLconf for these tests: the project's own URLs and error handlers, plus views that fail.
 urlpatterns = [
     *project_urls.urlpatterns,
     path("test/forbidden/", _forbidden),
     path("test/bad-request/", _bad_request),
     path("test/broken/", _broken),
+    path("test/bad-page/", _bad_page),
+    path("test/json/", _json),
+    path("test/away/", _away),
 ]
 handler400 = project_urls.handler400
 handler403 = project_urls.handler403
@@ -238,3 +254,28 @@ def test_checker_reports_every_problem_at_once():
 def test_checker_rejects_scripts_when_the_policy_has_no_nonce():
     _document, problems = check_html(_GOOD, "default-src 'self'")
     assert problems == ["an inline <script> but the Content-Security-Policy has no script nonce"]
+
+
+# Every test client checks every page it receives (tests/conftest.py), so a test that
+# never looks at a page still fails when the page is bad.
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("make", [lambda client: client, lambda _client: Client()],
+                         ids=["client fixture", "Client()"])
+def test_a_bad_page_fails_the_request_that_received_it(client, db, make):
+    with pytest.raises(AssertionError, match="GET /test/bad-page/: the page has problems"):
+        make(client).get("/test/bad-page/")
+    with pytest.raises(AssertionError, match="exactly one <h1>, found 2"):
+        make(client).get("/test/away/", follow=True)
+
+
+@pytest.mark.urls(__name__)
+def test_json_and_redirects_are_not_pages(client, db):
+    assert not hasattr(client.get("/test/json/"), "page")
+    assert not hasattr(client.get("/test/away/"), "page")
+
+
+def test_a_good_page_keeps_its_document_for_the_test(client):
+    page = client.get("/").page
+    assert _h1(page) == "Find out who else is working with a child"
