@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import path
 
 from contactpoint import urls as project_urls
-from pagecheck import assert_good_html, assert_good_page, check_html
+from pagecheck import assert_good_html, check_html
 
 
 def _forbidden(request):
@@ -61,7 +61,7 @@ def test_start_page_says_what_the_service_is_and_links_to_sign_in(client):
     response = client.get("/")
 
     assert response.status_code == 200
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Find out who else is working with a child"
     assert page.findtext("./head/title") == (
         "Find out who else is working with a child \N{EN DASH} ContactPoint"
@@ -75,7 +75,7 @@ def test_start_page_says_what_the_service_is_and_links_to_sign_in(client):
 
 
 def test_base_template_has_the_govuk_frame(client):
-    page = assert_good_page(client.get("/"))
+    page = client.get("/").page
 
     assert page.find("./body[@class='govuk-template__body']") is not None
     skip = page.find(".//a[@class='govuk-skip-link']")
@@ -103,7 +103,7 @@ def test_unknown_address_gets_the_page_not_found_page(client):
     response = client.get("/no-such-page/")
 
     assert response.status_code == 404
-    assert _h1(assert_good_page(response)) == "Page not found"
+    assert _h1(response.page) == "Page not found"
 
 
 @pytest.mark.urls(__name__)
@@ -111,7 +111,7 @@ def test_permission_denied_gets_the_403_page(client, db):  # a page's request is
     response = client.get("/test/forbidden/")
 
     assert response.status_code == 403
-    assert _h1(assert_good_page(response)) == "You do not have permission to see this page"
+    assert _h1(response.page) == "You do not have permission to see this page"
 
 
 @pytest.mark.urls(__name__)
@@ -119,7 +119,7 @@ def test_bad_request_gets_the_400_page(client, db):
     response = client.get("/test/bad-request/")
 
     assert response.status_code == 400
-    assert _h1(assert_good_page(response)) == "Sorry, there is a problem with your request"
+    assert _h1(response.page) == "Sorry, there is a problem with your request"
 
 
 @pytest.mark.urls(__name__)
@@ -127,7 +127,7 @@ def test_an_error_in_a_view_gets_the_500_page():
     response = Client(raise_request_exception=False).get("/test/broken/")
 
     assert response.status_code == 500
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Sorry, there is a problem with the service"
     assert list(page.iter("script")) == []
     assert response.headers["Cache-Control"] == "no-store"
@@ -155,7 +155,7 @@ def test_500_page_renders_when_the_context_processors_are_what_failed(settings):
     response = Client(raise_request_exception=False).get("/")
 
     assert response.status_code == 500
-    assert _h1(assert_good_page(response)) == "Sorry, there is a problem with the service"
+    assert _h1(response.page) == "Sorry, there is a problem with the service"
 
 
 def test_500_template_renders_with_no_request_and_no_context():
@@ -173,7 +173,7 @@ def test_a_form_sent_without_its_csrf_token_gets_the_form_expired_page(settings,
     response = browser.post("/sign-in/", {"username": "someone", "password": "secret"})
 
     assert response.status_code == 403
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Sorry, the form you sent has expired"
     assert page.findtext("./head/title").startswith("Sorry, the form you sent has expired")
     text = " ".join("".join(page.itertext()).split())
