@@ -43,7 +43,8 @@ def partition(data_dir):
 def committed_source_records(data_dir):
     """How many source records the load has committed so far (0 while the database
     cannot be read yet, as when a writer holds it)."""
-    return _count_source_records(data_dir) or 0
+    found = _count_source_records(data_dir)
+    return found[0] if found else 0
 
 
 def source_records_after_the_kill(data_dir):
