@@ -40,15 +40,20 @@ $(GOVUK_STATIC)/.built: node_modules/.package-lock.json scripts/build-static.mjs
 	npm run --silent build
 	@touch $@
 
-# The whole suite on SQLite, then again on PostgreSQL when CONTACTPOINT_TEST_POSTGRES_URL
-# is set (.ci/run sets it). Skip the slow browser and scale tests locally with
+# The whole suite on SQLite, then its database tests again on PostgreSQL when
+# CONTACTPOINT_TEST_POSTGRES_URL is set (.ci/run sets it). Each pass spreads its tests over
+# PYTEST_WORKERS processes (pytest-xdist; `auto` is one per core), each with databases of
+# its own: pytest-django names them test_<name>_gw0, test_<name>_keys_gw0, ... Skip the
+# slow browser and scale tests locally with
 #   make test PYTEST_ARGS="-m 'not slow'"
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 test: $(VENV)/.installed-test static chromium
 	$(BIN)/ruff check src tests
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 	@if [ -n "$$CONTACTPOINT_TEST_POSTGRES_URL" ]; then \
-		echo "== the same suite on PostgreSQL"; \
-		CONTACTPOINT_TEST_ENGINE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		echo "== the database tests again, on PostgreSQL"; \
+		CONTACTPOINT_TEST_ENGINE=postgres $(PYTEST) $(PYTEST_ARGS); \
 	else \
 		echo "CONTACTPOINT_TEST_POSTGRES_URL is not set: PostgreSQL run skipped (.ci/run sets it)"; \
 	fi

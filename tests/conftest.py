@@ -13,6 +13,7 @@ import trail
 from contactpoint.audit import guard
 from contactpoint.crypto import keyring
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
+from pagecheck import checking_every_page
 
 # Hypothesis fails an example that takes over 200 ms: a timed assertion, which a busy
 # machine (or CI's two cores running the suite in parallel) trips with no fault in the code.
@@ -63,6 +64,14 @@ def keystore(django_db_setup, django_db_blocker):
     ks = get_keystore()
     yield ks
     ks.forget_cache()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _every_page_checked():
+    """Every HTML page a test client receives passes the page checks (tests/pagecheck.py),
+    so a test cannot forget them; its document is `response.page`."""
+    with checking_every_page():
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

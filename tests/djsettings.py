@@ -2,7 +2,9 @@
 
 CONTACTPOINT_TEST_ENGINE=postgres (set by `make test` for its second run) points both
 databases at the server in CONTACTPOINT_TEST_POSTGRES_URL: the data in that database,
-the key store in a sibling database named `<name>_keys`.
+the key store in a sibling database named `<name>_keys`. The tests run in databases
+pytest-django makes from those names: `test_<name>` and `test_<name>_keys`, or with
+pytest-xdist one pair per worker process (`test_<name>_gw0`, `test_<name>_keys_gw0`, ...).
 """
 
 import atexit

@@ -1,13 +1,18 @@
-"""Checks every rendered page must pass (STYLE.md, "Tests").
+"""Checks every rendered page must pass (STYLE.md, "Tests"), made by every test client.
 
-    from pagecheck import assert_good_page
+tests/conftest.py installs `checking_every_page` for the whole run: every HTML page a
+Django test client (pytest-django's `client`, or any `django.test.Client`) receives is
+checked before the test sees it, and a page with a problem fails the request with every
+problem found, not just the first. The parsed document (an ElementTree element, HTML
+elements without a namespace, SVG elements as `{http://www.w3.org/2000/svg}name`) is
+kept on the response for the test's own assertions:
 
     def test_start_page(client):
-        page = assert_good_page(client.get("/"))
+        page = client.get("/").page
 
-`assert_good_page` fails with every problem it finds, not just the first, and returns
-the parsed document (an ElementTree element, HTML elements without a namespace, SVG
-elements as `{http://www.w3.org/2000/svg}name`) for the test's own assertions.
+A page is a response whose Content-Type is text/html, with a body, that is not a
+redirect and not a streamed file (`is_page`): the 200 pages and the GOV.UK error pages
+alike. JSON, redirects, empty answers and static files have no `page`.
 
 The checks, and why:
 - valid HTML: html5lib in strict mode, so a stray `</div>` or a missing doctype fails;
@@ -25,9 +30,14 @@ The checks, and why:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from xml.etree.ElementTree import Element
 
 import html5lib
+import pytest
+from django.test import Client
 from html5lib.constants import E as HTML5LIB_MESSAGES
 from html5lib.html5parser import ParseError
 
@@ -50,20 +60,51 @@ def csp_nonce(csp_header: str | None) -> str | None:
     return None
 
 
-def assert_good_page(response) -> Element:
+def is_page(response: Any) -> bool:
+    """Whether a test-client response is a page the checks apply to (see above)."""
+    content_type = response.headers.get("Content-Type", "")
+    return (content_type.startswith("text/html") and not response.streaming
+            and not 300 <= response.status_code < 400 and bool(response.content.strip()))
+
+
+@contextmanager
+def checking_every_page() -> Iterator[None]:
+    """While open, every page a `django.test.Client` receives is checked and its document
+    kept as `response.page`; one with a problem raises AssertionError from the request.
+
+    `Client.request` is the one method every get, post, other verb and followed
+    redirect of the test client goes through, so wrapping it reaches every client,
+    however a test made it."""
+    request = Client.request
+
+    def request_and_check(self: Client, **environ: Any) -> Any:
+        response = request(self, **environ)
+        if is_page(response):
+            where = f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '')}"
+            response.page = assert_good_page(response, where=where)
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "request", request_and_check)
+        yield
+
+
+def assert_good_page(response: Any, where: str = "") -> Element:
     """Fail unless a Django test-client response is a good HTML page; return its document."""
     content_type = response.headers.get("Content-Type", "")
     assert content_type.startswith("text/html"), f"not an HTML page: {content_type!r}"
     html = response.content.decode(response.charset or "utf-8")
-    return assert_good_html(html, csp_header=response.headers.get("Content-Security-Policy"))
+    return assert_good_html(html, csp_header=response.headers.get("Content-Security-Policy"),
+                            where=where)
 
 
-def assert_good_html(html: str, csp_header: str | None = None) -> Element:
+def assert_good_html(html: str, csp_header: str | None = None, where: str = "") -> Element:
     """Fail unless `html` passes every check, given the CSP header it would be sent with."""
     document, problems = check_html(html, csp_header)
     if problems:
         raise AssertionError(
-            "the page has problems:\n" + "\n".join(f"  - {p}" for p in problems)
+            f"{where}: " * bool(where) + "the page has problems:\n"
+            + "\n".join(f"  - {p}" for p in problems)
         )
     return document
 

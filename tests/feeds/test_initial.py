@@ -8,14 +8,20 @@ import csv
 import os
 import shutil
 import signal
-import time
+import threading
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from test_kill import alive, children_of, committed_source_records, contactpoint
+from test_kill import (
+    alive,
+    children_of,
+    committed_source_records,
+    contactpoint,
+    source_records_after_the_kill,
+)
 from test_kill import partition as cli_partition
 
 import trail
@@ -31,6 +37,7 @@ from contactpoint.matching.models import MatchDecision, ReviewItem
 from contactpoint.synth import generate
 from databases import both_databases
 from factories import feed_row, write_jsonl
+from waiting import wait_for
 
 TODAY = date(2026, 11, 1)
 
@@ -375,23 +382,18 @@ def test_command_line_load_with_writers_killed_then_rerun_equals_ingest(tmp_path
     contactpoint(bulk, "init")
     run = contactpoint(bulk, "initial-load", *files, "--today", TODAY.isoformat(),
                        "--workers", "2", wait=False)
-    # Kill it once the writers have committed something, and before they are done.
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and run.poll() is None:
-        if committed_source_records(bulk):
-            break
-        time.sleep(0.02)
-    assert run.poll() is None, "the load finished before it could be killed"
+    # Kill it once the writers have committed something, and before they are done: the
+    # first commit comes after every file is read and placed, which on a busy machine
+    # takes minutes, so the test waits for the commit itself, however long it takes.
+    wait_for(lambda: committed_source_records(bulk), "the writers' first commit",
+             unless=lambda: run.poll() is not None)
     writers = children_of(run.pid)
     assert len(writers) == 2
     run.send_signal(signal.SIGKILL)
     run.wait()
     # The writers die with it (they ask the kernel to kill them when their parent goes).
-    deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in writers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(alive(pid) for pid in writers)
-    assert committed_source_records(bulk) > 0
+    wait_for(lambda: not any(alive(pid) for pid in writers), "the writers' end")
+    assert source_records_after_the_kill(bulk) > 0
     # Run again as `initial-load feeds/*.jsonl` would: the rejects files are left out.
     rejects = sorted(str(f) for f in feeds.glob("*.rejects.jsonl"))
     assert rejects
@@ -428,16 +430,25 @@ def test_a_terminated_load_removes_its_spool(tmp_path):
     run = contactpoint(data, "initial-load", *map(str, feed_files(feeds)), "--today",
                        TODAY.isoformat(), wait=False)
     pattern = f"{SPOOL_PREFIX}{run.pid}-*"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(Path(tempfile.gettempdir()).glob(pattern))) < 2:
-        time.sleep(0.02)
+    progress: list[bytes] = []
+
+    def read_progress() -> None:  # its stderr, line by line, as it comes
+        for line in iter(run.stderr.readline, b""):
+            progress.append(line)
+
+    reading = threading.Thread(target=read_progress)
+    reading.start()
+    # Stopped while placing, well inside the load: once it has placed its first file.
+    wait_for(lambda: any(line.startswith(b"placed ") for line in list(progress)),
+             "the first file placed", unless=lambda: run.poll() is not None)
     assert len(list(Path(tempfile.gettempdir()).glob(pattern))) == 2, "no spools appeared"
-    time.sleep(0.5)  # placing, well inside the load
     run.send_signal(signal.SIGTERM)
-    _, err = run.communicate(timeout=60)
-    assert run.returncode == 1, err.decode(errors="replace")
-    assert b"interrupted" in err
-    assert not list(Path(tempfile.gettempdir()).glob(pattern)), err.decode(errors="replace")
+    run.wait(timeout=60)
+    reading.join(timeout=60)
+    err = b"".join(progress).decode(errors="replace")
+    assert run.returncode == 1, err
+    assert "interrupted" in err
+    assert not list(Path(tempfile.gettempdir()).glob(pattern)), err
 
 
 def test_rows_are_numbered_in_the_order_the_writers_write_them():

@@ -6,13 +6,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from contactpoint.synth import generate
+from waiting import wait_for
 
 TODAY = "2026-11-22"
 
@@ -41,11 +41,27 @@ def partition(data_dir):
 
 
 def committed_source_records(data_dir):
+    """How many source records the load has committed so far (0 while the database
+    cannot be read yet, as when a writer holds it)."""
+    found = _count_source_records(data_dir)
+    return found[0] if found else 0
+
+
+def source_records_after_the_kill(data_dir):
+    """How many source records a killed load left: read as soon as the database can be
+    (the first reader after the kill recovers the log the load left)."""
+    count = wait_for(lambda: _count_source_records(data_dir, busy_seconds=10),
+                     "reading the killed load's database")
+    return count[0]
+
+
+def _count_source_records(data_dir, busy_seconds=1):
+    """(count,) of the committed source records, or None while they cannot be read."""
     try:
-        with sqlite3.connect(data_dir / "contactpoint.db", timeout=1) as db:
-            return db.execute("SELECT count(*) FROM identity_sourcerecord").fetchone()[0]
+        with sqlite3.connect(data_dir / "contactpoint.db", timeout=busy_seconds) as db:
+            return db.execute("SELECT count(*) FROM identity_sourcerecord").fetchone()
     except sqlite3.Error:
-        return 0
+        return None
 
 
 def children_of(pid):
@@ -84,19 +100,15 @@ def test_sigkill_mid_load_then_rerun_equals_a_clean_run(tmp_path):
     contactpoint(killed, "init")
     load = contactpoint(killed, "ingest", "--source", "nhs_demographics", str(feed),
                         "--today", TODAY, wait=False)
-    deadline = time.monotonic() + 120
-    while committed_source_records(killed) < 1000 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: committed_source_records(killed) >= 1000, "a thousand records committed",
+             unless=lambda: load.poll() is not None)
     readers = children_of(load.pid)
     assert readers, "the loader reads the feed in a worker process"
     load.send_signal(signal.SIGKILL)
     load.wait()
     # The reading worker does not outlive its loader (nothing would read its queue).
-    deadline = time.monotonic() + 15
-    while any(alive(pid) for pid in readers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(alive(pid) for pid in readers)
-    loaded = committed_source_records(killed)
+    wait_for(lambda: not any(alive(pid) for pid in readers), "the reading worker's end")
+    loaded = source_records_after_the_kill(killed)
     assert 0 < loaded < 2900, "the kill must land mid-load for this test to mean anything"
 
     rerun = contactpoint(killed, "ingest", "--source", "nhs_demographics", str(feed),

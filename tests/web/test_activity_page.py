@@ -1,6 +1,6 @@
 """The Activity page (web/activity.py): the audit trail for auditors and management teams.
 
-Each role through the test client and assert_good_page; the filters and their errors; a
+Each role through the test client (which checks every page); the filters and their errors; a
 shielded child who moved kept out of the list of the authority it moved to; the page's
 own entry in the trail.
 """
@@ -24,7 +24,6 @@ from contactpoint.loading.loader import ingest_file
 from contactpoint.oversight.activity import PAGE_SIZE
 from databases import both_databases
 from factories import write_jsonl
-from pagecheck import assert_good_page
 
 pytestmark = both_databases
 
@@ -73,7 +72,7 @@ def test_a_national_auditor_reads_everything_with_search_terms_and_reasons(peopl
     _open(people.client("teacher"), people.child)
     _open(people.client("wakefield.gp"), people.child, "other", "a call from the school")
     response = people.client("national.auditor").get("/activity/")
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Activity"
     assert "Every entry in the audit trail" in _text(page.find(".//main"))
     nav = page.find(".//nav[@aria-label='Menu']")
@@ -102,7 +101,7 @@ def test_the_childs_team_reads_its_users_and_what_others_did_to_its_child(people
     _search(people.client("teacher"))
     _open(people.client("wakefield.gp"), people.child, "other", "a call from the school")
     _search(people.client("wakefield.gp"), "Someone")  # not about a Leeds child
-    page = assert_good_page(people.client("team").get("/activity/"))
+    page = people.client("team").get("/activity/").page
     main = _text(page.find(".//main"))
     assert "Entries by the users of Leeds City Council's organisations" in main
     gp_view, search = _rows(page)[:2]
@@ -114,7 +113,7 @@ def test_the_childs_team_reads_its_users_and_what_others_did_to_its_child(people
     assert "Someone" not in main
     assert len(_rows(page)) == 2
     # A council's own auditor reads what its team reads (and that the team read it).
-    for_auditor = _rows(assert_good_page(people.client("auditor").get("/activity/")))
+    for_auditor = _rows(people.client("auditor").get("/activity/").page)
     assert "Read the Activity page" in for_auditor[0]
     assert for_auditor[1:] == [gp_view, search]
 
@@ -122,8 +121,8 @@ def test_the_childs_team_reads_its_users_and_what_others_did_to_its_child(people
 def test_another_authoritys_team_reads_only_its_own_users(people):
     _open(people.client("teacher"), people.child)
     _open(people.client("wakefield.gp"), people.child)
-    page = assert_good_page(people.client("wakefield.team").get(
-        f"/activity/?child={people.child}"))
+    page = people.client("wakefield.team").get(
+        f"/activity/?child={people.child}").page
     (row,) = _rows(page)
     assert "wakefield.gp" in row
     assert "teacher" not in _text(page.find(".//main"))
@@ -133,8 +132,8 @@ def test_practitioners_are_refused_and_not_offered_the_page(people):
     client = people.client("teacher")
     response = client.get("/activity/")
     assert response.status_code == 403
-    assert_good_page(response)
-    search_page = assert_good_page(client.get("/children/search/"))
+    assert _h1(response.page) == "You do not have permission to see this page"
+    search_page = client.get("/children/search/").page
     assert "Activity" not in _text(search_page.find(".//nav[@aria-label='Menu']"))
 
 
@@ -146,31 +145,31 @@ def test_filters_by_child_typed_with_spaces_or_dashes_user_event_and_days(people
     spaced = format_contactpoint_id(people.child)
     dashed = spaced.replace(" ", "-")
     for typed in (spaced, dashed, f" {people.child} "):
-        page = assert_good_page(client.get("/activity/", {"child": typed}))
+        page = client.get("/activity/", {"child": typed}).page
         rows = [r for r in _rows(page) if "Read the Activity page" not in r]
         assert len(rows) == 3, typed
         assert page.find(".//input[@name='child']").get("value") == typed  # as typed
-    rows = _rows(assert_good_page(client.get("/activity/", {"user": "social"})))
+    rows = _rows(client.get("/activity/", {"user": "social"}).page)
     assert len(rows) == 1
     assert "social" in rows[0]
-    rows = _rows(assert_good_page(client.get("/activity/", {"event": "child:search"})))
+    rows = _rows(client.get("/activity/", {"event": "child:search"}).page)
     assert len(rows) == 1
     assert "Searched for a child" in rows[0]
-    rows = _rows(assert_good_page(client.get("/activity/", {"event": "Child:",
-                                                             "user": "teacher"})))
+    rows = _rows(client.get("/activity/", {"event": "Child:",
+                                            "user": "teacher"}).page)
     assert len(rows) == 2
     today = timezone.localdate()
     yesterday = today - timedelta(days=1)
 
     def days(start: date, end: date) -> list[str]:
-        return _rows(assert_good_page(client.get("/activity/", {
+        return _rows(client.get("/activity/", {
             "child": people.child, "from_day": start.day, "from_month": start.month,
             "from_year": start.year, "to_day": end.day, "to_month": end.month,
-            "to_year": end.year})))
+            "to_year": end.year}).page)
 
     assert len([r for r in days(today, today) if "child:record:view" in r]) == 2
     assert days(yesterday, yesterday) == []
-    page = assert_good_page(client.get("/activity/", {"user": "nobody"}))
+    page = client.get("/activity/", {"user": "nobody"}).page
     assert "No entries match these filters." in _text(page.find(".//main"))
 
 
@@ -192,7 +191,7 @@ def test_bad_filters_get_an_error_summary_and_no_entries(people, audit_log, quer
     _open(people.client("teacher"), people.child)
     response = people.client("national.auditor").get("/activity/", query)
     assert response.status_code == 200
-    page = assert_good_page(response)
+    page = response.page
     assert page.findtext("./head/title").startswith("Error: Activity")
     summary = _text(page.find(".//div[@class='govuk-error-summary']"))
     for message in messages:
@@ -206,7 +205,7 @@ def test_bad_filters_get_an_error_summary_and_no_entries(people, audit_log, quer
 
 def test_a_wrong_check_digit_is_told_as_such(people):
     wrong = people.child[:-1] + str((int(people.child[-1]) + 1) % 10)
-    page = assert_good_page(people.client("team").get("/activity/", {"child": wrong}))
+    page = people.client("team").get("/activity/", {"child": wrong}).page
     assert "Check the ContactPoint ID: one of its digits is wrong" in _text(
         page.find(".//div[@class='govuk-error-summary']"))
 
@@ -225,7 +224,7 @@ def test_the_page_keeps_its_own_entry_with_the_filters(people, audit_log):
                                            "since": "2026-01-01"}
     assert entry["details"]["shown"] == 1
     # It is on the page the next time, like any other entry.
-    rows = _rows(assert_good_page(people.client("team").get("/activity/")))
+    rows = _rows(people.client("team").get("/activity/").page)
     assert "Read the Activity page" in rows[0]
 
 
@@ -234,17 +233,17 @@ def test_older_and_newer_pages(people):
     for _ in range(PAGE_SIZE + 5):
         hooks.record("account:signout", actor=teacher)
     client = people.client("team")
-    first = assert_good_page(client.get("/activity/", {"user": "teacher"}))
+    first = client.get("/activity/", {"user": "teacher"}).page
     assert len(_rows(first)) == PAGE_SIZE
     nav = first.find(".//nav[@aria-label='Pages of entries']")
     assert _text(nav) == "Older entries"
     older = nav.find(".//a[@rel='next']").get("href")
     assert "user=teacher" in older
-    second = assert_good_page(client.get("/activity/" + older))
+    second = client.get("/activity/" + older).page
     assert len(_rows(second)) == 5
     newer = second.find(".//a[@rel='prev']").get("href")
     assert second.find(".//a[@rel='next']") is None
-    assert _rows(assert_good_page(client.get("/activity/" + newer))) == _rows(first)
+    assert _rows(client.get("/activity/" + newer).page) == _rows(first)
 
 
 # -- shielding: the page must not tell a team that a shielded child lives in its area -------
@@ -281,22 +280,22 @@ def test_a_shielded_child_who_moved_is_not_listed_to_the_team_where_they_live(pe
         hooks.record("child:shield:hold", actor=None, subject=child)
     _open(people.client("wakefield.gp"), people.child)
     wakefield = people.client("wakefield.team")
-    everything = assert_good_page(wakefield.get("/activity/"))
+    everything = wakefield.get("/activity/").page
     (own,) = [r for r in _rows(everything) if people.child in r]
     assert "wakefield.gp" in own  # its own user's view, and nothing else about her
     assert "Leeds" not in _text(everything.find(".//table"))
 
     def words(child: str) -> str:
-        page = assert_good_page(wakefield.get("/activity/", {"child": child,
-                                                             "user": "teacher"}))
+        page = wakefield.get("/activity/", {"child": child,
+                                            "user": "teacher"}).page
         return re.sub(child, "ID", _text(page.find(".//main")))
 
     # About her, and about a shielded child elsewhere, the same answer: nothing.
     assert words(people.child) == words(moved)
     assert "No entries match these filters." in words(people.child)
     # The team that shielded her (and brokers contact) reads every entry about her.
-    leeds = _rows(assert_good_page(people.client("team").get(
-        "/activity/", {"child": people.child})))
+    leeds = _rows(people.client("team").get(
+        "/activity/", {"child": people.child}).page)
     assert any("wakefield.gp" in r for r in leeds)
     assert any("teacher" in r for r in leeds)
     assert any("Held a record shielded" in r for r in leeds)
@@ -306,6 +305,6 @@ def test_a_shielded_child_who_moved_is_not_listed_to_the_team_where_they_live(pe
 def test_once_the_shield_is_lifted_the_team_where_the_child_lives_reads_it(people, moved):
     set_shield(people.users["team"], people.child, shielded=False, reason="risk has passed")
     _open(people.client("teacher"), people.child)
-    rows = _rows(assert_good_page(people.client("wakefield.team").get(
-        "/activity/", {"child": people.child})))
+    rows = _rows(people.client("wakefield.team").get(
+        "/activity/", {"child": people.child}).page)
     assert any("teacher" in r for r in rows)

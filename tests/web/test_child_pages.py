@@ -1,5 +1,5 @@
 """The practitioner's pages: find a child, give a reason, the record, break glass,
-add an involvement, shield. Each page through assert_good_page; each journey as a person
+add an involvement, shield. Each page checked by the test client; each journey as a person
 takes it, through the test client."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from contactpoint.identity.models import Child, Involvement
 from contactpoint.search import criteria as search_criteria
 from contactpoint.web.child_forms import GENDER_LABELS
 from databases import both_databases
-from pagecheck import assert_good_page
 
 pytestmark = both_databases
 
@@ -44,7 +43,7 @@ def search(client, **terms):  # type: ignore[no-untyped-def]
 def open_with_reason(client, child, reason="education_welfare", detail=""):  # type: ignore[no-untyped-def]
     response = client.post(f"/children/{child}/", {"reason": reason, "reason_detail": detail})
     assert response.status_code == 302, response.content.decode()[:300]
-    return assert_good_page(client.get(response["Location"]))
+    return client.get(response["Location"]).page
 
 
 BORN = date(2015, 4, 2)
@@ -56,13 +55,13 @@ def test_the_search_form_offers_every_gender_the_search_accepts():
 
 def test_a_misspelt_name_finds_the_child_and_the_terms_stay_out_of_the_url(world):
     client = world.client("teacher")
-    page = assert_good_page(client.get("/children/search/"))
+    page = client.get("/children/search/").page
     assert _h1(page) == "Find a child"
     assert "family name and date of birth" in _text(page.find(".//*[@id='accepted-combinations']"))
     assert page.find(".//form").get("method") == "post"
 
     response = search(client, family_name="Okafur", born=BORN)
-    page = assert_good_page(response)
+    page = response.page
     (link,) = page.findall(".//table//a")
     assert link.get("href") == f"/children/{world.child}/"
     assert "Amara Okafor" in _text(link)
@@ -73,7 +72,7 @@ def test_a_misspelt_name_finds_the_child_and_the_terms_stay_out_of_the_url(world
 def test_back_to_search_shows_the_last_search_again_without_terms_in_urls(world, audit_log):
     client = world.client("teacher")
     # Nothing searched yet: the back link's page is an empty form.
-    page = assert_good_page(client.get("/children/search/?again=1"))
+    page = client.get("/children/search/?again=1").page
     assert page.find(".//table") is None
     search(client, family_name="Okafur", given_name="Amara", born=BORN, postcode="")
     record = open_with_reason(client, world.child)
@@ -82,7 +81,7 @@ def test_back_to_search_shows_the_last_search_again_without_terms_in_urls(world,
     assert "Okafur" not in client.get(f"/children/{world.child}/").content.decode(), (
         "the terms typed stay off the record page")
     searches_before = sum(e["event"] == "child:search" for e in audit_log())
-    page = assert_good_page(client.get(back))
+    page = client.get(back).page
     (link,) = page.findall(".//table//a")
     assert link.get("href") == f"/children/{world.child}/"
     values = {i.get("name"): i.get("value") for i in page.iter("input")}
@@ -96,23 +95,23 @@ def test_back_to_search_shows_the_last_search_again_without_terms_in_urls(world,
     assert again["details"]["results"] == [world.child]
     # A search that was refused is not what "back" returns to.
     search(client, family_name="Okafor")
-    page = assert_good_page(client.get(back))
+    page = client.get(back).page
     assert {i.get("name"): i.get("value") for i in page.iter("input")}["family_name"] == (
         "Okafur")
     # Another person's session has no last search.
-    assert assert_good_page(world.client("social").get(back)).find(".//table") is None
+    assert world.client("social").get(back).page.find(".//table") is None
 
 
 def test_too_few_terms_are_refused_naming_the_accepted_combinations(world):
     client = world.client("teacher")
-    page = assert_good_page(search(client, family_name="Okafor"))
+    page = search(client, family_name="Okafor").page
     assert page.findtext("./head/title").startswith("Error: Find a child")
     summary = _summary(page)
     assert "Not enough to search on" in summary
     for combination in search_criteria.ACCEPTED:
         assert combination in summary
-    page = assert_good_page(search(client, family_name="Okafor", date_of_birth_day="31",
-                                   date_of_birth_month="2", date_of_birth_year="2015"))
+    page = search(client, family_name="Okafor", date_of_birth_day="31",
+                  date_of_birth_month="2", date_of_birth_year="2015").page
     assert "The date of birth must be a real date" in _summary(page)
     assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == (
         "#id_date_of_birth_day")
@@ -124,7 +123,7 @@ def test_too_few_terms_are_refused_naming_the_accepted_combinations(world):
     (date(date.today().year - 25, 1, 1), "Enter a date of birth less than 25 years ago"),
 ])
 def test_a_date_of_birth_no_child_in_the_index_can_have_is_refused(world, born, message):
-    page = assert_good_page(search(world.client("teacher"), family_name="Okafor", born=born))
+    page = search(world.client("teacher"), family_name="Okafor", born=born).page
     assert message in _summary(page)
     assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == (
         "#id_date_of_birth_day")
@@ -132,21 +131,21 @@ def test_a_date_of_birth_no_child_in_the_index_can_have_is_refused(world, born, 
 
 
 def test_an_over_long_name_or_date_part_is_told_in_the_fields_words(world):
-    page = assert_good_page(search(world.client("teacher"), family_name="O" * 300, born=BORN))
+    page = search(world.client("teacher"), family_name="O" * 300, born=BORN).page
     assert "Family name must be 100 characters or fewer" in _summary(page)
-    page = assert_good_page(search(world.client("teacher"), family_name="Okafor",
-                                   date_of_birth_day="002", date_of_birth_month="4",
-                                   date_of_birth_year="2015"))
+    page = search(world.client("teacher"), family_name="Okafor",
+                  date_of_birth_day="002", date_of_birth_month="4",
+                  date_of_birth_year="2015").page
     assert "The date of birth must be a real date" in _summary(page)
     assert "Ensure this value" not in _text(page)
 
 
 def test_no_matches_and_too_many_matches_say_so(world, monkeypatch, tmp_path):
     client = world.client("teacher")
-    page = assert_good_page(search(client, family_name="Zzyzx", born=BORN))
+    page = search(client, family_name="Zzyzx", born=BORN).page
     assert "No children match" in _text(page)
     monkeypatch.setattr(search_criteria, "DEFAULT_LIMIT", 0)  # every match is too many
-    page = assert_good_page(search(client, family_name="Okafor", born=BORN))
+    page = search(client, family_name="Okafor", born=BORN).page
     assert "too many matches" in _text(page)
     assert page.find(".//table") is None
 
@@ -155,25 +154,25 @@ def test_a_shielded_child_is_tagged_in_results_and_not_found_by_postcode(world):
     world.client("team").post(f"/children/{world.child}/shield/", {
         "reason": "fleeing domestic abuse", **_review_date()})
     client = world.client("teacher")
-    page = assert_good_page(search(client, family_name="Okafor", born=BORN))
+    page = search(client, family_name="Okafor", born=BORN).page
     assert "Shielded" in _text(page.find(".//table"))
-    page = assert_good_page(search(client, given_name="Amara", family_name="Okafor",
-                                   born=BORN, gender="female", postcode="LS1 4AP"))
+    page = search(client, given_name="Amara", family_name="Okafor",
+                  born=BORN, gender="female", postcode="LS1 4AP").page
     assert "No children match" in _text(page)
 
 
 def test_a_record_opens_only_with_a_reason(world):
     client = world.client("teacher")
     url = f"/children/{world.child}/"
-    page = assert_good_page(client.get(url))
+    page = client.get(url).page
     assert _h1(page) == "Why are you opening this record?"
     assert "Okafor" not in _text(page)
 
-    page = assert_good_page(client.post(url, {}))
+    page = client.post(url, {}).page
     assert "Select why you are opening this record" in _summary(page)
-    page = assert_good_page(client.post(url, {"reason": "other", "reason_detail": ""}))
+    page = client.post(url, {"reason": "other", "reason_detail": ""}).page
     assert "Say why you are opening this record" in _summary(page)
-    assert _h1(assert_good_page(client.get(url))) == "Why are you opening this record?"
+    assert _h1(client.get(url).page) == "Why are you opening this record?"
 
     page = open_with_reason(client, world.child)
     assert _h1(page) == "Child’s record"
@@ -187,7 +186,7 @@ def test_a_record_opens_only_with_a_reason(world):
     assert "Leeds CAMHS" not in text
     assert "0113 496 0002" not in text
     # The reason given covers this child only.
-    assert _h1(assert_good_page(client.get("/children/0000000000/"))) == (
+    assert _h1(client.get("/children/0000000000/").page) == (
         "Why are you opening this record?")
 
 
@@ -220,27 +219,27 @@ def test_shielding_then_the_practitioners_view_changes(world):
     team = world.client("team")
     page = open_with_reason(team, world.child, "other", "brokering contact")
     assert "Shield this record" in _text(page)
-    page = assert_good_page(team.get(f"/children/{world.child}/shield/"))
+    page = team.get(f"/children/{world.child}/shield/").page
     assert _h1(page) == "Shield this record"
-    page = assert_good_page(team.post(f"/children/{world.child}/shield/", {"reason": ""}))
+    page = team.post(f"/children/{world.child}/shield/", {"reason": ""}).page
     summary = _summary(page)
     assert "Enter why the record is being shielded" in summary
     assert "Enter the review date" in summary
     yesterday = date.today() - timedelta(days=1)
-    page = assert_good_page(team.post(f"/children/{world.child}/shield/", {
+    page = team.post(f"/children/{world.child}/shield/", {
         "reason": "fleeing", "review_on_day": str(yesterday.day),
-        "review_on_month": str(yesterday.month), "review_on_year": str(yesterday.year)}))
+        "review_on_month": str(yesterday.month), "review_on_year": str(yesterday.year)}).page
     assert "Enter a review date in the future" in _summary(page)
     response = team.post(f"/children/{world.child}/shield/",
                          {"reason": "fleeing domestic abuse", **_review_date()})
     assert response["Location"] == f"/children/{world.child}/"
-    page = assert_good_page(team.get(response["Location"]))
+    page = team.get(response["Location"]).page
     assert "The record is shielded" in _text(page)
     assert "12 High Street" in _text(page)  # the team still sees everything
     assert "Leeds CAMHS" in _text(page)
     assert "Lift the shield" in _text(page)
 
-    after = assert_good_page(teacher.get(f"/children/{world.child}/"))  # same reason, now
+    after = teacher.get(f"/children/{world.child}/").page  # same reason, now
     text = _text(after)
     assert "This record is shielded" in text
     assert "Leeds City Council" in text
@@ -250,10 +249,10 @@ def test_shielding_then_the_practitioners_view_changes(world):
         assert hidden not in text, hidden
     assert "See the shielded record" not in text  # a teacher may not break the glass
 
-    page = assert_good_page(team.get(f"/children/{world.child}/shield/"))
+    page = team.get(f"/children/{world.child}/shield/").page
     assert _h1(page) == "Lift the shield"
     team.post(f"/children/{world.child}/shield/", {"reason": "safe now"})
-    assert "12 High Street" in _text(assert_good_page(teacher.get(f"/children/{world.child}/")))
+    assert "12 High Street" in _text(teacher.get(f"/children/{world.child}/").page)
 
 
 def test_the_shield_form_is_not_found_for_another_authoritys_team(world):
@@ -265,14 +264,14 @@ def test_the_shield_form_is_not_found_for_another_authoritys_team(world):
     assert unknown.status_code == 404
     response = wakefield.get(f"/children/{world.child}/shield/")
     assert response.status_code == 404
-    assert _h1(assert_good_page(response)) == _h1(assert_good_page(unknown))
+    assert _h1(response.page) == _h1(unknown.page)
     response = wakefield.post(f"/children/{world.child}/shield/",
                               {"reason": "fleeing domestic abuse", **_review_date()})
     assert response.status_code == 404
     assert Child.objects.get(contactpoint_id=world.child).shielded is False
     # Those who may shield it still get the form.
     for who in ("team", "national"):
-        page = assert_good_page(world.client(who).get(f"/children/{world.child}/shield/"))
+        page = world.client(who).get(f"/children/{world.child}/shield/").page
         assert _h1(page) == "Shield this record"
 
 
@@ -291,22 +290,22 @@ def test_break_glass_is_for_child_protection_practitioners_and_that_viewing_only
     assert link is not None
     assert "See the shielded record" in _text(link)
 
-    page = assert_good_page(social.get(f"/children/{world.child}/break-glass/"))
+    page = social.get(f"/children/{world.child}/break-glass/").page
     assert _h1(page) == "See a shielded record"
     warning = _text(page.find(".//div[@class='govuk-warning-text']"))
     assert "immediate investigation" in warning
     assert "alerted" in warning
-    page = assert_good_page(social.post(f"/children/{world.child}/break-glass/",
-                                        {"reason": "child_protection"}))
+    page = social.post(f"/children/{world.child}/break-glass/",
+                       {"reason": "child_protection"}).page
     assert "Say why you need to see the shielded record" in _summary(page)
 
-    page = assert_good_page(social.post(f"/children/{world.child}/break-glass/", {
-        "reason": "child_protection", "reason_detail": "section 47 enquiry tonight"}))
+    page = social.post(f"/children/{world.child}/break-glass/", {
+        "reason": "child_protection", "reason_detail": "section 47 enquiry tonight"}).page
     assert _h1(page) == "Child’s record"
     text = _text(page)
     assert "12 High Street" in text
     assert "management team has been alerted" in text
-    again = assert_good_page(social.get(f"/children/{world.child}/"))
+    again = social.get(f"/children/{world.child}/").page
     assert "12 High Street" not in _text(again)
 
 
@@ -320,30 +319,30 @@ def test_an_involvement_added_shows_on_the_record(world):
     social = world.client("social")
     open_with_reason(social, world.child, "assessment")
     url = f"/children/{world.child}/involvement/"
-    page = assert_good_page(social.get(url))
+    page = social.get(url).page
     assert _h1(page) == "Add your involvement"
 
-    page = assert_good_page(social.post(url, _involvement(phone="", start_date_month="13")))
+    page = social.post(url, _involvement(phone="", start_date_month="13")).page
     summary = _summary(page)
     assert "The start date must be a real date" in summary
-    page = assert_good_page(social.post(url, _involvement(phone="")))
+    page = social.post(url, _involvement(phone="")).page
     assert "Enter a phone number or an email address, so others can reach you" in _summary(page)
     assert page.find(".//div[@class='govuk-error-summary']//a").get("href") == "#id_phone"
     # A phone number that cannot be dialled is refused with the form's other problems.
-    page = assert_good_page(social.post(url, _involvement(phone="call me maybe",
-                                                          start_date_month="13")))
+    page = social.post(url, _involvement(phone="call me maybe",
+                                         start_date_month="13")).page
     summary = _summary(page)
     assert "Enter a phone number, like 0113 496 0000" in summary
     assert "The start date must be a real date" in summary
     assert not Involvement.objects.exists()
     # Lengths are told in the field's words, not Django's.
-    page = assert_good_page(social.post(url, _involvement(practitioner="S" * 300)))
+    page = social.post(url, _involvement(practitioner="S" * 300)).page
     assert "Practitioner's name must be 100 characters or fewer" in _summary(page)
     assert "Ensure this value" not in _text(page)
 
     response = social.post(url, _involvement(lead_professional="on", caf="on"))
     assert response["Location"] == f"/children/{world.child}/"
-    page = assert_good_page(social.get(response["Location"]))
+    page = social.get(response["Location"]).page
     text = _text(page)
     assert "Your involvement is recorded" in text
     assert "Lead professional: Sam Carter, Org SC:LEEDS (Children's social care)" in text
@@ -353,8 +352,8 @@ def test_an_involvement_added_shows_on_the_record(world):
 
     teacher = world.client("teacher")
     assert "Sam Carter" in _text(open_with_reason(teacher, world.child))
-    page = assert_good_page(teacher.post(url, _involvement(
-        service_type="school", practitioner="Ms Reed", lead_professional="on")))
+    page = teacher.post(url, _involvement(
+        service_type="school", practitioner="Ms Reed", lead_professional="on")).page
     assert re.search(r"Org SC:LEEDS is the lead professional", _summary(page))
 
 
@@ -362,7 +361,7 @@ def test_a_sensitive_involvement_needs_its_consent_basis(world):
     gp = world.client("gp")
     open_with_reason(gp, world.child, "health_care")
     url = f"/children/{world.child}/involvement/"
-    page = assert_good_page(gp.post(url, _involvement(service_type="sexual_health")))
+    page = gp.post(url, _involvement(service_type="sexual_health")).page
     assert ("Select whether the young person consented or there is reasonable cause to "
             "suspect significant harm") in _summary(page)
     response = gp.post(url, _involvement(service_type="sexual_health", consent="young_person"))
@@ -380,11 +379,11 @@ def test_updating_your_involvement_replaces_it(world):
     social.post(url, _involvement(lead_professional="on", caf="on", email="sam@example.org",
                                   end_date_day="31", end_date_month="7",
                                   end_date_year="2027"))
-    page = assert_good_page(social.get(f"/children/{world.child}/"))
+    page = social.get(f"/children/{world.child}/").page
     update = [a.get("href") for a in page.iter("a") if (a.get("href") or "").startswith(
         url + "?replaces=")]
     assert len(update) == 1
-    form = assert_good_page(social.get(update[0]))
+    form = social.get(update[0]).page
     assert _h1(form) == "Update your involvement"
     # The form starts from the current version, not blank.
     values = {i.get("name"): i.get("value") for i in form.iter("input")
@@ -402,7 +401,7 @@ def test_updating_your_involvement_replaces_it(world):
     assert selected.get("value") == "social_care"
     replaces = update[0].rpartition("=")[2]
     social.post(url, _involvement(phone="0113 496 0999", replaces=replaces))
-    text = _text(assert_good_page(social.get(f"/children/{world.child}/")))
+    text = _text(social.get(f"/children/{world.child}/").page)
     assert "0113 496 0999" in text
     assert "0113 496 0200" not in text
     assert "No lead professional is recorded" in text
@@ -439,11 +438,11 @@ def test_an_auditor_who_may_not_search_lands_on_their_account(world):
 
     response = sign_in(Client(), world.users["auditor"], world.devices["auditor"])
     assert response["Location"] == "/account/"
-    nav = assert_good_page(world.client("auditor").get("/account/")).find(
+    nav = world.client("auditor").get("/account/").page.find(
         ".//nav[@aria-label='Menu']")
     assert "Find a child" not in _text(nav)
-    assert "Find a child" in _text(assert_good_page(
-        world.client("teacher").get("/account/")).find(".//nav[@aria-label='Menu']"))
+    assert "Find a child" in _text(world.client("teacher").get("/account/").page.find(
+        ".//nav[@aria-label='Menu']"))
 
 
 def test_the_involvement_form_is_refused_as_its_answer_would_be(world):
@@ -460,9 +459,9 @@ def test_the_involvement_form_is_refused_as_its_answer_would_be(world):
     assert social.get(f"{url}?replaces=999999").status_code == 404
     assert teacher.get(f"{url}?replaces={theirs}").status_code == 403
     assert teacher.post(url, _involvement(replaces=theirs)).status_code == 403
-    assert _h1(assert_good_page(social.get(f"{url}?replaces={theirs}"))) == (
+    assert _h1(social.get(f"{url}?replaces={theirs}").page) == (
         "Update your involvement")
-    assert _h1(assert_good_page(teacher.get(url))) == "Add your involvement"
-    page = assert_good_page(social.post(url, _involvement(replaces="x")))
+    assert _h1(teacher.get(url).page) == "Add your involvement"
+    page = social.post(url, _involvement(replaces="x")).page
     assert "The involvement to update is not known" in _summary(page)
     assert "Enter a whole number" not in _text(page)

@@ -28,6 +28,7 @@ import requests
 from contactpoint.bench.search import _free_port, _wait_for
 from scratch_databases import scratch_postgres
 from signing_in import STRONG_PASSWORD
+from waiting import DEADLINE_SECONDS
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +92,7 @@ def _server(env, tmp_path):
             [sys.executable, "-m", "contactpoint.cli.main", "serve", "--port", str(port)],
             env=env, stdout=log, stderr=log)
     try:
-        _wait_for(port, time.monotonic() + 60)
+        _wait_for(port, time.monotonic() + DEADLINE_SECONDS)
         yield f"http://127.0.0.1:{port}", totp_key
     finally:
         server.terminate()

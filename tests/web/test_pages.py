@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import get_template
 from django.test import Client
 from django.urls import path
 
 from contactpoint import urls as project_urls
-from pagecheck import assert_good_html, assert_good_page, check_html
+from pagecheck import assert_good_html, check_html
 
 
 def _forbidden(request):
@@ -24,12 +25,27 @@ def _broken(request):
     raise RuntimeError("something went wrong in a view")
 
 
+def _bad_page(request):
+    return HttpResponse("<html><body><h1>One</h1><h1>Two</h1></body></html>")
+
+
+def _json(request):
+    return JsonResponse({"h1": "not a page"})
+
+
+def _away(request):
+    return HttpResponseRedirect("/test/bad-page/")
+
+
 # A URLconf for these tests: the project's own URLs and error handlers, plus views that fail.
 urlpatterns = [
     *project_urls.urlpatterns,
     path("test/forbidden/", _forbidden),
     path("test/bad-request/", _bad_request),
     path("test/broken/", _broken),
+    path("test/bad-page/", _bad_page),
+    path("test/json/", _json),
+    path("test/away/", _away),
 ]
 handler400 = project_urls.handler400
 handler403 = project_urls.handler403
@@ -45,7 +61,7 @@ def test_start_page_says_what_the_service_is_and_links_to_sign_in(client):
     response = client.get("/")
 
     assert response.status_code == 200
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Find out who else is working with a child"
     assert page.findtext("./head/title") == (
         "Find out who else is working with a child \N{EN DASH} ContactPoint"
@@ -59,7 +75,7 @@ def test_start_page_says_what_the_service_is_and_links_to_sign_in(client):
 
 
 def test_base_template_has_the_govuk_frame(client):
-    page = assert_good_page(client.get("/"))
+    page = client.get("/").page
 
     assert page.find("./body[@class='govuk-template__body']") is not None
     skip = page.find(".//a[@class='govuk-skip-link']")
@@ -87,7 +103,7 @@ def test_unknown_address_gets_the_page_not_found_page(client):
     response = client.get("/no-such-page/")
 
     assert response.status_code == 404
-    assert _h1(assert_good_page(response)) == "Page not found"
+    assert _h1(response.page) == "Page not found"
 
 
 @pytest.mark.urls(__name__)
@@ -95,7 +111,7 @@ def test_permission_denied_gets_the_403_page(client, db):  # a page's request is
     response = client.get("/test/forbidden/")
 
     assert response.status_code == 403
-    assert _h1(assert_good_page(response)) == "You do not have permission to see this page"
+    assert _h1(response.page) == "You do not have permission to see this page"
 
 
 @pytest.mark.urls(__name__)
@@ -103,7 +119,7 @@ def test_bad_request_gets_the_400_page(client, db):
     response = client.get("/test/bad-request/")
 
     assert response.status_code == 400
-    assert _h1(assert_good_page(response)) == "Sorry, there is a problem with your request"
+    assert _h1(response.page) == "Sorry, there is a problem with your request"
 
 
 @pytest.mark.urls(__name__)
@@ -111,7 +127,7 @@ def test_an_error_in_a_view_gets_the_500_page():
     response = Client(raise_request_exception=False).get("/test/broken/")
 
     assert response.status_code == 500
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Sorry, there is a problem with the service"
     assert list(page.iter("script")) == []
     assert response.headers["Cache-Control"] == "no-store"
@@ -139,7 +155,7 @@ def test_500_page_renders_when_the_context_processors_are_what_failed(settings):
     response = Client(raise_request_exception=False).get("/")
 
     assert response.status_code == 500
-    assert _h1(assert_good_page(response)) == "Sorry, there is a problem with the service"
+    assert _h1(response.page) == "Sorry, there is a problem with the service"
 
 
 def test_500_template_renders_with_no_request_and_no_context():
@@ -157,7 +173,7 @@ def test_a_form_sent_without_its_csrf_token_gets_the_form_expired_page(settings,
     response = browser.post("/sign-in/", {"username": "someone", "password": "secret"})
 
     assert response.status_code == 403
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Sorry, the form you sent has expired"
     assert page.findtext("./head/title").startswith("Sorry, the form you sent has expired")
     text = " ".join("".join(page.itertext()).split())
@@ -238,3 +254,28 @@ def test_checker_reports_every_problem_at_once():
 def test_checker_rejects_scripts_when_the_policy_has_no_nonce():
     _document, problems = check_html(_GOOD, "default-src 'self'")
     assert problems == ["an inline <script> but the Content-Security-Policy has no script nonce"]
+
+
+# Every test client checks every page it receives (tests/conftest.py), so a test that
+# never looks at a page still fails when the page is bad.
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("make", [lambda client: client, lambda _client: Client()],
+                         ids=["client fixture", "Client()"])
+def test_a_bad_page_fails_the_request_that_received_it(client, db, make):
+    with pytest.raises(AssertionError, match="GET /test/bad-page/: the page has problems"):
+        make(client).get("/test/bad-page/")
+    with pytest.raises(AssertionError, match="exactly one <h1>, found 2"):
+        make(client).get("/test/away/", follow=True)
+
+
+@pytest.mark.urls(__name__)
+def test_json_and_redirects_are_not_pages(client, db):
+    assert not hasattr(client.get("/test/json/"), "page")
+    assert not hasattr(client.get("/test/away/"), "page")
+
+
+def test_a_good_page_keeps_its_document_for_the_test(client):
+    page = client.get("/").page
+    assert _h1(page) == "Find out who else is working with a child"

@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+from waiting import wait_for
+
 pytestmark = pytest.mark.slow
 
 
@@ -43,16 +45,20 @@ def server(tmp_path):
         [sys.executable, "-m", "contactpoint.cli.main", "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(lambda: _listening(port), "the server listening",
+                 unless=lambda: process.poll() is not None)
         yield port
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _get(conn: http.client.HTTPConnection, path: str) -> http.client.HTTPResponse:

@@ -13,7 +13,6 @@ from contactpoint.access import lockout, services
 from contactpoint.access.models import SignedInSession
 from contactpoint.web.sessions import LAST_SEEN_KEY
 from databases import both_databases
-from pagecheck import assert_good_page
 from signing_in import (
     STRONG_PASSWORD,
     fresh_code,
@@ -38,7 +37,7 @@ def _text(page) -> str:
 def test_sign_in_page_is_a_good_page(client):
     response = client.get("/sign-in/")
     assert response.status_code == 200
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Sign in to ContactPoint"
     assert page.find(".//input[@name='username']").get("autocomplete") == "username"
     assert page.find(".//input[@name='password']").get("type") == "password"
@@ -54,14 +53,14 @@ def test_first_sign_in_forces_a_new_password_then_an_authenticator_app(client):
     # Not yet signed in for any page: both factors are needed.
     assert client.get("/account/")["Location"] == "/sign-in/new-password/"
 
-    page = assert_good_page(client.get("/sign-in/new-password/"))
+    page = client.get("/sign-in/new-password/").page
     assert _h1(page) == "Create a new password"
     response = client.post("/sign-in/new-password/",
                            {"new_password": STRONG_PASSWORD, "confirm_password": STRONG_PASSWORD})
     assert response["Location"] == "/sign-in/set-up/app/"
 
     response = client.get("/sign-in/set-up/app/")
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Set up an authenticator app"
     svg = page.find(".//{http://www.w3.org/2000/svg}svg")
     assert svg is not None, "the QR code is drawn as inline SVG"
@@ -70,7 +69,7 @@ def test_first_sign_in_forces_a_new_password_then_an_authenticator_app(client):
 
     response = client.post("/sign-in/set-up/app/", {"code": totp_for(secret).now()})
     assert response["Location"] == "/account/"
-    page = assert_good_page(client.get("/account/"))
+    page = client.get("/account/").page
     assert _h1(page) == "Your account"
     assert "Authenticator app" in _text(page)
     assert TOTPDevice.objects.get(user__username="first.timer").confirmed
@@ -84,7 +83,7 @@ def test_the_one_time_password_cannot_be_kept(client):
 
     response = client.post("/sign-in/new-password/",
                            {"new_password": one_time, "confirm_password": one_time})
-    page = assert_good_page(response)
+    page = response.page
     assert "different from the one you were given" in _text(page)
     assert page.findtext("./head/title").startswith("Error: ")
 
@@ -99,7 +98,7 @@ def test_breached_or_common_passwords_are_refused(client, password):
     response = client.post("/sign-in/new-password/",
                            {"new_password": password, "confirm_password": password})
     assert response.status_code == 200
-    page = assert_good_page(response)
+    page = response.page
     summary = page.find(".//div[@class='govuk-error-summary']")
     assert summary is not None
     assert any(word in _text(summary) for word in ("breach", "common", "guess")), _text(summary)
@@ -123,7 +122,7 @@ def test_a_code_cannot_be_used_twice(client):
     other.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
     response = other.post("/sign-in/second-factor/", {"code": code})
     assert response.status_code == 200
-    page = assert_good_page(response)
+    page = response.page
     assert "the code you entered is not correct, or was used already" in _text(page)
     assert other.get("/account/").status_code == 302
 
@@ -135,10 +134,10 @@ def test_a_wrong_password_says_nothing_about_whether_the_username_exists(client)
 
     for response in (known, unknown):
         assert response.status_code == 200
-        page = assert_good_page(response)
+        page = response.page
         assert "Enter a correct username and password" in _text(page)
-    assert (_text(assert_good_page(known)).replace(user.username, "X")
-            == _text(assert_good_page(unknown)).replace("nobody.here", "X"))
+    assert (_text(known.page).replace(user.username, "X")
+            == _text(unknown.page).replace("nobody.here", "X"))
 
 
 def test_the_session_key_is_renewed_after_the_password_and_after_the_second_factor(client):
@@ -177,7 +176,7 @@ def test_signed_in_without_the_permission_gets_the_403_page(client):
     sign_in(client, user, device)
     response = client.get("/manage/users/")
     assert response.status_code == 403
-    assert _h1(assert_good_page(response)) == "You do not have permission to see this page"
+    assert _h1(response.page) == "You do not have permission to see this page"
 
 
 def test_sign_out_ends_the_session(client):
@@ -185,7 +184,7 @@ def test_sign_out_ends_the_session(client):
     sign_in(client, user, device)
     response = client.post("/sign-out/")
     assert response["Location"] == "/signed-out/"
-    page = assert_good_page(client.get("/signed-out/"))
+    page = client.get("/signed-out/").page
     assert _h1(page) == "You have signed out"
     assert client.get("/account/").status_code == 302
     assert not SignedInSession.objects.filter(user=user).exists()
@@ -204,7 +203,7 @@ def test_an_idle_session_ends(client, settings):
 
     response = client.get("/account/")
     assert response["Location"] == "/signed-out/?reason=idle"
-    page = assert_good_page(client.get(response["Location"]))
+    page = client.get(response["Location"]).page
     assert _h1(page) == "You have been signed out"
     assert "15 minutes" in _text(page)
     assert client.get("/account/")["Location"].startswith("/sign-in/")
@@ -253,7 +252,7 @@ def test_a_suspended_user_cannot_sign_in(client):
     type(user).objects.filter(pk=user.pk).update(suspended_at="2026-01-01T00:00:00Z")
     response = client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
     assert response.status_code == 403
-    page = assert_good_page(response)
+    page = response.page
     assert "suspended" in _text(page)
     assert client.get("/account/").status_code == 302
 
@@ -261,7 +260,7 @@ def test_a_suspended_user_cannot_sign_in(client):
 def test_the_second_factor_page_is_a_good_page(client):
     user, _device = ready_user()
     client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
-    page = assert_good_page(client.get("/sign-in/second-factor/"))
+    page = client.get("/sign-in/second-factor/").page
     assert _h1(page) == "Check it is you"
     code = page.find(".//input[@name='code']")
     assert code.get("autocomplete") == "one-time-code"
@@ -279,7 +278,7 @@ def test_the_security_key_set_up_page_is_a_good_page(client):
     user, device = ready_user()
     sign_in(client, user, device)
     response = client.get("/sign-in/set-up/security-key/")
-    page = assert_good_page(response)
+    page = response.page
     assert _h1(page) == "Set up a security key or passkey"
     config = page.find(".//script[@id='otp_webauthn_config']")
     assert config is not None
@@ -296,10 +295,10 @@ def test_five_wrong_passwords_lock_the_account_without_saying_whether_it_exists(
 
     for response in (locked, unknown):
         assert response.status_code == 429
-        page = assert_good_page(response)
+        page = response.page
         assert "too many attempts" in _text(page)
         assert page.findtext("./head/title").startswith("Error: ")
-    assert _text(assert_good_page(locked)) == _text(assert_good_page(unknown))
+    assert _text(locked.page) == _text(unknown.page)
     assert client.get("/account/").status_code == 302
 
 
@@ -311,7 +310,7 @@ def test_wrong_codes_count_towards_the_lock_too(client):
     response = client.post("/sign-in/second-factor/",
                            {"code": fresh_code(secret_of(device), device)})
     assert response.status_code == 429
-    assert "too many attempts" in _text(assert_good_page(response))
+    assert "too many attempts" in _text(response.page)
     assert client.get("/account/")["Location"] == "/sign-in/second-factor/"
 
 
@@ -319,7 +318,7 @@ def test_a_code_that_is_not_six_digits_gets_an_error_message(client):
     user, _device = ready_user()
     client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
     response = client.post("/sign-in/second-factor/", {"code": "12ab"})
-    page = assert_good_page(response)
+    page = response.page
     error = page.find(".//p[@id='id_code-error']")
     assert error is not None
     assert "6-digit code" in _text(error)
@@ -332,14 +331,14 @@ def test_a_code_that_is_not_six_digits_gets_an_error_message(client):
     ("suspended", "You have been signed out"), ("<script>", "You have signed out")])
 def test_the_signed_out_page_says_why(client, reason, heading):
     response = client.get("/signed-out/" + (f"?reason={reason}" if reason else ""))
-    assert _h1(assert_good_page(response)) == heading
+    assert _h1(response.page) == heading
 
 
 def test_the_right_code_straight_after_a_wrong_one_is_accepted(client):
     user, device = ready_user()
     client.post("/sign-in/", {"username": user.username, "password": STRONG_PASSWORD})
     wrong = client.post("/sign-in/second-factor/", {"code": "000000"})
-    assert "not correct" in _text(assert_good_page(wrong))
+    assert "not correct" in _text(wrong.page)
     device.refresh_from_db()
     response = client.post("/sign-in/second-factor/",
                            {"code": fresh_code(secret_of(device), device)})
@@ -348,7 +347,7 @@ def test_the_right_code_straight_after_a_wrong_one_is_accepted(client):
 
 
 def _warning(response) -> str | None:
-    found = assert_good_page(response).find(".//div[@id='last-try-warning']")
+    found = response.page.find(".//div[@id='last-try-warning']")
     return None if found is None else _text(found)
 
 

@@ -9,7 +9,6 @@ from test_child_pages import open_with_reason
 from contactpoint.access.models import Organisation
 from contactpoint.identity.records import set_shield
 from databases import both_databases
-from pagecheck import assert_good_page
 
 pytestmark = both_databases
 
@@ -20,17 +19,17 @@ def _text(page) -> str:
 
 def test_the_team_sets_its_contact_details_and_practitioners_see_them(world, audit_log):
     team = world.client("team")
-    page = assert_good_page(team.get("/manage/contact/"))
+    page = team.get("/manage/contact/").page
     assert " ".join("".join(page.find(".//h1").itertext()).split()) == (
         "Your team’s contact details")
 
-    page = assert_good_page(team.post("/manage/contact/", {"phone": "call me maybe",
-                                                           "email": "nope"}))
+    page = team.post("/manage/contact/", {"phone": "call me maybe",
+                                          "email": "nope"}).page
     summary = _text(page.find(".//div[@class='govuk-error-summary']"))
     assert "Enter a phone number, like 0113 496 0000" in summary  # records.PHONE_PROBLEM
     assert "Enter an email address in the correct format" in summary
     assert Organisation.objects.get(code="E08000035").contact_phone == ""
-    page = assert_good_page(team.post("/manage/contact/", {"phone": "", "email": ""}))
+    page = team.post("/manage/contact/", {"phone": "", "email": ""}).page
     assert "Enter a phone number or an email address" in _text(page)
 
     response = team.post("/manage/contact/", {"phone": "0113 378 9000",
