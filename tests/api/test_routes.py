@@ -178,3 +178,19 @@ def test_every_operation_lists_the_errors_every_operation_can_answer(client):
         for method, operation in item.items():
             expected = {"400", "401", "403"} | ({"413"} if method != "get" else set())
             assert expected <= set(operation["responses"]), (method, path)
+
+
+@both_databases
+def test_a_refusal_by_the_access_policy_is_audited_once_naming_what_it_refused(
+        client, user_token):
+    """web/refusals.py writes the one entry; the policy's permission and ground are in it."""
+    from trail import entries, mark  # noqa: PLC0415
+
+    token = user_token("practitioner")
+    before = mark()
+    response = client.get("/api/v1/review", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 403
+    (entry,) = entries(after=before)
+    assert entry["event"] == "request:refused"
+    assert entry["details"] == {"method": "GET", "route": "api/v1/review", "status": 403,
+                                "permission": "matching:review:read", "ground": "permission"}

@@ -280,3 +280,24 @@ def test_a_manager_gets_not_found_for_a_user_outside_their_authority():
     assert client.get(f"/manage/users/{stranger.username}/").status_code == 404
     assert client.get(f"/manage/users/{stranger.username}/suspend/").status_code == 404
     assert re.search("Page not found", client.get("/manage/users/nobody/").content.decode())
+
+
+@both_databases
+def test_a_page_the_access_policy_refuses_is_audited_once_naming_what_it_refused():
+    from trail import entries, mark  # noqa: PLC0415
+
+    user, device = ready_user("practitioner")
+    client = verified_client(user, device)
+    before = mark()
+    assert client.get("/manage/users/").status_code == 403
+    (entry,) = entries(after=before)
+    assert entry["event"] == "request:refused"
+    assert (entry["details"]["permission"], entry["details"]["ground"]) == (
+        "accounts:manage", "permission")
+    manager, device = ready_user("management_team")
+    stranger = make_user("national_admin")  # outside the manager's authority
+    before = mark()
+    response = verified_client(manager, device).get(f"/manage/users/{stranger.username}/")
+    assert response.status_code == 404
+    (entry,) = entries(after=before)
+    assert (entry["event"], entry["details"]["ground"]) == ("request:refused", "reach")

@@ -116,12 +116,34 @@ def allows(who: User | Actor, permission: Permission, target: Any = None, *,
     return decide(_facts(who), permission, _children(target), break_glass=break_glass).allowed
 
 
-def refusal_details(exc: BaseException) -> dict[str, str]:
-    """What the policy refused, for the refusal's audit entry ({} for other refusals)."""
-    decision = getattr(exc, "decision", None)
-    if not isinstance(exc, (Refused, RefusedUnseen)) or decision is None:
-        return {}
-    return {"permission": decision.permission.value, "ground": str(decision.ground)}
+def refusal_details(exc: BaseException | None) -> dict[str, str]:
+    """What the policy refused, for the refusal's audit entry: the permission and the
+    ground. Found on the error itself or on one it was raised from or while handling (a
+    page turns a refusal into Django's PermissionDenied); {} for any other error."""
+    for _depth in range(5):
+        if exc is None:
+            break
+        if isinstance(exc, (Refused, RefusedUnseen)):
+            decision = exc.decision
+            return {"permission": decision.permission.value, "ground": str(decision.ground)}
+        exc = exc.__cause__ or exc.__context__
+    return {}
+
+
+#: Where a request keeps what the policy refused it, for web/refusals.py's entry.
+REQUEST_ATTRIBUTE = "access_refusal"
+
+
+def note_refusal(request: Any, exc: BaseException) -> None:
+    """Keep on the request what the policy refused, if it was the policy that refused:
+    the request's one `request:refused` entry then says so (web/refusals.py)."""
+    details = refusal_details(exc)
+    if details:
+        setattr(request, REQUEST_ATTRIBUTE, details)
+
+
+def noted_refusal(request: Any) -> dict[str, str]:
+    return dict(getattr(request, REQUEST_ATTRIBUTE, None) or {})
 
 
 def record_refusal(actor: Any, exc: Refused | RefusedUnseen, *,

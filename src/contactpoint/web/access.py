@@ -32,9 +32,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from contactpoint.access import second_factors
-from contactpoint.access.authorise import actor_of
+from contactpoint.access.authorise import Refused, actor_of
 from contactpoint.access.permissions import Permission
-from contactpoint.access.policy import TargetKind, decide
+from contactpoint.access.policy import Ground, TargetKind, decide
 
 View = Callable[..., HttpResponse]
 NEXT_SESSION_KEY = "contactpoint_next"
@@ -120,8 +120,10 @@ def requires(permission: Permission, *,
                     request.session[NEXT_SESSION_KEY] = request.get_full_path()
                 return redirect(next_sign_in_step(user))
             decision = decide(actor_of(user), permission)  # type: ignore[arg-type]
-            if not decision.allowed:
-                raise PermissionDenied(decision.message)
+            if not decision.allowed:  # the refusal's entry names the policy's decision
+                said = (f"needs {permission}" if decision.ground is Ground.PERMISSION
+                        else decision.message)
+                raise PermissionDenied(said) from Refused(said, decision)
             return view(request, *args, **kwargs)
 
         guarded.page_access = PageAccess("permission", permission,  # type: ignore[attr-defined]
