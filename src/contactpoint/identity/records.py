@@ -22,7 +22,6 @@ from contactpoint.access.visibility import (
     SENSITIVE_SERVICES,
     Broker,
     ChildFacts,
-    Viewer,
     broker,
     may_name_provider,
     sees_everything,
@@ -64,11 +63,6 @@ REASONS = {
 NOT_FOUND = "No child with that ContactPoint ID."
 PHONE_PROBLEM = ("Enter a phone number, like 0113 496 0000, 07700 900 982 or "
                  "+44 113 496 0000")
-
-
-def viewer_of(user: User) -> Viewer:
-    """The facts access.visibility shows a record by: the policy's about the user."""
-    return actor_of(user)
 
 
 def _broker(organisation: Organisation | None) -> Broker | None:
@@ -358,7 +352,7 @@ def _lead_taken(user: User, child: Child, holder: tuple[str, str | None, str]) -
     a refusal must not reveal a sensitive provider."""
     service_type, code, name = holder
     facts = facts_of(child)
-    if code is not None and may_name_provider(viewer_of(user), facts,
+    if code is not None and may_name_provider(actor_of(user), facts,
                                               service_type=service_type,
                                               organisation_code=code):
         return f"{name} is the lead professional; they step down first."
@@ -393,7 +387,7 @@ def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput,
             earlier = _involvement_replaced(child, org, replaces, for_update=True)
         if data.lead_professional and not (earlier is not None and earlier.lead_professional):
             facts = facts_of(child)
-            if shielded_from(viewer_of(user), facts):
+            if shielded_from(actor_of(user), facts):
                 raise BadRequest("The lead professional cannot be claimed here.", problems=[
                     FieldProblem("lead_professional", LEAD_BEHIND_SHIELD.format(
                         broker=broker(facts).name), "body")])
