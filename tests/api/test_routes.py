@@ -14,6 +14,7 @@ import pytest
 from ninja import NinjaAPI, Router
 
 from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import TargetKind
 from contactpoint.api.auth import ApiRouter, BearerToken, undeclared
 from contactpoint.api.v1 import api
 from databases import both_databases
@@ -29,6 +30,56 @@ def undeclared_operations(ninja_api: NinjaAPI) -> list[str]:
                 and isinstance(guards[0].permission, Permission)):
             found.append(f"{' '.join(methods)} {path}")
     return found
+
+
+#: A path's parameters that name what an operation acts on, and what it then declares.
+TARGET_PARAMETERS = {"contactpoint_id": TargetKind.CHILD, "item_id": TargetKind.CHILDREN,
+                     "decision": TargetKind.CHILDREN, "username": TargetKind.USER}
+
+
+def unscoped_operations(ninja_api: NinjaAPI) -> list[str]:
+    """Operations whose path names a child, children or a user without declaring that
+    they act on it (`acts_on=`): their service must ask the policy about that target."""
+    found = []
+    for methods, path, operation in operations(ninja_api):
+        named = {TARGET_PARAMETERS[name] for name in re.findall(r"\{(?:\w+:)?(\w+)\}", path)
+                 if name in TARGET_PARAMETERS}
+        guards = operation.auth_callbacks
+        acts_on = guards[0].acts_on if guards and isinstance(guards[0], BearerToken) else None
+        if named and acts_on not in named:
+            found.append(f"{' '.join(methods)} {path}")
+    return found
+
+
+def test_every_operation_on_a_child_or_a_user_declares_it():
+    named = [p for _m, p, _o in operations(api) if "{" in p]
+    assert len(named) >= 8, "the walk found too few operations naming a child: it is broken"
+    assert unscoped_operations(api) == []
+
+
+def test_the_walk_finds_an_operation_on_a_child_that_does_not_say_so():
+    loose = NinjaAPI(urls_namespace="loose", auth=undeclared)
+    router = ApiRouter()
+
+    @router.get("/children/{contactpoint_id}", permission=Permission.CHILDREN_RECORD_VIEW)
+    def unscoped(request, contactpoint_id: str):
+        return {}
+
+    @router.post("/review/{int:item_id}/link", permission=Permission.MATCHING_REVIEW_DECIDE,
+                 acts_on=TargetKind.CHILD)
+    def wrong(request, item_id: int):
+        return {}
+
+    @router.get("/children/{contactpoint_id}/history",
+                permission=Permission.MATCHING_REVIEW_READ, acts_on=TargetKind.CHILD)
+    def fine(request, contactpoint_id: str):
+        return {}
+
+    loose.add_router("/", router)
+    assert unscoped_operations(loose) == ["GET //children/{contactpoint_id}",
+                                          "POST //review/{int:item_id}/link"]
+    with pytest.raises(TypeError, match="TargetKind"):
+        router.get("/x/{username}", permission=Permission.ACCOUNTS_MANAGE, acts_on="user")
 
 
 def test_every_operation_declares_one_permission():
@@ -99,6 +150,9 @@ def test_openapi_document_lists_every_operation_with_its_permission(client):
     assert served == listed
     feed = document["paths"]["/api/v1/feeds/{source}"]["post"]
     assert feed["x-permission"] == "feeds:load"
+    assert "x-acts-on" not in feed
+    opened = document["paths"]["/api/v1/children/{contactpoint_id}"]["get"]
+    assert opened["x-acts-on"] == "child"
     assert feed["security"] == [{"BearerToken": []}]
     assert document["components"]["securitySchemes"]["BearerToken"] == {
         "type": "http", "scheme": "bearer"}
@@ -124,3 +178,19 @@ def test_every_operation_lists_the_errors_every_operation_can_answer(client):
         for method, operation in item.items():
             expected = {"400", "401", "403"} | ({"413"} if method != "get" else set())
             assert expected <= set(operation["responses"]), (method, path)
+
+
+@both_databases
+def test_a_refusal_by_the_access_policy_is_audited_once_naming_what_it_refused(
+        client, user_token):
+    """web/refusals.py writes the one entry; the policy's permission and ground are in it."""
+    from trail import entries, mark  # noqa: PLC0415
+
+    token = user_token("practitioner")
+    before = mark()
+    response = client.get("/api/v1/review", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 403
+    (entry,) = entries(after=before)
+    assert entry["event"] == "request:refused"
+    assert entry["details"] == {"method": "GET", "route": "api/v1/review", "status": 403,
+                                "permission": "matching:review:read", "ground": "permission"}

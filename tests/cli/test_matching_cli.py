@@ -135,3 +135,35 @@ def test_a_stored_model_keeps_no_given_name_in_the_clear(keystore):
     model = model_of(stored)
     assert all(model.established_given_name(n) for n in names)
     assert not model.established_given_name("zzyzxqv")
+
+
+def test_a_decision_the_access_policy_refuses_is_audited_as_refused(tmp_path, capsys,
+                                                                     keystore, team):
+    """No request's middleware audits a command's refusal: the command line does, once the
+    refused call has rolled back (access/authorise.py)."""
+    from trail import entries, mark  # noqa: PLC0415
+
+    nhs = nhs_number()
+    feed = write_jsonl(tmp_path / "n.jsonl", [
+        feed_row(source_id="N1", identifiers={"nhs_number": nhs}),
+        feed_row(source_id="N2", identifiers={"nhs_number": nhs})])
+    assert run(capsys, "ingest", "--source", "nhs_demographics", str(feed), "--quiet")[0] == 0
+    item = ReviewItem.objects.get()
+    add_organisation(code="E06000046", name="Isle of Wight", type="local_authority")
+    add_user(username="wight.team", org_code="E06000046", role="management_team")
+    add_user(username="leeds.teacher", org_code="E08000035", role="practitioner")
+    before = mark()
+
+    code, _, err = run(capsys, "review", "list", "--by", "leeds.teacher")
+    assert code == 1
+    assert "matching:review:read" in err
+    code, _, err = run(capsys, "review", "link", str(item.pk), "--by", "wight.team",
+                       "--reason", "same child")
+    assert code == 1
+    assert "no such review item" in err
+    refused = entries("access:refused", after=before)
+    assert [(e["actor"], e["details"]["permission"], e["details"]["ground"],
+             e["details"]["status"]) for e in refused] == [
+        ("leeds.teacher", "matching:review:read", "permission", 403),
+        ("wight.team", "matching:review:decide", "reach", 404)]
+    assert ReviewItem.objects.get().status == "open"

@@ -2,9 +2,13 @@
 
 Permissions are `scope:resource:action` strings (as PyPI's warehouse names them), so an
 operation, an audit entry and a log line all say the same thing. Every API operation
-and page declares the one permission it needs; nothing else in the code asks "is this
-user a management team member?". What a caller may *see* of a record (shielded,
-sensitive, archived) is a separate decision, taken where records are shown.
+and page declares the one permission it needs. Each role's other traits are data here
+too: its reach (which authority's children and users it acts on), whether it may break
+the glass, which organisations may hold it and who may grant it. Only this module and
+access/policy.py (which decides with these facts) name roles; nothing else in the code
+asks "is this user a management team member?" (tests/access/test_policy.py holds the
+code to that). What a caller may *see* of a record (shielded, sensitive, archived) is
+access/visibility.py's decision, taken where records are shown.
 
 Plain Python, no Django: the command line and tests use it before Django is set up.
 """
@@ -76,3 +80,47 @@ SOURCE_CLIENT_PERMISSIONS = frozenset({Permission.FEEDS_LOAD})
 def permissions_for_role(role: str) -> frozenset[Permission]:
     """The permissions of a user's role; an unknown role has none (fail closed)."""
     return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+class Reach(StrEnum):
+    """Whose children and users a role's scoped permissions reach (access/policy.py)."""
+
+    #: Every authority's: the national team.
+    NATIONAL = "national"
+    #: Its own local authority's: a local management team.
+    AUTHORITY = "authority"
+    #: Nobody's beyond what its permissions give anyone holding them.
+    NONE = "none"
+
+
+ROLE_REACH: Mapping[str, Reach] = MappingProxyType({
+    "practitioner": Reach.NONE,
+    "management_team": Reach.AUTHORITY,
+    "national_admin": Reach.NATIONAL,
+    "auditor": Reach.NONE,
+})
+
+#: The roles that may break the glass on a shielded record (DOMAIN.md: child-protection
+#: users), when they work for a child-protection organisation (access/policy.py).
+BREAKS_GLASS = frozenset({"practitioner"})
+
+#: Which kinds of organisation each role belongs to (None: any). A local management team
+#: is its council's; the national team and its auditors are national partners'. An
+#: auditor may also be a council's own, monitoring its users; a school or a surgery has
+#: no trail of its own to audit.
+ROLE_ORGANISATION_TYPES: Mapping[str, frozenset[str] | None] = MappingProxyType({
+    "practitioner": None,
+    "management_team": frozenset({"local_authority"}),
+    "national_admin": frozenset({"national_partner"}),
+    "auditor": frozenset({"local_authority", "national_partner"}),
+})
+
+#: The roles given in each kind of organisation, in the order a form lists them: the
+#: national team admits national partners' staff, a council's team everyone else.
+GRANTED_IN_NATIONAL_PARTNER = ("practitioner", "national_admin", "auditor")
+GRANTED_ELSEWHERE = ("practitioner", "management_team", "auditor")
+
+
+def reach_of_role(role: str) -> Reach:
+    """How far a role's scoped permissions reach; an unknown role reaches nobody."""
+    return ROLE_REACH.get(role, Reach.NONE)

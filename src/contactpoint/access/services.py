@@ -15,12 +15,18 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from contactpoint.access import second_factors
+from contactpoint.access import policy, second_factors
+from contactpoint.access.authorise import (
+    actor_of,
+    authorise,
+    organisation_scope,
+    user_scope,
+)
 from contactpoint.access.models import Organisation, OrganisationType, Role, User
-from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.permissions import ROLE_ORGANISATION_TYPES, Permission
 from contactpoint.access.sessions import end_sessions
 from contactpoint.audit import hooks as audit
-from contactpoint.errors import Forbidden, NotFound
+from contactpoint.errors import NotFound
 
 #: A reason is a sentence for the audit trail, not a case note.
 REASON_MAX_CHARS = 500
@@ -34,24 +40,12 @@ class AccessError(ValueError):
     """
 
 
-#: Which kinds of organisation each role belongs to (None: any). A local management team
-#: is its council's; the national team and its auditors are national partners'. An
-#: auditor may also be a council's own, monitoring its users; a school or a surgery has
-#: no trail of its own to audit.
-ROLE_ORGANISATION_TYPES: dict[str, frozenset[str] | None] = {
-    Role.PRACTITIONER: None,
-    Role.MANAGEMENT_TEAM: frozenset({OrganisationType.LOCAL_AUTHORITY}),
-    Role.NATIONAL_ADMIN: frozenset({OrganisationType.NATIONAL_PARTNER}),
-    Role.AUDITOR: frozenset({OrganisationType.LOCAL_AUTHORITY,
-                             OrganisationType.NATIONAL_PARTNER}),
-}
-
-
 def role_misfit(role: str, org: Organisation) -> str | None:
-    """Why `role` cannot be held in `org` (a sentence), or None when it can."""
-    allowed = ROLE_ORGANISATION_TYPES.get(role, frozenset())
-    if allowed is None or org.type in allowed:
+    """Why `role` cannot be held in `org` (a sentence), or None when it can
+    (permissions.ROLE_ORGANISATION_TYPES)."""
+    if policy.role_fits(role, org.type):
         return None
+    allowed = ROLE_ORGANISATION_TYPES.get(role, frozenset())
     kinds = " or ".join(sorted(_lower(OrganisationType(t).label) for t in allowed or ()))
     return (f"The {_lower(Role(role).label)} role is for staff of a {kinds}, and {org.name} "
             f"is a {_lower(OrganisationType(org.type).label)}: select another role, or select "
@@ -161,10 +155,15 @@ def add_user(*, username: str, org_code: str, role: str, email: str | None = Non
 
 # -- management teams and the national team: who may manage whom ------------------------------
 #
-# A management team acts on its own local authority: the authority's own organisation and
-# every organisation that belongs to it. The national team sees and acts on everyone, but
-# grants access (new users, new organisations) only for national partners: a council's
-# staff are the council's to admit (DOMAIN.md, "Who may use it").
+# access/policy.py decides: a management team acts on its own local authority (the
+# authority's own organisation and every organisation that belongs to it); the national
+# team sees and acts on everyone, but grants access (new users, new organisations) only
+# for national partners: a council's staff are the council's to admit (DOMAIN.md, "Who
+# may use it").
+
+NOT_A_MANAGER = "Your account does not manage users or organisations."
+NOT_MANAGED = "There is no user with that username that you manage."
+
 
 def authority_of(org: Organisation | None) -> Organisation | None:
     """The local authority an organisation belongs to (itself, for an authority)."""
@@ -174,44 +173,23 @@ def authority_of(org: Organisation | None) -> Organisation | None:
 
 
 def _require_manager(actor: User) -> None:
-    if (actor.refusal() is not None
-            or Permission.ACCOUNTS_MANAGE not in permissions_for_role(actor.role)):
-        raise Forbidden("Your account does not manage users or organisations.")
-
-
-def _is_national(actor: User) -> bool:
-    return actor.role == Role.NATIONAL_ADMIN
-
-
-def manages(actor: User, org: Organisation | None) -> bool:
-    """May `actor` act on users of `org` (list, suspend, reinstate, reset)?"""
-    if _is_national(actor):
-        return True
-    own = authority_of(actor.organisation)
-    return own is not None and org is not None and authority_of(org) == own
+    authorise(actor, Permission.ACCOUNTS_MANAGE, refused=NOT_A_MANAGER)
 
 
 def grants_in(actor: User, org: Organisation) -> bool:
     """May `actor` give people in `org` access?"""
-    if _is_national(actor):
-        return org.type == OrganisationType.NATIONAL_PARTNER
-    return org.type != OrganisationType.NATIONAL_PARTNER and manages(actor, org)
+    return policy.grants_in(actor_of(actor), organisation_scope(org))
 
 
 def roles_grantable(actor: User, org: Organisation) -> list[str]:
     """The roles `actor` may give someone in `org`, in the order a form lists them."""
-    if not grants_in(actor, org):
-        return []
-    grantable = ([Role.PRACTITIONER, Role.NATIONAL_ADMIN, Role.AUDITOR]
-                 if org.type == OrganisationType.NATIONAL_PARTNER
-                 else [Role.PRACTITIONER, Role.MANAGEMENT_TEAM, Role.AUDITOR])
-    return [role for role in grantable if role_misfit(role, org) is None]
+    return policy.roles_granted(actor_of(actor), organisation_scope(org))
 
 
 def organisations_managed_by(actor: User) -> QuerySet[Organisation]:
-    _require_manager(actor)
+    facts = authorise(actor, Permission.ACCOUNTS_MANAGE, refused=NOT_A_MANAGER)
     found = Organisation.objects.select_related("authority")
-    if _is_national(actor):
+    if facts.national:
         return found.all()
     own = authority_of(actor.organisation)
     return found.filter(Q(pk=own.pk) | Q(authority=own)) if own else found.none()
@@ -228,9 +206,13 @@ def users_managed_by(actor: User) -> QuerySet[User]:
 
 def managed_user(actor: User, username: str) -> User:
     """A user `actor` manages; anyone else is NotFound (a manager learns no other names)."""
-    found = users_managed_by(actor).filter(username=username).first()
+    _require_manager(actor)
+    found = (User.objects.select_related("organisation", "organisation__authority")
+             .filter(username=username, organisation__isnull=False).first())
     if found is None:
-        raise NotFound("There is no user with that username that you manage.")
+        raise NotFound(NOT_MANAGED)
+    authorise(actor, Permission.ACCOUNTS_MANAGE, user_scope(found), refused=NOT_A_MANAGER,
+              unseen=NOT_MANAGED)
     return found
 
 
@@ -337,11 +319,11 @@ def reset_second_factor(actor: User, username: str, *, reason: str) -> User:
 def register_organisation(actor: User, *, code: str, name: str, type: str) -> Organisation:
     """A management team adds an organisation in its authority; the national team adds
     national partners. An existing code is refused: nobody renames another's organisation."""
-    _require_manager(actor)
+    facts = authorise(actor, Permission.ACCOUNTS_MANAGE, refused=NOT_A_MANAGER)
     if Organisation.objects.filter(code=code).exists():
         raise AccessError(f"code: An organisation with the code {code} already exists: "
                           "check the code")
-    if _is_national(actor):
+    if facts.national:
         if type != OrganisationType.NATIONAL_PARTNER:
             raise AccessError("type: The national team adds national partners; a council's "
                               "management team adds organisations in its area")
@@ -360,7 +342,7 @@ def register_organisation(actor: User, *, code: str, name: str, type: str) -> Or
 
 
 def organisation_types_for(actor: User) -> list[str]:
-    if _is_national(actor):
+    if actor_of(actor).national:
         return [OrganisationType.NATIONAL_PARTNER]
     return [t for t in OrganisationType.values
             if t not in (OrganisationType.LOCAL_AUTHORITY, OrganisationType.NATIONAL_PARTNER)]

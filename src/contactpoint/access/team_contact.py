@@ -13,19 +13,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from contactpoint.access.authorise import authorise
 from contactpoint.access.models import Organisation, User
 from contactpoint.access.permissions import Permission
 from contactpoint.audit import hooks as audit
 from contactpoint.errors import BadRequest, FieldProblem, Forbidden
 from contactpoint.identity.normalise import check_phone
-from contactpoint.identity.records import PHONE_PROBLEM, require, viewer_of
+from contactpoint.identity.records import PHONE_PROBLEM
 
 
 def team_organisation(user: User) -> Organisation:
     """The organisation whose contact details this user's team keeps."""
-    require(user, Permission.ORGANISATIONS_CONTACT_MANAGE)
-    viewer = viewer_of(user)
-    pk = viewer.authority_id if viewer.management_team else user.organisation_id
+    pk = authorise(user, Permission.ORGANISATIONS_CONTACT_MANAGE).team_organisation_id
     if pk is None:
         raise Forbidden("Your account belongs to no organisation whose team brokers contact.")
     return Organisation.objects.get(pk=pk)

@@ -34,12 +34,10 @@ from django.db import connections, router, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from contactpoint.access.authorise import actor_of, client_actor
 from contactpoint.access.models import ApiClient, ApiToken, Organisation, SourceSystem, User
-from contactpoint.access.permissions import (
-    SOURCE_CLIENT_PERMISSIONS,
-    Permission,
-    permissions_for_role,
-)
+from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import Actor, Decision, decide
 from contactpoint.access.services import (
     AccessError,
     _clean,
@@ -94,20 +92,30 @@ def token_status(token: ApiToken, now: datetime) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling the API: a named user or a source system's client, and what they may do.
+    """Who is calling the API: a named user or a source system's client, and the facts
+    access/policy.py decides what they may do by.
 
     Exactly one of `user` and `client` is set. `name` is the username or client name,
     for audit entries and error messages.
     """
 
     name: str
-    permissions: frozenset[Permission]
+    actor: Actor
     token_prefix: str
     user: User | None = None
     client: ApiClient | None = None
 
+    def decide(self, permission: Permission) -> Decision:
+        """The policy's answer to this caller using `permission` (on no one in particular:
+        the operation's service asks again of the child or user it acts on)."""
+        return decide(self.actor, permission)
+
     def may(self, permission: Permission) -> bool:
-        return permission in self.permissions
+        return self.decide(permission).allowed
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return self.actor.permissions
 
     @property
     def source(self) -> SourceSystem | None:
@@ -438,10 +446,10 @@ def authenticate_token(presented: str) -> Principal | None:
     if token.user is not None:
         if _user_refusal(token.user):
             return None
-        principal = Principal(token.user.username, permissions_for_role(token.user.role),
-                              token.prefix, user=token.user)
+        principal = Principal(token.user.username, actor_of(token.user), token.prefix,
+                              user=token.user)
     elif token.client is not None:
-        principal = Principal(token.client.name, SOURCE_CLIENT_PERMISSIONS, token.prefix,
+        principal = Principal(token.client.name, client_actor(token.client), token.prefix,
                               client=token.client)
     else:  # the check constraint makes this unreachable; refuse rather than guess
         return None

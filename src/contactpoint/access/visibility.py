@@ -14,8 +14,10 @@ rules below hold everywhere or nowhere:
 - **Identifiers issued by other bodies** (NHS number, UPN): shown only to users of the
   kind of body that issued them (NHS organisations; schools and local authorities).
 
-Which part of the audit trail a viewer monitors (the Activity page) is decided here too,
-by `monitoring` and `monitors`, since it must keep the shielding rules above.
+Whether a viewer sees a child whole (`sees_everything`) is access/policy.py's rule of
+who is the child's team. Which part of the audit trail a viewer monitors (the Activity
+page) is decided here too, by `monitoring` and `monitors`, since it must keep the
+shielding rules above.
 
 Plain Python over dicts and small facts: no Django, so it is fast to test exhaustively.
 """
@@ -25,43 +27,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from contactpoint.access.policy import (
+    CHILD_PROTECTION_ORGANISATIONS,  # noqa: F401  (re-exported: who may break the glass)
+    NATIONAL_PARTNER,
+    Actor,
+    childs_team,
+)
+
 SENSITIVE_SERVICES = frozenset({"camhs", "sexual_health", "substance_misuse"})
 #: Which kinds of organisation issue (and so may see) each identifier.
 IDENTIFIER_ISSUERS = {
     "nhs_number": frozenset({"gp_practice", "nhs_trust"}),
     "upn": frozenset({"school", "local_authority"}),
 }
-#: Organisations whose practitioners work in child protection and may break the glass.
-CHILD_PROTECTION_ORGANISATIONS = frozenset({"social_care", "police", "local_authority",
-                                            "youth_offending"})
 SHIELDED_NOTICE = ("This record is shielded. Contact the child's local management team, "
                    "who can pass on a message or broker contact.")
 SENSITIVE_NOTICE = ("A sensitive service is involved. The local management team can "
                     "broker contact with it.")
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The facts about a viewer the rules need."""
-
-    role: str
-    organisation_code: str | None
-    organisation_type: str | None
-    #: The local authority the viewer's organisation belongs to (or is).
-    authority_id: int | None
-
-    @property
-    def national(self) -> bool:
-        return self.role == "national_admin"
-
-    @property
-    def management_team(self) -> bool:
-        return self.role == "management_team"
-
-    @property
-    def may_break_glass(self) -> bool:
-        return (self.role == "practitioner"
-                and self.organisation_type in CHILD_PROTECTION_ORGANISATIONS)
+#: The viewer is whoever acts, with the facts access/policy.py decides by.
+Viewer = Actor
 
 
 @dataclass(frozen=True)
@@ -108,13 +94,9 @@ def broker(child: ChildFacts) -> Broker:
 
 def sees_everything(viewer: Viewer, child: ChildFacts) -> bool:
     """The child's own management team (where the child lives, or the team brokering its
-    shield), or a national admin: they broker contact."""
-    if viewer.national:
-        return True
-    if not viewer.management_team or viewer.authority_id is None:
-        return False
-    return viewer.authority_id in (child.authority_id,
-                                   child.shield_broker_id if child.shielded else None)
+    shield), or a national admin: they broker contact. The policy's rule
+    (`policy.childs_team`): who sees a child whole is who acts on it as its team."""
+    return childs_team(viewer, child)
 
 
 def sees_shielded(viewer: Viewer, child: ChildFacts, *, break_glass: bool) -> bool:
@@ -219,10 +201,6 @@ class Monitoring:
 
     everyone: bool
     authority_id: int | None = None
-
-
-#: The organisation type whose staff (the national team, national auditors) monitor all.
-NATIONAL_PARTNER = "national_partner"
 
 
 def monitoring(viewer: Viewer) -> Monitoring:

@@ -2,7 +2,10 @@
 
 Every operation is added through ApiRouter, which will not take one without
 `permission=`. The token is checked by access.tokens.authenticate_token: no token or a
-refused one is 401 (an expired one says so), a caller without the permission 403. The
+refused one is 401 (an expired one says so), a caller the access policy refuses the
+permission 403 (access/policy.py; the operation's service then asks it again about the
+child or user it acts on: `acts_on` names which, and tests/api/test_routes.py holds
+every operation with a child's or user's id in its path to saying so). The
 API's default (for an operation added some other way) refuses everyone, and
 tests/api/test_routes.py walks every route and fails on an operation that names no
 permission.
@@ -17,17 +20,21 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.security import HttpBearer
 
+from contactpoint.access.authorise import Refused
 from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import TargetKind
 from contactpoint.access.tokens import Principal, TokenExpired, authenticate_token
 from contactpoint.api.problems import TokenRefused, openapi_problems
 from contactpoint.errors import Forbidden
 
 
 class BearerToken(HttpBearer):
-    """`Authorization: Bearer <token>` for a caller who holds `permission`."""
+    """`Authorization: Bearer <token>` for a caller who holds `permission`; `acts_on`:
+    what the operation uses it on, which its service asks the policy about."""
 
-    def __init__(self, permission: Permission) -> None:
+    def __init__(self, permission: Permission, acts_on: TargetKind | None = None) -> None:
         self.permission = permission
+        self.acts_on = acts_on
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
@@ -40,12 +47,13 @@ class BearerToken(HttpBearer):
                 "holder can create a new one under API tokens in Your account.") from None
         if principal is None:
             raise TokenRefused()
-        if not principal.may(self.permission):
+        decision = principal.decide(self.permission)
+        if not decision.allowed:
             # Known but not allowed: the refusal is audited in the caller's name
             # (web/refusals.py reads the caller where ninja puts it once allowed).
             request.auth = principal  # type: ignore[attr-defined]
-            raise Forbidden(f"This needs the {self.permission} permission, which "
-                            f"{principal.name} does not have.")
+            raise Refused(f"This needs the {self.permission} permission, which "
+                          f"{principal.name} does not have.", decision)
         return principal
 
 
@@ -60,24 +68,29 @@ class ApiRouter(Router):
     `errors` lists the statuses the operation can answer besides 400, 401 and 403, for
     the OpenAPI description (every operation reads a path, query or body that can be
     refused, so each can answer 400, and one with a body 413); OpenAPI also shows the
-    permission as `x-permission`.
+    permission as `x-permission`. `acts_on` names what the permission is used on (a
+    child, the children of a review item or decision, a user), as `x-acts-on`.
     """
 
     def api_operation(self, methods: list[str], path: str, *,  # type: ignore[override]
                       permission: Permission | None = None, errors: Iterable[int] = (),
-                      **kwargs: Any) -> Any:
+                      acts_on: TargetKind | None = None, **kwargs: Any) -> Any:
         if not isinstance(permission, Permission):
             raise TypeError(f"{' '.join(methods)} {path}: an API operation names the "
                             "Permission it needs (permission=...)")
+        if acts_on is not None and not isinstance(acts_on, TargetKind):
+            raise TypeError(f"{' '.join(methods)} {path}: acts_on is a TargetKind")
         if "auth" in kwargs:
             raise TypeError(f"{' '.join(methods)} {path}: auth comes from the permission")
         extra = dict(kwargs.pop("openapi_extra", None) or {})
         extra["x-permission"] = permission.value
+        if acts_on is not None:
+            extra["x-acts-on"] = acts_on.value
         # A body above DATA_UPLOAD_MAX_MEMORY_SIZE is refused before the operation runs.
         too_large = (413,) if set(methods) & {"POST", "PUT", "PATCH", "DELETE"} else ()
         extra["responses"] = {**openapi_problems(400, 401, 403, *too_large, *errors),
                               **extra.get("responses", {})}
-        return super().api_operation(methods, path, auth=BearerToken(permission),
+        return super().api_operation(methods, path, auth=BearerToken(permission, acts_on),
                                      openapi_extra=extra, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> Any:  # type: ignore[override]

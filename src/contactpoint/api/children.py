@@ -14,6 +14,7 @@ from ninja import Field, Header, Path, Query, Schema, Status
 
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import TargetKind
 from contactpoint.access.tokens import Principal
 from contactpoint.api import fields, idempotency
 from contactpoint.api.auth import ApiRouter
@@ -91,7 +92,8 @@ class OpenRecordQuery(Schema):
 
 
 @router.get("/children/{contactpoint_id}", permission=Permission.CHILDREN_RECORD_VIEW,
-            response=dict[str, Any], errors=(404,), summary="Open a child's record")
+            acts_on=TargetKind.CHILD, response=dict[str, Any], errors=(404,),
+            summary="Open a child's record")
 def open_record(request: HttpRequest, query: Query[OpenRecordQuery],
                 contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:
     """The record as you may see it, for a stated reason (kept in the audit trail)."""
@@ -130,7 +132,8 @@ class InvolvementOut(Schema):
 
 
 @router.post("/children/{contactpoint_id}/involvements",
-             permission=Permission.CHILDREN_INVOLVEMENT_CREATE, response={201: InvolvementOut},
+             permission=Permission.CHILDREN_INVOLVEMENT_CREATE, acts_on=TargetKind.CHILD,
+             response={201: InvolvementOut},
              errors=(404, 409, 422), summary="Record your own involvement",
              openapi_extra={"responses": {201: {"headers": {"Idempotent-Replayed": {
                  "description": "`true` when this is the answer first given to a request "
@@ -183,7 +186,8 @@ class ShieldOut(Schema):
 
 
 @router.put("/children/{contactpoint_id}/shield", permission=Permission.CHILDREN_SHIELD_MANAGE,
-            response=ShieldOut, errors=(400, 404, 409), summary="Shield a record")
+            acts_on=TargetKind.CHILD, response=ShieldOut, errors=(400, 404, 409),
+            summary="Shield a record")
 def shield(request: HttpRequest, body: ShieldIn,
            contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:
     child = records.set_shield(_user(request), contactpoint_id, shielded=True,
@@ -192,7 +196,8 @@ def shield(request: HttpRequest, body: ShieldIn,
 
 
 @router.delete("/children/{contactpoint_id}/shield",
-               permission=Permission.CHILDREN_SHIELD_MANAGE, response=ShieldOut,
+               permission=Permission.CHILDREN_SHIELD_MANAGE, acts_on=TargetKind.CHILD,
+               response=ShieldOut,
                errors=(400, 404, 409), summary="Lift a shield")
 def lift_shield(request: HttpRequest, body: LiftIn,
                 contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:

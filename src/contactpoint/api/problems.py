@@ -27,6 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from contactpoint.access.authorise import note_refusal
 from contactpoint.errors import FieldProblem, RequestError
 
 log = logging.getLogger("contactpoint.api")
@@ -106,6 +107,7 @@ def _field_problems(errors: list[dict[str, Any]]) -> list[FieldProblem]:
 # -- handlers, registered on the API by install() ------------------------------------------
 
 def _request_error(request: HttpRequest, exc: RequestError) -> HttpResponse:
+    note_refusal(request, exc)  # the refusal's audit entry names what the policy refused
     return problem_response(exc.status, exc.detail, title=exc.title, type=exc.type,
                             errors=exc.problems)
 

@@ -15,6 +15,7 @@ from ninja import Field, Path, Query, Schema
 
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import TargetKind
 from contactpoint.access.tokens import Principal
 from contactpoint.api import fields
 from contactpoint.api.auth import ApiRouter
@@ -125,7 +126,8 @@ def review_queue(request: HttpRequest,
         "candidate": i.candidate.contactpoint_id} for i in items]}
 
 
-@router.get("/review/{int:item_id}", permission=Permission.MATCHING_REVIEW_READ, response=Pair,
+@router.get("/review/{int:item_id}", permission=Permission.MATCHING_REVIEW_READ,
+            acts_on=TargetKind.CHILDREN, response=Pair,
             errors=(404,), summary="One pair side by side, with how each field compared")
 def review_pair(request: HttpRequest,
                 item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
@@ -133,6 +135,7 @@ def review_pair(request: HttpRequest,
 
 
 @router.post("/review/{int:item_id}/link", permission=Permission.MATCHING_REVIEW_DECIDE,
+             acts_on=TargetKind.CHILDREN,
              response=Decision, errors=(400, 404, 409), summary="The pair is one child")
 def review_link(request: HttpRequest, body: Reason,
                 item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
@@ -140,6 +143,7 @@ def review_link(request: HttpRequest, body: Reason,
 
 
 @router.post("/review/{int:item_id}/keep-apart", permission=Permission.MATCHING_REVIEW_DECIDE,
+             acts_on=TargetKind.CHILDREN,
              response=Decision, errors=(400, 404, 409),
              summary="Not the same child: never propose the pair again")
 def review_keep_apart(request: HttpRequest, body: Reason,
@@ -148,6 +152,7 @@ def review_keep_apart(request: HttpRequest, body: Reason,
 
 
 @router.post("/review/{int:item_id}/defer", permission=Permission.MATCHING_REVIEW_DECIDE,
+             acts_on=TargetKind.CHILDREN,
              response=Decision, errors=(400, 404, 409), summary="Decide later")
 def review_defer(request: HttpRequest, body: Reason,
                  item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
@@ -155,6 +160,7 @@ def review_defer(request: HttpRequest, body: Reason,
 
 
 @router.post("/review/split", permission=Permission.MATCHING_REVIEW_DECIDE,
+             acts_on=TargetKind.CHILD,
              response=Decision, errors=(400, 404, 409),
              summary="A record wrongly joined to a child becomes a child of its own")
 def review_split(request: HttpRequest, body: SplitRequest) -> dict[str, Any]:
@@ -162,6 +168,7 @@ def review_split(request: HttpRequest, body: SplitRequest) -> dict[str, Any]:
 
 
 @router.post("/review/merge", permission=Permission.MATCHING_REVIEW_DECIDE,
+             acts_on=TargetKind.CHILDREN,
              response=Decision, errors=(400, 404, 409), summary="Two children are one")
 def review_merge(request: HttpRequest, body: MergeRequest) -> dict[str, Any]:
     return _decision(review.merge(_user(request), body.keep, body.gone, body.reason))
@@ -169,14 +176,16 @@ def review_merge(request: HttpRequest, body: MergeRequest) -> dict[str, Any]:
 
 @router.post("/review/decisions/{int:decision}/undo",
              permission=Permission.MATCHING_REVIEW_DECIDE, response=Decision,
-             errors=(400, 404, 409), summary="Reverse an earlier decision")
+             errors=(400, 404, 409), summary="Reverse an earlier decision",
+             acts_on=TargetKind.CHILDREN)
 def review_undo(request: HttpRequest, body: Reason,
                 decision: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.undo(_user(request), decision, body.reason))
 
 
 @router.get("/children/{contactpoint_id}/match-history",
-            permission=Permission.MATCHING_REVIEW_READ, response=list[Decision],
+            permission=Permission.MATCHING_REVIEW_READ, acts_on=TargetKind.CHILD,
+            response=list[Decision],
             errors=(404,), summary="Every decision people made about a child")
 def match_history(request: HttpRequest,
                   contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID),

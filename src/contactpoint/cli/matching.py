@@ -32,14 +32,24 @@ def _actor(username: str) -> User:
         raise Usage(f"--by: no user {username!r}") from None
 
 
-def _review_call(fn: Callable[..., _Result], *args: Any, **kwargs: Any) -> _Result:
+def _review_call(fn: Callable[..., _Result], actor: User, *args: Any, **kwargs: Any,
+                 ) -> _Result:
+    """A review service called in `actor`'s name. A refusal of the access policy is
+    audited here (`access:refused`), once the refused call's transaction has rolled back:
+    no request's middleware is there to do it."""
+    from django.db import transaction  # noqa: PLC0415
+
+    from contactpoint.access.authorise import Refused, RefusedUnseen, record_refusal  # noqa: PLC0415
     from contactpoint.matching import review  # noqa: PLC0415
 
     try:
-        return fn(*args, **kwargs)
+        return fn(actor, *args, **kwargs)
     except review.Invalid as exc:
         raise Usage(str(exc)) from None
     except review.ReviewError as exc:
+        if isinstance(exc, (Refused, RefusedUnseen)):
+            with transaction.atomic():
+                record_refusal(actor, exc)
         raise Failure(str(exc)) from None
 
 

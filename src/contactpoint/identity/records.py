@@ -1,7 +1,8 @@
 """Opening a child's record, shielding it, and practitioners' own involvements.
 
-The services behind the record's page and `/api/v1/children/{id}…`. Each checks who
-may act, owns its transaction, and calls the audit hook with who, what and why. What a
+The services behind the record's page and `/api/v1/children/{id}…`. Each asks the
+access policy (access/authorise.py) whether the user may act on the child, owns its
+transaction, and calls the audit hook with who, what and why. What a
 viewer sees is decided by access.visibility alone.
 """
 
@@ -14,13 +15,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contactpoint.access.authorise import actor_of, authorise
 from contactpoint.access.models import Organisation, User
-from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.permissions import Permission
 from contactpoint.access.visibility import (
     SENSITIVE_SERVICES,
     Broker,
     ChildFacts,
-    Viewer,
     broker,
     may_name_provider,
     sees_everything,
@@ -64,23 +65,6 @@ PHONE_PROBLEM = ("Enter a phone number, like 0113 496 0000, 07700 900 982 or "
                  "+44 113 496 0000")
 
 
-def viewer_of(user: User) -> Viewer:
-    org = user.organisation
-    authority = None
-    if org is not None:
-        authority = org.pk if org.is_local_authority else org.authority_id
-    return Viewer(role=user.role, organisation_code=org.code if org else None,
-                  organisation_type=org.type if org else None, authority_id=authority)
-
-
-def require(user: User, permission: Permission) -> None:
-    """The user is active and their role holds `permission` (Forbidden otherwise)."""
-    if not user.is_active or user.suspended_at is not None:
-        raise Forbidden("This account is suspended.")
-    if permission not in permissions_for_role(user.role):
-        raise Forbidden(f"This needs the {permission} permission.")
-
-
 def _broker(organisation: Organisation | None) -> Broker | None:
     if organisation is None:
         return None
@@ -92,6 +76,13 @@ def facts_of(child: Child) -> ChildFacts:
     return ChildFacts(child.contactpoint_id, child.shielded, child.status,
                       child.local_authority_id, _broker(child.local_authority),
                       child.shield_broker_id, _broker(child.shield_broker))
+
+
+def child_scope(child: Child) -> ChildFacts:
+    """What the access policy needs of a child (who its team is), without the brokers'
+    names, so asking about many children reads no more rows."""
+    return ChildFacts(child.contactpoint_id, child.shielded, child.status,
+                      child.local_authority_id, shield_broker_id=child.shield_broker_id)
 
 
 def find_child(contactpoint_id: str, *, for_update: bool = False) -> Child:
@@ -140,16 +131,13 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
                 detail: str | None = None, break_glass: bool = False,
                 keys: KeyStore | None = None) -> dict[str, Any]:
     """The record as this user may see it, opened for a stated reason (audited)."""
-    require(user, Permission.CHILDREN_RECORD_VIEW)
+    authorise(user, Permission.CHILDREN_RECORD_VIEW)
     reason, detail = check_reason(reason, detail)
     keys = keys or get_keystore()
     child = find_child(contactpoint_id)
-    viewer, facts = viewer_of(user), facts_of(child)
-    glass = False
-    if break_glass and child.shielded and not sees_everything(viewer, facts):
-        if not viewer.may_break_glass:
-            raise Forbidden("Only child-protection practitioners may break the glass.")
-        glass = True
+    facts = facts_of(child)
+    viewer = authorise(user, Permission.CHILDREN_RECORD_VIEW, facts, break_glass=break_glass)
+    glass = break_glass and child.shielded and not sees_everything(viewer, facts)
     record = open_child_record(keys, child)
     shown = visible_record(record, viewer, facts, break_glass=glass)  # type: ignore[arg-type]
     with transaction.atomic():  # shown only once both entries are written
@@ -171,10 +159,9 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
 # -- shielding -------------------------------------------------------------------------------
 
 def _manage(user: User, child: Child) -> None:
-    require(user, Permission.CHILDREN_SHIELD_MANAGE)
-    if not sees_everything(viewer_of(user), facts_of(child)):
-        raise Forbidden("Only the child's own local management team (or a national "
-                        "administrator) may shield or lift a shield.")
+    authorise(user, Permission.CHILDREN_SHIELD_MANAGE, facts_of(child),
+              refused="Only the child's own local management team (or a national "
+                      "administrator) may shield or lift a shield.")
 
 
 def child_to_shield(user: User, contactpoint_id: str) -> Child:
@@ -185,10 +172,7 @@ def child_to_shield(user: User, contactpoint_id: str) -> Child:
     confirm that another authority's child exists or is shielded.
     """
     child = find_child(contactpoint_id)
-    try:
-        _manage(user, child)
-    except Forbidden:
-        raise NotFound(NOT_FOUND) from None
+    authorise(user, Permission.CHILDREN_SHIELD_MANAGE, facts_of(child), unseen=NOT_FOUND)
     return child
 
 
@@ -232,10 +216,7 @@ def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
 def shielding_team(user: User) -> int | None:
     """The organisation whose team brokers contact for a record `user` shields: a
     management team's local authority, a national admin's own organisation."""
-    viewer = viewer_of(user)
-    if viewer.management_team:
-        return viewer.authority_id
-    return user.organisation_id
+    return actor_of(user).team_organisation_id
 
 
 # -- involvements ----------------------------------------------------------------------------
@@ -311,9 +292,10 @@ def involvement_form_target(user: User, contactpoint_id: str,
     same way its answer would be: an unknown child or involvement is NotFound, another
     organisation's involvement Forbidden.
     """
-    require(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
+    authorise(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
     org = _organisation(user)
     child = find_child(contactpoint_id)
+    authorise(user, Permission.CHILDREN_INVOLVEMENT_CREATE, facts_of(child))
     if replaces is not None:
         _involvement_replaced(child, org, replaces)
     return child
@@ -327,8 +309,9 @@ def involvement_as_recorded(user: User, contactpoint_id: str, replaces: int,
     The same checks as involvement_form_target (NotFound, Forbidden): only the
     organisation that recorded it is shown its sealed details.
     """
-    require(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
+    authorise(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
     child = find_child(contactpoint_id)
+    authorise(user, Permission.CHILDREN_INVOLVEMENT_CREATE, facts_of(child))
     earlier = _involvement_replaced(child, _organisation(user), replaces)
     details = open_involvement(keys or get_keystore(), child.contactpoint_id, earlier)
     return {"service_type": earlier.service_type, "practitioner": details.get("practitioner"),
@@ -369,7 +352,7 @@ def _lead_taken(user: User, child: Child, holder: tuple[str, str | None, str]) -
     a refusal must not reveal a sensitive provider."""
     service_type, code, name = holder
     facts = facts_of(child)
-    if code is not None and may_name_provider(viewer_of(user), facts,
+    if code is not None and may_name_provider(actor_of(user), facts,
                                               service_type=service_type,
                                               organisation_code=code):
         return f"{name} is the lead professional; they step down first."
@@ -389,7 +372,7 @@ def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput,
     shield nobody outside the child's management team claims the lead (the same answer
     whether or not there is one: the shielded view does not say).
     """
-    require(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
+    authorise(user, Permission.CHILDREN_INVOLVEMENT_CREATE)
     reason, detail = check_reason(reason, detail, location="body")
     keys = keys or get_keystore()
     details = _check_involvement(data)
@@ -398,12 +381,13 @@ def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput,
     with transaction.atomic():
         lock_index()  # re-derivation below must not interleave with a load or a merge
         child = find_child(contactpoint_id, for_update=True)
+        authorise(user, Permission.CHILDREN_INVOLVEMENT_CREATE, facts_of(child))
         earlier = None
         if replaces is not None:
             earlier = _involvement_replaced(child, org, replaces, for_update=True)
         if data.lead_professional and not (earlier is not None and earlier.lead_professional):
             facts = facts_of(child)
-            if shielded_from(viewer_of(user), facts):
+            if shielded_from(actor_of(user), facts):
                 raise BadRequest("The lead professional cannot be claimed here.", problems=[
                     FieldProblem("lead_professional", LEAD_BEHIND_SHIELD.format(
                         broker=broker(facts).name), "body")])

@@ -20,13 +20,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from contactpoint import errors
-from contactpoint.access.models import Role, User
+from contactpoint.access.authorise import allows, authorise
+from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import Actor
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, MissingKey, get_keystore
 from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
-from contactpoint.identity.records import require, viewer_of
+from contactpoint.identity.records import child_scope
 from contactpoint.identity.shield_holds import record_shield_change, release_hold
 from contactpoint.identity.store import (
     ChildDeriver,
@@ -58,39 +60,27 @@ NOT_YOURS = "no such review item, record or child in your authority"
 
 
 # -- who may act -----------------------------------------------------------------------------
-
-def _authority(actor: User) -> int | None:
-    return viewer_of(actor).authority_id
-
+#
+# access/policy.py decides (through access/authorise.py): the permission, and the children
+# acted on together. Another authority's child, pair or decision is answered as one that
+# does not exist.
 
 def _check_actor(actor: User, permission: Permission = Permission.MATCHING_REVIEW_DECIDE,
-                 ) -> None:
-    require(actor, permission)  # the same rule as every other service: one place
+                 ) -> Actor:
+    return authorise(actor, permission)
 
 
-def may_act_on(actor: User, children: Iterable[Child]) -> bool:
-    """National administrators: any child. A management team: a pair or child in its own
-    authority, and a shielded child only when it is its own."""
-    if actor.role == Role.NATIONAL_ADMIN:
-        return True
-    authority = _authority(actor)
-    children = list(children)
-    if authority is None:
-        return False
-
-    def own(child: Child) -> bool:  # where it lives, or the team brokering its shield
-        return child.local_authority_id == authority or (
-            child.shielded and child.shield_broker_id == authority)
-
-    if any(c.shielded and not own(c) for c in children):
-        return False
-    return any(own(c) for c in children)
+def may_act_on(actor: User, children: Iterable[Child],
+               permission: Permission = Permission.MATCHING_REVIEW_DECIDE) -> bool:
+    """May `actor` decide about these children together (the policy's question, with no
+    refusal: for what a page offers)?"""
+    return allows(actor, permission, [child_scope(c) for c in children])
 
 
-def _require(actor: User, children: Iterable[Child]) -> None:
-    if not may_act_on(actor, children):
-        # The same answer as for an id that does not exist: no hint of what is there.
-        raise NotFound(NOT_YOURS)
+def _require(actor: User, children: Iterable[Child],
+             permission: Permission = Permission.MATCHING_REVIEW_DECIDE) -> None:
+    # The same answer as for an id that does not exist: no hint of what is there.
+    authorise(actor, permission, [child_scope(c) for c in children], unseen=NOT_YOURS)
 
 
 def _reason(reason: str) -> str:
@@ -110,19 +100,20 @@ def queue(actor: User, *, statuses: Sequence[str] = PENDING,
           limit: int = 50) -> list[ReviewItem]:
     """The actor's pending pairs, open before deferred, strongest first (audited: the
     list names children, and which of them are shielded)."""
-    _check_actor(actor, Permission.MATCHING_REVIEW_READ)
+    facts = _check_actor(actor, Permission.MATCHING_REVIEW_READ)
     items: QuerySet[ReviewItem] = (
         ReviewItem.objects.filter(status__in=statuses)
         .select_related("candidate", "source_record__child", "source_record__source")
         .order_by("-status", "-score", "pk"))  # open before deferred
-    if actor.role != Role.NATIONAL_ADMIN:
-        authority = _authority(actor)
+    if not facts.national:  # narrowed in the query; the policy decides each below
+        authority = facts.authority_id
         items = items.filter(Q(candidate__local_authority=authority)
                              | Q(source_record__child__local_authority=authority)
                              | Q(candidate__shield_broker=authority)
                              | Q(source_record__child__shield_broker=authority))
     shown = [item for item in items[: limit * 2]
-             if may_act_on(actor, [item.candidate, item.source_record.child])][:limit]
+             if may_act_on(actor, [item.candidate, item.source_record.child],
+                           Permission.MATCHING_REVIEW_READ)][:limit]
     audit.record("matching:review:list", actor=actor,
                  details={"statuses": sorted(statuses), "items": [i.pk for i in shown]},
                  children=[c.contactpoint_id for i in shown
@@ -131,15 +122,16 @@ def queue(actor: User, *, statuses: Sequence[str] = PENDING,
 
 
 def _item(actor: User, item_id: int, *, pending: bool = True) -> ReviewItem:
-    _check_actor(actor, Permission.MATCHING_REVIEW_DECIDE if pending
-                 else Permission.MATCHING_REVIEW_READ)
+    permission = (Permission.MATCHING_REVIEW_DECIDE if pending
+                  else Permission.MATCHING_REVIEW_READ)
+    _check_actor(actor, permission)
     try:
         item = (ReviewItem.objects.select_for_update(of=("self",))
                 .select_related("candidate", "source_record__child", "source_record__source")
                 .get(pk=item_id))
     except ReviewItem.DoesNotExist:
         raise NotFound(NOT_YOURS) from None
-    _require(actor, [item.candidate, item.source_record.child])
+    _require(actor, [item.candidate, item.source_record.child], permission)
     if pending and item.status not in PENDING:
         raise Conflict(f"review item {item_id} is already decided ({item.status})")
     return item
@@ -401,8 +393,9 @@ def _record_of(actor: User, keys: KeyStore, source: str, source_id: str) -> Sour
     key = keys.blind_index.token("source-record", source, source_id)
     record = (SourceRecord.objects.select_for_update(of=("self",))
               .select_related("child").filter(source_key=key, deleted=False).first())
-    if record is None or record.child is None or not may_act_on(actor, [record.child]):
+    if record is None or record.child is None:
         raise NotFound(NOT_YOURS)
+    _require(actor, [record.child])
     return record
 
 
@@ -535,7 +528,7 @@ def history(actor: User, contactpoint_id: str) -> list[MatchAction]:
         child = Child.objects.get(contactpoint_id=contactpoint_id)
     except Child.DoesNotExist:
         raise NotFound(NOT_YOURS) from None
-    _require(actor, [child])
+    _require(actor, [child], Permission.MATCHING_REVIEW_READ)
     actions = list(MatchAction.objects.filter(
         Q(child=child) | Q(retired=child) | Q(created=child)).select_related("actor"))
     audit.record("matching:history:view", actor=actor, subject=child.contactpoint_id,

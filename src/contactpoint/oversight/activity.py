@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from contactpoint.access.authorise import authorise
 from contactpoint.access.models import Organisation, User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.visibility import Monitoring, monitoring
@@ -38,7 +39,6 @@ from contactpoint.audit import hooks, trail
 from contactpoint.audit.models import Entry, EntryChild
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.identity.models import Child
-from contactpoint.identity.records import require, viewer_of
 
 PAGE_SIZE = 50
 EVENT = "audit:activity:view"
@@ -189,8 +189,7 @@ def _shown(entry: Entry, scope: Monitoring, own: set[str], names: dict[str, str]
 def read_activity(user: User, filters: Filters, cursor: Cursor = Cursor(), *,
                   keys: KeyStore | None = None) -> ActivityPage:
     """A page of the trail as `user` may read it, and the entry saying they read it."""
-    require(user, Permission.AUDIT_READ)
-    scope = monitoring(viewer_of(user))
+    scope = monitoring(authorise(user, Permission.AUDIT_READ))
     keys = keys or get_keystore()
     # Place what is waiting first, as `trail.export` does: the child index (which the
     # scope reads) then holds every entry written so far, and each shows its place.
@@ -220,7 +219,7 @@ def _scope_code(scope: Monitoring) -> str | None:
 def refuse(user: User, problems: list[str], typed: dict[str, str]) -> None:
     """Filters that could not be read: nothing is shown, and that is audited too. What
     was typed may be anything (a name in the ID box), so it is sealed."""
-    require(user, Permission.AUDIT_READ)
+    authorise(user, Permission.AUDIT_READ)
     with transaction.atomic():
         hooks.record(EVENT, actor=user, details={"refused": sorted(problems), "shown": 0},
                      personal={"typed": typed} if typed else None)

@@ -236,9 +236,9 @@ def _active_children_holding(tokens: set[bytes]) -> list[tuple[Any, ...]]:
 
 def search_for(user: Any, criteria: Criteria, *, keys: KeyStore | None = None) -> SearchResult:
     """A person's search: their permission checked, the search and its results audited."""
-    from contactpoint.identity.records import require  # noqa: PLC0415  (one rule, one place)
+    from contactpoint.access.authorise import authorise  # noqa: PLC0415  (one rule, one place)
 
-    require(user, Permission.CHILDREN_SEARCH)
+    authorise(user, Permission.CHILDREN_SEARCH)
     result = search_children(criteria, keys=keys)
     audit.record("child:search", actor=user, personal={"criteria": criteria.as_audit()},
                  details={"exact": criteria.exact, "limit": criteria.limit,

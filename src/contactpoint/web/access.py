@@ -1,13 +1,19 @@
 """What each page needs: one declaration per view, checked on every request.
 
-    @requires(Permission.ACCOUNTS_MANAGE)   # signed in with both factors, and the role has it
+    @requires(Permission.ACCOUNTS_MANAGE)   # signed in with both factors, and the policy allows it
+    @requires(Permission.CHILDREN_SHIELD_MANAGE, acts_on=TargetKind.CHILD)
+                                            # ... on the child (or user) the route names,
+                                            # which the view's service asks the policy about
     @signing_in                             # part-way through signing in (password accepted)
     @public                                 # anyone: the start page, sign-in, error pages
 
 A view without one of these is a mistake: tests/web/test_url_permissions.py walks every
-URL of the project and fails on it. Not signed in: the sign-in page, then back here.
-Password accepted but no second factor yet: the next sign-in step. Signed in without
-the permission: the GOV.UK 403 page.
+URL of the project and fails on it, and on a page whose URL names a child or a user
+that does not declare `acts_on`. The permission is the access policy's answer
+(access/policy.py), asked here of the signed-in person on no one in particular; the
+service the view calls asks it again of the child or user it acts on. Not signed in:
+the sign-in page, then back here. Password accepted but no second factor yet: the next
+sign-in step. Signed in without the permission: the GOV.UK 403 page.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from contactpoint.access import second_factors
-from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.authorise import Refused, actor_of
+from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import Ground, TargetKind, decide
 
 View = Callable[..., HttpResponse]
 NEXT_SESSION_KEY = "contactpoint_next"
@@ -34,10 +42,12 @@ NEXT_SESSION_KEY = "contactpoint_next"
 
 @dataclass(frozen=True)
 class PageAccess:
-    """What a view declared: `public`, `signing_in`, or `permission` with the Permission."""
+    """What a view declared: `public`, `signing_in`, or `permission` with the Permission
+    and what the view uses it on (`acts_on`), if anything in particular."""
 
     kind: str
     permission: Permission | None = None
+    acts_on: TargetKind | None = None
 
 
 def declared_access(view: Any) -> PageAccess | None:
@@ -90,10 +100,14 @@ def signing_in(view: View) -> View:
     return guarded
 
 
-def requires(permission: Permission) -> Callable[[View], View]:
-    """The page needs a complete sign-in (both factors) and `permission`."""
+def requires(permission: Permission, *,
+             acts_on: TargetKind | None = None) -> Callable[[View], View]:
+    """The page needs a complete sign-in (both factors) and `permission`; `acts_on` says
+    what the view uses it on (its service asks the policy about that target)."""
     if not isinstance(permission, Permission):
         raise TypeError("a page names the Permission it needs")
+    if acts_on is not None and not isinstance(acts_on, TargetKind):
+        raise TypeError("a page names what it acts on as a TargetKind")
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -105,11 +119,15 @@ def requires(permission: Permission) -> Callable[[View], View]:
                 if request.method == "GET":
                     request.session[NEXT_SESSION_KEY] = request.get_full_path()
                 return redirect(next_sign_in_step(user))
-            if permission not in permissions_for_role(user.role):  # type: ignore[union-attr]
-                raise PermissionDenied(f"needs {permission}")
+            decision = decide(actor_of(user), permission)  # type: ignore[arg-type]
+            if not decision.allowed:  # the refusal's entry names the policy's decision
+                said = (f"needs {permission}" if decision.ground is Ground.PERMISSION
+                        else decision.message)
+                raise PermissionDenied(said) from Refused(said, decision)
             return view(request, *args, **kwargs)
 
-        guarded.page_access = PageAccess("permission", permission)  # type: ignore[attr-defined]
+        guarded.page_access = PageAccess("permission", permission,  # type: ignore[attr-defined]
+                                         acts_on)
         return guarded
 
     return decorate
@@ -120,5 +138,5 @@ def page_permissions(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_verified():
         return {"page_permissions": frozenset(), "signed_in": False}
-    return {"page_permissions": frozenset(p.value for p in permissions_for_role(user.role)),
+    return {"page_permissions": frozenset(p.value for p in actor_of(user).permissions),
             "signed_in": True}

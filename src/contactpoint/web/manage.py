@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from contactpoint.access import second_factors, services, set_up_links, tokens
 from contactpoint.access.models import ApiToken, OrganisationType, Role, User
 from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import TargetKind
 from contactpoint.access.services import AccessError
 from contactpoint.errors import NotFound
 from contactpoint.web.access import requires
@@ -91,7 +92,7 @@ def users(request: HttpRequest) -> HttpResponse:
     return render(request, "web/manage/users.html", {"rows": rows, "nav": "users"})
 
 
-@requires(MANAGE)
+@requires(MANAGE, acts_on=TargetKind.USER)
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     try:
         user = services.view_user(request.user, username)  # type: ignore[arg-type]
@@ -104,7 +105,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         "tokens": _token_rows(user)})
 
 
-@requires(MANAGE)
+@requires(MANAGE, acts_on=TargetKind.USER)
 @require_http_methods(["GET", "POST"])
 def user_action(request: HttpRequest, username: str, action: str) -> HttpResponse:
     spec = USER_ACTIONS.get(action)
@@ -144,7 +145,7 @@ def _token_rows(user: User) -> list[dict[str, Any]]:
                                                args=[user.username, t.prefix]))
 
 
-@requires(MANAGE)
+@requires(MANAGE, acts_on=TargetKind.USER)
 @require_http_methods(["GET", "POST"])
 def revoke_user_token(request: HttpRequest, username: str, prefix: str) -> HttpResponse:
     """Revoke a token of someone the team manages, with a reason; anyone else's is 404."""

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import TargetKind
 from contactpoint.errors import BadRequest, Conflict, Forbidden, NotFound
 from contactpoint.identity import records
 from contactpoint.web import children
@@ -30,7 +31,7 @@ from contactpoint.web.child_forms import (
 )
 
 
-@requires(Permission.CHILDREN_INVOLVEMENT_CREATE)
+@requires(Permission.CHILDREN_INVOLVEMENT_CREATE, acts_on=TargetKind.CHILD)
 @require_http_methods(["GET", "POST"])
 def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     """Record (or, with `replaces`, update) your organisation's involvement with a child.
@@ -81,7 +82,7 @@ def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
         "nav": "search"})
 
 
-@requires(Permission.CHILDREN_SHIELD_MANAGE)
+@requires(Permission.CHILDREN_SHIELD_MANAGE, acts_on=TargetKind.CHILD)
 @require_http_methods(["GET", "POST"])
 def shield(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     """Shield a record, or lift its shield: whichever it needs now.

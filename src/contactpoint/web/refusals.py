@@ -6,8 +6,10 @@ everything it wrote, its audit entries too. So the refusal is written here, once
 answer is made and the view's transaction is over, in a transaction of its own: one
 `request:refused` entry with the method, the route's pattern (never the path as sent,
 and never a query string: both can carry a name), the status, and the ids the route
-was called with. If that entry cannot be written, the answer becomes a 500: nothing is
-refused unaudited.
+was called with; when the access policy refused (access/policy.py), also the permission
+and the ground it refused on. If that entry cannot be written, the answer becomes a 500:
+nothing is refused unaudited. The policy itself writes nothing for a request, so each
+refusal is written once.
 
 Recorded for people and systems the service knows (signed in, at any step; an API
 caller with a token, refused or not) and for anyone at a sign-in step (a wrong set-up
@@ -24,6 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+from contactpoint.access.authorise import note_refusal, noted_refusal
 from contactpoint.api.middleware import API_PREFIX
 from contactpoint.audit import hooks as audit
 from contactpoint.web.errors import server_error
@@ -67,7 +70,8 @@ def refusal_entry(request: HttpRequest, status: int) -> dict[str, Any]:
     """The entry's parts: what was asked, by route; ids readable, other values sealed."""
     match = request.resolver_match
     details: dict[str, Any] = {"method": request.method, "status": status,
-                               "route": match.route if match is not None else None}
+                               "route": match.route if match is not None else None,
+                               **noted_refusal(request)}
     personal: dict[str, Any] = {}
     subject = None
     for name, value in (match.kwargs if match is not None else {}).items():
@@ -88,6 +92,10 @@ class RefusalAuditMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """A page's refusal, before Django answers it: note what the policy refused."""
+        note_refusal(request, exception)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)

@@ -14,7 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from contactpoint.access.permissions import Permission, permissions_for_role
+from contactpoint.access.authorise import allows
+from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import TargetKind
 from contactpoint.errors import BadRequest, Conflict, NotFound
 from contactpoint.matching import review
 from contactpoint.matching.models import ActionKind, MatchAction, ReviewStatus
@@ -91,9 +93,8 @@ def _pair_page(request: HttpRequest, item_id: int, form: DecisionForm | None,
         pair = review.pair(request.user, item_id)  # type: ignore[arg-type]
     except NotFound:
         raise Http404("no such review item") from None
-    granted = permissions_for_role(request.user.role)  # type: ignore[union-attr]
     pending = pair["status"] in review.PENDING
-    if form is None and pending and DECIDE in granted:
+    if form is None and pending and allows(request.user, DECIDE):  # type: ignore[arg-type]
         form = DecisionForm()
     return render(request, "web/review/pair.html", {
         # A decided pair offers no decision, but says why one just sent was refused.
@@ -102,12 +103,12 @@ def _pair_page(request: HttpRequest, item_id: int, form: DecisionForm | None,
         "status_label": ReviewStatus(pair["status"]).label, "nav": "review"}, status=status)
 
 
-@requires(READ)
+@requires(READ, acts_on=TargetKind.CHILDREN)
 def pair(request: HttpRequest, item_id: int) -> HttpResponse:
     return _pair_page(request, item_id, None)
 
 
-@requires(DECIDE)
+@requires(DECIDE, acts_on=TargetKind.CHILDREN)
 @require_http_methods(["GET", "POST"])
 def decide(request: HttpRequest, item_id: int) -> HttpResponse:
     """Link, keep apart or defer a pair, with a reason; the pair page shows any problem."""
@@ -125,7 +126,7 @@ def decide(request: HttpRequest, item_id: int) -> HttpResponse:
     return _pair_page(request, item_id, form)
 
 
-@requires(DECIDE)
+@requires(DECIDE, acts_on=TargetKind.CHILD)
 @require_http_methods(["GET", "POST"])
 def split(request: HttpRequest) -> HttpResponse:
     """A source record wrongly joined to a child becomes a child of its own.
@@ -151,7 +152,7 @@ def split(request: HttpRequest) -> HttpResponse:
     return render(request, "web/review/split.html", {"form": form, "nav": "review"})
 
 
-@requires(DECIDE)
+@requires(DECIDE, acts_on=TargetKind.CHILDREN)
 @require_http_methods(["GET", "POST"])
 def merge(request: HttpRequest) -> HttpResponse:
     form = MergeForm(request.POST or None)
@@ -170,14 +171,14 @@ def merge(request: HttpRequest) -> HttpResponse:
     return render(request, "web/review/merge.html", {"form": form, "nav": "review"})
 
 
-@requires(READ)
+@requires(READ, acts_on=TargetKind.CHILD)
 def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     try:
         actions = review.history(request.user, contactpoint_id)  # type: ignore[arg-type]
     except NotFound:
         raise Http404("no such child") from None
     undone = {a.undoes_id for a in actions if a.undoes_id}
-    may_undo = DECIDE in permissions_for_role(request.user.role)  # type: ignore[union-attr]
+    may_undo = allows(request.user, DECIDE)  # type: ignore[arg-type]
     rows = [{"action": a, "kind": ActionKind(a.kind).label,
              "reason": review.stated_reason(a) or "",
              "moved": sum(1 for m in a.moves if m["from"] != m["to"]),
@@ -187,7 +188,7 @@ def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
         "contactpoint_id": contactpoint_id, "rows": rows, "nav": "review"})
 
 
-@requires(DECIDE)
+@requires(DECIDE, acts_on=TargetKind.CHILDREN)
 @require_http_methods(["GET", "POST"])
 def undo(request: HttpRequest, decision: int) -> HttpResponse:
     try:  # the form only for a decision the person may undo, as the POST decides
