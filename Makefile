@@ -50,6 +50,7 @@ PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 test: $(VENV)/.installed-test static chromium
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
 	$(PYTEST) $(PYTEST_ARGS)
 	@if [ -n "$$CONTACTPOINT_TEST_POSTGRES_URL" ]; then \
 		echo "== the database tests again, on PostgreSQL"; \

@@ -24,10 +24,11 @@ from django.urls import get_resolver
 
 from accounts import bearer
 from children_world import ready_person
-from contactpoint.access import services, team_contact
+from contactpoint.access import services
 from contactpoint.access.models import Organisation
 from contactpoint.access.tokens import create_token
 from contactpoint.api.v1 import api
+from contactpoint.identity import team_contact
 from contactpoint.identity.models import Child, PostcodeDistrict
 from contactpoint.identity.records import set_shield
 from contactpoint.loading.loader import ingest_file

@@ -39,7 +39,7 @@ from contactpoint.identity.models import Child, Involvement, PostcodeDistrict, S
 from contactpoint.identity.records import set_shield
 from contactpoint.loading.loader import ingest_file
 from contactpoint.matching.models import MatchAction, ReviewItem
-from contactpoint.web.access import declared_access
+from contactpoint.routes import declared_access
 from databases import both_databases
 from factories import feed_row, nhs_number, write_jsonl
 from routes import ninja_path_view, url_patterns

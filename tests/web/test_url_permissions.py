@@ -29,7 +29,8 @@ from contactpoint.access.tokens import create_own_token
 from contactpoint.api.auth import ApiRouter, BearerToken, undeclared
 from contactpoint.identity.models import PostcodeDistrict
 from contactpoint.matching import review
-from contactpoint.web.access import declared_access, public, requires
+from contactpoint.routes import declared_access, public
+from contactpoint.web.access import requires
 from databases import both_databases
 from pagecheck import assert_good_page
 from routes import ninja_path_view, url_patterns

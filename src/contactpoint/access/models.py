@@ -156,6 +156,13 @@ class SourceSystem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def register(cls, name: str) -> tuple[SourceSystem, bool]:
+        """The source called `name`, made if new: (source, whether it was made). Raises
+        ValidationError for a name that is not a source name."""
+        source_name_validator(name)
+        return cls.objects.get_or_create(name=name)
+
 
 class ApiClient(models.Model):
     """A source system's program that sends its feed over the API.

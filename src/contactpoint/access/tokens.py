@@ -47,7 +47,6 @@ from contactpoint.access.services import (
 )
 from contactpoint.audit import hooks as audit
 from contactpoint.errors import NotFound
-from contactpoint.loading.loader import register_source
 from contactpoint.text import clean_text
 
 TOKEN_MARK = "cp"  # noqa: S105  (the marker every token starts with, not a secret)
@@ -157,7 +156,7 @@ def add_client(*, name: str, source: str,
     if ApiClient.objects.filter(name=name).exists():
         raise AccessError(f"client {name!r} already exists")
     try:
-        system, source_created = register_source(source)
+        system, source_created = SourceSystem.register(source)
     except ValidationError as exc:
         raise AccessError(f"source: {' '.join(exc.messages)}") from None
     client = ApiClient(name=name, source=system)

@@ -8,8 +8,7 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 
 from contactpoint.api.problems import PROBLEM_JSON, problem
-
-API_PREFIX = "/api/"
+from contactpoint.routes import API_PREFIX
 
 
 class ApiProblemsMiddleware:

@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from contactpoint.api.problems import problem_response
 from contactpoint.api.v1 import api
-from contactpoint.web.access import public
+from contactpoint.routes import public
 
 #: What `path()` includes: (patterns, app name, namespace), as NinjaAPI.urls gives them.
 IncludedUrls = tuple[list[URLResolver | URLPattern], str, str]

@@ -84,11 +84,6 @@ class _Write:
         return self.step.item
 
 
-def register_source(name: str) -> tuple[SourceSystem, bool]:
-    source_name_validator(name)
-    return SourceSystem.objects.get_or_create(name=name)
-
-
 class IndexRecords:
     """The database's RecordStore (loading.placing.placer): one source's records in the
     index, each batch in a transaction of its own that holds the index lock."""
@@ -446,7 +441,7 @@ def ingest_file(source_name: str, path: Path, *, today: date | None = None,
     check_feed_file(source_name, path)
     if initial_load_unfinished():
         raise FeedFileError(INITIAL_LOAD_UNFINISHED)
-    source, _ = register_source(source_name)
+    source, _ = SourceSystem.register(source_name)
     load = FeedLoad.objects.create(source=source, file_name=path.name[:255])
     write, close = write_rejects(rejects_path(path))
     try:

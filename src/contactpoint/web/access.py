@@ -6,6 +6,7 @@
                                             # which the view's service asks the policy about
     @signing_in                             # part-way through signing in (password accepted)
     @public                                 # anyone: the start page, sign-in, error pages
+                                            # (contactpoint.routes, shared with the API)
 
 A view without one of these is a mistake: tests/web/test_url_permissions.py walks every
 URL of the project and fails on it, and on a page whose URL names a child or a user
@@ -19,13 +20,11 @@ sign-in step. Signed in without the permission: the GOV.UK 403 page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -35,40 +34,9 @@ from contactpoint.access import second_factors
 from contactpoint.access.authorise import Refused, actor_of
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import Ground, TargetKind, decide
+from contactpoint.routes import PageAccess, View
 
-View = Callable[..., HttpResponse]
 NEXT_SESSION_KEY = "contactpoint_next"
-
-
-@dataclass(frozen=True)
-class PageAccess:
-    """What a view declared: `public`, `signing_in`, or `permission` with the Permission
-    and what the view uses it on (`acts_on`), if anything in particular."""
-
-    kind: str
-    permission: Permission | None = None
-    acts_on: TargetKind | None = None
-
-
-def declared_access(view: Any) -> PageAccess | None:
-    """The declaration on a view function (or a class-based view's `as_view()`)."""
-    found = getattr(view, "page_access", None)
-    if found is None and hasattr(view, "view_class"):
-        found = getattr(view.view_class, "page_access", None)
-    return found if isinstance(found, PageAccess) else None
-
-
-def public(view: View) -> View:
-    """Anyone may see this page, signed in or not.
-
-    It runs outside the one transaction every other request runs in (ATOMIC_REQUESTS):
-    anyone may call it, and it must not hold a transaction open for them (on SQLite,
-    the write lock). What it changes it writes, with its audit entry, in a transaction
-    of its own.
-    """
-    view = transaction.non_atomic_requests(view)
-    view.page_access = PageAccess("public")  # type: ignore[attr-defined]
-    return view
 
 
 def safe_next(request: HttpRequest, url: str | None) -> str | None:

@@ -23,7 +23,8 @@ from django_otp_webauthn.templatetags.otp_webauthn import get_configuration
 
 from contactpoint.access import lockout, second_factors
 from contactpoint.audit import hooks as audit
-from contactpoint.web.access import PageAccess, public, signing_in
+from contactpoint.routes import PageAccess, public
+from contactpoint.web.access import signing_in
 from contactpoint.web.requests import AuthedRequest
 from contactpoint.web.signin import (
     client_address,

@@ -27,8 +27,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from contactpoint.access.authorise import note_refusal, noted_refusal
-from contactpoint.api.middleware import API_PREFIX
 from contactpoint.audit import hooks as audit
+from contactpoint.routes import API_PREFIX
 from contactpoint.web.errors import server_error
 
 log = logging.getLogger("contactpoint.web")

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from contactpoint.access import set_up_links
 from contactpoint.access.services import AccessError
 from contactpoint.access.sessions import remember_session
-from contactpoint.web.access import next_sign_in_step, public
+from contactpoint.routes import public
+from contactpoint.web.access import next_sign_in_step
 from contactpoint.web.forms import NewPasswordForm
 from contactpoint.web.sessions import end_signed_in_session
 

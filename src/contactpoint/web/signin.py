@@ -30,10 +30,10 @@ from contactpoint.access import lockout, second_factors
 from contactpoint.access.models import User
 from contactpoint.access.sessions import remember_session
 from contactpoint.audit import hooks as audit
+from contactpoint.routes import public
 from contactpoint.web.access import (
     NEXT_SESSION_KEY,
     next_sign_in_step,
-    public,
     safe_next,
     signing_in,
 )

@@ -1,5 +1,5 @@
 """Your team's contact details: the page where a management team sets how practitioners
-reach it when it brokers contact (access.team_contact decides and audits)."""
+reach it when it brokers contact (identity.team_contact decides and audits)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from contactpoint.access import team_contact
 from contactpoint.access.permissions import Permission
 from contactpoint.errors import BadRequest
+from contactpoint.identity import team_contact
 from contactpoint.web.access import requires
 from contactpoint.web.child_forms import add_problems
 from contactpoint.web.requests import AuthedRequest

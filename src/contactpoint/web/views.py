@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from contactpoint.web.access import public
+from contactpoint.routes import public
 
 
 @public

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 
+from contactpoint.access.models import SourceSystem
 from contactpoint.audit import hooks as audit
 from contactpoint.crypto.keystore import get_keystore
 from contactpoint.feeds.models import FeedLoad
@@ -28,7 +29,6 @@ from contactpoint.loading.initial.errors import InitialLoadError
 from contactpoint.loading.initial.spool import remove_spools_of
 from contactpoint.loading.loader import (
     INITIAL_LOAD_MARKER,
-    register_source,
     unfinished_initial_loads,
 )
 
@@ -115,7 +115,7 @@ def mark_start(files: Sequence[tuple[str, Path]], dead_hosts: Collection[str] = 
         # putting them back leaves them to the next, which clears and restores.
         marker = {**_running_here(), CONSTRAINTS: tables.drop_constraints(),
                   INDEXES: tables.drop_indexes()}
-        loads = [FeedLoad.objects.create(source=register_source(source)[0],
+        loads = [FeedLoad.objects.create(source=SourceSystem.register(source)[0],
                                          file_name=path.name[:255], counts=marker)
                  for source, path in files]
     # The cleared children's keys, once their data is gone for good: a backup taken

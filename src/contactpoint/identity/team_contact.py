@@ -1,5 +1,6 @@
 """A management team's contact details: how practitioners reach the team that brokers
-contact for a shielded record or a sensitive service (access.visibility shows them).
+contact for a shielded record or a sensitive service (a record shows them; kept here,
+beside the record, since its rules are the record's phone rules).
 
 The team sets its own. A management team's details are its local authority's; the
 national team's are those of the national administrator's organisation, which brokers
