@@ -56,13 +56,24 @@ class InitialSummary:
     cleared: bool = False
 
     def lines(self) -> list[str]:
-        out = [f"{source} ({name}): " + ", ".join(f"{k.replace('_', ' ')} {v}"
-                                                 for k, v in counts.items())
+        out = [f"{source} ({name}): " + ", ".join(f"{k.replace('_', ' ')} {counts[k]}"
+                                                 for k in _in_print_order(counts))
                for source, name, counts in self.files]
         out.append(f"{self.records} source records, {self.children} children, "
                    f"{self.decisions} decisions, {self.review_items} review items; placed in "
                    f"{self.place_seconds:.1f} s, written in {self.write_seconds:.1f} s")
         return out
+
+
+#: How each file's counts are printed: read and rejected first, as they always were
+#: (bench/match_load.py and operators' scripts read "SOURCE (FILE): read N, rejected N").
+_PRINT_ORDER = ("read", "rejected", "created", "linked", "review", "updated", "deleted",
+                "unchanged", "superseded", "parts_rejected")
+
+
+def _in_print_order(counts: dict[str, int]) -> list[str]:
+    return [k for k in _PRINT_ORDER if k in counts] + [k for k in counts
+                                                       if k not in _PRINT_ORDER]
 
 
 def _check_files(files: Sequence[tuple[str, Path]]) -> None:
