@@ -1,6 +1,6 @@
 """The review queue and a person's corrections: link, keep apart, defer, split, merge, undo.
 
-Service functions for the command line, the API and (later) the pages. Each one checks
+Service functions for the command line, the API and the pages. Each one checks
 who may act (a management team on its own authority's children, national
 administrators on any; a shielded child only by its own authority's team), changes the
 index in one transaction, re-derives the children touched, and writes a MatchAction
@@ -11,8 +11,6 @@ loader never places them again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -38,6 +36,15 @@ from contactpoint.identity.store import (
     open_payload,
     reserve_children,
 )
+from contactpoint.matching.changes import (
+    PENDING,
+    Change,
+    close_pending,
+    kept_apart,
+    merge_children,
+    ordered_pair,
+    set_item,
+)
 from contactpoint.matching.models import (
     ActionKind,
     KeptApart,
@@ -45,9 +52,6 @@ from contactpoint.matching.models import (
     ReviewItem,
     ReviewStatus,
 )
-
-PENDING = (ReviewStatus.OPEN, ReviewStatus.DEFERRED)
-
 
 # The errors a decision can end in (contactpoint.errors: each knows its HTTP status).
 ReviewError = errors.RequestError
@@ -196,73 +200,6 @@ def pair(actor: User, item_id: int, keys: KeyStore | None = None) -> dict[str, A
 
 # -- decisions -------------------------------------------------------------------------------
 
-@dataclass
-class _Change:
-    """Who decides and when, and what the decision did, gathered as it goes and written
-    as one MatchAction."""
-
-    actor: User
-    now: datetime
-    moves: list[dict[str, Any]] = field(default_factory=list)
-    kept_apart: list[list[int]] = field(default_factory=list)
-    released: list[list[int]] = field(default_factory=list)
-    items: list[list[Any]] = field(default_factory=list)
-
-
-def _pair(a: int, b: int) -> tuple[int, int]:
-    return (a, b) if a < b else (b, a)
-
-
-def _kept_apart(a: int, b: int) -> bool:
-    low, high = _pair(a, b)
-    return KeptApart.objects.filter(child_a_id=low, child_b_id=high).exists()
-
-
-def _set_item(item: ReviewItem, status: str, change: _Change,
-              candidate: Child | None = None) -> None:
-    change.items.append([item.pk, item.status, item.candidate_id])
-    item.status = status
-    item.decided_by, item.decided_at = change.actor, change.now
-    if candidate is not None:
-        item.candidate = candidate
-    item.save(update_fields=["status", "decided_by", "decided_at", "candidate"])
-
-
-def _close_pending(q: Q, change: _Change) -> None:
-    for other in ReviewItem.objects.filter(q, status__in=PENDING):
-        _set_item(other, ReviewStatus.CLOSED, change)
-
-
-def _merge(keys: KeyStore, keep: Child, gone: Child, change: _Change) -> None:
-    """Every live record of `gone` onto `keep`; `gone` retired, pointing at `keep`."""
-    records = list(SourceRecord.objects.filter(child=gone, deleted=False)
-                   .values_list("pk", flat=True))
-    change.moves += move_records(keys, [(pk, keep.pk, LinkState.MANUAL) for pk in records])
-    gone.status, gone.merged_into, gone.record = ChildStatus.MERGED, keep, None
-    gone.save(update_fields=["status", "merged_into", "record", "updated_at"])
-    if gone.shielded and not gone.shield_held and not keep.shielded:
-        # One child now: the shield a team set on either stands over both.
-        keep.shielded, keep.shield_broker_id = True, gone.shield_broker_id
-        keep.save(update_fields=["shielded", "shield_broker", "updated_at"])
-    # Pairs kept apart from the retired child are now kept apart from the survivor.
-    for pair_row in KeptApart.objects.filter(Q(child_a=gone) | Q(child_b=gone)):
-        other = pair_row.child_b_id if pair_row.child_a_id == gone.pk else pair_row.child_a_id
-        change.released.append([pair_row.child_a_id, pair_row.child_b_id, pair_row.action_id])
-        pair_row.delete()
-        moved = list(_pair(keep.pk, other))
-        if other != keep.pk and not _kept_apart(*moved) and moved not in change.kept_apart:
-            change.kept_apart.append(moved)
-    # Pending pairs that proposed the retired child now propose the survivor.
-    for other in ReviewItem.objects.filter(candidate=gone, status__in=PENDING).select_related(
-            "source_record"):
-        clash = ReviewItem.objects.filter(source_record=other.source_record,
-                                          candidate=keep).exists()
-        if other.source_record.child_id == keep.pk or clash:
-            _set_item(other, ReviewStatus.CLOSED, change)
-        else:
-            _set_item(other, other.status, change, candidate=keep)
-
-
 def reason_purpose(action_pk: int) -> str:
     return f"match-action-reason:{action_pk}"
 
@@ -290,7 +227,7 @@ def stated_reason(action: MatchAction, keys: KeyStore | None = None) -> str | No
     return str(envelope.open_json(cipher, owner, reason_purpose(action.pk), action.reason))
 
 
-def _finish(kind: str, reason: str, change: _Change, *,
+def _finish(kind: str, reason: str, change: Change, *,
             child: Child | None, retired: Child | None = None, created: Child | None = None,
             undoes: MatchAction | None = None, keys: KeyStore | None = None) -> MatchAction:
     action = MatchAction.objects.create(
@@ -326,12 +263,12 @@ def link(actor: User, item_id: int, reason: str,
         own, candidate = item.source_record.child, item.candidate
         if candidate.status != ChildStatus.ACTIVE or own.status != ChildStatus.ACTIVE:
             raise Conflict("one of the pair is no longer an active child")
-        if _kept_apart(own.pk, candidate.pk):
+        if kept_apart(own.pk, candidate.pk):
             raise Conflict("these children were kept apart by a person: undo that first")
-        change = _Change(actor, now)
-        _set_item(item, ReviewStatus.LINKED, change)
-        _merge(keys, candidate, own, change)
-        _close_pending(Q(source_record__child=candidate, candidate=candidate), change)
+        change = Change(actor, now)
+        set_item(item, ReviewStatus.LINKED, change)
+        merge_children(keys, candidate, own, change)
+        close_pending(Q(source_record__child=candidate, candidate=candidate), change)
         ChildDeriver(keys).rederive([candidate.pk, own.pk])
         return _finish(ActionKind.LINK, reason, change, child=candidate,
                        retired=own, keys=keys)
@@ -345,17 +282,17 @@ def keep_apart(actor: User, item_id: int, reason: str) -> MatchAction:
         lock_index()
         item = _item(actor, item_id)
         own, candidate = item.source_record.child, item.candidate
-        change = _Change(actor, now)
-        _set_item(item, ReviewStatus.KEPT_APART, change)
-        _close_pending(Q(source_record__child=own, candidate=candidate)
+        change = Change(actor, now)
+        set_item(item, ReviewStatus.KEPT_APART, change)
+        close_pending(Q(source_record__child=own, candidate=candidate)
                        | Q(source_record__child=candidate, candidate=own), change)
         if item.source_record.link_state == LinkState.REVIEW:
             change.moves.append({"record": item.source_record.pk, "from": own.pk,
                                  "to": own.pk, "state": LinkState.REVIEW})
             SourceRecord.objects.filter(pk=item.source_record.pk).update(
                 link_state=LinkState.MANUAL, updated_at=now)
-        if not _kept_apart(own.pk, candidate.pk):
-            change.kept_apart.append(list(_pair(own.pk, candidate.pk)))
+        if not kept_apart(own.pk, candidate.pk):
+            change.kept_apart.append(list(ordered_pair(own.pk, candidate.pk)))
         if own.shield_held and not ReviewItem.objects.filter(
                 source_record__child=own, status__in=PENDING, candidate__shielded=True).exists():
             release_hold(get_keystore(), own, actor=actor, now=now)
@@ -370,8 +307,8 @@ def defer(actor: User, item_id: int, reason: str) -> MatchAction:
         item = _item(actor, item_id)
         if item.status == ReviewStatus.DEFERRED:
             raise Conflict(f"review item {item_id} is already deferred")
-        change = _Change(actor, now)
-        _set_item(item, ReviewStatus.DEFERRED, change)
+        change = Change(actor, now)
+        set_item(item, ReviewStatus.DEFERRED, change)
         return _finish(ActionKind.DEFER, reason, change,
                        child=item.source_record.child)
 
@@ -422,9 +359,9 @@ def split(actor: User, source: str, source_id: str, reason: str,
         if old.shielded:
             record_shield_change(keys, new, shielded=True, now=now, by=actor,
                                  reason="Split from a shielded record: shielded with it.")
-        change = _Change(actor, now, move_records(keys, [(record.pk, new.pk, LinkState.MANUAL)]),
-                         [list(_pair(old.pk, new.pk))])
-        _close_pending(Q(source_record=record), change)
+        change = Change(actor, now, move_records(keys, [(record.pk, new.pk, LinkState.MANUAL)]),
+                         [list(ordered_pair(old.pk, new.pk))])
+        close_pending(Q(source_record=record), change)
         ChildDeriver(keys).rederive([old.pk, new.pk])
         return _finish(ActionKind.SPLIT, reason, change, child=old, created=new, keys=keys)
 
@@ -443,13 +380,13 @@ def merge(actor: User, keep_id: str, gone_id: str, reason: str,
         lock_index()
         keep, gone = _child(actor, keep_id), _child(actor, gone_id)
         _require(actor, [keep, gone])
-        change = _Change(actor, now)
-        low, high = _pair(keep.pk, gone.pk)
+        change = Change(actor, now)
+        low, high = ordered_pair(keep.pk, gone.pk)
         for pair_row in KeptApart.objects.filter(child_a_id=low, child_b_id=high):
             change.released.append([low, high, pair_row.action_id])  # a person overrides it
             pair_row.delete()
-        _merge(keys, keep, gone, change)
-        _close_pending(Q(source_record__child=keep, candidate=keep), change)
+        merge_children(keys, keep, gone, change)
+        close_pending(Q(source_record__child=keep, candidate=keep), change)
         ChildDeriver(keys).rederive([keep.pk, gone.pk])
         return _finish(ActionKind.MERGE, reason, change, child=keep, retired=gone, keys=keys)
 
@@ -480,7 +417,7 @@ def undo(actor: User, action_id: int, reason: str,
         if done.retired_id is not None:
             Child.objects.filter(pk=done.retired_id).update(
                 status=ChildStatus.ACTIVE, merged_into=None, updated_at=now)
-        change = _Change(actor, now, move_records(keys, [(m["record"], m["from"], m["state"])
+        change = Change(actor, now, move_records(keys, [(m["record"], m["from"], m["state"])
                                                          for m in moved]))
         for m in done.moves:
             if m["from"] == m["to"]:  # a state change only (keep apart)
