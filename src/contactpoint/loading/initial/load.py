@@ -34,7 +34,6 @@ from contactpoint.loading.initial.spool import Spool, Spooler
 from contactpoint.loading.initial.writers import Writer
 from contactpoint.loading.loader import BATCH_SIZE, check_feed_file, rejects_path, write_rejects
 from contactpoint.loading.placing.memory import MemoryPlacer
-from contactpoint.loading.placing.rules import LoadSummary
 from contactpoint.matching.configuration import configured_linker
 from contactpoint.matching.memory import CompactStore
 from contactpoint.matching.models import MatchDecision, ReviewItem
@@ -188,17 +187,17 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
         per_file = []
         with placer.reading() as pool:
             for source, path in files:
-                before = dict(placer.counts.__dict__)
+                before = placer.counts.as_dict()
                 write, close = write_rejects(rejects_path(path))
                 try:
                     placer.load_file(path, source, rows=pool.rows(path, source),
                                      on_reject=write)
                 finally:
                     close()
-                per_file.append({k: v - before[k]
-                                 for k, v in placer.counts.__dict__.items()})
+                placed = placer.counts.since(before)
+                per_file.append(placed.as_dict())
                 if progress:
-                    progress(f"placed {source}: {LoadSummary(**per_file[-1]).line()}")
+                    progress(f"placed {source}: {placed.line()}")
         spool.close()
         decisions.close()
         summary.place_seconds = time.perf_counter() - started
