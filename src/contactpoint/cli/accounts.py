@@ -72,7 +72,7 @@ def register_reference(sub: Subcommands) -> None:
     p = sub.add_parser("reference", help="reference data (authorities, organisations, postcodes)")
     rsub = p.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
     a = command(rsub, "load", "load local_authorities.csv, organisations.csv and "
-                 "postcode_districts.csv from a folder", _reference_load)
+                "postcode_districts.csv from a folder", _reference_load)
     a.add_argument("dir", metavar="DIR")
     add_by(a)
 

@@ -80,7 +80,7 @@ def register_audit(sub: Subcommands) -> None:
     p = sub.add_parser("audit", help="the sealed audit trail (docs/audit.md)")
     asub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     v = command(asub, "verify", "recompute the whole trail and check every signed checkpoint",
-                 _verify)
+                _verify)
     v.add_argument("--since", metavar="CHECKPOINT_FILE",
                    help="also check that the trail extends this checkpoint, kept earlier")
     command(asub, "checkpoint", "sign a checkpoint of the trail now and print it", _checkpoint)

@@ -20,7 +20,7 @@ def _bench(args: argparse.Namespace) -> None:
 
 def register_bench(sub: Subcommands) -> None:
     p = command(sub, "bench", "load benchmark: records/s, peak memory, bytes per child",
-                 _bench, django=False)
+                _bench, django=False)
     p.add_argument("--children", type=positive, action="append",
                    help="population size (repeatable; default 100000 and 1000000)")
     p.add_argument("--engine", choices=["sqlite", "postgres"], action="append",
@@ -55,8 +55,8 @@ def _bench_delta(args: argparse.Namespace) -> None:
 
 def register_bench_delta(sub: Subcommands) -> None:
     p = command(sub, "bench-delta", "daily-delta load speed: load a delta (synth-delta) "
-                 "into the index the environment points at; records/s and peak memory",
-                 _bench_delta)
+                "into the index the environment points at; records/s and peak memory",
+                _bench_delta)
     p.add_argument("--feeds", required=True, metavar="DELTA_DIR",
                    help="the delta's files, DELTA_DIR/<source>.jsonl, each loaded as ingest does")
     p.add_argument("--today", type=date_arg, default=None,
@@ -90,8 +90,8 @@ def register_bench_match(sub: Subcommands) -> None:
     from contactpoint.bench import TODAY  # noqa: PLC0415
 
     p = command(sub, "bench-match", "matching accuracy: Splink's (and ours, with --links) "
-                 "precision, recall and wrong merges against the synthetic truth",
-                 _bench_match, django=False)
+                "precision, recall and wrong merges against the synthetic truth",
+                _bench_match, django=False)
     p.add_argument("--children", type=positive, required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--work-dir", required=True, metavar="DIR",
@@ -123,7 +123,7 @@ def _bench_search(args: argparse.Namespace) -> None:
 
 def register_bench_search(sub: Subcommands) -> None:
     p = command(sub, "bench-search", "search speed through the HTTP API with concurrent "
-                 "clients, on the index the environment points at", _bench_search)
+                "clients, on the index the environment points at", _bench_search)
     p.add_argument("--feeds", required=True, metavar="DIR",
                    help="the feed files the index was loaded from (searches are built "
                    "from them)")

@@ -36,7 +36,7 @@ def _synth(args: argparse.Namespace) -> None:
 
 def register_synth(sub: Subcommands) -> None:
     p = command(sub, "synth", "write synthetic source feeds and truth.csv", _synth,
-                 django=False)
+                django=False)
     p.add_argument("--children", type=positive, required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", required=True, metavar="DIR")
@@ -72,8 +72,8 @@ def _synth_delta(args: argparse.Namespace) -> None:
 
 def register_synth_delta(sub: Subcommands) -> None:
     p = command(sub, "synth-delta", "write a day's changes to existing feeds: moves, "
-                 "service changes, new family names, deletions and births", _synth_delta,
-                 django=False)
+                "service changes, new family names, deletions and births", _synth_delta,
+                django=False)
     p.add_argument("--feeds", required=True, metavar="DIR",
                    help="the feeds to change (read, never written)")
     p.add_argument("--records", type=positive, required=True, metavar="N",
@@ -170,7 +170,7 @@ def _initial_load(args: argparse.Namespace) -> None:
 
 def register_initial_load(sub: Subcommands) -> None:
     p = command(sub, "initial-load", "load a population's first feeds into an empty index, "
-                 "in bulk", _initial_load)
+                "in bulk", _initial_load)
     p.add_argument("feeds", nargs="+", type=_feed_arg, metavar="[SOURCE=]FILE",
                    help="feed files, loaded in this order; the source is the file's name "
                    "without its extension unless given")
@@ -201,7 +201,7 @@ def _links(args: argparse.Namespace) -> None:
 
 def register_links(sub: Subcommands) -> None:
     p = command(sub, "links", "write source,source_id,contactpoint_id,state for every record",
-                 _links)
+                _links)
     p.add_argument("--out", required=True, metavar="FILE.csv")
     add_by(p)
 
@@ -241,9 +241,9 @@ def register_source(sub: Subcommands) -> None:
     p = sub.add_parser("source", help="source systems: trust order and authority")
     ssub = p.add_subparsers(dest="source_command", required=True, metavar="ACTION")
     command(ssub, "list", "source systems by trust rank (lower is more trusted)",
-             _source_list)
+            _source_list)
     s = command(ssub, "set", "set a source's trust rank or authority and re-derive its "
-                 "children", _source_set)
+                "children", _source_set)
     s.add_argument("name", metavar="NAME")
     s.add_argument("--trust-rank", type=int, metavar="N",
                    help="0 (most trusted) to 1000; ties at the same recorded_at go to the lower")

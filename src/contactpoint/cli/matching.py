@@ -117,10 +117,10 @@ def register_match(sub: Subcommands) -> None:
     p = sub.add_parser("match", help="the matcher: its trained model and thresholds")
     msub = p.add_subparsers(dest="match_command", required=True, metavar="ACTION")
     s = command(msub, "show", "the matcher's version, model and thresholds in use",
-                 _match_show)
+                _match_show)
     s.add_argument("--json", action="store_true", help="print the model's parameters too")
     t = command(msub, "train", "train the model without labels (from feed files, or a "
-                 "sample of the index) and use it from the next load", _match_train)
+                "sample of the index) and use it from the next load", _match_train)
     t.add_argument("feeds", nargs="*", metavar="FEED",
                    help="feed files named SOURCE.jsonl (default: sample the index)")
     t.add_argument("--sample", type=positive, default=200_000,
@@ -129,7 +129,7 @@ def register_match(sub: Subcommands) -> None:
     t.add_argument("--note", help="why")
     t.add_argument("--today", type=date_arg, default=None, help=argparse.SUPPRESS)
     h = command(msub, "thresholds", "set the link, review and margin thresholds (bits)",
-                 _match_thresholds)
+                _match_thresholds)
     h.add_argument("--link", type=float)
     h.add_argument("--review", type=float)
     h.add_argument("--margin", type=float)
@@ -262,7 +262,7 @@ def register_review(sub: Subcommands) -> None:
     lst.add_argument("--json", action="store_true")
     by(lst, reason=False)
     show = command(rsub, "show", "one pair side by side, with how each field compared",
-                    _review_show)
+                   _review_show)
     show.add_argument("item", type=int, metavar="ITEM")
     show.add_argument("--json", action="store_true")
     by(show, reason=False)
@@ -273,12 +273,12 @@ def register_review(sub: Subcommands) -> None:
         d.add_argument("item", type=int, metavar="ITEM")
         by(d)
     s = command(rsub, "split", "a record wrongly joined to a child becomes a child of its own",
-                 _review_decide)
+                _review_decide)
     s.add_argument("--source", required=True, metavar="NAME")
     s.add_argument("--source-id", required=True, metavar="ID")
     by(s)
     m = command(rsub, "merge", "two children are one: GONE's records join KEEP",
-                 _review_decide)
+                _review_decide)
     m.add_argument("keep", metavar="KEEP_ID")
     m.add_argument("gone", metavar="GONE_ID")
     by(m)

@@ -35,7 +35,7 @@ def register_keys(sub: Subcommands) -> None:
     p = sub.add_parser("keys", help="key management")
     ksub = p.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     r = command(ksub, "rotate",
-                 "re-wrap every data key under a new key-encryption key, online", _keys_rotate)
+                "re-wrap every data key under a new key-encryption key, online", _keys_rotate)
     add_by(r)
     quiet(r)
 
@@ -74,7 +74,7 @@ def _demo(args: argparse.Namespace) -> None:
 
 def register_demo(sub: Subcommands) -> None:
     p = command(sub, "demo", "prepare ./var with a synthetic population and demo accounts, "
-                 "then serve", _demo)
+                "then serve", _demo)
     p.add_argument("--children", type=positive, default=2000)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)

@@ -26,7 +26,7 @@ def register_client(sub: Subcommands) -> None:
     p = sub.add_parser("client", help="source systems' API clients")
     csub = p.add_subparsers(dest="client_command", required=True, metavar="ACTION")
     a = command(csub, "add", "add a source system's API client (it may load that source only)",
-                 _client_add)
+                _client_add)
     a.add_argument("--name", required=True)
     a.add_argument("--source", required=True, metavar="NAME")
     add_by(a)
@@ -71,7 +71,7 @@ def register_token(sub: Subcommands) -> None:
     p = sub.add_parser("token", help="API bearer tokens")
     tsub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     c = command(tsub, "create", "issue an API token for a user or a client; printed once",
-                 _token_create)
+                _token_create)
     holder = c.add_mutually_exclusive_group(required=True)
     holder.add_argument("--user", metavar="USERNAME")
     holder.add_argument("--client", metavar="NAME")
