@@ -293,8 +293,8 @@ def test_break_glass_is_for_child_protection_practitioners_and_that_viewing_only
     page = social.get(f"/children/{world.child}/break-glass/").page
     assert _h1(page) == "See a shielded record"
     warning = _text(page.find(".//div[@class='govuk-warning-text']"))
-    assert "immediate investigation" in warning
-    assert "alerted" in warning
+    assert "kept in the audit trail with your reason" in warning
+    assert "management team that shields the child" in warning
     page = social.post(f"/children/{world.child}/break-glass/",
                        {"reason": "child_protection"}).page
     assert "Say why you need to see the shielded record" in _summary(page)
@@ -304,7 +304,7 @@ def test_break_glass_is_for_child_protection_practitioners_and_that_viewing_only
     assert _h1(page) == "Child’s record"
     text = _text(page)
     assert "12 High Street" in text
-    assert "management team has been alerted" in text
+    assert "You have seen a shielded record. This is kept in the audit trail" in text
     again = social.get(f"/children/{world.child}/").page
     assert "12 High Street" not in _text(again)
 
