@@ -6,6 +6,7 @@ import pytest
 from contactpoint.crypto import envelope, keyring
 from contactpoint.crypto.keystore import KeyStore, MissingKey
 from contactpoint.crypto.models import DataKey, SystemKey
+from contactpoint.crypto.purposes import Purpose
 from contactpoint.identity import store
 from databases import both_databases
 
@@ -34,19 +35,20 @@ def test_child_keys_round_trip_and_are_unique(keystore):
     keys = keystore.create_child_keys(["1000000001", "1000000002"])
     keystore.forget_cache()
     again = keystore.child_keys(["1000000001", "1000000002"])
-    blob = envelope.seal(keys["1000000001"], "1000000001", "t", b"hello")
-    assert envelope.open_sealed(again["1000000001"], "1000000001", "t", blob) == b"hello"
+    blob = envelope.seal(keys["1000000001"], "1000000001", Purpose.CHILD_RECORD, b"hello")
+    assert envelope.open_sealed(again["1000000001"], "1000000001", Purpose.CHILD_RECORD,
+                                blob) == b"hello"
     with pytest.raises(envelope.DecryptionError):
-        envelope.open_sealed(again["1000000002"], "1000000001", "t", blob)
+        envelope.open_sealed(again["1000000002"], "1000000001", Purpose.CHILD_RECORD, blob)
 
 
 def test_blob_bound_to_its_owner_and_purpose(keystore):
     key = keystore.create_child_keys(["1000000003"])["1000000003"]
-    blob = envelope.seal(key, "1000000003", "record", b"x")
+    blob = envelope.seal(key, "1000000003", Purpose.CHILD_RECORD, b"x")
     with pytest.raises(envelope.DecryptionError):
-        envelope.open_sealed(key, "1000000004", "record", blob)
+        envelope.open_sealed(key, "1000000004", Purpose.CHILD_RECORD, blob)
     with pytest.raises(envelope.DecryptionError):
-        envelope.open_sealed(key, "1000000003", "payload", blob)
+        envelope.open_sealed(key, "1000000003", Purpose.SHIELD_REASON, blob)
 
 
 def test_destroyed_key_cannot_be_had_again(keystore):
@@ -76,8 +78,9 @@ def test_rotation_rewraps_every_key_and_retires_the_old_kek(tmp_path, keystore, 
     assert not DataKey.objects.exclude(kek_id=new_ring.active_id).exists()
     assert not SystemKey.objects.exclude(kek_id=new_ring.active_id).exists()
     fresh = KeyStore(path)
-    blob = envelope.seal(keys["2000000003"], "2000000003", "t", b"kept")
-    assert envelope.open_sealed(fresh.child_key("2000000003"), "2000000003", "t", blob) == b"kept"
+    blob = envelope.seal(keys["2000000003"], "2000000003", Purpose.CHILD_RECORD, b"kept")
+    assert envelope.open_sealed(fresh.child_key("2000000003"), "2000000003",
+                                Purpose.CHILD_RECORD, blob) == b"kept"
     assert fresh.blind_index.token("nhs", "9434765919") == token_before
 
 
@@ -111,6 +114,6 @@ def test_a_drawn_id_already_in_use_is_drawn_again(keystore, monkeypatch):
     monkeypatch.setattr(store, "new_contactpoint_id", lambda: next(draws))
     assert store.reserve_children(keystore, 1) == ["2222222224"]
     keystore.forget_cache()
-    blob = envelope.seal(taken, "1111111116", "t", b"still mine")
-    assert envelope.open_sealed(keystore.child_key("1111111116"), "1111111116", "t",
-                                blob) == b"still mine"
+    blob = envelope.seal(taken, "1111111116", Purpose.CHILD_RECORD, b"still mine")
+    assert envelope.open_sealed(keystore.child_key("1111111116"), "1111111116",
+                                Purpose.CHILD_RECORD, blob) == b"still mine"

@@ -21,8 +21,9 @@ from typing import Protocol
 
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import SECOND_FACTOR_KEY, get_keystore
+from contactpoint.crypto.purposes import Purpose
 
-PURPOSE = "totp-key"
+PURPOSE = Purpose.APP_KEY
 #: TOTPDevice.key is at most 80 characters: the sealed form of a key of at most this many
 #: bytes fits (django-otp makes 20-byte keys).
 LONGEST_KEY_BYTES = 25

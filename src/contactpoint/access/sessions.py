@@ -29,8 +29,9 @@ from django.db import transaction
 from contactpoint.access.models import SignedInSession, User
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import SESSION_KEY, get_keystore
+from contactpoint.crypto.purposes import Purpose
 
-PURPOSE = "session"
+PURPOSE = Purpose.SESSION
 
 
 class SessionStore(db.SessionStore):

@@ -23,11 +23,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import AUDIT_KEY, KeyStore
+from contactpoint.crypto.purposes import Purpose
 
 VERSION = b"\x01"
 _OWNER = "audit-entry"
-_CONTENT = "audit:personal"
-_KEY = "audit:entry-key"
+_CONTENT = Purpose.AUDIT_CONTENT
+_KEY = Purpose.AUDIT_ENTRY_KEY
 
 
 class Unreadable(LookupError):

@@ -29,7 +29,6 @@ from contactpoint.access.visibility import (
     visible_record,
 )
 from contactpoint.audit import hooks as audit
-from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.errors import (
     BadRequest,
@@ -39,11 +38,11 @@ from contactpoint.errors import (
     NotFound,
     free_text,
 )
+from contactpoint.identity import sealing
 from contactpoint.identity.models import Child, ChildStatus, Involvement, ShieldChange
 from contactpoint.identity.normalise import check_phone
 from contactpoint.identity.store import (
     ChildDeriver,
-    involvement_purpose,
     lock_index,
     open_child_record,
     open_involvement,
@@ -206,7 +205,7 @@ def set_shield(user: User, contactpoint_id: str, *, shielded: bool, reason: str,
         ShieldChange.objects.create(
             child=child, shielded=shielded, review_on=review_on, changed_by=user,
             changed_at=timezone.now(),
-            reason=envelope.seal_json(cipher, child.contactpoint_id, "shield-reason", reason))
+            reason=sealing.seal_shield_reason(cipher, child.contactpoint_id, reason))
         audit.record("child:shield:set" if shielded else "child:shield:lift", actor=user,
                      personal={"reason": reason}, subject=child.contactpoint_id,
                      details={"review_on": review_on.isoformat() if review_on else None})
@@ -403,8 +402,8 @@ def record_involvement(user: User, contactpoint_id: str, data: InvolvementInput,
             lead_professional=data.lead_professional, caf=data.caf, details=b"",
             recorded_at=now)
         cipher = keys.child_key(child.contactpoint_id)
-        involvement.details = envelope.seal_json(cipher, child.contactpoint_id,
-                                                 involvement_purpose(involvement.pk), details)
+        involvement.details = sealing.seal_involvement(cipher, child.contactpoint_id,
+                                                       involvement.pk, details)
         try:
             involvement.save(update_fields=["details"])
             if earlier is not None:

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from contactpoint.audit import hooks as audit
-from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
+from contactpoint.identity import sealing
 from contactpoint.identity.models import Child, ShieldChange
 
 if TYPE_CHECKING:
@@ -28,8 +28,8 @@ RELEASED = "No longer held: a person decided it is not the shielded child it res
 def _change(keys: KeyStore, pk: int, cp_id: str, *, shielded: bool, reason: str,
             now: datetime, by: User | None = None) -> ShieldChange:
     return ShieldChange(child_id=pk, shielded=shielded, review_on=None, changed_by=by,
-                        changed_at=now, reason=envelope.seal_json(
-                            keys.child_key(cp_id), cp_id, "shield-reason", reason))
+                        changed_at=now, reason=sealing.seal_shield_reason(
+                            keys.child_key(cp_id), cp_id, reason))
 
 
 def record_shield_change(keys: KeyStore, child: Child, *, shielded: bool, reason: str,

@@ -1,8 +1,8 @@
-"""Sealing and unsealing children's data, and re-deriving children from source records.
+"""Children's stored data read and written in bulk, and children re-derived from their
+source records.
 
-The only place that turns plaintext into stored bytes and back for children: every
-sealed value is bound to the child's ContactPoint ID and to what it is (the record, or
-one source record), so rows cannot be swapped between children unnoticed.
+What is sealed, and how, is `identity/sealing.py`'s: this module fetches the keys and
+rows and calls it.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contactpoint.access.models import Organisation, SourceSystem
-from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.db import bulk
 from contactpoint.db.dialect import dialect_for
+from contactpoint.identity import sealing
 from contactpoint.identity.derive import SourceView, derive
 from contactpoint.identity.identifiers import new_contactpoint_id
 from contactpoint.identity.models import (
@@ -30,17 +30,6 @@ from contactpoint.identity.models import (
     SourceRecord,
 )
 from contactpoint.identity.normalise import postcode_district
-
-CHILD_RECORD = "child-record"
-
-
-def source_purpose(source_key: bytes) -> str:
-    return f"source-record:{bytes(source_key).hex()}"
-
-
-def involvement_purpose(pk: int) -> str:
-    return f"involvement:{pk}"
-
 
 #: Any fixed number: PostgreSQL advisory locks are named by integers.
 INDEX_LOCK = 0x436F6E74
@@ -105,30 +94,30 @@ def seal_source_payloads(keys: KeyStore, items: Sequence[tuple[int, bytes, bytes
         cp_ids = {**cp_ids, **dict(Child.objects.filter(pk__in=unknown)
                                    .values_list("pk", "contactpoint_id"))}
     ciphers = keys.child_keys({cp_ids[child_id] for child_id, _, _ in items})
-    return [envelope.seal(ciphers[cp_ids[child_id]], cp_ids[child_id],
-                          source_purpose(source_key), payload)
+    return [sealing.seal_source(ciphers[cp_ids[child_id]], cp_ids[child_id], source_key,
+                                payload)
             for child_id, source_key, payload in items]
 
 
 def open_payload(keys: KeyStore, cp_id: str, sr: SourceRecord) -> dict[str, Any]:
     if sr.payload is None:
         raise ValueError(f"source record {sr.pk} was deleted: it has no payload")
-    return envelope.open_json(keys.child_key(cp_id), cp_id,
-                              source_purpose(bytes(sr.source_key)), bytes(sr.payload))
+    return sealing.open_source(keys.child_key(cp_id), cp_id, bytes(sr.source_key),
+                               bytes(sr.payload))
 
 
 def open_child_record(keys: KeyStore, child: Child) -> dict[str, Any] | None:
     if child.record is None:
         return None
-    return envelope.open_json(keys.child_key(child.contactpoint_id), child.contactpoint_id,
-                              CHILD_RECORD, bytes(child.record))
+    return sealing.open_record(keys.child_key(child.contactpoint_id), child.contactpoint_id,
+                               bytes(child.record))
 
 
 def open_involvement(keys: KeyStore, cp_id: str, involvement: Involvement) -> dict[str, Any]:
     """A practitioner's involvement's sealed details: practitioner, phone, email, dates,
     consent."""
-    return envelope.open_json(keys.child_key(cp_id), cp_id, involvement_purpose(involvement.pk),
-                              bytes(involvement.details))
+    return sealing.open_involvement_details(keys.child_key(cp_id), cp_id, involvement.pk,
+                                            bytes(involvement.details))
 
 
 class ChildDeriver:
@@ -156,7 +145,7 @@ class ChildDeriver:
         cipher = cipher or self.keys.child_key(cp_id)
         views = []
         for source_pk, source_key, recorded_at, payload in records:
-            sealed = envelope.open_json(cipher, cp_id, source_purpose(source_key), payload)
+            sealed = sealing.open_source(cipher, cp_id, source_key, payload)
             source = self._source(source_pk)
             views.append(SourceView(source.name, source.trust_rank,
                                     sealed["record"]["source_id"], recorded_at,
@@ -234,8 +223,7 @@ class ChildDeriver:
             pk__in={r[7] for r in rows}).values_list("pk", "code", "name")}
         for pk, child, kind, lead, caf, details, at, org in sorted(rows):
             cp_id = cp_ids[child]
-            sealed = envelope.open_json(ciphers[cp_id], cp_id, involvement_purpose(pk),
-                                        details)
+            sealed = sealing.open_involvement_details(ciphers[cp_id], cp_id, pk, details)
             found.setdefault(child, []).append({
                 **sealed, "type": kind, "organisation": orgs[org][1],
                 "organisation_code": orgs[org][0],
@@ -252,8 +240,7 @@ class ChildDeriver:
         if not views:
             return None, None
         record = derive(views, involvements)
-        sealed = envelope.seal_json(cipher or self.keys.child_key(cp_id), cp_id, CHILD_RECORD,
-                                    record)
+        sealed = sealing.seal_record(cipher or self.keys.child_key(cp_id), cp_id, record)
         return sealed, self.local_authority(record, views)
 
 
@@ -278,9 +265,9 @@ def move_records(keys: KeyStore, moves: Sequence[tuple[int, int, str]]) -> list[
     updates, before = [], []
     for pk, child, source_key, payload, state in rows:
         to, new_state = target[pk]
-        purpose = source_purpose(source_key)
-        plain = envelope.open_sealed(ciphers[cp_ids[child]], cp_ids[child], purpose, payload)
-        sealed = envelope.seal(ciphers[cp_ids[to]], cp_ids[to], purpose, plain)
+        plain = sealing.open_source_bytes(ciphers[cp_ids[child]], cp_ids[child], source_key,
+                                          payload)
+        sealed = sealing.seal_source(ciphers[cp_ids[to]], cp_ids[to], source_key, plain)
         updates.append((pk, to, new_state, sealed, now))
         before.append({"record": pk, "from": child, "to": to, "state": state})
     bulk.update_rows(SourceRecord, ["child", "link_state", "payload", "updated_at"], updates)

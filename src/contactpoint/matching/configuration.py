@@ -20,10 +20,9 @@ from django.db import transaction
 
 from contactpoint.access.models import SourceSystem
 from contactpoint.audit import hooks as audit
-from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.identity.models import Child, SourceRecord
-from contactpoint.identity.store import source_purpose
+from contactpoint.identity.sealing import open_source
 from contactpoint.matching import model as model_module
 from contactpoint.matching.decide import Thresholds
 from contactpoint.matching.model import GIVEN_NAME_KEY, MatchModel
@@ -201,6 +200,5 @@ def profiles_from_index(keys: KeyStore, sample: int, seed: int = 0) -> Iterator[
         ciphers = keys.child_keys(set(cp_ids.values()))
         for child, source, source_key, payload in rows:
             cp_id = cp_ids[child]
-            sealed = envelope.open_json(ciphers[cp_id], cp_id,
-                                        source_purpose(bytes(source_key)), bytes(payload))
+            sealed = open_source(ciphers[cp_id], cp_id, bytes(source_key), payload)
             yield profile(sealed["record"], sources[source])

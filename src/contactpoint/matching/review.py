@@ -23,8 +23,8 @@ from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import Actor
 from contactpoint.audit import hooks as audit
-from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, MissingKey, get_keystore
+from contactpoint.identity import sealing
 from contactpoint.identity.models import Child, ChildStatus, LinkState, SourceRecord
 from contactpoint.identity.records import child_scope
 from contactpoint.identity.shield_holds import record_shield_change, release_hold
@@ -200,10 +200,6 @@ def pair(actor: User, item_id: int, keys: KeyStore | None = None) -> dict[str, A
 
 # -- decisions -------------------------------------------------------------------------------
 
-def reason_purpose(action_pk: int) -> str:
-    return f"match-action-reason:{action_pk}"
-
-
 def _reason_owner(action: MatchAction) -> str | None:
     """The child whose key seals the reason: the one the decision is about."""
     for child in (action.child, action.retired, action.created):
@@ -224,7 +220,7 @@ def stated_reason(action: MatchAction, keys: KeyStore | None = None) -> str | No
         cipher = keys.child_key(owner)
     except MissingKey:
         return None
-    return str(envelope.open_json(cipher, owner, reason_purpose(action.pk), action.reason))
+    return sealing.open_match_reason(cipher, owner, action.pk, action.reason)
 
 
 def _finish(kind: str, reason: str, change: Change, *,
@@ -238,7 +234,7 @@ def _finish(kind: str, reason: str, change: Change, *,
     owner = _reason_owner(action)
     if owner is not None:  # every decision names its child; sealed once its pk is known
         cipher = (keys or get_keystore()).child_key(owner)
-        action.reason = envelope.seal_json(cipher, owner, reason_purpose(action.pk), reason)
+        action.reason = sealing.seal_match_reason(cipher, owner, action.pk, reason)
         action.save(update_fields=["reason"])
     KeptApart.objects.bulk_create([KeptApart(child_a_id=a, child_b_id=b, action=action)
                                    for a, b in change.kept_apart])

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from contactpoint.access.models import SourceSystem
-from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.db import bulk
 from contactpoint.identity.models import BlindIndexEntry, Child, SourceRecord
-from contactpoint.identity.store import source_purpose
+from contactpoint.identity.sealing import open_source
 from contactpoint.matching.decide import CandidateRecord
 from contactpoint.matching.linker import Candidates, Unsealed
 from contactpoint.matching.probabilistic import Prepared
@@ -57,8 +56,7 @@ class IndexStore:
         ciphers = self.keys.child_keys({cp_ids[child] for _, child, _, _, _, _ in rows})
         for record_id, child, source_pk, source_key, payload, recorded_at in rows:
             cp_id = cp_ids[child]
-            sealed = envelope.open_json(ciphers[cp_id], cp_id, source_purpose(source_key),
-                                        payload)
+            sealed = open_source(ciphers[cp_id], cp_id, source_key, payload)
             name = self._source_name(source_pk)
             records[child].append(CandidateRecord(record_id, child,
                                                   profile(sealed["record"], name)))

@@ -21,12 +21,11 @@ from django.db import connections, router
 from contactpoint.access.permissions import Permission
 from contactpoint.access.visibility import ChildFacts, visible_match
 from contactpoint.audit import hooks as audit
-from contactpoint.crypto import envelope
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.db import bulk
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus
 from contactpoint.identity.normalise import fold
-from contactpoint.identity.store import CHILD_RECORD
+from contactpoint.identity.sealing import open_record
 from contactpoint.matching.blocking import dob_initial_keys, dob_key, query_keys
 from contactpoint.matching.compare import COMPARISONS, observe, postcode
 from contactpoint.matching.configuration import active_configuration, model_of
@@ -190,7 +189,7 @@ def _score(criteria: Criteria, query: Profile, model: MatchModel, rows: list[tup
     ciphers = keys.child_keys({r[1] for r in rows}) if rows else {}
     scored = []
     for _pk, cp_id, shielded, status, authority, sealed in rows:
-        record = envelope.open_json(ciphers[cp_id], cp_id, CHILD_RECORD, sealed)
+        record = open_record(ciphers[cp_id], cp_id, sealed)
         profiles = record_profiles(record, shielded=shielded)
         if criteria.exact:
             if not any(exact_match(criteria, query, p) for p in profiles):

@@ -23,12 +23,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, transaction
 
 from contactpoint.access.models import SourceSystem
-from contactpoint.crypto import envelope
 from contactpoint.crypto.blind import TOKEN_BYTES
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.db import bulk
 from contactpoint.db.dialect import dialect_for
-from contactpoint.identity import store
+from contactpoint.identity import sealing, store
 from contactpoint.identity.derive import SourceView
 from contactpoint.identity.models import BlindIndexEntry, Child, ChildStatus, SourceRecord
 from contactpoint.loading.initial.spool import Spool
@@ -192,9 +191,8 @@ class Writer:
                 record = orjson.loads(payload)["record"]
                 views.append(SourceView(source.name, source.trust_rank, record["source_id"],
                                         entry.recorded_at, record))
-                record_items.append((child, entry, envelope.seal(
-                    cipher, cp_id, store.source_purpose(entry.source_key),
-                    payload)))
+                record_items.append((child, entry, sealing.seal_source(
+                    cipher, cp_id, entry.source_key, payload)))
             sealed, authority = self.deriver.seal_derived(cp_id, views, cipher)
             child_rows.append((self.child_id[child], cp_id, ChildStatus.ACTIVE, False,
                                sealed, authority, self.now, self.now))

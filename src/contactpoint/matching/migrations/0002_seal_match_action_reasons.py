@@ -2,16 +2,14 @@
 
 A reason is free text a person typed and may name someone; until now it was stored in
 the clear. Each is sealed under the key of the child the decision is about (its
-`child`, else `retired`, else `created`) with the purpose `match-action-reason:<pk>`,
-the same as matching.review writes. MatchAction holds one row per human decision, so
+`child`, else `retired`, else `created`) through identity.sealing, as matching.review
+writes them. MatchAction holds one row per human decision, so
 rewriting it row by row holds no lock worth noting. A reason whose child's key is gone
 (a shredded child), or that names no child at all (no service writes one), cannot be
 sealed and is dropped rather than left in the clear.
 """
 
 from django.db import migrations, models
-
-PURPOSE = "match-action-reason:{}"
 
 
 def _owner(action):  # type: ignore[no-untyped-def]
@@ -27,8 +25,8 @@ def seal_reasons(apps, schema_editor):  # type: ignore[no-untyped-def]
                .select_related("child", "retired", "created").order_by("pk"))
     if not actions.exists():
         return  # a new installation: no key store needed
-    from contactpoint.crypto import envelope  # noqa: PLC0415
     from contactpoint.crypto.keystore import MissingKey, get_keystore  # noqa: PLC0415
+    from contactpoint.identity import sealing  # noqa: PLC0415
 
     keys = get_keystore()
     for action in actions.iterator():
@@ -40,8 +38,7 @@ def seal_reasons(apps, schema_editor):  # type: ignore[no-untyped-def]
             except MissingKey:
                 cipher = None
             if cipher is not None:
-                sealed = envelope.seal_json(cipher, owner, PURPOSE.format(action.pk),
-                                            action.reason)
+                sealed = sealing.seal_match_reason(cipher, owner, action.pk, action.reason)
         action.sealed_reason = sealed
         action.save(update_fields=["sealed_reason"])
 
@@ -53,8 +50,8 @@ def open_reasons(apps, schema_editor):  # type: ignore[no-untyped-def]
                .select_related("child", "retired", "created").exclude(sealed_reason=None))
     if not actions.exists():
         return
-    from contactpoint.crypto import envelope  # noqa: PLC0415
     from contactpoint.crypto.keystore import MissingKey, get_keystore  # noqa: PLC0415
+    from contactpoint.identity import sealing  # noqa: PLC0415
 
     keys = get_keystore()
     for action in actions.iterator():
@@ -63,8 +60,8 @@ def open_reasons(apps, schema_editor):  # type: ignore[no-untyped-def]
             cipher = keys.child_key(owner)
         except MissingKey:
             continue
-        action.reason = envelope.open_json(cipher, owner, PURPOSE.format(action.pk),
-                                           action.sealed_reason)[:500]
+        action.reason = sealing.open_match_reason(cipher, owner, action.pk,
+                                                  action.sealed_reason)[:500]
         action.save(update_fields=["reason"])
 
 
