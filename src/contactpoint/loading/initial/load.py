@@ -183,6 +183,9 @@ def _initial_load(files: list[tuple[str, Path]], *, today: date | None, workers:
                               batch_size=batch_size,
                               on_change=Spooler(spool, decisions, configured.configuration.pk,
                                                 linker, now))
+        # From here only the placer and the linker hold the store, so that forget_index
+        # frees it before the writers fork (a name left here kept it all through writing).
+        del compact
         started = time.perf_counter()
         per_file = []
         with placer.reading() as pool:
