@@ -34,7 +34,7 @@ class PageAccess:
 
 def declare(view: View, access: PageAccess) -> View:
     """Mark the view with its declaration, for `declared_access` to read."""
-    view.page_access = access  # type: ignore[attr-defined]  # functions take attributes; Callable does not say so
+    view.page_access = access  # type: ignore[attr-defined]  # Callable declares no attributes
     return view
 
 

@@ -51,7 +51,7 @@ class BearerToken(HttpBearer):
         if not decision.allowed:
             # Known but not allowed: the refusal is audited in the caller's name
             # (web/refusals.py reads the caller where ninja puts it once allowed).
-            request.auth = principal  # type: ignore[attr-defined]  # ninja's attribute, not Django's
+            request.auth = principal  # type: ignore[attr-defined]  # ninja's own attribute
             raise Refused(f"This needs the {self.permission} permission, which "
                           f"{principal.name} does not have.", decision)
         return principal

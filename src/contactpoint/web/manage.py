@@ -53,6 +53,7 @@ class UserAction:
     done: str | None
 
 
+#: The actions on a user, by the name in their address.
 USER_ACTIONS = {
     "suspend": UserAction(
         heading="Suspend {name}",
