@@ -112,10 +112,11 @@ def _reason(reason: str) -> str:
 def queue(actor: User, *, statuses: Sequence[str] = PENDING,
           limit: int = 50) -> list[ReviewItem]:
     """The actor's pending pairs, open before deferred, strongest first (audited: the
-    list names children, and which of them are shielded)."""
+    list names children, and which of them are shielded). A pair whose record was since
+    deleted is no longer a pair (its item is closed): it is left out."""
     facts = _check_actor(actor, Permission.MATCHING_REVIEW_READ)
     items: QuerySet[ReviewItem] = (
-        ReviewItem.objects.filter(status__in=statuses)
+        ReviewItem.objects.filter(status__in=statuses, source_record__child__isnull=False)
         .select_related("candidate", "source_record__child", "source_record__source")
         .order_by("-status", "-score", "pk"))  # open before deferred
     if not facts.national:  # narrowed in the query; the policy decides each below
