@@ -51,6 +51,7 @@ PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 test: $(VENV)/.installed-test static chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
+	$(BIN)/mypy src
 	$(PYTEST) $(PYTEST_ARGS)
 	@if [ -n "$$CONTACTPOINT_TEST_POSTGRES_URL" ]; then \
 		echo "== the database tests again, on PostgreSQL"; \

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponseBase
 
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import TargetKind
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 API_PREFIX = "/api/"
 
 
@@ -30,6 +30,12 @@ class PageAccess:
     kind: str
     permission: Permission | None = None
     acts_on: TargetKind | None = None
+
+
+def declare(view: View, access: PageAccess) -> View:
+    """Mark the view with its declaration, for `declared_access` to read."""
+    view.page_access = access  # type: ignore[attr-defined]  # Callable declares no attributes
+    return view
 
 
 def declared_access(view: Any) -> PageAccess | None:
@@ -48,6 +54,4 @@ def public(view: View) -> View:
     the write lock). What it changes it writes, with its audit entry, in a transaction
     of its own.
     """
-    view = transaction.non_atomic_requests(view)
-    view.page_access = PageAccess("public")  # type: ignore[attr-defined]
-    return view
+    return declare(transaction.non_atomic_requests(view), PageAccess("public"))

@@ -283,6 +283,17 @@ def test_a_record_deleted_and_sent_again_is_decided_afresh(queued, tmp_path, tea
     assert MatchDecision.objects.count() == 3
 
 
+def test_a_pair_whose_record_was_deleted_is_left_out_and_not_decided(queued, tmp_path, team):
+    """A deleted record keeps no child (a tombstone): its closed item is not listed, and
+    asked for by number it is refused by name rather than failing."""
+    load(tmp_path, "nhs_demographics", [{"source_id": "N2", "action": "delete",
+                                         "recorded_at": "2026-11-02T09:30:00Z"}])
+    assert SourceRecord.objects.get(pk=queued.source_record_id).child is None
+    assert review.queue(team, statuses=["closed"]) == []
+    with pytest.raises(review.Conflict, match="its record was deleted"):
+        review.pair(team, queued.pk)
+
+
 def open_child_record_nhs(sr):
     from contactpoint.crypto.keystore import get_keystore  # noqa: PLC0415
     from contactpoint.identity.store import open_payload  # noqa: PLC0415

@@ -24,7 +24,7 @@ MIN_SCORE = 3
 class BreachedPasswordValidator:
     """Refuse a password found in (or close to one in) public breach lists, or easy to guess."""
 
-    def validate(self, password: str, user=None) -> None:  # type: ignore[no-untyped-def]
+    def validate(self, password: str, user: object = None) -> None:
         hints = [v for v in (getattr(user, "username", None), getattr(user, "email", None),
                              getattr(user, "first_name", None), getattr(user, "last_name", None))
                  if v]

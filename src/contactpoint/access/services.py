@@ -12,7 +12,7 @@ import secrets
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils import timezone
 
 from contactpoint.access import policy, second_factors
@@ -67,7 +67,7 @@ def _authority(code: str | None) -> Organisation | None:
                           "check the code, or add the authority first") from None
 
 
-def _clean(instance, exclude: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
+def _clean(instance: Model, exclude: list[str] | None = None) -> None:
     """Model validation, its messages as one AccessError naming each field in words."""
     try:
         instance.full_clean(exclude=exclude)
@@ -77,12 +77,13 @@ def _clean(instance, exclude: list[str] | None = None) -> None:  # type: ignore[
             for field, errors in exc.error_dict.items())) from None
 
 
-def _in_words(instance, field: str, error: ValidationError) -> str:  # type: ignore[no-untyped-def]
+def _in_words(instance: Model, field: str, error: ValidationError) -> str:
     """One of Django's model validation errors as a sentence naming the field."""
     try:
-        label = str(instance._meta.get_field(field).verbose_name)
+        named = instance._meta.get_field(field)
     except FieldDoesNotExist:  # a whole-model error (NON_FIELD_ERRORS) names no field
-        label = field.replace("_", " ")
+        named = None
+    label = str(named.verbose_name) if isinstance(named, Field) else field.replace("_", " ")
     params = error.params or {}
     if error.code == "max_length":
         return f"{label.capitalize()} must be {params.get('limit_value')} characters or fewer"

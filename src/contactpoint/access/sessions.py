@@ -47,12 +47,14 @@ class SessionStore(db.SessionStore):
         return envelope.seal_text(_cipher(), _owner(self._session_key), PURPOSE,
                                   self.serializer().dumps(session_dict))
 
-    def decode(self, session_data: str) -> dict[str, Any]:
+    def decode(self, session_data: str | bytes) -> dict[str, Any]:
         """The session, or an empty one (signed out) if it does not open."""
         try:
+            if isinstance(session_data, bytes):  # Django's signature allows either
+                session_data = session_data.decode()
             opened = envelope.open_text(_cipher(), _owner(self._session_key or ""), PURPOSE,
                                         session_data)
-            return self.serializer().loads(opened)  # type: ignore[no-any-return]
+            return self.serializer().loads(opened)
         except (envelope.DecryptionError, ValueError):
             logging.getLogger("django.security.SuspiciousSession").warning(
                 "a session did not open under the session key")
@@ -87,7 +89,7 @@ def seal_stored_sessions() -> int:
     return resealed
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> type[SessionBase]:
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 

@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -284,11 +284,12 @@ def create_own_token(user: User, *, name: str) -> tuple[str, ApiToken]:
     if active >= MAX_OWN_ACTIVE_TOKENS:
         raise AccessError(f"You have {active} working API tokens, the most you can have. "
                           "Revoke one you no longer use, then create a new one.")
+    expires_at = now + user_token_lifetime()
     token, stored = _issue({"user": user}, name=label, issued_by=user.username,
-                           expires_at=now + user_token_lifetime())
+                           expires_at=expires_at)
     audit.record("account:token:create", actor=user, subject=user, personal={"name": label},
                  details={"holder": "user", "prefix": stored.prefix,
-                          "expires_at": stored.expires_at.isoformat()})  # type: ignore[union-attr]
+                          "expires_at": expires_at.isoformat()})
     return token, stored
 
 
@@ -335,24 +336,27 @@ def revoke_managed_token(actor: User, username: str, prefix: str, *,
     return token
 
 
+M = TypeVar("M", bound=Model)
+
+
 @dataclass(frozen=True)
-class _Part:
+class _Part(Generic[M]):
     """One model's share of the token query's row: its fields' names, and each column
     with the converters the ORM's compiler would apply to it."""
 
-    model: type[Model]
+    model: type[M]
     names: list[str]
     converters: list[tuple[Any, list[Callable[..., Any]]]]
 
     @classmethod
-    def of(cls, model: type[Model], connection: Any) -> _Part:
+    def of(cls, model: type[M], connection: Any) -> _Part[M]:
         fields = model._meta.concrete_fields
         columns = [f.get_col(model._meta.db_table) for f in fields]
         return cls(model, [f.attname for f in fields],
                    [(c, [*connection.ops.get_db_converters(c),
                          *c.get_db_converters(connection)]) for c in columns])
 
-    def instance(self, values: Sequence[Any], connection: Any) -> Model:
+    def instance(self, values: Sequence[Any], connection: Any) -> M:
         """The row's values converted as the ORM converts them (SQLite's text
         date-times, for one), made an instance by `from_db`."""
         converted = list(values)
@@ -365,7 +369,8 @@ class _Part:
 @dataclass(frozen=True)
 class _TokenQuery:
     sql: str
-    parts: tuple[_Part, _Part, _Part]  # the token, its user, the user's organisation
+    #: The token, its user, the user's organisation.
+    parts: tuple[_Part[ApiToken], _Part[User], _Part[Organisation]]
 
     @classmethod
     def of(cls, connection: Any) -> _TokenQuery:

@@ -51,7 +51,7 @@ class BearerToken(HttpBearer):
         if not decision.allowed:
             # Known but not allowed: the refusal is audited in the caller's name
             # (web/refusals.py reads the caller where ninja puts it once allowed).
-            request.auth = principal  # type: ignore[attr-defined]
+            request.auth = principal  # type: ignore[attr-defined]  # ninja's own attribute
             raise Refused(f"This needs the {self.permission} permission, which "
                           f"{principal.name} does not have.", decision)
         return principal
@@ -72,7 +72,7 @@ class ApiRouter(Router):
     child, the children of a review item or decision, a user), as `x-acts-on`.
     """
 
-    def api_operation(self, methods: list[str], path: str, *,  # type: ignore[override]
+    def api_operation(self, methods: list[str], path: str, *,
                       permission: Permission | None = None, errors: Iterable[int] = (),
                       acts_on: TargetKind | None = None, **kwargs: Any) -> Any:
         if not isinstance(permission, Permission):
@@ -93,17 +93,17 @@ class ApiRouter(Router):
         return super().api_operation(methods, path, auth=BearerToken(permission, acts_on),
                                      openapi_extra=extra, **kwargs)
 
-    def get(self, path: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    def get(self, path: str, **kwargs: Any) -> Any:
         return self.api_operation(["GET"], path, **kwargs)
 
-    def post(self, path: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    def post(self, path: str, **kwargs: Any) -> Any:
         return self.api_operation(["POST"], path, **kwargs)
 
-    def put(self, path: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    def put(self, path: str, **kwargs: Any) -> Any:
         return self.api_operation(["PUT"], path, **kwargs)
 
-    def patch(self, path: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    def patch(self, path: str, **kwargs: Any) -> Any:
         return self.api_operation(["PATCH"], path, **kwargs)
 
-    def delete(self, path: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    def delete(self, path: str, **kwargs: Any) -> Any:
         return self.api_operation(["DELETE"], path, **kwargs)

@@ -9,15 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Header, Path, Query, Schema, Status
 
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import TargetKind
-from contactpoint.access.tokens import Principal
 from contactpoint.api import fields, idempotency
 from contactpoint.api.auth import ApiRouter
+from contactpoint.api.requests import ApiRequest
 from contactpoint.audit import hooks as audit
 from contactpoint.errors import Forbidden
 from contactpoint.identity import records
@@ -28,11 +28,10 @@ router = ApiRouter(tags=["children"])
 CONTACTPOINT_ID = fields.CONTACTPOINT_ID
 
 
-def _user(request: HttpRequest) -> User:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
-    if principal.user is None:
+def _user(request: ApiRequest) -> User:
+    if request.auth.user is None:
         raise Forbidden("Only a person may do this.")
-    return principal.user
+    return request.auth.user
 
 
 class Name(Schema):
@@ -57,7 +56,7 @@ class SearchAnswer(Schema):
 class SearchQuery(Schema):
     family_name: str | None = Field(None, max_length=100, pattern=fields.NAME)
     given_name: str | None = Field(None, max_length=100, pattern=fields.NAME)
-    date_of_birth: str | None = Field(None, **fields.date_field(description="YYYY-MM-DD"))
+    date_of_birth: str | None = fields.date_field(None, description="YYYY-MM-DD")
     postcode: str | None = Field(None, pattern=fields.POSTCODE)
     gender: fields.Gender | None = None
     exact: bool = Field(False, description="names and date of birth exactly as given")
@@ -66,7 +65,7 @@ class SearchQuery(Schema):
 
 @router.get("/children", permission=Permission.CHILDREN_SEARCH, response=SearchAnswer,
             errors=(400,), summary="Find a child")
-def search(request: HttpRequest, query: Query[SearchQuery]) -> dict[str, Any]:
+def search(request: ApiRequest, query: Query[SearchQuery]) -> dict[str, Any]:
     """Fuzzy by default (sounds, typos, nicknames, swapped names, day/month slips).
 
     Needs one of: family name and date of birth; given and family name and date of
@@ -94,7 +93,7 @@ class OpenRecordQuery(Schema):
 @router.get("/children/{contactpoint_id}", permission=Permission.CHILDREN_RECORD_VIEW,
             acts_on=TargetKind.CHILD, response=dict[str, Any], errors=(404,),
             summary="Open a child's record")
-def open_record(request: HttpRequest, query: Query[OpenRecordQuery],
+def open_record(request: ApiRequest, query: Query[OpenRecordQuery],
                 contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:
     """The record as you may see it, for a stated reason (kept in the audit trail)."""
     return records.open_record(_user(request), contactpoint_id, reason=query.reason,
@@ -139,7 +138,7 @@ class InvolvementOut(Schema):
                  "description": "`true` when this is the answer first given to a request "
                  "with the same Idempotency-Key.",
                  "schema": {"type": "string", "enum": ["true"]}}}}}})
-def add_involvement(request: HttpRequest, response: HttpResponse, body: InvolvementIn,
+def add_involvement(request: ApiRequest, response: HttpResponse, body: InvolvementIn,
                     contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID),
                     idempotency_key: str = Header(
                         None, alias=idempotency.HEADER, pattern=idempotency.KEY_PATTERN,
@@ -159,7 +158,7 @@ def add_involvement(request: HttpRequest, response: HttpResponse, body: Involvem
                      "lead_professional": made.lead_professional, "caf": made.caf}
 
     answer = idempotency.once(
-        request.auth, idempotency_key,  # type: ignore[attr-defined]
+        request.auth, idempotency_key,
         idempotency.fingerprint("involvement", contactpoint_id, body.dict()), record)
     if answer.replayed:
         # Nothing is recorded again, but the answer is given again: that is audited.
@@ -188,7 +187,7 @@ class ShieldOut(Schema):
 @router.put("/children/{contactpoint_id}/shield", permission=Permission.CHILDREN_SHIELD_MANAGE,
             acts_on=TargetKind.CHILD, response=ShieldOut, errors=(400, 404, 409),
             summary="Shield a record")
-def shield(request: HttpRequest, body: ShieldIn,
+def shield(request: ApiRequest, body: ShieldIn,
            contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:
     child = records.set_shield(_user(request), contactpoint_id, shielded=True,
                                reason=body.reason, review_on=body.review_on)
@@ -199,7 +198,7 @@ def shield(request: HttpRequest, body: ShieldIn,
                permission=Permission.CHILDREN_SHIELD_MANAGE, acts_on=TargetKind.CHILD,
                response=ShieldOut,
                errors=(400, 404, 409), summary="Lift a shield")
-def lift_shield(request: HttpRequest, body: LiftIn,
+def lift_shield(request: ApiRequest, body: LiftIn,
                 contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:
     child = records.set_shield(_user(request), contactpoint_id, shielded=False,
                                reason=body.reason)

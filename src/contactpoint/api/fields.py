@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+from ninja import Field
+
 from contactpoint.identity.records import REASONS
 from contactpoint.identity.vocabulary import CONSENT_BASES, GENDERS, SERVICE_TYPES
 from contactpoint.matching.models import ReviewStatus
@@ -81,6 +83,6 @@ else:
     ConsentBasis = Literal[tuple(sorted(CONSENT_BASES))]
 
 
-def date_field(**kwargs: Any) -> dict[str, Any]:
-    """Field arguments for a date sent as text: the pattern, and `format: date`."""
-    return {"pattern": DATE, "json_schema_extra": {"format": "date"}, **kwargs}
+def date_field(default: Any, **kwargs: Any) -> Any:
+    """A schema's field for a date sent as text: the pattern, and `format: date`."""
+    return Field(default, pattern=DATE, json_schema_extra={"format": "date"}, **kwargs)

@@ -10,15 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Path, Query, Schema
 
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import TargetKind
-from contactpoint.access.tokens import Principal
 from contactpoint.api import fields
 from contactpoint.api.auth import ApiRouter
+from contactpoint.api.requests import ApiRequest
 from contactpoint.errors import BadRequest, FieldProblem, Forbidden
 from contactpoint.matching import review
 from contactpoint.matching.models import MatchAction, ReviewStatus
@@ -88,20 +87,19 @@ class Decision(Schema):
     undoes: int | None
 
 
-def _user(request: HttpRequest) -> User:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
-    if principal.user is None:
+def _user(request: ApiRequest) -> User:
+    if request.auth.user is None:
         raise Forbidden("Only a person decides matches.")
-    return principal.user
+    return request.auth.user
 
 
 def _decision(action: MatchAction) -> dict[str, Any]:
     return {
         "decision": action.pk, "kind": action.kind, "at": action.at,
         "by": action.actor.username, "reason": review.stated_reason(action) or "",
-        "child": action.child.contactpoint_id if action.child_id else None,
-        "retired": action.retired.contactpoint_id if action.retired_id else None,
-        "created": action.created.contactpoint_id if action.created_id else None,
+        "child": action.child.contactpoint_id if action.child is not None else None,
+        "retired": action.retired.contactpoint_id if action.retired is not None else None,
+        "created": action.created.contactpoint_id if action.created is not None else None,
         "records_moved": sum(1 for m in action.moves if m["from"] != m["to"]),
         "undoes": action.undoes_id,
     }
@@ -109,7 +107,7 @@ def _decision(action: MatchAction) -> dict[str, Any]:
 
 @router.get("/review", permission=Permission.MATCHING_REVIEW_READ, response=Queue,
             errors=(400,), summary="The pairs waiting for a decision")
-def review_queue(request: HttpRequest,
+def review_queue(request: ApiRequest,
                  status: str = Query("open,deferred", pattern=fields.REVIEW_STATUSES,
                                      description="Comma-separated statuses."),
                  limit: int = Query(50, ge=1, le=200)) -> dict[str, Any]:
@@ -122,14 +120,14 @@ def review_queue(request: HttpRequest,
     return {"items": [{
         "id": i.pk, "status": i.status, "score": round(i.score, 2), "reason": i.reason,
         "source": i.source_record.source.name,
-        "record_child": i.source_record.child.contactpoint_id,
+        "record_child": review.record_child(i).contactpoint_id,
         "candidate": i.candidate.contactpoint_id} for i in items]}
 
 
 @router.get("/review/{int:item_id}", permission=Permission.MATCHING_REVIEW_READ,
             acts_on=TargetKind.CHILDREN, response=Pair,
             errors=(404,), summary="One pair side by side, with how each field compared")
-def review_pair(request: HttpRequest,
+def review_pair(request: ApiRequest,
                 item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return review.pair(_user(request), item_id)
 
@@ -137,7 +135,7 @@ def review_pair(request: HttpRequest,
 @router.post("/review/{int:item_id}/link", permission=Permission.MATCHING_REVIEW_DECIDE,
              acts_on=TargetKind.CHILDREN,
              response=Decision, errors=(400, 404, 409), summary="The pair is one child")
-def review_link(request: HttpRequest, body: Reason,
+def review_link(request: ApiRequest, body: Reason,
                 item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.link(_user(request), item_id, body.reason))
 
@@ -146,7 +144,7 @@ def review_link(request: HttpRequest, body: Reason,
              acts_on=TargetKind.CHILDREN,
              response=Decision, errors=(400, 404, 409),
              summary="Not the same child: never propose the pair again")
-def review_keep_apart(request: HttpRequest, body: Reason,
+def review_keep_apart(request: ApiRequest, body: Reason,
                       item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.keep_apart(_user(request), item_id, body.reason))
 
@@ -154,7 +152,7 @@ def review_keep_apart(request: HttpRequest, body: Reason,
 @router.post("/review/{int:item_id}/defer", permission=Permission.MATCHING_REVIEW_DECIDE,
              acts_on=TargetKind.CHILDREN,
              response=Decision, errors=(400, 404, 409), summary="Decide later")
-def review_defer(request: HttpRequest, body: Reason,
+def review_defer(request: ApiRequest, body: Reason,
                  item_id: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.defer(_user(request), item_id, body.reason))
 
@@ -163,14 +161,14 @@ def review_defer(request: HttpRequest, body: Reason,
              acts_on=TargetKind.CHILD,
              response=Decision, errors=(400, 404, 409),
              summary="A record wrongly joined to a child becomes a child of its own")
-def review_split(request: HttpRequest, body: SplitRequest) -> dict[str, Any]:
+def review_split(request: ApiRequest, body: SplitRequest) -> dict[str, Any]:
     return _decision(review.split(_user(request), body.source, body.source_id, body.reason))
 
 
 @router.post("/review/merge", permission=Permission.MATCHING_REVIEW_DECIDE,
              acts_on=TargetKind.CHILDREN,
              response=Decision, errors=(400, 404, 409), summary="Two children are one")
-def review_merge(request: HttpRequest, body: MergeRequest) -> dict[str, Any]:
+def review_merge(request: ApiRequest, body: MergeRequest) -> dict[str, Any]:
     return _decision(review.merge(_user(request), body.keep, body.gone, body.reason))
 
 
@@ -178,7 +176,7 @@ def review_merge(request: HttpRequest, body: MergeRequest) -> dict[str, Any]:
              permission=Permission.MATCHING_REVIEW_DECIDE, response=Decision,
              errors=(400, 404, 409), summary="Reverse an earlier decision",
              acts_on=TargetKind.CHILDREN)
-def review_undo(request: HttpRequest, body: Reason,
+def review_undo(request: ApiRequest, body: Reason,
                 decision: int = Path(..., ge=1, le=fields.MAX_ID)) -> dict[str, Any]:
     return _decision(review.undo(_user(request), decision, body.reason))
 
@@ -187,7 +185,7 @@ def review_undo(request: HttpRequest, body: Reason,
             permission=Permission.MATCHING_REVIEW_READ, acts_on=TargetKind.CHILD,
             response=list[Decision],
             errors=(404,), summary="Every decision people made about a child")
-def match_history(request: HttpRequest,
+def match_history(request: ApiRequest,
                   contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID),
                   ) -> list[dict[str, Any]]:
     return [_decision(a) for a in review.history(_user(request), contactpoint_id)]

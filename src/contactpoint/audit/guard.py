@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 from contactpoint.db.dialect import dialect_for
@@ -35,7 +36,7 @@ def _sqlite_erasing() -> int:
     return 1 if getattr(_erasing, "on", False) else 0
 
 
-def _register(sender, connection, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _register(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     dialect_for(connection).register_function(connection, SQLITE_FUNCTION, _sqlite_erasing)
 
 
@@ -45,17 +46,17 @@ def connect() -> None:
     connection_created.connect(_register, dispatch_uid="contactpoint.audit.guard")
 
 
-def install_sql(connection) -> list[str]:  # type: ignore[no-untyped-def]
+def install_sql(connection: BaseDatabaseWrapper) -> list[str]:
     """The statements that create the triggers on this connection's engine."""
     return dialect_for(connection).append_only_triggers(APPEND_ONLY, SQLITE_FUNCTION)
 
 
-def remove_sql(connection) -> list[str]:  # type: ignore[no-untyped-def]
+def remove_sql(connection: BaseDatabaseWrapper) -> list[str]:
     return dialect_for(connection).drop_append_only_triggers(APPEND_ONLY)
 
 
 @contextmanager
-def erasing(connection) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def erasing(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """Let this connection remove the trail's rows (a whole database being destroyed)."""
     with dialect_for(connection).bypassing_triggers(connection):
         _erasing.on = True

@@ -66,6 +66,11 @@ def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Fiel
     return found
 
 
+def column_of(model: type[models.Model], name: str) -> str:
+    """The column of the model's field `name`, for SQL composed from model metadata."""
+    return column(_fields(model, [name])[0])
+
+
 def one_of(connection: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:
     """SQL saying "is one of `values`" (to follow a column) and its parameters.
 

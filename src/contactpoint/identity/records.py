@@ -121,9 +121,9 @@ def check_reason(reason: str | None, detail: str | None, *,
     if reason == "other" and not detail:
         problems.append(FieldProblem("reason_detail", "Say why you are opening this record",
                                      location))
-    if problems:
+    if problems or not reason:  # no reason is always a problem (above)
         raise BadRequest("A record opens only with a stated reason.", problems=problems)
-    return reason, detail  # type: ignore[return-value]
+    return reason, detail
 
 
 def open_record(user: User, contactpoint_id: str, *, reason: str | None,
@@ -138,7 +138,9 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
     viewer = authorise(user, Permission.CHILDREN_RECORD_VIEW, facts, break_glass=break_glass)
     glass = break_glass and child.shielded and not sees_everything(viewer, facts)
     record = open_child_record(keys, child)
-    shown = visible_record(record, viewer, facts, break_glass=glass)  # type: ignore[arg-type]
+    if record is None:  # find_child returns only a child with a record
+        raise NotFound(NOT_FOUND)
+    shown = visible_record(record, viewer, facts, break_glass=glass)
     with transaction.atomic():  # shown only once both entries are written
         audit.record("child:record:view", actor=user, reason=reason,
                      subject=child.contactpoint_id,
@@ -332,9 +334,11 @@ def _current_lead(child: Child, record: dict[str, Any] | None, *,
     """Who leads now, as (service type, organisation code, organisation name): a
     practitioner's current involvement, or a source's service that has not ended (a
     feed's lead counts as much as a practitioner's: one lead at a time)."""
-    holder = (Involvement.objects.filter(child=child, lead_professional=True,
-                                         superseded_by__isnull=True)
-              .exclude(pk=replaces).select_related("organisation").first())
+    leads = Involvement.objects.filter(child=child, lead_professional=True,
+                                       superseded_by__isnull=True)
+    if replaces is not None:
+        leads = leads.exclude(pk=replaces)
+    holder = leads.select_related("organisation").first()
     if holder is not None:
         return holder.service_type, holder.organisation.code, holder.organisation.name
     today = timezone.localdate().isoformat()

@@ -235,7 +235,8 @@ def score_children(model: MatchModel, incoming: Profile,
         # Two of a child's records scoring alike: the one numbered first, whichever
         # order the candidates came in (the database's and the memory index's differ).
         if held is None or score > held.score or (
-                score == held.score and candidate.record_id < held.best_record):
+                score == held.score and held.best_record is not None
+                and candidate.record_id < held.best_record):
             best[candidate.child] = Scored(candidate.child, score, capped,
                                            candidate.record_id, levels, _explain=explain)
     for child in twins - identified:

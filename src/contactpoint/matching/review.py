@@ -87,6 +87,15 @@ def _require(actor: User, children: Iterable[Child],
     authorise(actor, permission, [child_scope(c) for c in children], unseen=NOT_YOURS)
 
 
+def record_child(item: ReviewItem) -> Child:
+    """The child the item's record is joined to. A deleted record is joined to none (a
+    tombstone): there is nothing to decide about it."""
+    child = item.source_record.child
+    if child is None:
+        raise Conflict(f"review item {item.pk}: its record was deleted")
+    return child
+
+
 def _reason(reason: str) -> str:
     reason = errors.free_text(reason, "reason", max_chars=10_000)
     if not reason:
@@ -103,10 +112,11 @@ def _reason(reason: str) -> str:
 def queue(actor: User, *, statuses: Sequence[str] = PENDING,
           limit: int = 50) -> list[ReviewItem]:
     """The actor's pending pairs, open before deferred, strongest first (audited: the
-    list names children, and which of them are shielded)."""
+    list names children, and which of them are shielded). A pair whose record was since
+    deleted is no longer a pair (its item is closed): it is left out."""
     facts = _check_actor(actor, Permission.MATCHING_REVIEW_READ)
     items: QuerySet[ReviewItem] = (
-        ReviewItem.objects.filter(status__in=statuses)
+        ReviewItem.objects.filter(status__in=statuses, source_record__child__isnull=False)
         .select_related("candidate", "source_record__child", "source_record__source")
         .order_by("-status", "-score", "pk"))  # open before deferred
     if not facts.national:  # narrowed in the query; the policy decides each below
@@ -116,12 +126,12 @@ def queue(actor: User, *, statuses: Sequence[str] = PENDING,
                              | Q(candidate__shield_broker=authority)
                              | Q(source_record__child__shield_broker=authority))
     shown = [item for item in items[: limit * 2]
-             if may_act_on(actor, [item.candidate, item.source_record.child],
+             if may_act_on(actor, [item.candidate, record_child(item)],
                            Permission.MATCHING_REVIEW_READ)][:limit]
     audit.record("matching:review:list", actor=actor,
                  details={"statuses": sorted(statuses), "items": [i.pk for i in shown]},
                  children=[c.contactpoint_id for i in shown
-                           for c in (i.source_record.child, i.candidate)])
+                           for c in (record_child(i), i.candidate)])
     return shown
 
 
@@ -135,7 +145,7 @@ def _item(actor: User, item_id: int, *, pending: bool = True) -> ReviewItem:
                 .get(pk=item_id))
     except ReviewItem.DoesNotExist:
         raise NotFound(NOT_YOURS) from None
-    _require(actor, [item.candidate, item.source_record.child], permission)
+    _require(actor, [item.candidate, record_child(item)], permission)
     if pending and item.status not in PENDING:
         raise Conflict(f"review item {item_id} is already decided ({item.status})")
     return item
@@ -177,6 +187,8 @@ def pair(actor: User, item_id: int, keys: KeyStore | None = None) -> dict[str, A
     with transaction.atomic():
         item = _item(actor, item_id, pending=False)
     sr = item.source_record
+    if sr.child is None:  # _item has refused it already (record_child)
+        raise Conflict(f"review item {item.pk}: its record was deleted")
     record = open_payload(keys, sr.child.contactpoint_id, sr)["record"]
     with transaction.atomic():
         audit.record("matching:review:view", actor=actor,
@@ -256,7 +268,7 @@ def link(actor: User, item_id: int, reason: str,
     with transaction.atomic():
         lock_index()
         item = _item(actor, item_id)
-        own, candidate = item.source_record.child, item.candidate
+        own, candidate = record_child(item), item.candidate
         if candidate.status != ChildStatus.ACTIVE or own.status != ChildStatus.ACTIVE:
             raise Conflict("one of the pair is no longer an active child")
         if kept_apart(own.pk, candidate.pk):
@@ -277,7 +289,7 @@ def keep_apart(actor: User, item_id: int, reason: str) -> MatchAction:
     with transaction.atomic():
         lock_index()
         item = _item(actor, item_id)
-        own, candidate = item.source_record.child, item.candidate
+        own, candidate = record_child(item), item.candidate
         change = Change(actor, now)
         set_item(item, ReviewStatus.KEPT_APART, change)
         close_pending(Q(source_record__child=own, candidate=candidate)
@@ -320,16 +332,18 @@ def _child(actor: User, contactpoint_id: str) -> Child:
     return child
 
 
-def _record_of(actor: User, keys: KeyStore, source: str, source_id: str) -> SourceRecord:
-    """The live record, if it is the actor's to act on. A made-up record and another
-    authority's real one get the same answer: nothing says whether a record exists."""
+def _record_of(actor: User, keys: KeyStore, source: str,
+               source_id: str) -> tuple[SourceRecord, Child]:
+    """The live record and its child, if they are the actor's to act on. A made-up record
+    and another authority's real one get the same answer: nothing says whether a record
+    exists."""
     key = keys.blind_index.token("source-record", source, source_id)
     record = (SourceRecord.objects.select_for_update(of=("self",))
               .select_related("child").filter(source_key=key, deleted=False).first())
     if record is None or record.child is None:
         raise NotFound(NOT_YOURS)
     _require(actor, [record.child])
-    return record
+    return record, record.child
 
 
 def split(actor: User, source: str, source_id: str, reason: str,
@@ -341,8 +355,7 @@ def split(actor: User, source: str, source_id: str, reason: str,
     (cp_id,) = reserve_children(keys, 1)  # the key is committed first, as in the loader
     with transaction.atomic():
         lock_index()
-        record = _record_of(actor, keys, source, source_id)
-        old = record.child
+        record, old = _record_of(actor, keys, source, source_id)
         if not SourceRecord.objects.filter(child=old, deleted=False).exclude(
                 pk=record.pk).exists():
             raise Conflict(f"{source} {source_id} is the only record of its child: "

@@ -66,7 +66,7 @@ def _model() -> MatchModel:
         if _model_cache.get("pk") != config.pk:
             _model_cache.update(pk=config.pk, model=model_of(config))
         _model_cache["until"] = now + MODEL_REFRESH_SECONDS
-    return _model_cache["model"]  # type: ignore[no-any-return]
+    return _model_cache["model"]
 
 
 def query_profile(criteria: Criteria) -> Profile:
@@ -210,15 +210,15 @@ def _active_children_holding(tokens: set[bytes]) -> list[tuple[Any, ...]]:
     by more than MAX_CHILDREN_PER_TOKEN children narrows nothing and is ignored."""
     if not tokens:
         return []
-    index, child = BlindIndexEntry._meta, Child._meta
+    index, child = BlindIndexEntry, Child._meta
     connection = connections[router.db_for_read(Child)]
     qn = connection.ops.quote_name
     # A search's few dozen tokens are well under SQLite's parameter limit.
     match, params = bulk.one_of(connection, sorted(tokens))
     # Only identifiers are formatted in, and only from these two models' metadata (a
     # fixed, internal set); the tokens, the limit and the status go as parameters.
-    entries, children = qn(index.db_table), qn(child.db_table)
-    token, holder = qn(index.get_field("token").column), qn(index.get_field("child").column)
+    entries, children = qn(index._meta.db_table), qn(child.db_table)
+    token, holder = qn(bulk.column_of(index, "token")), qn(bulk.column_of(index, "child"))
     sql = (
         f"WITH hits AS (SELECT {token} AS token, {holder} AS child FROM {entries} "  # noqa: S608  (identifiers only)
         f"WHERE {token} {match}), "

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +34,8 @@ from contactpoint.access import second_factors
 from contactpoint.access.authorise import Refused, actor_of
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import Ground, TargetKind, decide
-from contactpoint.routes import PageAccess, View
+from contactpoint.routes import PageAccess, View, declare
+from contactpoint.web.requests import signed_in
 
 NEXT_SESSION_KEY = "contactpoint_next"
 
@@ -59,13 +60,12 @@ def next_sign_in_step(user: Any) -> str:
 def signing_in(view: View) -> View:
     """A sign-in step after the password: needs a session with the password accepted."""
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect("web:sign-in")
         return view(request, *args, **kwargs)
 
-    guarded.page_access = PageAccess("signing_in")  # type: ignore[attr-defined]
-    return guarded
+    return declare(guarded, PageAccess("signing_in"))
 
 
 def requires(permission: Permission, *,
@@ -79,24 +79,22 @@ def requires(permission: Permission, *,
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not signed_in(request):
                 return redirect_to_login(request.get_full_path())
-            if not user.is_verified():  # type: ignore[union-attr]
+            user = request.user
+            if not user.is_verified():
                 if request.method == "GET":
                     request.session[NEXT_SESSION_KEY] = request.get_full_path()
                 return redirect(next_sign_in_step(user))
-            decision = decide(actor_of(user), permission)  # type: ignore[arg-type]
+            decision = decide(actor_of(user), permission)
             if not decision.allowed:  # the refusal's entry names the policy's decision
                 said = (f"needs {permission}" if decision.ground is Ground.PERMISSION
                         else decision.message)
                 raise PermissionDenied(said) from Refused(said, decision)
             return view(request, *args, **kwargs)
 
-        guarded.page_access = PageAccess("permission", permission,  # type: ignore[attr-defined]
-                                         acts_on)
-        return guarded
+        return declare(guarded, PageAccess("permission", permission, acts_on))
 
     return decorate
 

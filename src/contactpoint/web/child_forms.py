@@ -17,7 +17,8 @@ from django import forms
 
 from contactpoint.errors import RequestError
 from contactpoint.identity.normalise import check_phone
-from contactpoint.identity.records import PHONE_PROBLEM, REASONS
+from contactpoint.identity.records import PHONE_PROBLEM, REASONS, InvolvementInput
+from contactpoint.search import criteria as search_criteria
 
 #: What people call each kind of service (CONTRACTS.md's `type` values).
 SERVICE_LABELS = {
@@ -124,13 +125,14 @@ class SearchForm(forms.Form):
         cleaned["date_of_birth"] = born.isoformat() if born else None
         return cleaned
 
-    def criteria(self) -> dict[str, object]:
-        """What search.criteria.parse takes."""
+    def criteria(self) -> search_criteria.Criteria:
+        """The search's criteria, checked by search.criteria.parse (BadRequest naming
+        each problem)."""
         data = self.cleaned_data
-        return {"given_name": data["given_name"] or None,
-                "family_name": data["family_name"] or None,
-                "date_of_birth": data["date_of_birth"], "postcode": data["postcode"] or None,
-                "gender": data["gender"] or None, "exact": data["exact"]}
+        return search_criteria.parse(
+            given_name=data["given_name"] or None, family_name=data["family_name"] or None,
+            date_of_birth=data["date_of_birth"], postcode=data["postcode"] or None,
+            gender=data["gender"] or None, exact=data["exact"])
 
 
 #: Where the search service's field names land on the search form.
@@ -226,14 +228,15 @@ class InvolvementForm(forms.Form):
                                 f"{name}_year": str(when.year)})
         return initial
 
-    def involvement(self) -> dict[str, object]:
-        """What identity.records.InvolvementInput takes."""
+    def involvement(self) -> InvolvementInput:
+        """The involvement as identity.records.record_involvement takes it."""
         data = self.cleaned_data
-        return {"service_type": data["service_type"], "practitioner": data["practitioner"] or None,
-                "phone": data["phone"] or None, "email": data["email"] or None,
-                "start_date": data["start_date"], "end_date": data["end_date"],
-                "lead_professional": data["lead_professional"], "caf": data["caf"],
-                "consent": data["consent"] or None}
+        return InvolvementInput(
+            service_type=data["service_type"], practitioner=data["practitioner"] or None,
+            phone=data["phone"] or None, email=data["email"] or None,
+            start_date=data["start_date"], end_date=data["end_date"],
+            lead_professional=data["lead_professional"], caf=data["caf"],
+            consent=data["consent"] or None)
 
 
 #: Where the involvement service's field names land on the form. The lead-professional

@@ -20,6 +20,7 @@ access.visibility and call the audit hook. Two rules shape them:
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -45,6 +46,7 @@ from contactpoint.web.child_forms import (
     SearchForm,
     add_problems,
 )
+from contactpoint.web.requests import AuthedRequest
 
 #: How long a reason given for a child covers showing its record again in this session.
 REASON_LASTS = 30 * 60
@@ -67,9 +69,10 @@ def home_for(user: User) -> str:
 
 @requires(Permission.CHILDREN_SEARCH)
 @require_http_methods(["GET", "POST"])
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     """Find a child. `?again=1` (the record's "Back to search") runs this session's last
     search again, as a new search (audited like any other), with the form filled in."""
+    terms: Mapping[str, Any] | None
     if request.method == "POST":
         terms = request.POST
     else:
@@ -79,7 +82,7 @@ def search(request: HttpRequest) -> HttpResponse:
                                "nav": "search"}
     if terms is not None and form.is_valid():
         try:
-            criteria = search_criteria.parse(**form.criteria())  # type: ignore[arg-type]
+            criteria = form.criteria()
             result = search_for(request.user, criteria)
         except BadRequest as exc:
             add_problems(form, exc, SEARCH_FIELDS)
@@ -106,7 +109,7 @@ def _last_search(request: HttpRequest) -> dict[str, str] | None:
     kept = request.session.get(LAST_SEARCH_KEY)
     if not kept or kept["until"] < time.time():
         return None
-    return kept["terms"]  # type: ignore[no-any-return]
+    return kept["terms"]
 
 
 # -- giving a reason, then the record --------------------------------------------------------
@@ -118,7 +121,7 @@ def remembered_reason(request: HttpRequest, contactpoint_id: str) -> dict[str, A
     if given is not None and given["until"] < time.time():
         forget_reason(request, contactpoint_id)  # its piece of work is over: keep it no longer
         return None
-    return given  # type: ignore[no-any-return]
+    return given
 
 
 def _remember(request: HttpRequest, contactpoint_id: str, reason: str,
@@ -136,9 +139,9 @@ def forget_reason(request: HttpRequest, contactpoint_id: str) -> None:
         request.session[REASONS_SESSION_KEY] = kept
 
 
-def _record_page(request: HttpRequest, contactpoint_id: str, shown: dict[str, Any],
+def _record_page(request: AuthedRequest, contactpoint_id: str, shown: dict[str, Any],
                  reason: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     child = records.find_child(contactpoint_id)
     # What the page offers is what the access policy would allow on this child.
     manages_shield = allows(user, Permission.CHILDREN_SHIELD_MANAGE, records.facts_of(child))
@@ -169,7 +172,7 @@ def _provenances(shown: dict[str, Any]) -> list[dict[str, str]]:
 
 @requires(Permission.CHILDREN_RECORD_VIEW, acts_on=TargetKind.CHILD)
 @require_http_methods(["GET", "POST"])
-def record(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
+def record(request: AuthedRequest, contactpoint_id: str) -> HttpResponse:
     """The reason form; once a reason is given, the record as this person may see it."""
     if request.method == "POST":
         form = ReasonForm(request.POST)
@@ -181,7 +184,7 @@ def record(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
         given = remembered_reason(request, contactpoint_id)
         if given is not None:
             try:
-                shown = records.open_record(request.user, contactpoint_id,  # type: ignore[arg-type]
+                shown = records.open_record(request.user, contactpoint_id,
                                             reason=given["reason"], detail=given["detail"])
             except NotFound:
                 forget_reason(request, contactpoint_id)
@@ -194,7 +197,7 @@ def record(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
 
 @requires(Permission.CHILDREN_RECORD_VIEW, acts_on=TargetKind.CHILD)
 @require_http_methods(["GET", "POST"])
-def break_glass(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
+def break_glass(request: AuthedRequest, contactpoint_id: str) -> HttpResponse:
     """A child-protection practitioner sees a shielded record, once, for a stated reason.
 
     The record is this POST's answer only: nothing is remembered, so the next showing of
@@ -202,7 +205,7 @@ def break_glass(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     child's management team.
     """
     try:  # on any shielded record: whose this one is, only the service finds out
-        authorise(request.user, Permission.CHILDREN_RECORD_VIEW,  # type: ignore[arg-type]
+        authorise(request.user, Permission.CHILDREN_RECORD_VIEW,
                   break_glass=True)
     except Forbidden as exc:
         raise PermissionDenied(exc.detail) from None
@@ -210,7 +213,7 @@ def break_glass(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             shown = records.open_record(
-                request.user, contactpoint_id, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                request.user, contactpoint_id, reason=form.cleaned_data["reason"],
                 detail=form.cleaned_data["reason_detail"], break_glass=True)
         except NotFound:
             raise Http404("no such child") from None

@@ -7,9 +7,10 @@ pages do not confirm who has an account elsewhere.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -28,40 +29,61 @@ from contactpoint.web.forms import (
     ReasonForm,
     add_access_error,
 )
+from contactpoint.web.requests import AuthedRequest
 
 MANAGE = Permission.ACCOUNTS_MANAGE
 
-#: What each action on a user is called, asks and does.
+
+class _Act(Protocol):
+    """An action on a user: who does it, to whom, and why."""
+
+    def __call__(self, actor: User, username: str, /, *, reason: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class UserAction:
+    """What an action on a user is called, asks and does. `done`: what the answer page
+    says (formatted with the person's name); None when the answer is the set-up link."""
+
+    heading: str
+    explain: str
+    button: str
+    warning: bool
+    do: _Act
+    done: str | None
+
+
+#: The actions on a user, by the name in their address.
 USER_ACTIONS = {
-    "suspend": {
-        "heading": "Suspend {name}",
-        "explain": "They are signed out at once and cannot sign in, or use the API, until "
-                   "their account is reinstated. Tell their manager.",
-        "button": "Suspend account", "warning": True, "do": services.suspend_user,
-        "done": "{name}'s account is suspended"},
-    "reinstate": {
-        "heading": "Reinstate {name}",
-        "explain": "They can sign in again with their password and second factor.",
-        "button": "Reinstate account", "warning": False, "do": services.reinstate_user,
-        "done": "{name}'s account is reinstated"},
-    "reset-second-factor": {
-        "heading": "Reset {name}'s second factor",
-        "explain": "Their authenticator apps and security keys are removed and they are "
-                   "signed out. When they next sign in they set up a new one. Check who "
-                   "is asking before you do this.",
-        "button": "Reset second factor", "warning": True,
-        "do": services.reset_second_factor,
-        "done": "{name}'s second factor is reset"},
-    "reset-password": {
-        "heading": "Give {name} a set-up link",
-        "explain": "For someone locked out or who has forgotten their password. Their "
-                   "password, authenticator apps and security keys stop working at once "
-                   "and they are signed out. You are shown a link, once, to give them "
-                   "yourself: with it they choose a new password and set up a new second "
-                   "factor. It works once, for 24 hours. Check who is asking before you "
-                   "do this.",
-        "button": "Create set-up link", "warning": True, "do": set_up_links.issue,
-        "done": None},
+    "suspend": UserAction(
+        heading="Suspend {name}",
+        explain="They are signed out at once and cannot sign in, or use the API, until "
+                "their account is reinstated. Tell their manager.",
+        button="Suspend account", warning=True, do=services.suspend_user,
+        done="{name}'s account is suspended"),
+    "reinstate": UserAction(
+        heading="Reinstate {name}",
+        explain="They can sign in again with their password and second factor.",
+        button="Reinstate account", warning=False, do=services.reinstate_user,
+        done="{name}'s account is reinstated"),
+    "reset-second-factor": UserAction(
+        heading="Reset {name}'s second factor",
+        explain="Their authenticator apps and security keys are removed and they are "
+                "signed out. When they next sign in they set up a new one. Check who "
+                "is asking before you do this.",
+        button="Reset second factor", warning=True,
+        do=services.reset_second_factor,
+        done="{name}'s second factor is reset"),
+    "reset-password": UserAction(
+        heading="Give {name} a set-up link",
+        explain="For someone locked out or who has forgotten their password. Their "
+                "password, authenticator apps and security keys stop working at once "
+                "and they are signed out. You are shown a link, once, to give them "
+                "yourself: with it they choose a new password and set up a new second "
+                "factor. It works once, for 24 hours. Check who is asking before you "
+                "do this.",
+        button="Create set-up link", warning=True, do=set_up_links.issue,
+        done=None),
 }
 
 
@@ -77,25 +99,25 @@ def _status(user: User) -> str:
     return "Active"
 
 
-def _managed(request: HttpRequest, username: str) -> User:
+def _managed(request: AuthedRequest, username: str) -> User:
     try:
-        return services.managed_user(request.user, username)  # type: ignore[arg-type]
+        return services.managed_user(request.user, username)
     except NotFound:
         raise Http404("no such user") from None
 
 
 @requires(MANAGE)
-def users(request: HttpRequest) -> HttpResponse:
-    found = services.list_users(request.user)  # type: ignore[arg-type]
+def users(request: AuthedRequest) -> HttpResponse:
+    found = services.list_users(request.user)
     rows = [{"user": u, "name": _display_name(u), "status": _status(u),
              "role": Role(u.role).label} for u in found]
     return render(request, "web/manage/users.html", {"rows": rows, "nav": "users"})
 
 
 @requires(MANAGE, acts_on=TargetKind.USER)
-def user_detail(request: HttpRequest, username: str) -> HttpResponse:
+def user_detail(request: AuthedRequest, username: str) -> HttpResponse:
     try:
-        user = services.view_user(request.user, username)  # type: ignore[arg-type]
+        user = services.view_user(request.user, username)
     except NotFound:
         raise Http404("no such user") from None
     return render(request, "web/manage/user.html", {
@@ -107,7 +129,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 @requires(MANAGE, acts_on=TargetKind.USER)
 @require_http_methods(["GET", "POST"])
-def user_action(request: HttpRequest, username: str, action: str) -> HttpResponse:
+def user_action(request: AuthedRequest, username: str, action: str) -> HttpResponse:
     spec = USER_ACTIONS.get(action)
     if spec is None:
         raise Http404("no such action")
@@ -116,12 +138,12 @@ def user_action(request: HttpRequest, username: str, action: str) -> HttpRespons
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            done = spec["do"](request.user, username, reason=form.cleaned_data["reason"])
+            done = spec.do(request.user, username, reason=form.cleaned_data["reason"])
         except AccessError as exc:
             form.add_error("reason" if str(exc).startswith("reason:") else None,
                            str(exc).removeprefix("reason: "))
         else:
-            if action == "reset-password":
+            if spec.done is None:  # the set-up link (reset-password)
                 # Shown once, in this answer, as a one-time password is (add_user).
                 secret, expires = done
                 return render(request, "web/manage/set_up_link.html", {
@@ -130,11 +152,11 @@ def user_action(request: HttpRequest, username: str, action: str) -> HttpRespons
                         reverse("web:set-up-link", args=[secret])),
                     "back": reverse("web:manage-user", args=[user.username])})
             return render(request, "web/manage/done.html", {
-                "heading": spec["done"].format(name=name), "nav": "users",
+                "heading": spec.done.format(name=name), "nav": "users",
                 "back": reverse("web:manage-user", args=[user.username])})
     return render(request, "web/manage/user_action.html", {
-        "form": form, "subject": user, "heading": spec["heading"].format(name=name),
-        "explain": spec["explain"], "button": spec["button"], "warning": spec["warning"],
+        "form": form, "subject": user, "heading": spec.heading.format(name=name),
+        "explain": spec.explain, "button": spec.button, "warning": spec.warning,
         "nav": "users"})
 
 
@@ -147,7 +169,7 @@ def _token_rows(user: User) -> list[dict[str, Any]]:
 
 @requires(MANAGE, acts_on=TargetKind.USER)
 @require_http_methods(["GET", "POST"])
-def revoke_user_token(request: HttpRequest, username: str, prefix: str) -> HttpResponse:
+def revoke_user_token(request: AuthedRequest, username: str, prefix: str) -> HttpResponse:
     """Revoke a token of someone the team manages, with a reason; anyone else's is 404."""
     user = _managed(request, username)
     token = ApiToken.objects.filter(user=user, prefix=prefix).first()
@@ -157,7 +179,7 @@ def revoke_user_token(request: HttpRequest, username: str, prefix: str) -> HttpR
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tokens.revoke_managed_token(request.user, username, prefix,  # type: ignore[arg-type]
+            tokens.revoke_managed_token(request.user, username, prefix,
                                         reason=form.cleaned_data["reason"])
         except AccessError as exc:
             form.add_error("reason" if str(exc).startswith("reason:") else None,
@@ -179,16 +201,16 @@ def revoke_user_token(request: HttpRequest, username: str, prefix: str) -> HttpR
 
 @requires(MANAGE)
 @require_http_methods(["GET", "POST"])
-def add_user(request: HttpRequest) -> HttpResponse:
+def add_user(request: AuthedRequest) -> HttpResponse:
     actor = request.user
-    organisations = services.organisations_granted_by(actor)  # type: ignore[arg-type]
-    roles = sorted({r for o in organisations for r in services.roles_grantable(actor, o)},  # type: ignore[arg-type]
+    organisations = services.organisations_granted_by(actor)
+    roles = sorted({r for o in organisations for r in services.roles_grantable(actor, o)},
                    key=list(Role.values).index)
     form = AddUserForm(request.POST or None, organisations=organisations, roles=roles)
     if request.method == "POST" and form.is_valid():
         try:
             user, password = services.grant_access(
-                actor, username=form.cleaned_data["username"],  # type: ignore[arg-type]
+                actor, username=form.cleaned_data["username"],
                 org_code=form.cleaned_data["organisation"], role=form.cleaned_data["role"],
                 reason=form.cleaned_data["reason"], first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"], email=form.cleaned_data["email"])
@@ -205,8 +227,8 @@ def add_user(request: HttpRequest) -> HttpResponse:
 
 
 @requires(MANAGE)
-def organisations(request: HttpRequest) -> HttpResponse:
-    found = services.organisations_managed_by(request.user)  # type: ignore[arg-type]
+def organisations(request: AuthedRequest) -> HttpResponse:
+    found = services.organisations_managed_by(request.user)
     rows = [{"org": o, "type": OrganisationType(o.type).label,
              "authority": o.authority.name if o.authority else ""} for o in found]
     return render(request, "web/manage/organisations.html",
@@ -215,13 +237,13 @@ def organisations(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 @require_http_methods(["GET", "POST"])
-def add_organisation(request: HttpRequest) -> HttpResponse:
+def add_organisation(request: AuthedRequest) -> HttpResponse:
     actor = request.user
     form = AddOrganisationForm(request.POST or None,
-                               types=services.organisation_types_for(actor))  # type: ignore[arg-type]
+                               types=services.organisation_types_for(actor))
     if request.method == "POST" and form.is_valid():
         try:
-            services.register_organisation(actor, **form.cleaned_data)  # type: ignore[arg-type]
+            services.register_organisation(actor, **form.cleaned_data)
         except AccessError as exc:
             add_access_error(form, exc)
         else:

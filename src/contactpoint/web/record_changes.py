@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -29,11 +29,12 @@ from contactpoint.web.child_forms import (
     ShieldForm,
     add_problems,
 )
+from contactpoint.web.requests import AuthedRequest
 
 
 @requires(Permission.CHILDREN_INVOLVEMENT_CREATE, acts_on=TargetKind.CHILD)
 @require_http_methods(["GET", "POST"])
-def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
+def add_involvement(request: AuthedRequest, contactpoint_id: str) -> HttpResponse:
     """Record (or, with `replaces`, update) your organisation's involvement with a child.
 
     Only under a reason the person gave for this child (web/children.py remembers it for
@@ -42,28 +43,25 @@ def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     given = children.remembered_reason(request, contactpoint_id)
     if given is None:
         return redirect("web:record", contactpoint_id)
-    initial: dict[str, object] = {}
-    replaces = request.GET.get("replaces", "")
-    if replaces.isdigit():
-        initial["replaces"] = int(replaces)
+    asked = request.GET.get("replaces", "")
+    replaces = int(asked) if asked.isdigit() else None
+    initial: dict[str, object] = {} if replaces is None else {"replaces": replaces}
     if request.method == "GET":
         # The form only for what its answer could change: the checks the POST makes.
         try:
-            records.involvement_form_target(request.user, contactpoint_id,  # type: ignore[arg-type]
-                                            initial.get("replaces"))
-            if initial:
+            records.involvement_form_target(request.user, contactpoint_id, replaces)
+            if replaces is not None:
                 # An update starts from the current version, not a blank form.
                 initial.update(InvolvementForm.initial_from(records.involvement_as_recorded(
-                    request.user, contactpoint_id, initial["replaces"])))  # type: ignore[arg-type]
+                    request.user, contactpoint_id, replaces)))
         except NotFound:
             raise Http404("no such child or involvement") from None
         except Forbidden as exc:
             raise PermissionDenied(exc.detail) from None
     form = InvolvementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = records.InvolvementInput(**form.involvement())  # type: ignore[arg-type]
         try:
-            records.record_involvement(request.user, contactpoint_id, data,  # type: ignore[arg-type]
+            records.record_involvement(request.user, contactpoint_id, form.involvement(),
                                        reason=given["reason"], detail=given["detail"],
                                        replaces=form.cleaned_data["replaces"])
         except NotFound:
@@ -84,7 +82,7 @@ def add_involvement(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
 
 @requires(Permission.CHILDREN_SHIELD_MANAGE, acts_on=TargetKind.CHILD)
 @require_http_methods(["GET", "POST"])
-def shield(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
+def shield(request: AuthedRequest, contactpoint_id: str) -> HttpResponse:
     """Shield a record, or lift its shield: whichever it needs now.
 
     Only the child's own management team (or the national team) may, by the rule
@@ -92,14 +90,14 @@ def shield(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     as for a child that does not exist.
     """
     try:
-        child = records.child_to_shield(request.user, contactpoint_id)  # type: ignore[arg-type]
+        child = records.child_to_shield(request.user, contactpoint_id)
     except NotFound:
         raise Http404("no such child") from None
     lifting = child.shielded
     form = (LiftShieldForm if lifting else ShieldForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            records.set_shield(request.user, contactpoint_id, shielded=not lifting,  # type: ignore[arg-type]
+            records.set_shield(request.user, contactpoint_id, shielded=not lifting,
                                reason=form.cleaned_data["reason"],
                                review_on=form.cleaned_data.get("review_on"))
         except (Forbidden, NotFound):  # moved to another authority since the check above

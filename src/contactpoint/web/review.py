@@ -22,6 +22,7 @@ from contactpoint.matching import review
 from contactpoint.matching.models import ActionKind, MatchAction, ReviewStatus
 from contactpoint.web.access import requires
 from contactpoint.web.child_forms import add_problems
+from contactpoint.web.requests import AuthedRequest
 from contactpoint.web.review_forms import (
     DecisionForm,
     MergeForm,
@@ -73,28 +74,28 @@ def _side_by_side(pair: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _done(request: HttpRequest, heading: str, action: MatchAction) -> HttpResponse:
-    child = action.child.contactpoint_id if action.child_id else None
+    child = action.child.contactpoint_id if action.child is not None else None
     return render(request, "web/review/done.html", {
         "heading": heading, "action": action, "child": child,
-        "created": action.created.contactpoint_id if action.created_id else None,
+        "created": action.created.contactpoint_id if action.created is not None else None,
         "nav": "review"})
 
 
 @requires(READ)
-def queue(request: HttpRequest) -> HttpResponse:
-    items = review.queue(request.user)  # type: ignore[arg-type]
+def queue(request: AuthedRequest) -> HttpResponse:
+    items = review.queue(request.user)
     return render(request, "web/review/queue.html", {
         "items": items, "statuses": dict(ReviewStatus.choices), "nav": "review"})
 
 
-def _pair_page(request: HttpRequest, item_id: int, form: DecisionForm | None,
+def _pair_page(request: AuthedRequest, item_id: int, form: DecisionForm | None,
                status: int = 200) -> HttpResponse:
     try:
-        pair = review.pair(request.user, item_id)  # type: ignore[arg-type]
+        pair = review.pair(request.user, item_id)
     except NotFound:
         raise Http404("no such review item") from None
     pending = pair["status"] in review.PENDING
-    if form is None and pending and allows(request.user, DECIDE):  # type: ignore[arg-type]
+    if form is None and pending and allows(request.user, DECIDE):
         form = DecisionForm()
     return render(request, "web/review/pair.html", {
         # A decided pair offers no decision, but says why one just sent was refused.
@@ -104,13 +105,13 @@ def _pair_page(request: HttpRequest, item_id: int, form: DecisionForm | None,
 
 
 @requires(READ, acts_on=TargetKind.CHILDREN)
-def pair(request: HttpRequest, item_id: int) -> HttpResponse:
+def pair(request: AuthedRequest, item_id: int) -> HttpResponse:
     return _pair_page(request, item_id, None)
 
 
 @requires(DECIDE, acts_on=TargetKind.CHILDREN)
 @require_http_methods(["GET", "POST"])
-def decide(request: HttpRequest, item_id: int) -> HttpResponse:
+def decide(request: AuthedRequest, item_id: int) -> HttpResponse:
     """Link, keep apart or defer a pair, with a reason; the pair page shows any problem."""
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +129,7 @@ def decide(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @requires(DECIDE, acts_on=TargetKind.CHILD)
 @require_http_methods(["GET", "POST"])
-def split(request: HttpRequest) -> HttpResponse:
+def split(request: AuthedRequest) -> HttpResponse:
     """A source record wrongly joined to a child becomes a child of its own.
 
     Reached from a record's page (its source records, posted with `start`, so the
@@ -140,7 +141,7 @@ def split(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not starting and form.is_valid():
         data = form.cleaned_data
         try:
-            action = review.split(request.user, data["source"], data["source_id"],  # type: ignore[arg-type]
+            action = review.split(request.user, data["source"], data["source_id"],
                                   data["reason"])
         except NotFound:
             form.add_error("source_id", "There is no record with that ID from that source "
@@ -154,12 +155,12 @@ def split(request: HttpRequest) -> HttpResponse:
 
 @requires(DECIDE, acts_on=TargetKind.CHILDREN)
 @require_http_methods(["GET", "POST"])
-def merge(request: HttpRequest) -> HttpResponse:
+def merge(request: AuthedRequest) -> HttpResponse:
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            action = review.merge(request.user, data["keep"], data["gone"],  # type: ignore[arg-type]
+            action = review.merge(request.user, data["keep"], data["gone"],
                                   data["reason"])
         except NotFound:
             form.add_error(None, "One of these ContactPoint IDs is not a child in your "
@@ -172,13 +173,13 @@ def merge(request: HttpRequest) -> HttpResponse:
 
 
 @requires(READ, acts_on=TargetKind.CHILD)
-def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
+def history(request: AuthedRequest, contactpoint_id: str) -> HttpResponse:
     try:
-        actions = review.history(request.user, contactpoint_id)  # type: ignore[arg-type]
+        actions = review.history(request.user, contactpoint_id)
     except NotFound:
         raise Http404("no such child") from None
     undone = {a.undoes_id for a in actions if a.undoes_id}
-    may_undo = allows(request.user, DECIDE)  # type: ignore[arg-type]
+    may_undo = allows(request.user, DECIDE)
     rows = [{"action": a, "kind": ActionKind(a.kind).label,
              "reason": review.stated_reason(a) or "",
              "moved": sum(1 for m in a.moves if m["from"] != m["to"]),
@@ -190,15 +191,15 @@ def history(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
 
 @requires(DECIDE, acts_on=TargetKind.CHILDREN)
 @require_http_methods(["GET", "POST"])
-def undo(request: HttpRequest, decision: int) -> HttpResponse:
+def undo(request: AuthedRequest, decision: int) -> HttpResponse:
     try:  # the form only for a decision the person may undo, as the POST decides
-        review.decision(request.user, decision)  # type: ignore[arg-type]
+        review.decision(request.user, decision)
     except NotFound:
         raise Http404("no such decision") from None
     form = ReasonOnlyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            action = review.undo(request.user, decision, form.cleaned_data["reason"])  # type: ignore[arg-type]
+            action = review.undo(request.user, decision, form.cleaned_data["reason"])
         except NotFound:
             raise Http404("no such decision") from None
         except (BadRequest, Conflict) as exc:

@@ -12,14 +12,14 @@ sealed and is dropped rather than left in the clear.
 from django.db import migrations, models
 
 
-def _owner(action):  # type: ignore[no-untyped-def]
+def _owner(action):
     for child in (action.child, action.retired, action.created):
         if child is not None:
             return child.contactpoint_id
     return None
 
 
-def seal_reasons(apps, schema_editor):  # type: ignore[no-untyped-def]
+def seal_reasons(apps, schema_editor):
     MatchAction = apps.get_model("matching", "MatchAction")
     actions = (MatchAction.objects.using(schema_editor.connection.alias)
                .select_related("child", "retired", "created").order_by("pk"))
@@ -43,7 +43,7 @@ def seal_reasons(apps, schema_editor):  # type: ignore[no-untyped-def]
         action.save(update_fields=["sealed_reason"])
 
 
-def open_reasons(apps, schema_editor):  # type: ignore[no-untyped-def]
+def open_reasons(apps, schema_editor):
     """Back to the clear, only to roll this migration back."""
     MatchAction = apps.get_model("matching", "MatchAction")
     actions = (MatchAction.objects.using(schema_editor.connection.alias)
