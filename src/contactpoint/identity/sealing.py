@@ -17,13 +17,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from contactpoint.crypto import envelope
 from contactpoint.crypto.purposes import Purpose
 
+#: A sealed value as a column gives it back (bytes on SQLite, memoryview on PostgreSQL).
+Stored = bytes | memoryview
+
 
 def seal_record(cipher: AESGCM, cp_id: str, record: dict[str, Any]) -> bytes:
     """The child's derived record (what a practitioner reads)."""
     return envelope.seal_json(cipher, cp_id, Purpose.CHILD_RECORD, record)
 
 
-def open_record(cipher: AESGCM, cp_id: str, sealed: bytes) -> dict[str, Any]:
+def open_record(cipher: AESGCM, cp_id: str, sealed: Stored) -> dict[str, Any]:
     opened: dict[str, Any] = envelope.open_json(cipher, cp_id, Purpose.CHILD_RECORD,
                                                 bytes(sealed))
     return opened
@@ -34,13 +37,13 @@ def seal_source(cipher: AESGCM, cp_id: str, source_key: bytes, payload: bytes) -
     return envelope.seal(cipher, cp_id, Purpose.SOURCE_RECORD.of(source_key), payload)
 
 
-def open_source_bytes(cipher: AESGCM, cp_id: str, source_key: bytes, sealed: bytes) -> bytes:
+def open_source_bytes(cipher: AESGCM, cp_id: str, source_key: bytes, sealed: Stored) -> bytes:
     return envelope.open_sealed(cipher, cp_id, Purpose.SOURCE_RECORD.of(source_key),
                                 bytes(sealed))
 
 
 def open_source(cipher: AESGCM, cp_id: str, source_key: bytes,
-                sealed: bytes) -> dict[str, Any]:
+                sealed: Stored) -> dict[str, Any]:
     """One source record's payload: {"record": ..., ...}."""
     opened: dict[str, Any] = envelope.open_json(
         cipher, cp_id, Purpose.SOURCE_RECORD.of(source_key), bytes(sealed))
@@ -54,7 +57,7 @@ def seal_involvement(cipher: AESGCM, cp_id: str, involvement_pk: int,
 
 
 def open_involvement_details(cipher: AESGCM, cp_id: str, involvement_pk: int,
-                             sealed: bytes) -> dict[str, Any]:
+                             sealed: Stored) -> dict[str, Any]:
     opened: dict[str, Any] = envelope.open_json(
         cipher, cp_id, Purpose.INVOLVEMENT.of(involvement_pk), bytes(sealed))
     return opened
@@ -65,7 +68,7 @@ def seal_shield_reason(cipher: AESGCM, cp_id: str, reason: str) -> bytes:
     return envelope.seal_json(cipher, cp_id, Purpose.SHIELD_REASON, reason)
 
 
-def open_shield_reason(cipher: AESGCM, cp_id: str, sealed: bytes) -> str:
+def open_shield_reason(cipher: AESGCM, cp_id: str, sealed: Stored) -> str:
     return str(envelope.open_json(cipher, cp_id, Purpose.SHIELD_REASON, bytes(sealed)))
 
 
@@ -74,6 +77,6 @@ def seal_match_reason(cipher: AESGCM, cp_id: str, action_pk: int, reason: str) -
     return envelope.seal_json(cipher, cp_id, Purpose.MATCH_REASON.of(action_pk), reason)
 
 
-def open_match_reason(cipher: AESGCM, cp_id: str, action_pk: int, sealed: bytes) -> str:
+def open_match_reason(cipher: AESGCM, cp_id: str, action_pk: int, sealed: Stored) -> str:
     return str(envelope.open_json(cipher, cp_id, Purpose.MATCH_REASON.of(action_pk),
                                   bytes(sealed)))

@@ -199,6 +199,8 @@ def profiles_from_index(keys: KeyStore, sample: int, seed: int = 0) -> Iterator[
                       .values_list("pk", "contactpoint_id"))
         ciphers = keys.child_keys(set(cp_ids.values()))
         for child, source, source_key, payload in rows:
+            if payload is None:
+                continue  # deleted since the sample was drawn
             cp_id = cp_ids[child]
             sealed = open_source(ciphers[cp_id], cp_id, bytes(source_key), payload)
             yield profile(sealed["record"], sources[source])
