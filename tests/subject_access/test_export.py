@@ -183,6 +183,10 @@ def test_a_shielded_childs_export_names_no_organisation_or_place(world, tmp_path
     assert all(v["organisation"] is None for v in views)
     assert all("organisation" not in document["proofs"]["entries"][str(v["seq"])]["salts"]
                for v in views)
+    # A reason code is shown; words given with it, and why it was shielded, are not.
+    assert [v["reason"] for v in views] == ["education_welfare", None]
+    assert "Repeat prescription query" not in text
+    assert "Fled violence" not in text
     assert main(["sar", "verify", str(out)]) == 0
     # The team approves naming the school: only the school is named.
     out, document = _export(world, tmp_path, "--name-organisation", "URN:107654")

@@ -29,7 +29,7 @@ from contactpoint.identity.models import Child
 from contactpoint.identity.records import find_child
 from contactpoint.identity.store import open_child_record
 from contactpoint.subject_access import html, record
-from contactpoint.subject_access.trail import ChildEntry, entries_about
+from contactpoint.subject_access.trail import ChildEntry, entries_about, opens
 from contactpoint.subject_access.verify import EXPORT_EVENT, FORMAT
 from contactpoint.subject_access.wording import KINDS, event_text, reason_text, role_text
 
@@ -51,7 +51,8 @@ def _access(entry: ChildEntry, rules: record.Rules, orgs: dict[str, Organisation
     org = orgs.get(entry.organisation or "")
     named = rules.names_organisation(entry.organisation)
     reason, detail = entry.content.get("reason"), entry.content.get("reason_detail")
-    opened = entry.proof is not None and "sealed" in entry.proof
+    opened = ("sealed" in entry.proof if entry.proof is not None
+              else opens(entry.event, entry.content, rules.shielded))
     return {
         "seq": entry.seq, "at": entry.at, "event": entry.event,
         "organisation": entry.organisation if named else None,
@@ -59,12 +60,12 @@ def _access(entry: ChildEntry, rules: record.Rules, orgs: dict[str, Organisation
         "organisation_kind": KINDS.get(org.type, "an organisation") if org else None,
         "role": entry.role,
         # A reason shown is one the export opens for the reader to check (trail.py).
-        "reason": reason if opened or entry.proof is None else None,
-        "reason_detail": detail if opened or entry.proof is None else None,
+        "reason": reason if opened else None,
+        "reason_detail": detail if opened else None,
         "withheld_until": None,
         "what": event_text(entry.event),
         "who": (entry.actor if rules.names_shown and entry.actor else role_text(entry.role)),
-        "why": reason_text(reason, detail) if (opened or entry.proof is None) else "",
+        "why": reason_text(reason, detail) if opened else "",
         "proved": entry.proof is not None,
     }
 
@@ -82,7 +83,7 @@ def build(contactpoint_id: str, *, actor: Any, keys: KeyStore | None = None,
                                         "approved": sorted(approved)})
     signed = audit_trail.sign_checkpoint(keys)
     head_seq = Leaf.objects.get(entry_id=written["id"]).seq
-    entries = entries_about(cp_id, head_seq, signed.size, keys)
+    entries = entries_about(cp_id, head_seq, signed.size, keys, shielded=child.shielded)
     involvements = record.current_involvements(child)
     opened = open_child_record(keys, child) or {}
     rules = record.Rules(shielded=child.shielded,

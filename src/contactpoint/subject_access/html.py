@@ -67,7 +67,8 @@ def render(document: dict[str, Any]) -> str:
              else "Practitioners are described by their role, not named.")
     shielded = ("<div class=\"inset warning\">This record is shielded. Addresses, contact "
                 "details and the names of organisations working with the child are not "
-                "shown; each organisation is described by its kind.</div>"
+                "shown; each organisation is described by its kind. Reasons given in words, "
+                "and why the record was shielded, are not shown.</div>"
                 if document.get("shielded") else "")
     proved = sum(1 for a in document["accesses"] if a.get("proved"))
     parts = [

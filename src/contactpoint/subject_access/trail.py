@@ -21,10 +21,25 @@ from contactpoint.audit import chain, chains, sealing
 from contactpoint.audit import trail as audit_trail
 from contactpoint.audit.merkle import inclusion_proofs
 from contactpoint.crypto.keystore import KeyStore
-from contactpoint.subject_access.verify import at_text
+from contactpoint.subject_access.verify import REASONED, at_text
 
-#: Sealed content an export may open: a reason and the words given with it.
+#: Sealed content an export may open: a reason and the words given with it, of the
+#: events whose reason is about looking at or shielding the child (a match decision's
+#: reason may name other children; a search's content is what was asked).
 OPENABLE = frozenset({"reason", "reason_detail"})
+#: For a shielded child, only a reason code, never words (they may say where the child
+#: is), and never why the record was shielded.
+OPENABLE_SHIELDED = frozenset({"reason"})
+SHIELDED_EVENTS = frozenset({"child:record:view", "child:shield:break_glass"})
+
+
+def opens(event: str, content: dict[str, Any], shielded: bool) -> bool:
+    """Whether an export opens this entry's sealed content for its reader."""
+    if not content or event not in REASONED:
+        return False
+    if shielded:
+        return event in SHIELDED_EVENTS and set(content) <= OPENABLE_SHIELDED
+    return set(content) <= OPENABLE
 
 
 @dataclass
@@ -71,7 +86,8 @@ def _content(sealed: bytes | None, keys: KeyStore) -> tuple[dict[str, Any], byte
     return sealing.open_with_key(sealed, key), key
 
 
-def entries_about(child: str, upto: int, size: int, keys: KeyStore) -> list[ChildEntry]:
+def entries_about(child: str, upto: int, size: int, keys: KeyStore, *, shielded: bool
+                  ) -> list[ChildEntry]:
     """Every entry about `child` numbered up to `upto`, proved against the log of `size`."""
     rows = _rows(child, upto)
     salts = chains.salt_key(keys)
@@ -87,7 +103,7 @@ def entries_about(child: str, upto: int, size: int, keys: KeyStore) -> list[Chil
             columns[-1] = sealed
             entry.proof = _proof(salts, seq, columns, links, child)
             entry.proof["path"] = [h.hex() for h in paths[seq]]
-            if sealed is not None and key is not None and content and set(content) <= OPENABLE:
+            if sealed is not None and key is not None and opens(event, content, shielded):
                 entry.proof["salts"]["sealed"] = chain.salt(salts, seq, "sealed").hex()
                 entry.proof["sealed"] = base64.b64encode(sealed).decode("ascii")
                 entry.proof["entry_key"] = base64.b64encode(key).decode("ascii")
