@@ -61,6 +61,9 @@ class Config:
     #: The audit log's name on its signed checkpoints (their origin line and key name).
     #: Witnesses check it, so it must not change once checkpoints have been published.
     audit_origin: str = "localhost/contactpoint/audit"
+    #: Subject access exports name practitioners (`shown`) or give their role (`role`):
+    #: families' right to know weighed against staff safety.
+    sar_practitioner_names: str = "role"
 
     @property
     def static_root(self) -> Path:
@@ -150,7 +153,16 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         allowed_hosts=_list(env, "CONTACTPOINT_ALLOWED_HOSTS") or DEFAULT_ALLOWED_HOSTS,
         trusted_proxies=_trusted_proxies(env),
         audit_origin=_audit_origin(env, env.get("CONTACTPOINT_WEBAUTHN_RP_ID") or "localhost"),
+        sar_practitioner_names=_sar_names(env),
     )
+
+
+def _sar_names(env: os._Environ[str] | dict[str, str]) -> str:
+    names = env.get("CONTACTPOINT_SAR_PRACTITIONER_NAMES") or "role"
+    if names not in ("role", "shown"):
+        raise ConfigError("CONTACTPOINT_SAR_PRACTITIONER_NAMES must be role or shown, "
+                          f"not {names!r}")
+    return names
 
 
 def _audit_origin(env: os._Environ[str] | dict[str, str], host: str) -> str:

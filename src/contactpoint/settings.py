@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "contactpoint.web",
     "contactpoint.api",
     "contactpoint.audit",
+    "contactpoint.subject_access",
 ]
 
 MIDDLEWARE = [

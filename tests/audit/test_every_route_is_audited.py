@@ -351,6 +351,13 @@ CALLS: list[Call] = [
                          "reason": "the same child after all"}),
     Call("GET", "children/<str:contactpoint_id>/match-history/", "team",
          ("matching:history:view",), values=_child_of("amara")),
+    # A subject access request answered (its download: tests/web/test_subject_access.py).
+    Call("GET", "children/<str:contactpoint_id>/subject-access/", "team", (),
+         values=_child_of("amara")),
+    Call("POST", "children/<str:contactpoint_id>/subject-access/", "team",
+         ("child:sar:request", "child:sar:export"), status=302, values=_child_of("amara"),
+         data=lambda s: {"requester": "Ngozi Okafor", "relation": "parent",
+                         "identity_check": "passport seen"}),
     # Your account and its API tokens.
     Call("GET", "account/", "teacher", ()),
     Call("GET", "account/api-tokens/new/", "teacher", ()),

@@ -294,3 +294,15 @@ def test_a_run_of_leaves_joins_a_tree_as_its_frontier():
     part.extend(leaves[3:7])
     with pytest.raises(ValueError, match="subtrees"):
         misaligned.push_frontier(4, part.frontier())
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 8, 13, 64, 100])
+def test_many_proofs_at_once_are_the_rfc_paths(size):
+    from contactpoint.audit.merkle import inclusion_proofs, verify_inclusion  # noqa: PLC0415
+
+    hashes = [leaf_hash(str(i).encode()) for i in range(size)]
+    top = root(hashes)
+    found = inclusion_proofs(range(size), hashes)
+    for i in range(size):
+        assert found[i] == inclusion_proof(i, hashes)
+        assert verify_inclusion(i, size, hashes[i], found[i], top)

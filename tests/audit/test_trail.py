@@ -109,7 +109,7 @@ def test_an_entry_altered_with_its_stored_hash_is_caught_by_the_checkpoint(log):
     from contactpoint.audit.merkle import leaf_hash  # noqa: PLC0415
 
     _tamper("UPDATE audit_leaf SET leaf_hash = %s WHERE seq = 15",
-            [leaf_hash(trail.leaf_data(15, columns))])
+            [leaf_hash(trail.leaf_data(15, columns, Leaf.objects.get(seq=15).links))])
     found = trail.verify().log
     assert found.problem == "mismatch"
     assert found.earliest <= 15 <= found.first_bad
@@ -141,7 +141,8 @@ def test_an_inserted_entry_is_named(log):
     columns = [getattr(forged, c) for c in trail.COLUMNS]
     from contactpoint.audit.merkle import leaf_hash  # noqa: PLC0415
 
-    Leaf.objects.create(seq=8, entry=forged, leaf_hash=leaf_hash(trail.leaf_data(8, columns)))
+    Leaf.objects.create(seq=8, entry=forged, links="",
+                        leaf_hash=leaf_hash(trail.leaf_data(8, columns, "")))
     found = trail.verify().log
     assert (found.problem, found.first_bad) == ("inserted", 8)
 

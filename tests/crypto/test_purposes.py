@@ -28,6 +28,7 @@ HOMES = {
     Purpose.INVOLVEMENT: "identity/sealing.py",
     Purpose.SHIELD_REASON: "identity/sealing.py",
     Purpose.MATCH_REASON: "identity/sealing.py",
+    Purpose.SUBJECT_ACCESS_EXPORT: "identity/sealing.py",
     Purpose.DATA_KEY: "crypto/envelope.py",
     Purpose.SESSION: "access/sessions.py",
     Purpose.APP_KEY: "access/app_keys.py",

@@ -25,6 +25,9 @@ class Permission(StrEnum):
     CHILDREN_RECORD_VIEW = "children:record:view"
     CHILDREN_INVOLVEMENT_CREATE = "children:involvement:create"
     CHILDREN_SHIELD_MANAGE = "children:shield:manage"
+    #: Answer a subject access request for a child: start it, produce the export, hand
+    #: it over (subject_access/).
+    CHILDREN_SUBJECT_ACCESS = "children:subject-access:manage"
     MATCHING_REVIEW_READ = "matching:review:read"
     MATCHING_REVIEW_DECIDE = "matching:review:decide"
     FEEDS_LOAD = "feeds:load"
@@ -50,6 +53,7 @@ _PRACTITIONER = frozenset({
 #: children and users are "its own" is decided by the services, by local authority.
 _MANAGEMENT_TEAM = _PRACTITIONER | {
     Permission.CHILDREN_SHIELD_MANAGE,
+    Permission.CHILDREN_SUBJECT_ACCESS,
     Permission.MATCHING_REVIEW_READ,
     Permission.MATCHING_REVIEW_DECIDE,
     Permission.ACCOUNTS_MANAGE,

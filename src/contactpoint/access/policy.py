@@ -13,11 +13,11 @@ an error and an audit entry). It weighs, in this order:
    only where the record is not theirs to see anyway.
 4. **Reach**: what the permission is used on. Any child may be searched for, opened and
    have an involvement recorded (what the actor then sees of it is access/visibility.py's
-   decision). Shielding a child and deciding its matches belong to the child's own
-   management team (where the child lives, or the team brokering its shield) and the
-   national team; a pair of children, to a team that owns one and is kept from neither
-   (a shielded child is only its own team's). Users and organisations belong to their
-   local authority's team and the national team.
+   decision). Shielding a child, deciding its matches and answering a subject access
+   request for it belong to the child's own management team (where the child lives, or
+   the team brokering its shield) and the national team; a pair of children, to a team
+   that owns one and is kept from neither (a shielded child is only its own team's).
+   Users and organisations belong to their local authority's team and the national team.
 
 Plain Python over small facts, no Django: tests/access/test_policy.py tries every role,
 standing, organisation and target. Archived and targeted children plug in here next.
@@ -52,7 +52,7 @@ ANY_CHILD = frozenset({Permission.CHILDREN_SEARCH, Permission.CHILDREN_RECORD_VI
                        Permission.CHILDREN_INVOLVEMENT_CREATE})
 #: Permissions used only on children of the actor's reach.
 CHILDS_TEAM = frozenset({Permission.CHILDREN_SHIELD_MANAGE, Permission.MATCHING_REVIEW_READ,
-                         Permission.MATCHING_REVIEW_DECIDE})
+                         Permission.MATCHING_REVIEW_DECIDE, Permission.CHILDREN_SUBJECT_ACCESS})
 #: Permissions used only on users and organisations of the actor's reach.
 MEMBERS = frozenset({Permission.ACCOUNTS_MANAGE})
 

@@ -69,7 +69,8 @@ def erasing(connection: BaseDatabaseWrapper) -> Iterator[None]:
 #: What the application's own role may do to each of the trail's tables on PostgreSQL,
 #: when it is not the schema's owner (docs/configuration.md, "A role that cannot rewrite
 #: the trail"). Entries, leaves, the child index and checkpoints: add and read, never
-#: change. The pending marks are removed once placed; the one head row is rewritten.
+#: change. The pending marks are removed once placed; the one head row, and each child's
+#: latest entry (`chains.py`), are rewritten.
 APP_ROLE_PRIVILEGES = {
     "audit_entry": "SELECT, INSERT",
     "audit_entry_child": "SELECT, INSERT",
@@ -77,6 +78,7 @@ APP_ROLE_PRIVILEGES = {
     "audit_checkpoint": "SELECT, INSERT",
     "audit_pending": "SELECT, INSERT, DELETE",
     "audit_head": "SELECT, INSERT, UPDATE",
+    "audit_child_head": "SELECT, INSERT, UPDATE",
 }
 
 

@@ -207,6 +207,36 @@ def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     return proof
 
 
+def inclusion_proofs(indexes: Iterable[int], leaf_hashes: Sequence[bytes]
+                     ) -> dict[int, list[bytes]]:
+    """The audit paths of many leaves at once: the tree built once, level by level.
+
+    The same paths as `inclusion_proof` (the level-by-level tree is RFC 9162's, an odd
+    last node carried up unchanged with no sibling at that level), in O(n) time for the
+    lot rather than O(n) for each; memory is the tree's 2n hashes.
+    """
+    size = len(leaf_hashes)
+    wanted = sorted(set(indexes))
+    if any(not 0 <= i < size for i in wanted):
+        raise ValueError(f"a leaf index is outside a tree of {size} leaves")
+    proofs: dict[int, list[bytes]] = {i: [] for i in wanted}
+    at = {i: i for i in wanted}  # each leaf's node index at the present level
+    level = list(leaf_hashes)
+    sha256, prefix = _sha256, _NODE_PREFIX
+    while len(level) > 1:
+        for leaf, node in at.items():
+            sibling = node ^ 1
+            if sibling < len(level):
+                proofs[leaf].append(level[sibling])
+            at[leaf] = node >> 1
+        paired = [sha256(prefix + level[i] + level[i + 1]).digest()
+                  for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return proofs
+
+
 def verify_inclusion(
     index: int, size: int, hashed_leaf: bytes, proof: Sequence[bytes], expected_root: bytes
 ) -> bool:

@@ -76,9 +76,28 @@ class Leaf(models.Model):
     entry = models.OneToOneField(Entry, on_delete=models.DO_NOTHING, db_constraint=False,
                                  related_name="leaf")
     leaf_hash = models.BinaryField()
+    #: For each child of the entry (`Entry.children` order), the number of the entry
+    #: before it about that child, space-separated, "-" for none (`chain.py`). NULL for
+    #: an entry placed before chaining began: its leaf is the older kind.
+    links = models.TextField(null=True)  # noqa: DJ001
 
     class Meta:
         db_table = "audit_leaf"
+
+
+class ChildHead(models.Model):
+    """The latest placed entry about each child: where its chain goes on from.
+
+    Written only by the sequencer, under the `Head` lock, with the leaves it places.
+    A child with entries from before chaining began and no row yet is looked up once in
+    the child index (`chains.py`).
+    """
+
+    contactpoint_id = models.CharField(max_length=10, primary_key=True)
+    seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "audit_child_head"
 
 
 class Head(models.Model):
@@ -94,6 +113,9 @@ class Head(models.Model):
     #: `merkle.TreeBuilder.state()`: the subtree roots, concatenated.
     frontier = models.BinaryField(default=b"")
     updated_at = models.DateTimeField(null=True)
+    #: The first sequence number placed with per-child links (`chain.py`): entries before
+    #: it were placed before chaining began (the upgrade sets it to the log's size then).
+    chained_from = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "audit_head"

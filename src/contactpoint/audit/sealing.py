@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from contactpoint.crypto import envelope
-from contactpoint.crypto.keystore import AUDIT_KEY, KeyStore
 from contactpoint.crypto.purposes import Purpose
+
+if TYPE_CHECKING:  # the key store needs Django; opening with a key in hand does not
+    from contactpoint.crypto.keystore import KeyStore
 
 VERSION = b"\x01"
 _OWNER = "audit-entry"
@@ -37,6 +39,8 @@ class Unreadable(LookupError):
 
 def seal(content: dict[str, Any], children: Sequence[str], keys: KeyStore) -> bytes:
     """The sealed bytes of `content`, openable through each child's key (or the trail's)."""
+    from contactpoint.crypto.keystore import AUDIT_KEY  # noqa: PLC0415  (needs Django)
+
     entry_key = envelope.new_data_key()
     wrapping = keys.child_keys_held(children) if children else {}
     owners = [cp_id for cp_id in dict.fromkeys(children) if cp_id in wrapping]
@@ -76,15 +80,31 @@ def owners(blob: bytes) -> list[str]:
     return [owner for owner, _ in _wraps(bytes(blob))[0]]
 
 
-def open_content(blob: bytes, keys: KeyStore) -> dict[str, Any]:
-    """The content sealed in `blob`; raises Unreadable when every key is gone."""
-    wraps, body = _wraps(bytes(blob))
+def entry_key(blob: bytes, keys: KeyStore) -> bytes:
+    """The entry's own key, unwrapped by any key still held; Unreadable when none is."""
+    from contactpoint.crypto.keystore import AUDIT_KEY  # noqa: PLC0415  (needs Django)
+
+    wraps, _ = _wraps(bytes(blob))
     children = [owner for owner, _ in wraps if owner != AUDIT_KEY]
     held = keys.child_keys_held(children) if children else {}
     for owner, wrapped in wraps:
         cipher = keys.system_cipher(AUDIT_KEY) if owner == AUDIT_KEY else held.get(owner)
-        if cipher is None:
-            continue
-        entry_key = envelope.open_sealed(cipher, owner, _KEY, wrapped)
-        return envelope.open_json(AESGCM(entry_key), _OWNER, _CONTENT, body)
+        if cipher is not None:
+            return envelope.open_sealed(cipher, owner, _KEY, wrapped)
     raise Unreadable("the children this entry concerns have been shredded")
+
+
+def open_with_key(blob: bytes, key: bytes) -> dict[str, Any]:
+    """The content sealed in `blob`, opened with the entry's own key (`entry_key`).
+
+    What a subject access export hands over for an entry whose content is only its
+    reason, so that a reader can check the reason shown is the one sealed.
+    """
+    _, body = _wraps(bytes(blob))
+    content: dict[str, Any] = envelope.open_json(AESGCM(key), _OWNER, _CONTENT, body)
+    return content
+
+
+def open_content(blob: bytes, keys: KeyStore) -> dict[str, Any]:
+    """The content sealed in `blob`; raises Unreadable when every key is gone."""
+    return open_with_key(blob, entry_key(blob, keys))

@@ -33,8 +33,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from contactpoint.audit import chain, chains, sealing
 from contactpoint.audit import checkpoint as notes
-from contactpoint.audit import sealing
 from contactpoint.audit.merkle import TreeBuilder, leaf_hash
 from contactpoint.audit.models import Entry, EntryChild, Head, Leaf, Pending, SignedCheckpoint
 from contactpoint.audit.verification import LogCheck, Problem
@@ -63,16 +63,21 @@ def _micros(at: datetime | str) -> int:
     return (at - _EPOCH) // _MICROSECOND
 
 
-def leaf_data(seq: int, columns: tuple[Any, ...] | list[Any]) -> bytes:
-    """The bytes the log commits to for the entry at `seq`: a JSON line, then the sealed bytes.
+def leaf_data(seq: int, columns: tuple[Any, ...] | list[Any], links: str | None = None
+              ) -> bytes:
+    """The bytes the log commits to for the entry at `seq`.
 
     `columns` are the entry's stored COLUMNS in order, its time as microseconds since
-    1970 (as `_select_columns` reads it) or as a datetime. JSON never holds a raw
-    newline, so the first one ends the readable part.
+    1970 (as `_select_columns` reads it) or as a datetime. With `links` (`Leaf.links`),
+    a chained leaf (`chain.py`); without, the older kind: a JSON line, then the sealed
+    bytes (JSON never holds a raw newline, so the first one ends the readable part).
     """
     at, event, actor, organisation, role, subject, children, details, sealed = columns
     if at is not None and type(at) is not int:
         at = _micros(at)
+    if links is not None:
+        return chain.leaf_data(chains.salt_key(), seq, [at, *columns[1:]],
+                               chain.parse_prevs(links))
     head = orjson.dumps([seq, at, event, actor, organisation, role, subject, children, details])
     return head + b"\n" + (bytes(sealed) if sealed is not None else b"")
 
@@ -118,16 +123,21 @@ def _sequence_batch(batch: int) -> int:
         tree = TreeBuilder.resume(head.size, bytes(head.frontier))
         leaves, index = [], []
         at_children = COLUMNS.index("children")
-        for entry_id, *columns in rows:
+        ids = [(columns[at_children] or "").split() for _, *columns in rows]
+        links = chains.Links([c for about in ids for c in about], head.chained_from)
+        salts = chains.salt_key()
+        for (entry_id, *columns), children in zip(rows, ids, strict=True):
             seq = tree.size
-            hashed = leaf_hash(leaf_data(seq, columns))
+            prevs = links.prevs(seq, children)
+            hashed = leaf_hash(chain.leaf_data(salts, seq, columns, prevs))
             tree.append(hashed)
-            leaves.append((seq, entry_id, hashed))
-            index += [(c, entry_id) for c in (columns[at_children] or "").split()]
+            leaves.append((seq, entry_id, hashed, chain.format_prevs(prevs)))
+            index += [(c, entry_id) for c in children]
         # Rows straight to the database (COPY on PostgreSQL): no model objects for what
         # is placed every second while searches arrive.
-        bulk.insert_rows(Leaf, ["seq", "entry_id", "leaf_hash"], leaves)
+        bulk.insert_rows(Leaf, ["seq", "entry_id", "leaf_hash", "links"], leaves)
         bulk.append_rows(EntryChild, ["contactpoint_id", "entry_id"], index)
+        links.save()
         Pending.objects.filter(entry_id__in=waiting).delete()
         head.size, head.frontier, head.updated_at = tree.size, tree.frontier(), timezone.now()
         head.save()
@@ -232,10 +242,11 @@ def stored_entries(start: int = 0, stop: int | None = None, chunk: int = 10_000,
     every entry of the trail). `data` is None when the entry is gone or unreadable.
     """
     upper, params = ("", [start]) if stop is None else (" AND l.seq < %s", [start, stop])
-    sql = (f"SELECT l.seq, l.leaf_hash, e.id, {_select_columns('e')} FROM audit_leaf l "  # noqa: S608
-           f"LEFT JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq >= %s{upper} "
-           "ORDER BY l.seq")
+    sql = (f"SELECT l.seq, l.leaf_hash, e.id, {_select_columns('e')}, l.links "  # noqa: S608
+           f"FROM audit_leaf l LEFT JOIN audit_entry e ON e.id = l.entry_id "
+           f"WHERE l.seq >= %s{upper} ORDER BY l.seq")
     dumps, newline = orjson.dumps, b"\n"
+    salts = chains.salt_key()
     # PostgreSQL streams through a server-side cursor, which lives in a transaction. On
     # SQLite the one SELECT reads one snapshot by itself, and a transaction would begin
     # IMMEDIATE (settings.py), taking the write lock: parallel workers would queue on it.
@@ -245,7 +256,9 @@ def stored_entries(start: int = 0, stop: int | None = None, chunk: int = 10_000,
             for row in rows:
                 # row: seq, leaf_hash, entry id, then COLUMNS (the time in microseconds).
                 seq, stored, at = row[0], row[1], row[3]
-                if type(at) is int and type(row[11]) is not memoryview:
+                if row[12] is not None:  # placed since chaining began
+                    data = _chained_row(salts, row)
+                elif type(at) is int and type(row[11]) is not memoryview:
                     try:
                         data = dumps([seq, at, row[4], row[5], row[6], row[7], row[8], row[9],
                                       row[10]]) + newline + (row[11] or b"")
@@ -256,13 +269,23 @@ def stored_entries(start: int = 0, stop: int | None = None, chunk: int = 10_000,
                 yield seq, data, (stored if type(stored) is bytes else _bytes(stored))
 
 
+def _chained_row(salts: bytes, row: tuple[Any, ...]) -> bytes | None:
+    """The data of a chained entry's row (`chain.py`), or None if it cannot be read."""
+    if row[2] is None or type(row[3]) is not int:
+        return None
+    try:
+        return chain.leaf_data(salts, row[0], row[3:12], chain.parse_prevs(row[12]))
+    except (ValueError, TypeError, AttributeError, orjson.JSONEncodeError):
+        return None
+
+
 def _odd_row(row: tuple[Any, ...]) -> bytes | None:
     """The data of a row the quick path cannot take: its entry gone, its time not a time
     (None) or a driver's own type, its sealed bytes a memoryview."""
     if row[2] is None:  # the leaf's entry is gone
         return None
     try:
-        return leaf_data(row[0], row[3:])
+        return leaf_data(row[0], row[3:12])
     except (ValueError, TypeError, AttributeError, orjson.JSONEncodeError):
         return None
 
@@ -275,23 +298,31 @@ def _bytes(value: Any) -> bytes | None:
 _NEAR = 64
 
 
-def _leaf_row(seq: int) -> tuple[bytes | None, list[Any] | None]:
+def _leaf_row(seq: int) -> tuple[bytes | None, list[Any] | None, str | None]:
+    """A leaf's stored hash, its entry's columns and its links (which move with the row)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT l.leaf_hash, e.id, {_select_columns('e')} FROM audit_leaf l "  # noqa: S608
-                       "LEFT JOIN audit_entry e ON e.id = l.entry_id WHERE l.seq = %s", [seq])
+        cursor.execute(f"SELECT l.leaf_hash, e.id, {_select_columns('e')}, l.links "  # noqa: S608
+                       "FROM audit_leaf l LEFT JOIN audit_entry e ON e.id = l.entry_id "
+                       "WHERE l.seq = %s", [seq])
         row = cursor.fetchone()
     if row is None or row[1] is None:
-        return (bytes(row[0]) if row else None), None
-    return bytes(row[0]), list(row[2:])
+        return (bytes(row[0]) if row else None), None, None
+    return bytes(row[0]), list(row[2:-1]), row[-1]
 
 
-def _hashes_near(seq: int, columns: list[Any] | None) -> dict[int, bytes] | None:
-    """The leaf hashes an entry's columns would have at each number near `seq`."""
+def _hashes_near(seq: int, columns: list[Any] | None, links: str | None
+                 ) -> dict[int, bytes | None] | None:
+    """The leaf hashes an entry's columns would have at each number near `seq` (None
+    where they cannot make a leaf: links for another number of children)."""
     if columns is None:
         return None
+    return {t: _hash_or_none(t, columns, links)
+            for t in range(max(seq - _NEAR, 0), seq + _NEAR + 1)}
+
+
+def _hash_or_none(seq: int, columns: list[Any] | None, links: str | None) -> bytes | None:
     try:
-        return {t: leaf_hash(leaf_data(t, columns))
-                for t in range(max(seq - _NEAR, 0), seq + _NEAR + 1)}
+        return leaf_hash(leaf_data(seq, columns or [], links))
     except (ValueError, TypeError, AttributeError, orjson.JSONEncodeError):
         return None
 
@@ -306,8 +337,8 @@ def _diagnose(log: LogCheck) -> LogCheck:
     if log.problem != Problem.ALTERED or log.first_bad is None:
         return log
     seq = log.first_bad
-    stored, columns = _leaf_row(seq)
-    at = _hashes_near(seq, columns)
+    stored, columns, links = _leaf_row(seq)
+    at = _hashes_near(seq, columns, links)
     if stored is None or at is None:
         return log
     if at.get(seq - 1) == stored:
@@ -319,9 +350,10 @@ def _diagnose(log: LogCheck) -> LogCheck:
         return dataclasses.replace(log, problem=Problem.MISSING, detail=(
             f"entries from {seq} were removed and the log renumbered: entry {seq} was "
             f"entry {moved_from}"))
-    stored_near = dict(Leaf.objects.filter(seq__in=list(at)).exclude(seq=seq)
-                       .values_list("seq", "leaf_hash"))
-    home = next((t for t, h in sorted(stored_near.items()) if bytes(h) == at[t]), None)
+    # An entry swapped onto another's leaf: its own leaf (with that leaf's links) is near.
+    stored_near = Leaf.objects.filter(seq__in=list(at)).exclude(seq=seq).order_by("seq")
+    home = next((t for t, h, near_links in stored_near.values_list("seq", "leaf_hash", "links")
+                 if bytes(h) == _hash_or_none(t, columns, near_links)), None)
     if home is not None:
         return dataclasses.replace(log, problem=Problem.REORDERED,
                                    detail=f"it holds the content of entry {home}")

@@ -23,6 +23,7 @@ class Purpose(StrEnum):
     INVOLVEMENT = "involvement"  # .of(the involvement's pk)
     SHIELD_REASON = "shield-reason"
     MATCH_REASON = "match-action-reason"  # .of(the match decision's pk)
+    SUBJECT_ACCESS_EXPORT = "sar:export"  # .of(the request's token)
     # Data keys, wrapped under a key-encryption key: crypto/envelope.py for the key store.
     DATA_KEY = "data-key"
     # Users' secrets, under system keys: access/sessions.py and access/app_keys.py.
@@ -47,7 +48,8 @@ class Purpose(StrEnum):
         return ItemPurpose(self, text)
 
 
-_PER_ITEM = frozenset({Purpose.SOURCE_RECORD, Purpose.INVOLVEMENT, Purpose.MATCH_REASON})
+_PER_ITEM = frozenset({Purpose.SOURCE_RECORD, Purpose.INVOLVEMENT, Purpose.MATCH_REASON,
+                       Purpose.SUBJECT_ACCESS_EXPORT})
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Each value is sealed under its child's data key and bound to the child's ContactPoint
 ID and to what it is (`crypto.purposes.Purpose`): the derived record, one source record,
-one involvement's details, a shield's reason, a match decision's reason. A value copied
+one involvement's details, a shield's reason, a match decision's reason, a subject
+access export kept for its team to download. A value copied
 onto another child, another item or another column does not open, and destroying the
 child's key (shredding) makes every one of them unreadable. Every other module reaches
 children's sealed values through these functions; a test holds the code to that.
@@ -80,3 +81,18 @@ def seal_match_reason(cipher: AESGCM, cp_id: str, action_pk: int, reason: str) -
 def open_match_reason(cipher: AESGCM, cp_id: str, action_pk: int, sealed: Stored) -> str:
     return str(envelope.open_json(cipher, cp_id, Purpose.MATCH_REASON.of(action_pk),
                                   bytes(sealed)))
+
+
+def seal_subject_access(cipher: AESGCM, cp_id: str, token: str,
+                        document: dict[str, Any]) -> bytes:
+    """A subject access export, kept for the child's team to download, bound to its
+    request's token."""
+    return envelope.seal_json(cipher, cp_id, Purpose.SUBJECT_ACCESS_EXPORT.of(token),
+                              document)
+
+
+def open_subject_access(cipher: AESGCM, cp_id: str, token: str,
+                        sealed: Stored) -> dict[str, Any]:
+    opened: dict[str, Any] = envelope.open_json(
+        cipher, cp_id, Purpose.SUBJECT_ACCESS_EXPORT.of(token), bytes(sealed))
+    return opened

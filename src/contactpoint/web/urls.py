@@ -10,6 +10,7 @@ from contactpoint.web import (
     review,
     set_up_link,
     signin,
+    subject_access,
     team_contact,
     views,
 )
@@ -39,6 +40,8 @@ urlpatterns = [
     path("children/<str:contactpoint_id>/shield/", record_changes.shield, name="shield"),
     path("children/<str:contactpoint_id>/match-history/", review.history,
          name="match-history"),
+    path("children/<str:contactpoint_id>/subject-access/", subject_access.subject_access,
+         name="subject-access"),
     # Match review (web/review.py)
     path("review/", review.queue, name="review-queue"),
     path("review/split/", review.split, name="review-split"),
