@@ -1,0 +1,13 @@
+"""Every break glass is an alert (DOMAIN.md: it triggers an immediate investigation)."""
+
+from __future__ import annotations
+
+from contactpoint.oversight.rules.base import BREAK_GLASS, Context, Finding, Seen
+
+RULE = "break_glass"
+
+
+def check(batch: list[Seen], context: Context) -> list[Finding]:
+    return [Finding(RULE, f"{RULE}:{entry.seq}", entry.actor,
+                    "Broke the glass to see a shielded child's record", (entry.seq,))
+            for entry in batch if entry.event == BREAK_GLASS]

@@ -1,0 +1,88 @@
+"""Running the misuse rules over the trail as it grows: each entry read once, each alert
+raised once, however many processes run them.
+
+`run()` places what is waiting in the trail (`trail.sequence`), then reads on from where
+the rules last got to (`RuleProgress.last_seq`) in batches. Each batch is one
+transaction that first takes the rules' lock (the dialect's writers' lock: an advisory
+lock on PostgreSQL; SQLite's transactions already take turns) and the progress row, so
+two runners (the web app's workers, `contactpoint alerts run`) never read the same
+entries: the second waits, then finds them read. An alert's key is unique besides, so
+a finding made again (a window counted again as it grows) never raises a second alert.
+The alerts and the progress are written together: a runner killed halfway leaves
+neither, and the next run reads that batch again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contactpoint.audit import trail
+from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.db.dialect import dialect_for
+from contactpoint.oversight.models import Alert, RuleProgress
+from contactpoint.oversight.rules import RULES
+from contactpoint.oversight.rules.base import Context, Finding, Thresholds, read_batch
+
+#: The lock the rules' runners take turns on ("CPAl"); the index's is "Cont".
+RULES_LOCK = 0x4350416C
+#: Entries read per transaction.
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class RunReport:
+    read: int
+    raised: list[Alert]
+
+
+def run(*, batch: int = BATCH, keys: KeyStore | None = None) -> RunReport:
+    """Apply every rule to the entries the rules have not read yet."""
+    keys = keys or get_keystore()
+    thresholds = Thresholds.from_settings()
+    trail.sequence()
+    RuleProgress.objects.bulk_create([RuleProgress(id=1)], ignore_conflicts=True)
+    read, raised = 0, []
+    while True:
+        done, alerts = _batch(batch, Context(thresholds, keys))
+        read += done
+        raised += alerts
+        if done < batch:
+            return RunReport(read, raised)
+
+
+def _batch(size: int, context: Context) -> tuple[int, list[Alert]]:
+    with transaction.atomic():
+        dialect_for(connection).lock_writers(connection, RULES_LOCK)
+        progress = RuleProgress.objects.select_for_update().get(pk=1)
+        seen = read_batch(progress.last_seq, size)
+        if not seen:
+            return 0, []
+        findings = [f for check in RULES.values() for f in check(seen, context)]
+        raised = _raise(findings, context)
+        progress.last_seq, progress.ran_at = seen[-1].seq, timezone.now()
+        progress.save()
+    return len(seen), raised
+
+
+def _raise(findings: list[Finding], context: Context) -> list[Alert]:
+    """An alert for each finding whose key has none yet (the first finding of a key in a
+    batch wins)."""
+    unique = {f.key: f for f in reversed(findings)}
+    new_keys = set(unique) - set(Alert.objects.filter(key__in=list(unique))
+                                 .values_list("key", flat=True))
+    now = timezone.now()
+    alerts = []
+    for finding in (unique[k] for k in sorted(new_keys)):
+        user = context.user(finding.username)
+        org = user.organisation if user else None
+        authority = (org if org is not None and org.is_local_authority
+                     else org.authority if org is not None else None)
+        alerts.append(Alert(rule=finding.rule, key=finding.key, user=user,
+                            username=finding.username, organisation=org.code if org else None,
+                            authority=authority, raised_at=now, summary=finding.summary[:300],
+                            evidence=list(finding.evidence)))
+    Alert.objects.bulk_create(alerts)
+    return alerts
