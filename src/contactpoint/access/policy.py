@@ -54,7 +54,7 @@ ANY_CHILD = frozenset({Permission.CHILDREN_SEARCH, Permission.CHILDREN_RECORD_VI
 CHILDS_TEAM = frozenset({Permission.CHILDREN_SHIELD_MANAGE, Permission.MATCHING_REVIEW_READ,
                          Permission.MATCHING_REVIEW_DECIDE})
 #: Permissions used only on users and organisations of the actor's reach.
-MEMBERS = frozenset({Permission.ACCOUNTS_MANAGE})
+MEMBERS = frozenset({Permission.ACCOUNTS_MANAGE, Permission.ALERTS_MANAGE})
 
 
 @dataclass(frozen=True)

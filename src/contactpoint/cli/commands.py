@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from contactpoint.cli import accounts, audit, bench, feeds, matching, operations, tokens
+from contactpoint.cli import (
+    accounts,
+    alerts,
+    audit,
+    bench,
+    feeds,
+    matching,
+    operations,
+    tokens,
+)
 
 REGISTRY = [*operations.REGISTRY[:1], *feeds.REGISTRY, *operations.REGISTRY[1:],
             *accounts.REGISTRY, *bench.REGISTRY, *matching.REGISTRY, *tokens.REGISTRY,
-            *audit.REGISTRY]
+            *audit.REGISTRY, *alerts.REGISTRY]

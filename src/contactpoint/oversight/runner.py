@@ -8,8 +8,9 @@ lock on PostgreSQL; SQLite's transactions already take turns) and the progress r
 two runners (the web app's workers, `contactpoint alerts run`) never read the same
 entries: the second waits, then finds them read. An alert's key is unique besides, so
 a finding made again (a window counted again as it grows) never raises a second alert.
-The alerts and the progress are written together: a runner killed halfway leaves
-neither, and the next run reads that batch again.
+The alerts, their `oversight:alert:raise` entries and the progress are written
+together: a runner killed halfway leaves none of them, and the next run reads that
+batch again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contactpoint.audit import trail
+from contactpoint.audit import hooks, trail
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.db.dialect import dialect_for
 from contactpoint.oversight.models import Alert, RuleProgress
@@ -84,5 +85,10 @@ def _raise(findings: list[Finding], context: Context) -> list[Alert]:
                             username=finding.username, organisation=org.code if org else None,
                             authority=authority, raised_at=now, summary=finding.summary[:300],
                             evidence=list(finding.evidence)))
-    Alert.objects.bulk_create(alerts)
+    for alert in alerts:  # a few a run: each with its entry in the trail
+        alert.save(force_insert=True)
+        hooks.record("oversight:alert:raise", actor=None, subject=alert.username,
+                     organisation=alert.organisation,
+                     details={"alert": alert.pk, "rule": alert.rule,
+                              "evidence": alert.evidence})
     return alerts

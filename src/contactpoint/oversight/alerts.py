@@ -1,0 +1,184 @@
+"""Misuse alerts as people and operators see and act on them.
+
+Who sees which is the one access policy's answer (`alerts:manage`, reaching users as
+`accounts:manage` does): a local management team sees the alerts about its authority's
+users, the national team every alert, including those about no account (an address
+trying many usernames). An alert outside a team's reach is "not found".
+
+Every read and every action is audited in the same transaction: reading the list
+(`oversight:alerts:list`), an alert with its evidence (`oversight:alert:view`),
+suspending the account (the suspension service's own `account:user:suspend`, and
+`oversight:alert:suspend` naming the alert), telling the user's manager
+(`oversight:alert:tell-manager`) and closing with an outcome (`oversight:alert:close`).
+The reason and any note are sealed in the entry, as every reason is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any, NoReturn
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from contactpoint.access import services
+from contactpoint.access.authorise import authorise, organisation_scope, user_scope
+from contactpoint.access.models import User
+from contactpoint.access.permissions import Permission
+from contactpoint.access.policy import OrganisationScope
+from contactpoint.audit import hooks, trail
+from contactpoint.audit.models import Entry
+from contactpoint.crypto.keystore import KeyStore, get_keystore
+from contactpoint.errors import BadRequest, FieldProblem, NotFound
+from contactpoint.oversight.models import Alert, AlertStatus, Outcome
+
+NOT_FOUND = "There is no alert with that number that you can see."
+NOTE_MAX_CHARS = 500
+
+
+def as_item(alert: Alert) -> dict[str, Any]:
+    """An alert as `alerts list --json` and `GET /api/v1/alerts` give it (CONTRACTS.md)."""
+    return {"id": alert.pk, "rule": alert.rule, "user": alert.username,
+            "organisation": alert.organisation,
+            "raised_at": alert.raised_at.astimezone(UTC).isoformat(timespec="seconds"),
+            "status": alert.status, "evidence": list(alert.evidence),
+            "summary": alert.summary}
+
+
+# -- operators, at the command line -----------------------------------------------------------
+
+def list_for_operator(*, by: str, status: str | None = None) -> list[Alert]:
+    """Every alert (of `status`), newest first; audited in the operator's name."""
+    found = Alert.objects.all()
+    if status:
+        found = found.filter(status=status)
+    alerts = list(found)
+    with transaction.atomic():
+        hooks.record("oversight:alerts:list", actor=hooks.operator(by),
+                     details={"status": status, "shown": len(alerts)})
+    return alerts
+
+
+# -- management teams and the national team ---------------------------------------------------
+
+def _scope(alert: Alert) -> OrganisationScope:
+    """The alert as the policy's target: its user's organisation; no user, no authority."""
+    if alert.user is not None:
+        return user_scope(alert.user)
+    return organisation_scope(None)
+
+
+def visible_to(user: User, *, status: str | None = AlertStatus.OPEN) -> QuerySet[Alert]:
+    facts = authorise(user, Permission.ALERTS_MANAGE)
+    found = Alert.objects.select_related("user", "user__organisation")
+    if status:
+        found = found.filter(status=status)
+    if facts.national:
+        return found
+    return found.filter(authority_id=facts.authority_id) if facts.authority_id else found.none()
+
+
+def list_alerts(user: User, *, status: str | None = AlertStatus.OPEN) -> list[Alert]:
+    """The alerts `user` may see (open ones, by default), newest first; audited."""
+    found = list(visible_to(user, status=status))
+    hooks.record("oversight:alerts:list", actor=user,
+                 details={"status": status, "shown": len(found)})
+    return found
+
+
+def alert_for(user: User, alert_id: int) -> Alert:
+    """One alert `user` may act on; anyone else's is NotFound."""
+    authorise(user, Permission.ALERTS_MANAGE)
+    alert = Alert.objects.select_related("user", "user__organisation",
+                                         "user__organisation__authority").filter(
+        pk=alert_id).first()
+    if alert is None:
+        raise NotFound(NOT_FOUND)
+    authorise(user, Permission.ALERTS_MANAGE, _scope(alert), unseen=NOT_FOUND)
+    return alert
+
+
+def evidence_of(alert: Alert, keys: KeyStore | None = None) -> list[dict[str, Any]]:
+    """The trail's entries the alert rests on, read as the Activity page reads them."""
+    keys = keys or get_keystore()
+    entries = (Entry.objects.filter(leaf__seq__in=list(alert.evidence))
+               .select_related("leaf").order_by("leaf__seq"))
+    return [{**trail.readable(e, e.leaf.seq, keys), "when": e.at} for e in entries]
+
+
+@transaction.atomic
+def view_alert(user: User, alert_id: int) -> tuple[Alert, list[dict[str, Any]]]:
+    alert = alert_for(user, alert_id)
+    shown = evidence_of(alert)
+    hooks.record("oversight:alert:view", actor=user, subject=alert.user or alert.username,
+                 details={"alert": alert.pk, "rule": alert.rule,
+                          "evidence": [e["seq"] for e in shown]})
+    return alert, shown
+
+
+def _text(value: str | None, field: str, label: str) -> str:
+    text = " ".join((value or "").split())
+    if not text:
+        _refuse(field, f"Enter {label}")
+    if len(text) > NOTE_MAX_CHARS:
+        _refuse(field, f"{label[:1].upper()}{label[1:]} must be {NOTE_MAX_CHARS} characters "
+                "or fewer")
+    return text
+
+
+def _refuse(field: str, message: str) -> NoReturn:
+    raise BadRequest(message, problems=[FieldProblem(field, message, "body")])
+
+
+def _open(alert: Alert) -> None:
+    if alert.status != AlertStatus.OPEN:
+        raise BadRequest("This alert is closed.")
+
+
+@transaction.atomic
+def suspend(actor: User, alert_id: int, *, reason: str) -> Alert:
+    """Suspend the alert's user at once, through the suspension service (their sessions
+    end, their tokens stop)."""
+    alert = alert_for(actor, alert_id)
+    why = _text(reason, "reason", "the reason")
+    if alert.user is None:
+        raise BadRequest("This alert is about no account: there is nobody to suspend.")
+    try:
+        services.suspend_user(actor, alert.user.username, reason=why)
+    except services.AccessError as exc:
+        raise BadRequest(str(exc)) from None
+    hooks.record("oversight:alert:suspend", actor=actor, subject=alert.user, reason=why,
+                 details={"alert": alert.pk, "rule": alert.rule})
+    return alert
+
+
+@transaction.atomic
+def tell_manager(actor: User, alert_id: int, *, note: str) -> Alert:
+    """Record that the user's manager was told, and what they were told (sealed)."""
+    alert = alert_for(actor, alert_id)
+    _open(alert)
+    said = _text(note, "note", "what you told their manager")
+    alert.manager_told_at, alert.manager_told_by = timezone.now(), actor.username
+    alert.save(update_fields=["manager_told_at", "manager_told_by"])
+    hooks.record("oversight:alert:tell-manager", actor=actor,
+                 subject=alert.user or alert.username, reason=said,
+                 details={"alert": alert.pk, "rule": alert.rule})
+    return alert
+
+
+@transaction.atomic
+def close(actor: User, alert_id: int, *, outcome: str, reason: str) -> Alert:
+    """Close the alert with an outcome and the reason for it (sealed in the entry)."""
+    alert = alert_for(actor, alert_id)
+    _open(alert)
+    if outcome not in Outcome.values:
+        _refuse("outcome", "Choose an outcome, one of: " + ", ".join(Outcome.values))
+    why = _text(reason, "reason", "the reason")
+    alert.status, alert.outcome = AlertStatus.CLOSED, outcome
+    alert.closed_at, alert.closed_by = timezone.now(), actor.username
+    alert.save(update_fields=["status", "outcome", "closed_at", "closed_by"])
+    hooks.record("oversight:alert:close", actor=actor, subject=alert.user or alert.username,
+                 reason=why, details={"alert": alert.pk, "rule": alert.rule,
+                                      "outcome": outcome})
+    return alert
