@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from misuse import LEEDS, TUESDAY, WAKEFIELD, alerts, child, children, organisations, person, view
 
 from accounts import bearer
-from contactpoint.access.models import User
+from contactpoint.access.models import Organisation, User
 from contactpoint.access.tokens import create_token
 from contactpoint.oversight.models import Alert
 from databases import both_databases
@@ -131,3 +131,38 @@ def test_telling_the_manager_and_closing(world):
     # A closed alert takes no more actions.
     page = client.post(f"/alerts/{alert.pk}/close/", {"outcome": "misuse", "reason": "y"}).page
     assert "This alert is closed." in _text(page)
+
+
+def test_a_break_glass_alerts_the_team_shielding_the_child_too(world, tmp_path):
+    from misuse import at  # noqa: PLC0415
+
+    from contactpoint.audit import hooks  # noqa: PLC0415
+    from contactpoint.identity.models import Child  # noqa: PLC0415
+
+    [shielded] = children(tmp_path, [child("Hidden", "WF1 2BB")])
+    Child.objects.filter(contactpoint_id=shielded).update(
+        shielded=True, shield_broker=Organisation.objects.get(code=WAKEFIELD))
+    social = person("social", org="SC:1")
+    with at(TUESDAY):
+        hooks.record("child:shield:break_glass", actor=social, subject=shielded,
+                     reason="child_protection")
+    [alert] = alerts("break_glass")
+    wakefield = _ready(world["people"]["other_team"])
+    assert f"alert {alert.pk}" in _text(wakefield.get("/alerts/").page)
+    page = wakefield.get(f"/alerts/{alert.pk}/").page
+    assert page.find(".//a[@id='suspend']") is None  # not theirs to suspend
+    assert page.find(".//a[@id='close']") is not None
+    refused = wakefield.post(f"/alerts/{alert.pk}/suspend/", {"reason": "x"}).page
+    assert "managed by another authority" in _text(refused)
+    assert User.objects.get(username="social").suspended_at is None
+    leeds = _ready(world["people"]["team"])
+    assert leeds.get(f"/alerts/{alert.pk}/").page.find(".//a[@id='suspend']") is not None
+    other = person("third_team", org=_third_authority(), role="management_team")
+    assert _ready(other).get(f"/alerts/{alert.pk}/").status_code == 404
+
+
+def _third_authority() -> str:
+    from contactpoint.access import services  # noqa: PLC0415
+
+    services.add_organisation(code="E08000037", name="Kirklees", type="local_authority")
+    return "E08000037"

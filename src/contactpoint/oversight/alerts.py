@@ -19,11 +19,11 @@ from datetime import UTC
 from typing import Any, NoReturn
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from contactpoint.access import services
-from contactpoint.access.authorise import authorise, organisation_scope, user_scope
+from contactpoint.access.authorise import allows, authorise, organisation_scope, user_scope
 from contactpoint.access.models import User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import OrganisationScope
@@ -31,6 +31,8 @@ from contactpoint.audit import hooks, trail
 from contactpoint.audit.models import Entry
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.errors import BadRequest, FieldProblem, NotFound
+from contactpoint.identity.models import Child
+from contactpoint.identity.records import child_scope
 from contactpoint.oversight.models import Alert, AlertStatus, Outcome
 
 NOT_FOUND = "There is no alert with that number that you can see."
@@ -70,13 +72,18 @@ def _scope(alert: Alert) -> OrganisationScope:
 
 
 def visible_to(user: User, *, status: str | None = AlertStatus.OPEN) -> QuerySet[Alert]:
+    """`alert_for`'s rule as a query: the alerts about the team's users, and those about
+    a break glass on a child the team shields."""
     facts = authorise(user, Permission.ALERTS_MANAGE)
     found = Alert.objects.select_related("user", "user__organisation")
     if status:
         found = found.filter(status=status)
     if facts.national:
         return found
-    return found.filter(authority_id=facts.authority_id) if facts.authority_id else found.none()
+    if facts.authority_id is None:
+        return found.none()
+    return found.filter(Q(authority_id=facts.authority_id)
+                        | Q(child_team_id=facts.authority_id))
 
 
 def list_alerts(user: User, *, status: str | None = AlertStatus.OPEN) -> list[Alert]:
@@ -95,8 +102,20 @@ def alert_for(user: User, alert_id: int) -> Alert:
         pk=alert_id).first()
     if alert is None:
         raise NotFound(NOT_FOUND)
-    authorise(user, Permission.ALERTS_MANAGE, _scope(alert), unseen=NOT_FOUND)
+    child = (Child.objects.filter(contactpoint_id=alert.child).first()
+             if alert.child else None)
+    if child is not None and not allows(user, Permission.ALERTS_MANAGE, _scope(alert)):
+        authorise(user, Permission.ALERTS_MANAGE, child_scope(child), unseen=NOT_FOUND)
+    else:
+        authorise(user, Permission.ALERTS_MANAGE, _scope(alert), unseen=NOT_FOUND)
     return alert
+
+
+def may_suspend(user: User, alert: Alert) -> bool:
+    """Whether `user` manages the alert's user (the child's team of a break glass by
+    someone of another authority does not: it tells their team)."""
+    return alert.user is not None and allows(user, Permission.ACCOUNTS_MANAGE,
+                                             user_scope(alert.user))
 
 
 def evidence_of(alert: Alert, keys: KeyStore | None = None) -> list[dict[str, Any]]:
@@ -144,6 +163,9 @@ def suspend(actor: User, alert_id: int, *, reason: str) -> Alert:
     why = _text(reason, "reason", "the reason")
     if alert.user is None:
         raise BadRequest("This alert is about no account: there is nobody to suspend.")
+    if not may_suspend(actor, alert):
+        raise BadRequest("Their account is managed by another authority's team: tell that "
+                         "team, or the national team.")
     try:
         services.suspend_user(actor, alert.user.username, reason=why)
     except services.AccessError as exc:

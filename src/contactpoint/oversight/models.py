@@ -5,7 +5,8 @@ it one, such as the user and the day) and names the trail's entries it rests on 
 sequence number (`evidence`), so whoever reads it reads the evidence from the sealed
 trail itself. `authority` is the local authority of the user's organisation: its
 management team and the national team see the alert; with no authority (a national
-partner's user, an address with no account) only the national team does.
+partner's user, an address with no account) only the national team does. A break
+glass alerts the team that shields the child as well (`child_team`).
 
 `RuleProgress` is one row: the last sequence number the rules have read. The runner
 locks it while it reads on, so several web workers running the rules take turns and
@@ -39,6 +40,11 @@ class Alert(models.Model):
     organisation = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     authority = models.ForeignKey("access.Organisation", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
+    #: The child a break glass revealed (its ContactPoint ID): the team that shields the
+    #: child is alerted too, as DOMAIN.md asks.
+    child = models.CharField(max_length=10, null=True, blank=True)  # noqa: DJ001
+    child_team = models.ForeignKey("access.Organisation", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField(db_index=True)
     #: What the rule saw, in words, with nothing personal in it (counts, the window).
     summary = models.CharField(max_length=300)

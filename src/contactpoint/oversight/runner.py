@@ -23,6 +23,7 @@ from django.utils import timezone
 from contactpoint.audit import hooks, trail
 from contactpoint.crypto.keystore import KeyStore, get_keystore
 from contactpoint.db.dialect import dialect_for
+from contactpoint.identity.models import Child
 from contactpoint.oversight.models import Alert, RuleProgress
 from contactpoint.oversight.rules import RULES
 from contactpoint.oversight.rules.base import Context, Finding, Thresholds, read_batch
@@ -68,6 +69,14 @@ def _batch(size: int, context: Context) -> tuple[int, list[Alert]]:
     return len(seen), raised
 
 
+def _childs_team(cp_id: str | None) -> int | None:
+    """The team that shields the child (or, unshielded, its own authority's)."""
+    child = Child.objects.filter(contactpoint_id=cp_id).first() if cp_id else None
+    if child is None:
+        return None
+    return child.shield_broker_id if child.shielded else child.local_authority_id
+
+
 def _raise(findings: list[Finding], context: Context) -> list[Alert]:
     """An alert for each finding whose key has none yet (the first finding of a key in a
     batch wins)."""
@@ -84,7 +93,8 @@ def _raise(findings: list[Finding], context: Context) -> list[Alert]:
         alerts.append(Alert(rule=finding.rule, key=finding.key, user=user,
                             username=finding.username, organisation=org.code if org else None,
                             authority=authority, raised_at=now, summary=finding.summary[:300],
-                            evidence=list(finding.evidence)))
+                            evidence=list(finding.evidence), child=finding.child,
+                            child_team_id=_childs_team(finding.child)))
     for alert in alerts:  # a few a run: each with its entry in the trail
         alert.save(force_insert=True)
         hooks.record("oversight:alert:raise", actor=None, subject=alert.username,

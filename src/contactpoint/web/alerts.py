@@ -120,6 +120,7 @@ def alert(request: AuthedRequest, alert_id: int) -> HttpResponse:
         raise Http404("no such alert") from None
     return render(request, "web/alerts/alert.html", {
         **_row(found), "evidence": [_shown(e) for e in evidence], "nav": "alerts",
+        "may_suspend": service.may_suspend(request.user, found),
         "actions": {name.replace("-", "_"): reverse("web:alert-action", args=[found.pk, name])
                     for name in ACTIONS}})
 

@@ -89,6 +89,8 @@ class Finding:
     username: str | None
     summary: str
     evidence: tuple[int, ...]
+    #: The child whose own team is alerted too (a break glass), if any.
+    child: str | None = None
 
 
 @dataclass
