@@ -241,12 +241,14 @@ CONTACTPOINT_MISUSE = {
     "failed_sign_ins_address": 25,
     # Out of hours: before `working_day_starts` or from `working_day_ends` (local time),
     # or at a weekend. Alerted at this many searches and views in a day, when in the
-    # previous `habit_days` under `habit_share` of the user's own use was out of hours.
+    # previous `habit_days` under `habit_share` of the user's own use was out of hours
+    # (and there were at least `habit_minimum` of them: a new account has no habit yet).
     "working_day_starts": 7,
     "working_day_ends": 19,
     "out_of_hours_actions": 5,
     "habit_days": 28,
     "habit_share": 0.2,
+    "habit_minimum": 20,
     # How often each web worker runs the rules.
     "run_every_seconds": 30,
 }

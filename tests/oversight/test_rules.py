@@ -257,7 +257,7 @@ def test_failures_spread_over_hours_are_no_alert(world, settings):
 def test_a_night_beyond_ones_habit_is_an_alert_but_a_night_worker_is_not(world, tmp_path,
                                                                           settings):
     settings.CONTACTPOINT_MISUSE = {"out_of_hours_actions": 5, "habit_days": 28,
-                                    "habit_share": 0.2}
+                                    "habit_share": 0.2, "habit_minimum": 5}
     [kid] = children(tmp_path, [child("Okafor", "LS1 4AP")])
     day_worker, night_worker = person("day"), person("night", org="SC:1")
     for back in range(1, 15):
@@ -272,6 +272,17 @@ def test_a_night_beyond_ones_habit_is_an_alert_but_a_night_worker_is_not(world, 
         view(night_worker, kid, when)
     [alert] = alerts("out_of_hours")
     assert alert.username == "day"
+
+
+def test_a_new_account_has_no_habit_to_go_beyond(world, tmp_path, settings):
+    settings.CONTACTPOINT_MISUSE = {"out_of_hours_actions": 5, "habit_minimum": 5}
+    [kid] = children(tmp_path, [child("Okafor", "LS1 4AP")])
+    newcomer = person("newcomer")
+    for back in range(1, 5):
+        view(newcomer, kid, TUESDAY - timedelta(days=back))
+    for when in minutes(datetime(2026, 11, 17, 23, 0, tzinfo=LONDON), 6, every=3):
+        view(newcomer, kid, when)
+    assert alerts("out_of_hours") == []
 
 
 # -- running: incrementally, once -----------------------------------------------------------------

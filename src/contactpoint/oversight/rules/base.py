@@ -54,6 +54,7 @@ class Thresholds:
     out_of_hours_actions: int = 5
     habit_days: int = 28
     habit_share: float = 0.2
+    habit_minimum: int = 20
     run_every_seconds: float = 30
 
     @classmethod

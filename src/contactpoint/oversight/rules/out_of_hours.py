@@ -5,7 +5,9 @@ a Saturday or Sunday. Some people work nights (an emergency duty team, the polic
 the rule compares a user with their own habit: it alerts when, in one day, they search
 or open records out of hours at least `out_of_hours_actions` times and, over the
 `habit_days` before that day, under `habit_share` of their own searches and views were
-out of hours. One alert per user and day.
+out of hours. Someone with fewer than `habit_minimum` searches and views in those days
+has no habit yet to go beyond (a new account): the other rules still watch them. One
+alert per user and day.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ def check(batch: list[Seen], context: Context) -> list[Finding]:
         before = list(Entry.objects.filter(
             event__in=LOOKUPS, actor=who, at__lt=start,
             at__gte=start - timedelta(days=limits.habit_days)).values_list("at", flat=True))
-        habit = sum(out_of_hours(at, limits) for at in before) / len(before) if before else 0.0
+        if len(before) < limits.habit_minimum:
+            continue  # no habit yet to go beyond: the other rules still watch them
+        habit = sum(out_of_hours(at, limits) for at in before) / len(before)
         if habit >= limits.habit_share:
             continue
         found.append(Finding(
