@@ -73,8 +73,9 @@ def test_kin_in_ones_own_district_is_an_alert_and_a_carer_counts(world, tmp_path
 def test_several_namesakes_anywhere_within_a_week_is_an_alert(world, tmp_path, settings):
     settings.CONTACTPOINT_MISUSE = {"own_family_name_children": 3, "own_family_days": 7}
     jo = person("jo", name="Jo Bloggs", home="LS1 4AP")
-    far = children(tmp_path, [child("Bloggs", "WF1 1AA", dob=f"2014-03-0{d}")
-                              for d in range(1, 5)])
+    # Their own name only: their carers' differ.
+    far = children(tmp_path, [child("Bloggs", "WF1 1AA", dob=f"2014-03-0{d}",
+                                    carer_family="Okafor") for d in range(1, 5)])
     view(jo, far[0], TUESDAY)
     view(jo, far[1], TUESDAY + timedelta(days=8))
     view(jo, far[2], TUESDAY + timedelta(days=9))  # the first has left the week

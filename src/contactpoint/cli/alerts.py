@@ -1,12 +1,25 @@
-"""`contactpoint alerts`: run the misuse rules now, and list the alerts (CONTRACTS.md)."""
+"""`contactpoint alerts`: run the misuse rules now, and list the alerts (CONTRACTS.md);
+`synth-activity` and `bench-alerts`: a synthetic month to measure them on."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import orjson
 
-from contactpoint.cli.base import Subcommands, add_by, command, operator_name
+from contactpoint.cli.base import (
+    Failure,
+    Subcommands,
+    Usage,
+    add_by,
+    command,
+    operator_name,
+    positive,
+    quiet,
+)
+from contactpoint.cli.progress import Progress
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -43,4 +56,51 @@ def register_alerts(sub: Subcommands) -> None:
     add_by(a)
 
 
-REGISTRY = [register_alerts]
+def _synth_activity(args: argparse.Namespace) -> None:
+    from contactpoint.bench.activity import NotReady, synth_activity  # noqa: PLC0415
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise Usage(f"--out: no folder {out.parent}")
+    progress = Progress("requests", quiet=args.quiet)
+    try:
+        month = synth_activity(users=args.users, days=args.days, seed=args.seed, out=out,
+                               progress=progress)
+    except NotReady as exc:
+        raise Failure(str(exc)) from None
+    progress.finish()
+    print(f"{len(month['users'])} users, {month['days']} days from {month['start']}: "
+          f"{month['requests']} requests {month['answers']}; "
+          f"{len(month['planted'])} misusers planted; written to {out}")
+
+
+def _bench_alerts(args: argparse.Namespace) -> None:
+    from contactpoint.bench.alerts import run_alerts_benchmark  # noqa: PLC0415
+
+    activity = Path(args.activity)
+    if not activity.is_file():
+        raise Usage(f"--activity {activity}: no such file (contactpoint synth-activity --out)")
+    run_alerts_benchmark(activity, sys.stdout)
+
+
+def register_synth_activity(sub: Subcommands) -> None:
+    p = command(sub, "synth-activity", "a synthetic month of practitioners' use through the "
+                "real API, misusers planted, against the index the environment points at",
+                _synth_activity)
+    p.add_argument("--users", type=positive, default=200)
+    p.add_argument("--days", type=positive, default=28)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", required=True, metavar="FILE.json",
+                   help="what was played and who was planted, for bench-alerts")
+    quiet(p)
+
+
+def register_bench_alerts(sub: Subcommands) -> None:
+    p = command(sub, "bench-alerts", "the misuse rules over a synthetic month: alerts "
+                "raised, planted misusers caught, false alarms per 1,000 users per week",
+                _bench_alerts)
+    p.add_argument("--activity", required=True, metavar="FILE.json",
+                   help="written by contactpoint synth-activity --out")
+
+
+REGISTRY = [register_alerts, register_synth_activity, register_bench_alerts]

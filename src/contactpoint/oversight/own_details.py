@@ -149,7 +149,7 @@ class ChildTokens:
 def child_tokens(index: BlindIndex, record: dict[str, Any]) -> ChildTokens:
     """The child's family names (their own, other and former, their carers') and
     postcodes (their own address, their carers'), as tokens."""
-    names: list[str] = [record.get("family_name") or ""]
+    names: list[str] = [(record.get("name") or {}).get("family_name") or ""]
     names += [n.get("family_name") or "" for n in record.get("other_names") or ()]
     names += list(record.get("former_family_names") or ())
     carers = list(record.get("carers") or ())
