@@ -276,7 +276,8 @@ def _shield(kid: Kid) -> None:
         team, _ = services.add_user(username=f"{PREFIX}team.{authority.code}",
                                     org_code=authority.code, role="management_team",
                                     by="synth-activity")
-    set_shield(team, kid.cp_id, shielded=True, reason="synthetic: fleeing violence")
+    set_shield(team, kid.cp_id, shielded=True, reason="synthetic: fleeing violence",
+               review_on=timezone.localdate() + timedelta(days=180))
 
 
 def synth_activity(*, users: int, days: int, seed: int, out: Path,
