@@ -145,18 +145,25 @@ def test_a_break_glass_alerts_the_team_shielding_the_child_too(world, tmp_path):
     social = person("social", org="SC:1")
     with at(TUESDAY):
         hooks.record("child:shield:break_glass", actor=social, subject=shielded,
-                     reason="child_protection")
+                     reason="child_protection",
+                     personal={"reason_detail": "Police called about the flat"})
     [alert] = alerts("break_glass")
     wakefield = _ready(world["people"]["other_team"])
     assert f"alert {alert.pk}" in _text(wakefield.get("/alerts/").page)
     page = wakefield.get(f"/alerts/{alert.pk}/").page
     assert page.find(".//a[@id='suspend']") is None  # not theirs to suspend
+    # Who, when, what and why, but not what someone of another authority typed.
+    assert "Child protection" in _text(page)
+    assert "Police called" not in _text(page)
+    assert "Withheld: what they typed" in _text(page)
     assert page.find(".//a[@id='close']") is not None
     refused = wakefield.post(f"/alerts/{alert.pk}/suspend/", {"reason": "x"}).page
     assert "managed by another authority" in _text(refused)
     assert User.objects.get(username="social").suspended_at is None
     leeds = _ready(world["people"]["team"])
-    assert leeds.get(f"/alerts/{alert.pk}/").page.find(".//a[@id='suspend']") is not None
+    page = leeds.get(f"/alerts/{alert.pk}/").page
+    assert page.find(".//a[@id='suspend']") is not None
+    assert "Police called about the flat" in _text(page)
     other = person("third_team", org=_third_authority(), role="management_team")
     assert _ready(other).get(f"/alerts/{alert.pk}/").status_code == 404
 

@@ -18,13 +18,20 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any, NoReturn
 
+import orjson
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from contactpoint.access import services
-from contactpoint.access.authorise import allows, authorise, organisation_scope, user_scope
-from contactpoint.access.models import User
+from contactpoint.access.authorise import (
+    actor_of,
+    allows,
+    authorise,
+    organisation_scope,
+    user_scope,
+)
+from contactpoint.access.models import Organisation, User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import OrganisationScope
 from contactpoint.audit import hooks, trail
@@ -118,18 +125,44 @@ def may_suspend(user: User, alert: Alert) -> bool:
                                              user_scope(alert.user))
 
 
-def evidence_of(alert: Alert, keys: KeyStore | None = None) -> list[dict[str, Any]]:
-    """The trail's entries the alert rests on, read as the Activity page reads them."""
+def evidence_of(alert: Alert, viewer: User | None = None,
+                keys: KeyStore | None = None) -> list[dict[str, Any]]:
+    """The trail's entries the alert rests on, read as the Activity page reads them: a
+    council's team reads everything in its own users' entries, and in another
+    authority's user's entry (a break glass on a child it shields) who, when, what and
+    why, but not the personal content typed with it (`withheld`)."""
     keys = keys or get_keystore()
+    own = _own_codes(viewer) if viewer is not None else None
     entries = (Entry.objects.filter(leaf__seq__in=list(alert.evidence))
                .select_related("leaf").order_by("leaf__seq"))
-    return [{**trail.readable(e, e.leaf.seq, keys), "when": e.at} for e in entries]
+    shown = []
+    for entry in entries:
+        readable = {**trail.readable(entry, entry.leaf.seq, keys), "when": entry.at,
+                    "withheld": False}
+        if own is not None and entry.organisation not in own:
+            plain = orjson.loads(entry.details)
+            readable["withheld"] = readable["details"] != plain
+            readable["details"] = plain
+        shown.append(readable)
+    return shown
+
+
+def _own_codes(viewer: User) -> set[str] | None:
+    """The organisations whose users' entries a team reads whole (None: every one)."""
+    facts = actor_of(viewer)
+    if facts.national:
+        return None
+    if facts.authority_id is None:
+        return set()
+    return set(Organisation.objects.filter(Q(pk=facts.authority_id)
+                                           | Q(authority_id=facts.authority_id))
+               .values_list("code", flat=True))
 
 
 @transaction.atomic
 def view_alert(user: User, alert_id: int) -> tuple[Alert, list[dict[str, Any]]]:
     alert = alert_for(user, alert_id)
-    shown = evidence_of(alert)
+    shown = evidence_of(alert, user)
     hooks.record("oversight:alert:view", actor=user, subject=alert.user or alert.username,
                  details={"alert": alert.pk, "rule": alert.rule,
                           "evidence": [e["seq"] for e in shown]})
