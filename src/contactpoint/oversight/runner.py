@@ -2,12 +2,16 @@
 raised once, however many processes run them.
 
 `run()` places what is waiting in the trail (`trail.sequence`), then reads on from where
-the rules last got to (`RuleProgress.last_seq`) in batches. Each batch is one
-transaction that first takes the rules' lock (the dialect's writers' lock: an advisory
-lock on PostgreSQL; SQLite's transactions already take turns) and the progress row, so
-two runners (the web app's workers, `contactpoint alerts run`) never read the same
-entries: the second waits, then finds them read. An alert's key is unique besides, so
-a finding made again (a window counted again as it grows) never raises a second alert.
+the rules last got to (`RuleProgress.last_seq`) in batches. The rules only read, so a
+batch is read and judged outside any transaction (a SQLite write transaction would hold
+every search's audit entry back meanwhile); its alerts are then raised in one short
+transaction that takes the rules' lock (the dialect's writers' lock: an advisory lock
+on PostgreSQL; SQLite's transactions already take turns) and the progress row, and only
+if the progress is still where the batch began. So of two runners (the web app's
+workers, `contactpoint alerts run`) reading the same entries, one raises their alerts
+and the other drops its findings and reads on from where the first got to. An alert's
+key is unique besides, so a finding made again (a window counted again as it grows)
+never raises a second alert.
 The alerts, their `oversight:alert:raise` entries and the progress are written
 together: a runner killed halfway leaves none of them, and the next run reads that
 batch again.
@@ -49,20 +53,29 @@ def run(*, batch: int = BATCH, keys: KeyStore | None = None) -> RunReport:
     read, raised = 0, []
     while True:
         done, alerts = _batch(batch, Context(thresholds, keys))
+        if done is None:  # another runner read these first: read on from where it got to
+            continue
         read += done
         raised += alerts
         if done < batch:
             return RunReport(read, raised)
 
 
-def _batch(size: int, context: Context) -> tuple[int, list[Alert]]:
+def _batch(size: int, context: Context) -> tuple[int | None, list[Alert]]:
+    """Read the next batch and apply the rules outside any transaction (they only read:
+    on SQLite a write transaction would hold every writer back meanwhile), then raise
+    the alerts and move the progress on under the lock, if nobody else has since.
+    None: somebody had."""
+    last = RuleProgress.objects.values_list("last_seq", flat=True).get(pk=1)
+    seen = read_batch(last, size)
+    if not seen:
+        return 0, []
+    findings = [f for check in RULES.values() for f in check(seen, context)]
     with transaction.atomic():
         dialect_for(connection).lock_writers(connection, RULES_LOCK)
         progress = RuleProgress.objects.select_for_update().get(pk=1)
-        seen = read_batch(progress.last_seq, size)
-        if not seen:
-            return 0, []
-        findings = [f for check in RULES.values() for f in check(seen, context)]
+        if progress.last_seq != last:
+            return None, []
         raised = _raise(findings, context)
         progress.last_seq, progress.ran_at = seen[-1].seq, timezone.now()
         progress.save()
