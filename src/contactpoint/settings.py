@@ -235,7 +235,7 @@ CONTACTPOINT_MISUSE = {
     "trawl_sequential_dates": 7,
     # Children outside the user's authority, with no involvement of their organisation,
     # opened in a day.
-    "out_of_area_children": 3,
+    "out_of_area_children": 5,
     # Failed sign-in steps in an hour, on one account and from one address.
     "failed_sign_ins_account": 10,
     "failed_sign_ins_address": 25,

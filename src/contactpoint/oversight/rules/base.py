@@ -46,7 +46,7 @@ class Thresholds:
     trawl_view_share: float = 0.1
     trawl_broad_searches: int = 10
     trawl_sequential_dates: int = 7
-    out_of_area_children: int = 3
+    out_of_area_children: int = 5
     failed_sign_ins_account: int = 10
     failed_sign_ins_address: int = 25
     working_day_starts: int = 7
