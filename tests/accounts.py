@@ -36,3 +36,17 @@ def make_client(name: str = "school-census-feed", source: str = "school_census")
 def bearer(token: str) -> dict[str, str]:
     """The header a caller sends its API token in."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def raise_alert(user: User, *, rule: str = "break_glass", evidence: list[int] | None = None):  # type: ignore[no-untyped-def]
+    """A misuse alert about `user`, as the rules raise one (oversight.runner)."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from contactpoint.access.services import authority_of  # noqa: PLC0415
+    from contactpoint.oversight.models import Alert  # noqa: PLC0415
+
+    return Alert.objects.create(
+        rule=rule, key=f"{rule}:test:{user.username}:{next(_counter)}", user=user,
+        username=user.username, organisation=user.organisation.code if user.organisation
+        else None, authority=authority_of(user.organisation), raised_at=timezone.now(),
+        summary="Broke the glass to see a shielded child's record", evidence=evidence or [])

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "contactpoint.api",
     "contactpoint.audit",
     "contactpoint.subject_access",
+    "contactpoint.oversight",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,47 @@ OTP_WEBAUTHN_RP_NAME = "ContactPoint"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = list(CONFIG.webauthn_origins)
 # A security key is a second factor after the password, never a way around it.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+
+# Misuse alerts: the thresholds each rule raises an alert at (contactpoint/oversight/rules,
+# docs/configuration.md#misuse-alerts). A deployment overrides any of them here; a name
+# the rules do not know is refused when they run.
+CONTACTPOINT_MISUSE = {
+    # Looking up one's own family: children sharing the user's family name (but not their
+    # postcode district) looked up within `own_family_days`.
+    "own_family_name_children": 3,
+    "own_family_days": 7,
+    # Far more searches and views than peers in the same kind of organisation: at least
+    # this many in an hour (a day), and more than `peer_multiple` times the median of
+    # peers active in it (when at least `peer_minimum` peers were).
+    "volume_per_hour": 60,
+    "volume_per_day": 250,
+    "peer_multiple": 4.0,
+    "peer_minimum": 3,
+    # Trawling, in a day: many searches with few records opened; many searches too broad
+    # to answer; or dates of birth searched in sequence.
+    "trawl_searches": 30,
+    "trawl_view_share": 0.1,
+    "trawl_broad_searches": 10,
+    "trawl_sequential_dates": 7,
+    # Children outside the user's authority, with no involvement of their organisation,
+    # opened in a day.
+    "out_of_area_children": 5,
+    # Failed sign-in steps in an hour, on one account and from one address.
+    "failed_sign_ins_account": 10,
+    "failed_sign_ins_address": 25,
+    # Out of hours: before `working_day_starts` or from `working_day_ends` (local time),
+    # or at a weekend. Alerted at this many searches and views in a day, when in the
+    # previous `habit_days` under `habit_share` of the user's own use was out of hours
+    # (and there were at least `habit_minimum` of them: a new account has no habit yet).
+    "working_day_starts": 7,
+    "working_day_ends": 19,
+    "out_of_hours_actions": 5,
+    "habit_days": 28,
+    "habit_share": 0.2,
+    "habit_minimum": 20,
+    # How often each web worker runs the rules.
+    "run_every_seconds": 30,
+}
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402  (grouped with the CSP settings it serves)
 

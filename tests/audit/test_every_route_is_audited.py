@@ -26,7 +26,7 @@ from django.urls import get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import trail
-from accounts import bearer, make_client
+from accounts import bearer, make_client, raise_alert
 from children_world import LA, ready_person
 from contactpoint.access import second_factors, services, set_up_links
 from contactpoint.access.models import ApiToken, Organisation, User
@@ -239,6 +239,16 @@ def _token_prefix(username: str, name: str) -> Values:
     return prefix
 
 
+def _alert_about(name: str, action: str | None = None) -> Values:
+    """A misuse alert about `name` (raised once, as the rules raise one), and an action."""
+    def alert(s: Scene) -> dict[str, Any]:
+        from contactpoint.oversight.models import Alert  # noqa: PLC0415
+
+        found = Alert.objects.filter(username=name).first() or raise_alert(s.users[name])
+        return {"alert_id": found.pk, **({"action": action} if action else {})}
+    return alert
+
+
 def _reason(text: str) -> Callable[[Scene], dict[str, str]]:
     return lambda s: {"reason": text}
 
@@ -399,6 +409,22 @@ CALLS: list[Call] = [
     # The trail itself: the auditor reads it, and reading it is kept.
     Call("GET", "activity/", "auditor", ("audit:activity:view",)),
     Call("GET", "activity/", "teacher", ("request:refused",), status=403),
+    # Misuse alerts: reading them and every action on one is kept.
+    Call("GET", "alerts/", "team", ("oversight:alerts:list",)),
+    Call("GET", "alerts/<int:alert_id>/", "team", ("oversight:alert:view",),
+         values=_alert_about("leaver")),
+    Call("GET", "alerts/<int:alert_id>/<slug:action>/", "team", (),
+         values=_alert_about("leaver", "close")),
+    Call("POST", "alerts/<int:alert_id>/<slug:action>/", "team",
+         ("oversight:alert:tell-manager",), values=_alert_about("leaver", "tell-manager"),
+         data=lambda s: {"note": "told their head by phone"}),
+    Call("POST", "alerts/<int:alert_id>/<slug:action>/", "team",
+         ("account:user:suspend", "oversight:alert:suspend"),
+         values=_alert_about("leaver", "suspend"), data=_reason("looked up a neighbour")),
+    Call("POST", "alerts/<int:alert_id>/<slug:action>/", "team", ("oversight:alert:close",),
+         values=_alert_about("leaver", "close"),
+         data=lambda s: {"outcome": "misuse", "reason": "admitted it"}),
+    Call("GET", "api/v1/alerts", "team", ("oversight:alerts:list",)),
     Call("POST", "manage/contact/", "team", ("organisation:contact:update",), status=302,
          data=lambda s: {"phone": "0113 378 9000", "email": "team@leeds.example"}),
     # The API: a source system's feed, the practitioner's operations, match review.
@@ -497,7 +523,7 @@ def test_each_route_leaves_the_entries_it_should(scene):
 
 SAMPLE = {"contactpoint_id": "1234567890", "item_id": "7", "decision": "7",
           "username": "someone", "action": "suspend", "prefix": "cp_0000", "source": "x",
-          "secret": "s3cret-link"}
+          "secret": "s3cret-link", "alert_id": "7"}
 
 
 def _refused_as(permission: Any) -> str | None:

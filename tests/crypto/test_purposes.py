@@ -32,6 +32,7 @@ HOMES = {
     Purpose.DATA_KEY: "crypto/envelope.py",
     Purpose.SESSION: "access/sessions.py",
     Purpose.APP_KEY: "access/app_keys.py",
+    Purpose.OWN_DETAILS: "oversight/own_details.py",
     Purpose.AUDIT_ENTRY_KEY: "audit/sealing.py",
     Purpose.AUDIT_CONTENT: "audit/sealing.py",
 }

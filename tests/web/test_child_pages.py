@@ -293,7 +293,7 @@ def test_break_glass_is_for_child_protection_practitioners_and_that_viewing_only
     page = social.get(f"/children/{world.child}/break-glass/").page
     assert _h1(page) == "See a shielded record"
     warning = _text(page.find(".//div[@class='govuk-warning-text']"))
-    assert "kept in the audit trail with your reason" in warning
+    assert "raises a misuse alert within a minute" in warning
     assert "management team that shields the child" in warning
     page = social.post(f"/children/{world.child}/break-glass/",
                        {"reason": "child_protection"}).page

@@ -19,7 +19,7 @@ from django.urls import get_resolver, path
 from ninja import NinjaAPI, Router
 from ninja.openapi.views import default_home, openapi_json
 
-from accounts import AUTHORITY, make_user
+from accounts import AUTHORITY, make_user, raise_alert
 from children_world import queue_a_pair
 from contactpoint.access import authorise
 from contactpoint.access.models import Organisation
@@ -61,7 +61,8 @@ def undeclared_routes(patterns) -> list[str]:  # type: ignore[no-untyped-def]
 
 #: A URL's parameters that name what a route acts on, and what it then declares.
 TARGET_PARAMETERS = {"contactpoint_id": TargetKind.CHILD, "item_id": TargetKind.CHILDREN,
-                     "decision": TargetKind.CHILDREN, "username": TargetKind.USER}
+                     "decision": TargetKind.CHILDREN, "username": TargetKind.USER,
+                     "alert_id": TargetKind.USER}
 
 
 def named_targets(route: str) -> set[TargetKind]:
@@ -182,7 +183,7 @@ def test_requires_takes_only_a_permission():
 #: Sample values for pages' parameters where no real one is needed (the page redirects
 #: before looking anything up); the role walk uses real ones.
 PLACEHOLDERS = {"contactpoint_id": "0000000000", "item_id": "1", "decision": "1",
-                "prefix": "cp_000000000000"}
+                "prefix": "cp_000000000000", "alert_id": "1"}
 #: Pages a role with the permission still may not use, and why.
 #: (route, role) → status. Break glass is for child-protection practitioners only: the
 #: walk's practitioners work in a school (tests/accounts.py).
@@ -241,8 +242,10 @@ def test_each_role_gets_each_page_or_the_403_page(role, tmp_path, keystore, monk
                            "ask the school")
     # An API token of their own, to revoke (their own page, or their team's page for them).
     _token, own = create_own_token(user, name="Role walk")
+    # A misuse alert about a colleague in the user's authority.
+    alert = raise_alert(make_user("practitioner", username="walk.colleague"))
     values = {"contactpoint_id": item.candidate.contactpoint_id, "item_id": str(item.pk),
-              "decision": str(decided.pk), "prefix": own.prefix}
+              "decision": str(decided.pk), "prefix": own.prefix, "alert_id": str(alert.pk)}
     client = verified_client(user, device)
     granted = permissions_for_role(role)
     # Pages that change a record come after a stated reason for the child, as in use.

@@ -81,6 +81,15 @@ class User(AbstractUser):
     #: Set while the password is one somebody else saw (the one-time password printed
     #: when the account was made): the first sign-in must replace it.
     must_change_password = models.BooleanField(default=False)
+    #: The person's own name and home postcode (`oversight.own_details`), sealed under a
+    #: data key of their own in the key store (owner `user:<id>`), so misuse rules can
+    #: notice them looking up their own family. Empty when not given.
+    own_details = models.BinaryField(null=True, blank=True)
+    #: Blind-index tokens of the same (family name, home postcode, its district): the
+    #: rules compare them with the children looked up, never the values in the clear.
+    own_family_token = models.BinaryField(max_length=16, null=True, blank=True)
+    own_postcode_token = models.BinaryField(max_length=16, null=True, blank=True)
+    own_district_token = models.BinaryField(max_length=16, null=True, blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -37,6 +37,9 @@ class Permission(StrEnum):
     #: The team's own contact details, which practitioners use when it brokers contact.
     ORGANISATIONS_CONTACT_MANAGE = "organisations:contact:manage"
     AUDIT_READ = "audit:read"
+    #: Misuse alerts about the users one manages: reading them with their evidence,
+    #: suspending, telling the user's manager, closing (oversight/alerts.py).
+    ALERTS_MANAGE = "alerts:manage"
 
 
 #: A practitioner finds a child, opens the record (with a reason) and records their own
@@ -59,6 +62,7 @@ _MANAGEMENT_TEAM = _PRACTITIONER | {
     Permission.ACCOUNTS_MANAGE,
     Permission.ORGANISATIONS_CONTACT_MANAGE,
     Permission.AUDIT_READ,
+    Permission.ALERTS_MANAGE,
 }
 
 #: The national team does what a management team does, for every authority.

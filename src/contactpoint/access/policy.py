@@ -54,7 +54,10 @@ ANY_CHILD = frozenset({Permission.CHILDREN_SEARCH, Permission.CHILDREN_RECORD_VI
 CHILDS_TEAM = frozenset({Permission.CHILDREN_SHIELD_MANAGE, Permission.MATCHING_REVIEW_READ,
                          Permission.MATCHING_REVIEW_DECIDE, Permission.CHILDREN_SUBJECT_ACCESS})
 #: Permissions used only on users and organisations of the actor's reach.
-MEMBERS = frozenset({Permission.ACCOUNTS_MANAGE})
+MEMBERS = frozenset({Permission.ACCOUNTS_MANAGE, Permission.ALERTS_MANAGE})
+#: Permissions used on a child by its own team: an alert about a break glass on a child
+#: reaches the team that shields it, as well as the user's own.
+ABOUT_A_CHILD = frozenset({Permission.ALERTS_MANAGE})
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,7 @@ def _reaches(actor: Actor, permission: Permission, target: Target) -> bool:
     elif isinstance(target, ChildScope):
         if permission in ANY_CHILD:
             return True
-        if permission in CHILDS_TEAM:
+        if permission in CHILDS_TEAM or permission in ABOUT_A_CHILD:
             return childs_team(actor, target)
     elif isinstance(target, Sequence):
         if permission in ANY_CHILD:

@@ -23,13 +23,19 @@ def _org_add(args: argparse.Namespace) -> None:
 
 
 def _user_add(args: argparse.Namespace) -> None:
+    from django.db import transaction  # noqa: PLC0415
+
     from contactpoint.access import services  # noqa: PLC0415
+    from contactpoint.oversight import own_details  # noqa: PLC0415
 
     try:
-        user, password = services.add_user(username=args.username, org_code=args.org,
-                                           role=args.role, email=args.email,
-                                           by=operator_name(args))
-    except services.AccessError as exc:
+        own = own_details.check_own_details(args.name, args.home_postcode)
+        with transaction.atomic():  # the account and its sealed details, or neither
+            user, password = services.add_user(username=args.username, org_code=args.org,
+                                               role=args.role, email=args.email,
+                                               by=operator_name(args))
+            own_details.set_own_details(user, own)
+    except (services.AccessError, own_details.OwnDetailsError) as exc:
         raise Usage(str(exc)) from None
     organisation = user.organisation.code if user.organisation else args.org
     print(f"added user {user.username} ({user.role}) in {organisation}")
@@ -55,6 +61,11 @@ def register_user(sub: Subcommands) -> None:
     a.add_argument("--org", required=True, metavar="CODE")
     a.add_argument("--role", required=True, choices=ROLES)
     a.add_argument("--email")
+    a.add_argument("--name", metavar='"GIVEN FAMILY"',
+                   help="the person's own name, kept encrypted: misuse alerts notice them "
+                        "looking up their own family")
+    a.add_argument("--home-postcode", metavar="PC",
+                   help="the person's home postcode, kept encrypted, for the same alerts")
     add_by(a)
 
 

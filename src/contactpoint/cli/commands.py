@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contactpoint.cli import (
     accounts,
+    alerts,
     audit,
     bench,
     feeds,
@@ -15,4 +16,4 @@ from contactpoint.cli import (
 
 REGISTRY = [*operations.REGISTRY[:1], *feeds.REGISTRY, *operations.REGISTRY[1:],
             *accounts.REGISTRY, *bench.REGISTRY, *matching.REGISTRY, *tokens.REGISTRY,
-            *audit.REGISTRY, *subject_access.REGISTRY]
+            *audit.REGISTRY, *subject_access.REGISTRY, *alerts.REGISTRY]

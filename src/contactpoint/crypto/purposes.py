@@ -29,6 +29,9 @@ class Purpose(StrEnum):
     # Users' secrets, under system keys: access/sessions.py and access/app_keys.py.
     SESSION = "session"
     APP_KEY = "totp-key"
+    # A user's own name and home postcode, under a data key of their own:
+    # oversight/own_details.py.
+    OWN_DETAILS = "user:own-details"
     # The audit trail's personal content: audit/sealing.py.
     AUDIT_ENTRY_KEY = "audit:entry-key"
     AUDIT_CONTENT = "audit:personal"

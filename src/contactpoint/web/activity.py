@@ -75,6 +75,12 @@ EVENT_WORDS = {
     "feeds:initial-load:clear": "Cleared an unfinished initial load",
     "audit:trail:export": "Exported the audit trail",
     "audit:activity:view": "Read the Activity page",
+    "oversight:alert:raise": "A misuse alert was raised",
+    "oversight:alerts:list": "Read the list of misuse alerts",
+    "oversight:alert:view": "Read a misuse alert and its evidence",
+    "oversight:alert:suspend": "Suspended an account over a misuse alert",
+    "oversight:alert:tell-manager": "Recorded telling a manager about a misuse alert",
+    "oversight:alert:close": "Closed a misuse alert",
 }
 #: An event name, or the start of one ending in ":".
 EVENT_FILTER = re.compile(r"^[a-z][a-z_-]*(:[a-z][a-z_-]*){1,3}$"

@@ -108,6 +108,9 @@ class AddUserForm(forms.Form):
         "first name", 150, required="Enter their first name"))
     last_name = forms.CharField(max_length=150, error_messages=too_long(
         "last name", 150, required="Enter their last name"))
+    #: Optional, kept encrypted: misuse alerts notice someone looking up their own family.
+    home_postcode = forms.CharField(max_length=10, required=False, error_messages=too_long(
+        "home postcode", 10))
     username = forms.RegexField(
         regex=r"^[A-Za-z0-9][A-Za-z0-9.@+_-]{1,149}$", max_length=150,
         error_messages={"required": "Enter a username",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import TargetKind
 from contactpoint.access.services import AccessError
 from contactpoint.errors import NotFound
+from contactpoint.oversight import own_details
 from contactpoint.web.access import requires
 from contactpoint.web.account import token_rows
 from contactpoint.web.forms import (
@@ -208,12 +210,21 @@ def add_user(request: AuthedRequest) -> HttpResponse:
                    key=list(Role.values).index)
     form = AddUserForm(request.POST or None, organisations=organisations, roles=roles)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            user, password = services.grant_access(
-                actor, username=form.cleaned_data["username"],
-                org_code=form.cleaned_data["organisation"], role=form.cleaned_data["role"],
-                reason=form.cleaned_data["reason"], first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"], email=form.cleaned_data["email"])
+            own = own_details.check_own_names(data["first_name"], data["last_name"],
+                                              data["home_postcode"])
+            with transaction.atomic():  # the account and its sealed details, or neither
+                user, password = services.grant_access(
+                    actor, username=data["username"],
+                    org_code=data["organisation"], role=data["role"], reason=data["reason"],
+                    first_name=data["first_name"], last_name=data["last_name"],
+                    email=data["email"])
+                own_details.set_own_details(user, own)
+        except own_details.OwnDetailsError as exc:
+            field, _, message = str(exc).partition(": ")
+            form.add_error({"given_names": "first_name", "family_name": "last_name"}.get(
+                field, field), message)
         except AccessError as exc:
             add_access_error(form, exc)
         else:

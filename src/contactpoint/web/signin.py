@@ -30,6 +30,7 @@ from contactpoint.access import lockout, second_factors
 from contactpoint.access.models import User
 from contactpoint.access.sessions import remember_session
 from contactpoint.audit import hooks as audit
+from contactpoint.oversight.rules.sign_ins import address_token
 from contactpoint.routes import public
 from contactpoint.web.access import (
     NEXT_SESSION_KEY,
@@ -56,6 +57,13 @@ def client_address(request: HttpRequest) -> str | None:
     # Behind a trusted proxy (CONTACTPOINT_TRUSTED_PROXIES), TrustedProxyMiddleware has
     # already put the client's address, as the proxy saw it, in REMOTE_ADDR.
     return request.META.get("REMOTE_ADDR")
+
+
+def attempted_from(request: HttpRequest) -> dict[str, str]:
+    """Where a failed sign-in step came from, for its audit entry: a keyed digest of the
+    client's address, so the misuse rules count failures per address without keeping it."""
+    address = client_address(request)
+    return {"from": address_token(address)} if address else {}
 
 
 def landing(request: AuthedRequest) -> str:
@@ -105,7 +113,8 @@ def second_factor_failed(request: AuthedRequest, *, method: str) -> None:
     """The step's attempt, counted before the check, stays counted: audit it."""
     user = request.user
     audit.record("account:signin:failure", actor=user,
-                 details={"step": "second_factor", "method": method})
+                 details={"step": "second_factor", "method": method,
+                          **attempted_from(request)})
 
 
 @sign_in_step
@@ -127,11 +136,13 @@ def _password_step(request: HttpRequest, form: SignInForm) -> HttpResponse:
     known = User.objects.filter(username=username).first()
     attempt = lockout.begin_attempt(username, address)  # counted before the password is
     if attempt is None:
-        audit.record("account:signin:locked", actor=known, details={"step": "password"})
+        audit.record("account:signin:locked", actor=known,
+                     details={"step": "password", **attempted_from(request)})
         return _locked_page(request, "web/signin/sign_in.html", {"form": SignInForm()})
     user = authenticate(request, username=username, password=form.cleaned_data["password"])
     if user is None:
-        audit.record("account:signin:failure", actor=known, details={"step": "password"})
+        audit.record("account:signin:failure", actor=known,
+                     details={"step": "password", **attempted_from(request)})
         form.add_error(None, WRONG_DETAILS)
         return render(request, "web/signin/sign_in.html",
                       {"form": form, **last_try_warning(attempt)}, status=200)
@@ -203,7 +214,8 @@ def set_up_app(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         attempt = second_factor_attempt(request)
         if attempt is None:
-            audit.record("account:signin:locked", actor=user, details={"step": "set_up_app"})
+            audit.record("account:signin:locked", actor=user,
+                         details={"step": "set_up_app", **attempted_from(request)})
             return _locked_page(request, "web/signin/second_factor.html", {"form": CodeForm()})
         with transaction.atomic():
             device = second_factors.confirm_app(user, form.cleaned_data["code"])
@@ -238,7 +250,8 @@ def second_factor(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         attempt = second_factor_attempt(request)  # counted before the code is checked
         if attempt is None:
-            audit.record("account:signin:locked", actor=user, details={"step": "second_factor"})
+            audit.record("account:signin:locked", actor=user,
+                         details={"step": "second_factor", **attempted_from(request)})
             return _locked_page(request, "web/signin/second_factor.html", context)
         device = second_factors.verify_code(user, form.cleaned_data["code"])
         if device is not None:

@@ -3,6 +3,7 @@ from django.urls import path
 from contactpoint.web import (
     account,
     activity,
+    alerts,
     children,
     manage,
     passkeys,
@@ -68,4 +69,8 @@ urlpatterns = [
     path("manage/contact/", team_contact.contact, name="manage-contact"),
     # The audit trail, for those who monitor use of the index (web/activity.py)
     path("activity/", activity.activity, name="activity"),
+    # Misuse alerts, for management teams and the national team (web/alerts.py)
+    path("alerts/", alerts.alerts, name="alerts"),
+    path("alerts/<int:alert_id>/", alerts.alert, name="alert"),
+    path("alerts/<int:alert_id>/<slug:action>/", alerts.alert_action, name="alert-action"),
 ]
