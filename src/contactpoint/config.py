@@ -61,6 +61,11 @@ class Config:
     #: The audit log's name on its signed checkpoints (their origin line and key name).
     #: Witnesses check it, so it must not change once checkpoints have been published.
     audit_origin: str = "localhost/contactpoint/audit"
+    #: Kinds of organisation (access/vocabulary.py's ORGANISATION_TYPES) whose opening of
+    #: a record tells no child's services (contactpoint/notifications): those whose routine
+    #: work reads records, such as schools at the start of term. Checked against the
+    #: organisation types when the notifications app starts.
+    silent_organisation_types: tuple[str, ...] = ()
 
     @property
     def static_root(self) -> Path:
@@ -150,6 +155,7 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         allowed_hosts=_list(env, "CONTACTPOINT_ALLOWED_HOSTS") or DEFAULT_ALLOWED_HOSTS,
         trusted_proxies=_trusted_proxies(env),
         audit_origin=_audit_origin(env, env.get("CONTACTPOINT_WEBAUTHN_RP_ID") or "localhost"),
+        silent_organisation_types=_list(env, "CONTACTPOINT_SILENT_ORGANISATION_TYPES"),
     )
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "contactpoint.web",
     "contactpoint.api",
     "contactpoint.audit",
+    "contactpoint.notifications",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "contactpoint.web.access.page_permissions",
+                "contactpoint.web.notifications.unread",
             ],
         },
     },

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from contactpoint.api import children, feeds, problems, review
+from contactpoint.api import children, feeds, notifications, problems, review
 from contactpoint.api.auth import undeclared
 
 api = NinjaAPI(
@@ -26,3 +26,4 @@ problems.install(api)
 api.add_router("/", feeds.router)
 api.add_router("/", review.router)
 api.add_router("/", children.router)
+api.add_router("/", notifications.router)

@@ -75,6 +75,9 @@ EVENT_WORDS = {
     "feeds:initial-load:clear": "Cleared an unfinished initial load",
     "audit:trail:export": "Exported the audit trail",
     "audit:activity:view": "Read the Activity page",
+    "child:access:view": "Read who opened the record lately",
+    "notification:list:view": "Read their team's notifications",
+    "notification:mark:read": "Marked their team's notifications read",
 }
 #: An event name, or the start of one ending in ":".
 EVENT_FILTER = re.compile(r"^[a-z][a-z_-]*(:[a-z][a-z_-]*){1,3}$"

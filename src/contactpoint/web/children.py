@@ -35,6 +35,8 @@ from contactpoint.access.policy import TargetKind
 from contactpoint.errors import BadRequest, Forbidden, NotFound
 from contactpoint.identity import records
 from contactpoint.matching import review
+from contactpoint.notifications import recent
+from contactpoint.notifications import service as notifications
 from contactpoint.search import criteria as search_criteria
 from contactpoint.search.service import search_for
 from contactpoint.web.access import requires
@@ -45,6 +47,7 @@ from contactpoint.web.child_forms import (
     SearchForm,
     add_problems,
 )
+from contactpoint.web.notifications import recent_rows
 
 #: How long a reason given for a child covers showing its record again in this session.
 REASON_LASTS = 30 * 60
@@ -155,7 +158,10 @@ def _record_page(request: HttpRequest, contactpoint_id: str, shown: dict[str, An
                              if s.get("involvement") and s.get("organisation_code") == own_org},
         "may_add_involvement": allows(user, Permission.CHILDREN_INVOLVEMENT_CREATE),
         "manages_shield": manages_shield, "resolves_matches": resolves_matches,
-        "sources": sources if resolves_matches else [], "nav": "search"})
+        "sources": sources if resolves_matches else [],
+        "recent_access": (recent_rows(recent.recent_access(user, child))
+                          if recent.may_read(user, child) else None),
+        "nav": "search"})
 
 
 def _provenances(shown: dict[str, Any]) -> list[dict[str, str]]:
@@ -181,8 +187,9 @@ def record(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
         given = remembered_reason(request, contactpoint_id)
         if given is not None:
             try:
-                shown = records.open_record(request.user, contactpoint_id,  # type: ignore[arg-type]
-                                            reason=given["reason"], detail=given["detail"])
+                shown = notifications.open_record(
+                    request.user, contactpoint_id,  # type: ignore[arg-type]
+                    reason=given["reason"], detail=given["detail"])
             except NotFound:
                 forget_reason(request, contactpoint_id)
                 raise Http404("no such child") from None
@@ -209,7 +216,7 @@ def break_glass(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
     form = BreakGlassForm(request.POST or None, initial={"reason": "child_protection"})
     if request.method == "POST" and form.is_valid():
         try:
-            shown = records.open_record(
+            shown = notifications.open_record(
                 request.user, contactpoint_id, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
                 detail=form.cleaned_data["reason_detail"], break_glass=True)
         except NotFound:

@@ -5,6 +5,7 @@ from contactpoint.web import (
     activity,
     children,
     manage,
+    notifications,
     passkeys,
     record_changes,
     review,
@@ -65,4 +66,6 @@ urlpatterns = [
     path("manage/contact/", team_contact.contact, name="manage-contact"),
     # The audit trail, for those who monitor use of the index (web/activity.py)
     path("activity/", activity.activity, name="activity"),
+    # Who outside the team opened its children's records (web/notifications.py)
+    path("notifications/", notifications.notifications, name="notifications"),
 ]
