@@ -30,7 +30,8 @@ def test_the_responsible_team_reads_who_looked_from_where_when_and_why(scene):
     (told,) = inbox.read(users["social"])
     assert (told.contactpoint_id, told.organisation, told.role, told.who, told.reason) == (
         scene.jo, "Org URN:107654", "practitioner", "teacher", "education_welfare")
-    assert not told.read and not told.withheld
+    assert not told.read
+    assert not told.withheld
     assert told.as_api() == {"contactpoint_id": scene.jo, "at": told.as_api()["at"],
                              "organisation": "Org URN:107654", "role": "practitioner",
                              "reason": "education_welfare"}

@@ -37,7 +37,8 @@ def test_the_childs_team_reads_who_looked_newest_first_with_reasons(scene):
         ("child:record:view", "Org YOT:LEEDS", "practitioner", "yot", "youth_justice"),
         ("child:record:view", "Org URN:107654", "practitioner", "teacher", "other"),
         ("child:search", "Org URN:107654", "practitioner", "teacher", None)]
-    assert "Jo's own words" not in repr(shown) and "Marsh" not in repr(shown)
+    assert "Jo's own words" not in repr(shown)
+    assert "Marsh" not in repr(shown)
     assert shown[0].when >= shown[1].when >= shown[2].when
 
 
