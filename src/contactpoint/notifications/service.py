@@ -33,12 +33,19 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
     return opened.shown
 
 
+def tells_services(user: User) -> bool:
+    """Does this person's opening of a record tell the child's services (what the reason
+    page says)? Not when their kind of organisation is silent."""
+    own = user.organisation
+    return own is not None and own.type not in silent_types()
+
+
 def notify(user: User, opened: records.Opened) -> list[Notification]:
     """Tell each open social-care or youth-offending service of the child, other than the
     viewer's own organisation, that the viewer opened the record (in the caller's
     transaction). Silent organisation types tell nobody."""
     own = user.organisation
-    if own is None or own.type in silent_types():
+    if own is None or not tells_services(user):
         return []
     told = services_told(opened.record, timezone.localdate())
     if not told:

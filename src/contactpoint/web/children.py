@@ -196,7 +196,8 @@ def record(request: HttpRequest, contactpoint_id: str) -> HttpResponse:
             return _record_page(request, contactpoint_id, shown, given["reason"])
         form = ReasonForm()
     return render(request, "web/children/reason.html", {
-        "form": form, "contactpoint_id": contactpoint_id, "nav": "search"})
+        "form": form, "contactpoint_id": contactpoint_id, "nav": "search",
+        "tells_services": notifications.tells_services(request.user)})  # type: ignore[arg-type]
 
 
 @requires(Permission.CHILDREN_RECORD_VIEW, acts_on=TargetKind.CHILD)
