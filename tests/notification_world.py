@@ -5,7 +5,8 @@ the national team, an auditor), a youth offending worker (YOT:LEEDS), a social c
 whose involvement has ended (SC:OLD), and, in Wakefield, its management team and a
 school. Two children, both with SC:LEEDS's social-care involvement open:
 
-- Jo, in Leeds: youth offending (YOT:LEEDS) open too, SC:OLD ended in 2020;
+- Jo, in Leeds: youth offending (YOT:LEEDS) open too, SC:OLD ended in 2020, and a
+  sensitive service (CAMHS at ODS:RX9, whose worker is "minds");
 - Kai, who lived in Leeds and moved to Wakefield, where Wakefield's team shielded the
   record. SC:LEEDS's involvement is still open, so Leeds's social care team is told when
   a Wakefield school opens the record: it must not learn from that where Kai now lives.
@@ -42,7 +43,8 @@ class Scene:
 def make_scene(tmp_path) -> Scene:  # type: ignore[no-untyped-def]
     world = make_world(tmp_path)
     for username, code, kind in (("yot", "YOT:LEEDS", "youth_offending"),
-                                 ("oldsc", "SC:OLD", "social_care")):
+                                 ("oldsc", "SC:OLD", "social_care"),
+                                 ("minds", "ODS:RX9", "nhs_trust")):
         world.users[username], world.devices[username] = ready_person(
             username, "practitioner", code, kind)
     add_other_authority_team(world, "wakefield.team")
@@ -58,6 +60,9 @@ def make_scene(tmp_path) -> Scene:  # type: ignore[no-untyped-def]
         services=[SOCIAL_CARE,
                   {"type": "youth_offending", "organisation": "Leeds Youth Justice",
                    "organisation_code": "YOT:LEEDS", "phone": "0113 496 0400"},
+                  {"type": "camhs", "organisation": "Leeds Minds",
+                   "organisation_code": "ODS:RX9", "phone": "0113 496 0600",
+                   "consent": "young_person"},
                   {"type": "social_care", "organisation": "An old team",
                    "organisation_code": "SC:OLD", "phone": "0113 496 0500",
                    "start_date": "2018-01-01", "end_date": "2020-01-01"}])]), today=TODAY)

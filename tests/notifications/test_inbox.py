@@ -114,4 +114,16 @@ def test_a_shield_set_after_the_notification_applies_when_it_is_read(scene):
     set_shield(users["team"], scene.jo, shielded=True, reason="adoption",
                review_on=date(2036, 1, 1))
     (told,) = inbox.read(users["social"])
-    assert (told.withheld, told.organisation, told.who) == (True, "a school", None)
+    assert (told.withheld, told.organisation, told.who) == (inbox.SHIELDED, "a school", None)
+
+
+def test_a_sensitive_service_that_looked_is_not_named_to_the_other_services(scene):
+    users = scene.world.users
+    service.open_record(users["minds"], scene.jo, reason="health_care")
+    for who in ("social", "yot"):
+        (told,) = inbox.read(users[who])
+        assert (told.withheld, told.organisation, told.who, told.role) == (
+            inbox.SENSITIVE, inbox.SENSITIVE_VIEWER, None, "practitioner")
+        said = repr(told) + repr(told.as_api())
+        for secret in ("ODS:RX9", "Org ODS:RX9", "minds", "Leeds Minds"):
+            assert secret not in said, secret

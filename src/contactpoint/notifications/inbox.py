@@ -10,6 +10,9 @@ Behind a shield the viewer's organisation says where the child now is (a school 
 town the family fled to). A team the child is shielded from (`visibility.shielded_from`,
 decided when the notification is read, so a shield set afterwards applies too) is told
 only what kind of organisation looked ("a school"), never its name, nor the person.
+And a viewer whose organisation provides a sensitive service to the child (CAMHS, say)
+would name the provider, which readers never see (access/visibility.py): anyone but the
+child's own team is told only that a sensitive service looked.
 
 Reading is audited (`notification:list:view`, naming the children shown), and so is
 marking read (`notification:mark:read`), each in the transaction of the read.
@@ -29,7 +32,7 @@ from contactpoint.access.authorise import actor_of, allows, authorise
 from contactpoint.access.models import Organisation, OrganisationType, User
 from contactpoint.access.permissions import Permission
 from contactpoint.access.policy import Recipient
-from contactpoint.access.visibility import shielded_from
+from contactpoint.access.visibility import sees_everything, shielded_from
 from contactpoint.audit import hooks, trail
 from contactpoint.audit.models import Entry
 from contactpoint.crypto.keystore import KeyStore, get_keystore
@@ -59,8 +62,9 @@ class Told:
     reason: str | None
     service_type: str
     read: bool
-    #: The viewer's organisation is withheld: the child is shielded from the reader.
-    withheld: bool
+    #: Why the viewer's organisation is withheld (the child is shielded from the reader;
+    #: the viewer provides a sensitive service), or None.
+    withheld: str | None
 
     def as_api(self) -> dict[str, Any]:
         """CONTRACTS.md: `{"contactpoint_id", "at", "organisation", "role", "reason"}`."""
@@ -86,6 +90,11 @@ def unread_count(user: User) -> int:
                                        read_at__isnull=True).count()
 
 
+SHIELDED = ("The record is shielded: who looked, and from where, is known to the child’s "
+            "management team.")
+SENSITIVE_VIEWER = "a sensitive service working with the child"
+SENSITIVE = ("A sensitive service looked: the child’s management team can broker contact "
+             "with it.")
 #: What kind of organisation looked, in words, for a reader the child is shielded from.
 KINDS = {
     OrganisationType.LOCAL_AUTHORITY: "a local authority",
@@ -118,7 +127,7 @@ def read(user: User, *, keys: KeyStore | None = None) -> list[Told]:
         told = [_told(n, entries.get(n.entry_id), organisations, reader, keys) for n in rows]
         hooks.record("notification:list:view", actor=user,
                      details={"shown": len(told), "unread": sum(not t.read for t in told),
-                              "withheld": sum(t.withheld for t in told)},
+                              "withheld": sum(bool(t.withheld) for t in told)},
                      children=list(dict.fromkeys(t.contactpoint_id for t in told)))
     return told
 
@@ -126,14 +135,19 @@ def read(user: User, *, keys: KeyStore | None = None) -> list[Told]:
 def _told(notification: Notification, entry: Entry | None,
           organisations: dict[str, Organisation], reader: Any, keys: KeyStore) -> Told:
     child: Child = notification.child
-    withheld = shielded_from(reader, child_scope(child))
+    facts = child_scope(child)
+    withheld = (SHIELDED if shielded_from(reader, facts)
+                else SENSITIVE if notification.viewer_sensitive
+                and not sees_everything(reader, facts) else None)
     reason, organisation, role, who = None, "an organisation", None, None
     if entry is not None:
         reason = trail.readable(entry, None, keys)["reason"] if entry.sealed else None
         org = organisations.get(entry.organisation or "")
         role, who = entry.role, entry.actor
-        if withheld:
+        if withheld == SHIELDED:
             organisation, who = _kind(org.type if org else None), None
+        elif withheld == SENSITIVE:
+            organisation, who = SENSITIVE_VIEWER, None
         else:
             organisation = org.name if org else (entry.organisation or "an organisation")
     return Told(notification.pk, child.contactpoint_id, notification.created_at,

@@ -26,6 +26,9 @@ class Notification(models.Model):
                                related_name="+")
     #: Why the team was told: the service it provides (`social_care`, `youth_offending`).
     service_type = models.CharField(max_length=20)
+    #: The viewer's organisation provides a sensitive service to the child (as the record
+    #: said when it was opened): naming it would name the provider (inbox.py).
+    viewer_sensitive = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
     read_by = models.ForeignKey("access.User", null=True, blank=True,

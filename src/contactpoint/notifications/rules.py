@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from contactpoint.access.visibility import SENSITIVE_SERVICES
 from contactpoint.access.vocabulary import ORGANISATION_TYPES
 
 #: The services told when someone outside them opens the record.
@@ -49,3 +50,11 @@ def services_told(record: dict[str, Any], today: date) -> dict[str, str]:
             continue
         told.setdefault(str(code), str(kind))
     return told
+
+
+def provides_sensitive(record: dict[str, Any], organisation_code: str) -> bool:
+    """Does this organisation provide a sensitive service (CAMHS, sexual health, substance
+    misuse) to the child? Then saying it looked would say who the provider is."""
+    return any(service.get("type") in SENSITIVE_SERVICES
+               and service.get("organisation_code") == organisation_code
+               for service in record.get("services") or [])

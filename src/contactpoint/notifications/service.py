@@ -19,7 +19,12 @@ from contactpoint.access.models import Organisation, User
 from contactpoint.crypto.keystore import KeyStore
 from contactpoint.identity import records
 from contactpoint.notifications.models import Notification
-from contactpoint.notifications.rules import REPEAT_AFTER, services_told, silent_types
+from contactpoint.notifications.rules import (
+    REPEAT_AFTER,
+    provides_sensitive,
+    services_told,
+    silent_types,
+)
 
 
 def open_record(user: User, contactpoint_id: str, *, reason: str | None,
@@ -59,7 +64,9 @@ def notify(user: User, opened: records.Opened) -> list[Notification]:
         lately = set(Notification.objects.filter(
             child=opened.child, viewer=user, recipient__in=teams,
             created_at__gte=now - REPEAT_AFTER).values_list("recipient_id", flat=True))
+    sensitive = provides_sensitive(opened.record, own.code)
     made = [Notification(recipient=team, child=opened.child, entry_id=opened.entry_id,
-                         viewer=user, service_type=told[team.code], created_at=now)
+                         viewer=user, service_type=told[team.code], created_at=now,
+                         viewer_sensitive=sensitive)
             for team in teams if team.pk not in lately]
     return Notification.objects.bulk_create(made)
