@@ -90,10 +90,10 @@ def unread_count(user: User) -> int:
                                        read_at__isnull=True).count()
 
 
-SHIELDED = ("The record is shielded: who looked, and from where, is known to the child’s "
+SHIELDED = ("The record is shielded: who looked, and from where, is known to the child's "
             "management team.")
 SENSITIVE_VIEWER = "a sensitive service working with the child"
-SENSITIVE = ("A sensitive service looked: the child’s management team can broker contact "
+SENSITIVE = ("A sensitive service looked: the child's management team can broker contact "
              "with it.")
 #: What kind of organisation looked, in words, for a reader the child is shielded from.
 KINDS = {
