@@ -64,6 +64,11 @@ class Config:
     #: Subject access exports name practitioners (`shown`) or give their role (`role`):
     #: families' right to know weighed against staff safety.
     sar_practitioner_names: str = "role"
+    #: Kinds of organisation (access/vocabulary.py's ORGANISATION_TYPES) whose opening of
+    #: a record tells no child's services (contactpoint/notifications): those whose routine
+    #: work reads records, such as schools at the start of term. Checked against the
+    #: organisation types when the notifications app starts.
+    silent_organisation_types: tuple[str, ...] = ()
 
     @property
     def static_root(self) -> Path:
@@ -154,6 +159,7 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         trusted_proxies=_trusted_proxies(env),
         audit_origin=_audit_origin(env, env.get("CONTACTPOINT_WEBAUTHN_RP_ID") or "localhost"),
         sar_practitioner_names=_sar_names(env),
+        silent_organisation_types=_list(env, "CONTACTPOINT_SILENT_ORGANISATION_TYPES"),
     )
 
 

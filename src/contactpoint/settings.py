@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "contactpoint.audit",
     "contactpoint.subject_access",
     "contactpoint.oversight",
+    "contactpoint.notifications",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "contactpoint.web.access.page_permissions",
+                "contactpoint.web.notifications.unread",
             ],
         },
     },

@@ -35,7 +35,20 @@ def test_auditors_read_the_audit_trail_and_no_child():
 def test_practitioners_search_view_and_record_involvement_only():
     assert permissions_for_role("practitioner") == {
         Permission.CHILDREN_SEARCH, Permission.CHILDREN_RECORD_VIEW,
-        Permission.CHILDREN_INVOLVEMENT_CREATE, Permission.ACCOUNTS_OWN_MANAGE}
+        Permission.CHILDREN_INVOLVEMENT_CREATE, Permission.ACCOUNTS_OWN_MANAGE,
+        Permission.NOTIFICATIONS_READ}
+
+
+def test_who_opened_a_record_is_read_by_management_and_national_teams_only():
+    holders = {role for role, granted in ROLE_PERMISSIONS.items()
+               if Permission.CHILDREN_ACCESS_READ in granted}
+    assert holders == {"management_team", "national_admin"}
+
+
+def test_everyone_but_auditors_reads_their_organisations_notifications():
+    holders = {role for role, granted in ROLE_PERMISSIONS.items()
+               if Permission.NOTIFICATIONS_READ in granted}
+    assert holders == {"practitioner", "management_team", "national_admin"}
 
 
 def test_everyone_manages_their_own_account():

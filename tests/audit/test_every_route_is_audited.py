@@ -425,6 +425,12 @@ CALLS: list[Call] = [
          values=_alert_about("leaver", "close"),
          data=lambda s: {"outcome": "misuse", "reason": "admitted it"}),
     Call("GET", "api/v1/alerts", "team", ("oversight:alerts:list",)),
+    # A team's notifications: reading them and marking them read are kept.
+    Call("GET", "notifications/", "social", ("notification:list:view",)),
+    Call("POST", "notifications/", "social", ("notification:mark:read",), status=302,
+         data=lambda s: {"all": "1"}),
+    Call("GET", "notifications/", "auditor", ("request:refused",), status=403),
+    Call("GET", "api/v1/notifications", "social", ("notification:list:view",)),
     Call("POST", "manage/contact/", "team", ("organisation:contact:update",), status=302,
          data=lambda s: {"phone": "0113 378 9000", "email": "team@leeds.example"}),
     # The API: a source system's feed, the practitioner's operations, match review.

@@ -40,15 +40,23 @@ class Permission(StrEnum):
     #: Misuse alerts about the users one manages: reading them with their evidence,
     #: suspending, telling the user's manager, closing (oversight/alerts.py).
     ALERTS_MANAGE = "alerts:manage"
+    #: Who has opened a child's record lately (the record's "Recent access"): the child's
+    #: own management team and the national team (access/policy.py).
+    CHILDREN_ACCESS_READ = "children:access:read"
+    #: The notifications sent to one's own organisation when others open the records of
+    #: children it works with (contactpoint/notifications).
+    NOTIFICATIONS_READ = "notifications:read"
 
 
 #: A practitioner finds a child, opens the record (with a reason) and records their own
-#: involvement. Nothing else: the original's breaches were users browsing.
+#: involvement, and reads what their organisation is told when others open the records
+#: of its children. Nothing else: the original's breaches were users browsing.
 _PRACTITIONER = frozenset({
     Permission.ACCOUNTS_OWN_MANAGE,
     Permission.CHILDREN_SEARCH,
     Permission.CHILDREN_RECORD_VIEW,
     Permission.CHILDREN_INVOLVEMENT_CREATE,
+    Permission.NOTIFICATIONS_READ,
 })
 
 #: The local management team brokers contact for shielded children, shields records,
@@ -63,6 +71,7 @@ _MANAGEMENT_TEAM = _PRACTITIONER | {
     Permission.ORGANISATIONS_CONTACT_MANAGE,
     Permission.AUDIT_READ,
     Permission.ALERTS_MANAGE,
+    Permission.CHILDREN_ACCESS_READ,
 }
 
 #: The national team does what a management team does, for every authority.

@@ -18,6 +18,8 @@ an error and an audit entry). It weighs, in this order:
    the team brokering its shield) and the national team; a pair of children, to a team
    that owns one and is kept from neither (a shielded child is only its own team's).
    Users and organisations belong to their local authority's team and the national team.
+   Who has opened a child's record lately is read by the child's own management team
+   and the national team; an organisation's notifications, by its own people.
 
 Plain Python over small facts, no Django: tests/access/test_policy.py tries every role,
 standing, organisation and target. Archived and targeted children plug in here next.
@@ -52,7 +54,8 @@ ANY_CHILD = frozenset({Permission.CHILDREN_SEARCH, Permission.CHILDREN_RECORD_VI
                        Permission.CHILDREN_INVOLVEMENT_CREATE})
 #: Permissions used only on children of the actor's reach.
 CHILDS_TEAM = frozenset({Permission.CHILDREN_SHIELD_MANAGE, Permission.MATCHING_REVIEW_READ,
-                         Permission.MATCHING_REVIEW_DECIDE, Permission.CHILDREN_SUBJECT_ACCESS})
+                         Permission.MATCHING_REVIEW_DECIDE, Permission.CHILDREN_SUBJECT_ACCESS,
+                         Permission.CHILDREN_ACCESS_READ})
 #: Permissions used only on users and organisations of the actor's reach.
 MEMBERS = frozenset({Permission.ACCOUNTS_MANAGE, Permission.ALERTS_MANAGE})
 #: Permissions used on a child by its own team: an alert about a break glass on a child
@@ -134,9 +137,17 @@ class OrganisationScope:
     authority_id: int | None
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """The organisation a notification was sent to (contactpoint/notifications)."""
+
+    organisation_id: int
+
+
 #: What a permission is used on: nothing, a child, children together (a pair to
-#: review, the children a decision touched), or a user's (or an) organisation.
-Target = ChildScope | Sequence[ChildScope] | OrganisationScope | None
+#: review, the children a decision touched), a user's (or an) organisation, or the
+#: organisation a notification was sent to.
+Target = ChildScope | Sequence[ChildScope] | OrganisationScope | Recipient | None
 
 
 class TargetKind(StrEnum):
@@ -242,7 +253,13 @@ def _glass(actor: Actor, target: Target) -> bool:
 
 
 def _reaches(actor: Actor, permission: Permission, target: Target) -> bool:
-    if isinstance(target, OrganisationScope):
+    if isinstance(target, Recipient):
+        if permission is Permission.NOTIFICATIONS_READ:
+            # A team's notifications are its own: not its authority's team, not the
+            # national team (they read the trail itself on the Activity page).
+            return actor.organisation_id is not None and (
+                actor.organisation_id == target.organisation_id)
+    elif isinstance(target, OrganisationScope):
         if permission in MEMBERS:
             return reaches_members(actor, target)
     elif isinstance(target, ChildScope):

@@ -21,6 +21,7 @@ from contactpoint.api.requests import ApiRequest
 from contactpoint.audit import hooks as audit
 from contactpoint.errors import Forbidden
 from contactpoint.identity import records
+from contactpoint.notifications import service as notifications
 from contactpoint.search import criteria as search_criteria
 from contactpoint.search.service import search_for
 
@@ -96,8 +97,9 @@ class OpenRecordQuery(Schema):
 def open_record(request: ApiRequest, query: Query[OpenRecordQuery],
                 contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:
     """The record as you may see it, for a stated reason (kept in the audit trail)."""
-    return records.open_record(_user(request), contactpoint_id, reason=query.reason,
-                               detail=query.reason_detail, break_glass=query.break_glass)
+    return notifications.open_record(_user(request), contactpoint_id, reason=query.reason,
+                                     detail=query.reason_detail,
+                                     break_glass=query.break_glass)
 
 
 class InvolvementIn(Schema):

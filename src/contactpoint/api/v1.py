@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from contactpoint.api import alerts, children, feeds, problems, review
+from contactpoint.api import alerts, children, feeds, notifications, problems, review
 from contactpoint.api.auth import undeclared
 
 api = NinjaAPI(
@@ -27,3 +27,4 @@ api.add_router("/", feeds.router)
 api.add_router("/", review.router)
 api.add_router("/", children.router)
 api.add_router("/", alerts.router)
+api.add_router("/", notifications.router)

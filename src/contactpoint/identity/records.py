@@ -126,10 +126,31 @@ def check_reason(reason: str | None, detail: str | None, *,
     return reason, detail
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A record opened: the child, its whole derived record (for the services that act on
+    the opening, never to be shown), what the viewer was shown, and the view's entry."""
+
+    child: Child
+    record: dict[str, Any]
+    shown: dict[str, Any]
+    entry_id: int
+    break_glass: bool
+
+
 def open_record(user: User, contactpoint_id: str, *, reason: str | None,
                 detail: str | None = None, break_glass: bool = False,
                 keys: KeyStore | None = None) -> dict[str, Any]:
     """The record as this user may see it, opened for a stated reason (audited)."""
+    return opening(user, contactpoint_id, reason=reason, detail=detail,
+                   break_glass=break_glass, keys=keys).shown
+
+
+def opening(user: User, contactpoint_id: str, *, reason: str | None,
+            detail: str | None = None, break_glass: bool = False,
+            keys: KeyStore | None = None) -> Opened:
+    """open_record, with what a caller acting on the opening needs (the notifications
+    service tells the child's services who looked, in its own transaction around this)."""
     authorise(user, Permission.CHILDREN_RECORD_VIEW)
     reason, detail = check_reason(reason, detail)
     keys = keys or get_keystore()
@@ -142,11 +163,11 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
         raise NotFound(NOT_FOUND)
     shown = visible_record(record, viewer, facts, break_glass=glass)
     with transaction.atomic():  # shown only once both entries are written
-        audit.record("child:record:view", actor=user, reason=reason,
-                     subject=child.contactpoint_id,
-                     personal={"reason_detail": detail} if detail else None,
-                     details={"break_glass": glass, "shielded": child.shielded,
-                              "asked_for": contactpoint_id})
+        entry = audit.record("child:record:view", actor=user, reason=reason,
+                             subject=child.contactpoint_id,
+                             personal={"reason_detail": detail} if detail else None,
+                             details={"break_glass": glass, "shielded": child.shielded,
+                                      "asked_for": contactpoint_id})
         if glass:
             # DOMAIN.md: breaking the glass triggers an immediate investigation and alerts
             # the child's management team at once; the audit issue turns this into its alert.
@@ -154,7 +175,7 @@ def open_record(user: User, contactpoint_id: str, *, reason: str | None,
                          subject=child.contactpoint_id,
                          personal={"reason_detail": detail} if detail else None,
                          details={"alert": "management_team", "broker": broker(facts).name})
-    return shown
+    return Opened(child, record, shown, entry["id"], glass)
 
 
 # -- shielding -------------------------------------------------------------------------------

@@ -81,6 +81,9 @@ EVENT_WORDS = {
     "oversight:alert:suspend": "Suspended an account over a misuse alert",
     "oversight:alert:tell-manager": "Recorded telling a manager about a misuse alert",
     "oversight:alert:close": "Closed a misuse alert",
+    "child:access:view": "Read who opened the record lately",
+    "notification:list:view": "Read their team's notifications",
+    "notification:mark:read": "Marked their team's notifications read",
 }
 #: An event name, or the start of one ending in ":".
 EVENT_FILTER = re.compile(r"^[a-z][a-z_-]*(:[a-z][a-z_-]*){1,3}$"

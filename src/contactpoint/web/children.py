@@ -36,6 +36,8 @@ from contactpoint.access.policy import TargetKind
 from contactpoint.errors import BadRequest, Forbidden, NotFound
 from contactpoint.identity import records
 from contactpoint.matching import review
+from contactpoint.notifications import recent
+from contactpoint.notifications import service as notifications
 from contactpoint.search import criteria as search_criteria
 from contactpoint.search.service import search_for
 from contactpoint.web.access import requires
@@ -46,6 +48,7 @@ from contactpoint.web.child_forms import (
     SearchForm,
     add_problems,
 )
+from contactpoint.web.notifications import recent_rows
 from contactpoint.web.requests import AuthedRequest
 
 #: How long a reason given for a child covers showing its record again in this session.
@@ -158,7 +161,10 @@ def _record_page(request: AuthedRequest, contactpoint_id: str, shown: dict[str, 
                              if s.get("involvement") and s.get("organisation_code") == own_org},
         "may_add_involvement": allows(user, Permission.CHILDREN_INVOLVEMENT_CREATE),
         "manages_shield": manages_shield, "resolves_matches": resolves_matches,
-        "sources": sources if resolves_matches else [], "nav": "search"})
+        "sources": sources if resolves_matches else [],
+        "recent_access": (recent_rows(recent.recent_access(user, child))
+                          if recent.may_read(user, child) else None),
+        "nav": "search"})
 
 
 def _provenances(shown: dict[str, Any]) -> list[dict[str, str]]:
@@ -184,15 +190,17 @@ def record(request: AuthedRequest, contactpoint_id: str) -> HttpResponse:
         given = remembered_reason(request, contactpoint_id)
         if given is not None:
             try:
-                shown = records.open_record(request.user, contactpoint_id,
-                                            reason=given["reason"], detail=given["detail"])
+                shown = notifications.open_record(
+                    request.user, contactpoint_id,
+                    reason=given["reason"], detail=given["detail"])
             except NotFound:
                 forget_reason(request, contactpoint_id)
                 raise Http404("no such child") from None
             return _record_page(request, contactpoint_id, shown, given["reason"])
         form = ReasonForm()
     return render(request, "web/children/reason.html", {
-        "form": form, "contactpoint_id": contactpoint_id, "nav": "search"})
+        "form": form, "contactpoint_id": contactpoint_id, "nav": "search",
+        "tells_services": notifications.tells_services(request.user)})
 
 
 @requires(Permission.CHILDREN_RECORD_VIEW, acts_on=TargetKind.CHILD)
@@ -212,7 +220,7 @@ def break_glass(request: AuthedRequest, contactpoint_id: str) -> HttpResponse:
     form = BreakGlassForm(request.POST or None, initial={"reason": "child_protection"})
     if request.method == "POST" and form.is_valid():
         try:
-            shown = records.open_record(
+            shown = notifications.open_record(
                 request.user, contactpoint_id, reason=form.cleaned_data["reason"],
                 detail=form.cleaned_data["reason_detail"], break_glass=True)
         except NotFound:

@@ -6,6 +6,7 @@ from contactpoint.web import (
     alerts,
     children,
     manage,
+    notifications,
     passkeys,
     record_changes,
     review,
@@ -73,4 +74,6 @@ urlpatterns = [
     path("alerts/", alerts.alerts, name="alerts"),
     path("alerts/<int:alert_id>/", alerts.alert, name="alert"),
     path("alerts/<int:alert_id>/<slug:action>/", alerts.alert_action, name="alert-action"),
+    # Who outside the team opened its children's records (web/notifications.py)
+    path("notifications/", notifications.notifications, name="notifications"),
 ]
