@@ -72,6 +72,7 @@ def operations(world):
         "defer": ("post", f"/review/{item}/defer", {"reason": "checking"}),
         "feed": ("post", "/feeds/school_census", None),
         "alerts": ("get", "/alerts", None),
+        "notifications": ("get", "/notifications", None),
     }
 
 
@@ -80,24 +81,25 @@ def operations(world):
 EXPECTED = {
     "practitioner":    {"search": 200, "open": 200, "involve": 201, "shield": 403,
                         "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 403,
-                        "alerts": 403},
+                        "alerts": 403, "notifications": 200},
     "management_team": {"search": 200, "open": 200, "involve": 201, "shield": 200,
                         "queue": 200, "pair": 200, "history": 200, "defer": 200, "feed": 403,
-                        "alerts": 200},
+                        "alerts": 200, "notifications": 200},
     "other_team":      {"search": 200, "open": 200, "involve": 201, "shield": 403,
                         "queue": 200, "pair": 404, "history": 404, "defer": 404, "feed": 403,
-                        "alerts": 200},
+                        "alerts": 200, "notifications": 200},
     "national_admin":  {"search": 200, "open": 200, "involve": 201, "shield": 200,
                         "queue": 200, "pair": 200, "history": 200, "defer": 200, "feed": 403,
-                        "alerts": 200},
+                        "alerts": 200, "notifications": 200},
     "auditor":         {"search": 403, "open": 403, "involve": 403, "shield": 403,
                         "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 403,
-                        "alerts": 403},
+                        "alerts": 403, "notifications": 403},
     "client":          {"search": 403, "open": 403, "involve": 403, "shield": 403,
                         "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 200,
-                        "alerts": 403},
+                        "alerts": 403, "notifications": 403},
     "nobody":          dict.fromkeys(("search", "open", "involve", "shield", "queue", "pair",
-                                      "history", "defer", "feed", "alerts"), 401),
+                                      "history", "defer", "feed", "alerts",
+                                      "notifications"), 401),
 }
 
 
@@ -106,7 +108,8 @@ NEEDS = {"search": "children:search", "open": "children:record:view",
          "involve": "children:involvement:create", "shield": "children:shield:manage",
          "queue": "matching:review:read", "pair": "matching:review:read",
          "history": "matching:review:read", "defer": "matching:review:decide",
-         "feed": "feeds:load", "alerts": "alerts:manage"}
+         "feed": "feeds:load", "alerts": "alerts:manage",
+         "notifications": "notifications:read"}
 
 
 def test_the_table_covers_every_permission_the_api_uses():
