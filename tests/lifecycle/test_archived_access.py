@@ -145,3 +145,22 @@ def test_a_purged_record_answers_410_on_the_api_and_says_removed_on_the_page(wor
     (refused,) = trail.entries("request:refused", subject=world.child)[-1:]
     assert refused["details"]["status"] == 410
     assert refused["details"]["ground"] == "gone"
+
+
+def test_the_record_page_of_an_archived_child_opens_for_its_team_and_not_a_practitioner(
+        world):
+    team = world.client("team")
+    asked = team.post(f"/children/{world.child}/", {"reason": "assessment"})
+    assert f"/children/{world.child}/shield/" in team.get(asked["Location"]).content.decode()
+    archive(world, days_ago=30)
+    page = team.get(asked["Location"])
+    assert page.status_code == 200
+    assert "Okafor" in page.content.decode()
+    # Offered nothing that would change it.
+    assert f"/children/{world.child}/shield/" not in page.content.decode()
+
+    teacher = world.client("teacher")
+    asked = teacher.post(f"/children/{world.child}/", {"reason": "education_welfare"})
+    page = teacher.get(asked["Location"])
+    assert page.status_code == 404
+    assert "Okafor" not in page.content.decode()
