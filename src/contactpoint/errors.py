@@ -72,6 +72,12 @@ class NotFound(RequestError):
     status = HTTPStatus.NOT_FOUND
 
 
+class Gone(RequestError):
+    """It was here and is no more (a purged or shredded child): nothing of it is left."""
+
+    status = HTTPStatus.GONE
+
+
 class LengthRequired(RequestError):
     """The body does not say its length (chunked), and this operation needs to know it."""
 

@@ -29,7 +29,7 @@ from contactpoint.access.policy import (
     decide,
 )
 from contactpoint.audit import hooks as audit
-from contactpoint.errors import Forbidden, NotFound
+from contactpoint.errors import Forbidden, Gone, NotFound
 
 EVENT = "access:refused"
 
@@ -71,6 +71,14 @@ class Refused(Forbidden):
         self.decision = decision
 
 
+class RefusedGone(Gone):
+    """Refused because the child was purged: the answer is that it is gone (410)."""
+
+    def __init__(self, detail: str, decision: Decision) -> None:
+        super().__init__(detail)
+        self.decision = decision
+
+
 class RefusedUnseen(NotFound):
     """Refused for a target outside the actor's reach, answered as if it did not exist."""
 
@@ -94,26 +102,34 @@ def _children(target: Any) -> Any:
 
 def authorise(who: User | Actor, permission: Permission, target: Any = None, *,
               break_glass: bool = False, refused: str | None = None,
-              unseen: str | None = None) -> Actor:
+              unseen: str | None = None, purpose: str | None = None) -> Actor:
     """The actor's facts, when the policy lets them use `permission` on `target`.
 
     Refused, raises `Refused` with the policy's message (or `refused`, a service's own
     sentence); refused only for being outside the actor's reach and given `unseen`,
-    raises `RefusedUnseen(unseen)`, so nothing tells them the target exists.
+    raises `RefusedUnseen(unseen)`, so nothing tells them the target exists. An archived
+    child outside the actor's reach is always unseen; a purged one raises `RefusedGone`
+    (410). `purpose` is the reason code stated (it matters for an archived child).
     """
     actor = _facts(who)
-    decision = decide(actor, permission, _children(target), break_glass=break_glass)
+    decision = decide(actor, permission, _children(target), break_glass=break_glass,
+                      purpose=purpose)
     if decision.allowed:
         return actor
+    if decision.ground is Ground.GONE:
+        raise RefusedGone(decision.message, decision)
+    if decision.ground is Ground.ARCHIVED:
+        raise RefusedUnseen(unseen or decision.message, decision)
     if decision.ground is Ground.REACH and unseen is not None:
         raise RefusedUnseen(unseen, decision)
     raise Refused(refused or decision.message, decision)
 
 
 def allows(who: User | Actor, permission: Permission, target: Any = None, *,
-           break_glass: bool = False) -> bool:
+           break_glass: bool = False, purpose: str | None = None) -> bool:
     """Would `authorise` let them? A question for what a page offers: refuses nothing."""
-    return decide(_facts(who), permission, _children(target), break_glass=break_glass).allowed
+    return decide(_facts(who), permission, _children(target), break_glass=break_glass,
+                  purpose=purpose).allowed
 
 
 def refusal_details(exc: BaseException | None) -> dict[str, str]:
@@ -123,7 +139,7 @@ def refusal_details(exc: BaseException | None) -> dict[str, str]:
     for _depth in range(5):
         if exc is None:
             break
-        if isinstance(exc, (Refused, RefusedUnseen)):
+        if isinstance(exc, (Refused, RefusedUnseen, RefusedGone)):
             decision = exc.decision
             return {"permission": decision.permission.value, "ground": str(decision.ground)}
         exc = exc.__cause__ or exc.__context__
@@ -146,7 +162,7 @@ def noted_refusal(request: Any) -> dict[str, str]:
     return dict(getattr(request, REQUEST_ATTRIBUTE, None) or {})
 
 
-def record_refusal(actor: Any, exc: Refused | RefusedUnseen, *,
+def record_refusal(actor: Any, exc: Refused | RefusedUnseen | RefusedGone, *,
                    subject: str | None = None) -> None:
     """The `access:refused` entry of a refusal outside a request (a command), written in
     the caller's transaction: call it once the refused action's own has rolled back."""

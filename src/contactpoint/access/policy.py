@@ -21,14 +21,22 @@ an error and an audit entry). It weighs, in this order:
    Who has opened a child's record lately is read by the child's own management team
    and the national team; an organisation's notifications, by its own people.
 
+5. **Lifecycle** (DOMAIN.md, lifecycle/rules.py): a purged child is gone for everyone
+   (`Ground.GONE`, answered 410). An archived child is only opened (read), never
+   searched for, changed or reviewed: by its own authority's management team (or the
+   national team) for a year after archiving, and after that by the national team
+   alone, stating a child-protection enquiry, a serious case review or a child-death
+   review. Anyone else is refused as if it did not exist (`Ground.ARCHIVED`).
+
 Plain Python over small facts, no Django: tests/access/test_policy.py tries every role,
-standing, organisation and target. Archived and targeted children plug in here next.
+standing, organisation and target. Targeted children plug in here next.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -61,6 +69,19 @@ MEMBERS = frozenset({Permission.ACCOUNTS_MANAGE, Permission.ALERTS_MANAGE})
 #: Permissions used on a child by its own team: an alert about a break glass on a child
 #: reaches the team that shields it, as well as the user's own.
 ABOUT_A_CHILD = frozenset({Permission.ALERTS_MANAGE})
+
+#: A child's lifecycle states the policy reads (identity.models.ChildStatus's values).
+ARCHIVED = "archived"
+PURGED = "purged"
+#: How long after archiving the child's own management team still reaches the record.
+ARCHIVE_TEAM_YEARS = 1
+#: Why the national team may open a record archived for more than a year (DOMAIN.md:
+#: child-protection enquiries under Children Act 1989 s.47, serious case reviews,
+#: child-death reviews): reason codes of identity.records.REASONS.
+ARCHIVE_PURPOSES = frozenset({"child_protection", "serious_case_review",
+                              "child_death_review"})
+GONE_MESSAGE = "This record was removed from ContactPoint."
+UNSEEN_MESSAGE = "No child with that ContactPoint ID."
 
 
 @dataclass(frozen=True)
@@ -169,6 +190,10 @@ class Ground(StrEnum):
     PERMISSION = "permission"
     GLASS = "break-glass"
     REACH = "reach"
+    #: An archived record outside the actor's reach: answered as if it did not exist.
+    ARCHIVED = "archived"
+    #: A purged record: nothing of it is left to show (410).
+    GONE = "gone"
 
 
 @dataclass(frozen=True)
@@ -229,20 +254,73 @@ STANDING_MESSAGES = {
 
 
 def decide(actor: Actor, permission: Permission, target: Target = None, *,
-           break_glass: bool = False) -> Decision:
-    """May `actor` use `permission` on `target` (breaking the glass, if asked)?"""
+           break_glass: bool = False, purpose: str | None = None,
+           today: date | None = None) -> Decision:
+    """May `actor` use `permission` on `target` (breaking the glass, if asked)?
+
+    `purpose`, the reason code stated, matters only for an archived child; `today`
+    (default: the date now) decides how long ago it was archived.
+    """
     if actor.standing is not None:
         return _refused(permission, Ground.STANDING,
                         STANDING_MESSAGES.get(actor.standing, "This account may not be used."))
     if permission not in actor.permissions:
         return _refused(permission, Ground.PERMISSION,
                         f"This needs the {permission} permission.")
+    lifecycle = _lifecycle(actor, permission, target, purpose, today or date.today())
+    if lifecycle is not None:
+        return lifecycle
     if break_glass and not _glass(actor, target):
         return _refused(permission, Ground.GLASS,
                         "Only child-protection practitioners may break the glass.")
     if target is None or _reaches(actor, permission, target):
         return Decision(permission)
     return _refused(permission, Ground.REACH, "This is outside what your account acts on.")
+
+
+def _status(child: object) -> str | None:
+    return getattr(child, "status", None)
+
+
+def archived_team_until(archived_on: date) -> date:
+    """The first day the child's own team no longer reaches a record archived that day."""
+    try:
+        return archived_on.replace(year=archived_on.year + ARCHIVE_TEAM_YEARS)
+    except ValueError:  # archived on 29 February
+        return date(archived_on.year + ARCHIVE_TEAM_YEARS, 3, 1)
+
+
+def reaches_archived(actor: Actor, child: ChildScope, purpose: str | None,
+                     today: date) -> bool:
+    """May `actor` open this archived child's record (for `purpose`, on `today`)?"""
+    archived_on: date | None = getattr(child, "archived_on", None)
+    within_year = archived_on is not None and today < archived_team_until(archived_on)
+    if within_year and (actor.national or (
+            actor.authority_team and actor.authority_id is not None
+            and actor.authority_id == child.authority_id)):
+        return True
+    return actor.national and purpose in ARCHIVE_PURPOSES
+
+
+def _lifecycle(actor: Actor, permission: Permission, target: Target, purpose: str | None,
+               today: date) -> Decision | None:
+    """A refusal for a purged or archived child, or None to go on to the other rules."""
+    children: Sequence[object]
+    if isinstance(target, ChildScope):
+        children = [target]
+    elif isinstance(target, Sequence) and not isinstance(target, str):
+        children = target
+    else:
+        return None
+    statuses = {_status(child) for child in children}
+    if PURGED in statuses:
+        return _refused(permission, Ground.GONE, GONE_MESSAGE)
+    if ARCHIVED not in statuses:
+        return None
+    if (isinstance(target, ChildScope) and permission is Permission.CHILDREN_RECORD_VIEW
+            and reaches_archived(actor, target, purpose, today)):
+        return Decision(permission)
+    return _refused(permission, Ground.ARCHIVED, UNSEEN_MESSAGE)
 
 
 def _glass(actor: Actor, target: Target) -> bool:

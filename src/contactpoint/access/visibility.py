@@ -25,6 +25,7 @@ Plain Python over dicts and small facts: no Django, so it is fast to test exhaus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from contactpoint.access.policy import (
@@ -78,6 +79,8 @@ class ChildFacts:
     #: While shielded: the organisation of the team that shielded it, and that team.
     shield_broker_id: int | None = None
     shield_broker: Broker | None = None
+    #: The day the retention run archived the record (access.policy's lifecycle rule).
+    archived_on: date | None = None
 
 
 def broker(child: ChildFacts) -> Broker:

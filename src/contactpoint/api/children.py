@@ -92,7 +92,7 @@ class OpenRecordQuery(Schema):
 
 
 @router.get("/children/{contactpoint_id}", permission=Permission.CHILDREN_RECORD_VIEW,
-            acts_on=TargetKind.CHILD, response=dict[str, Any], errors=(404,),
+            acts_on=TargetKind.CHILD, response=dict[str, Any], errors=(404, 410),
             summary="Open a child's record")
 def open_record(request: ApiRequest, query: Query[OpenRecordQuery],
                 contactpoint_id: str = Path(..., pattern=CONTACTPOINT_ID)) -> dict[str, Any]:

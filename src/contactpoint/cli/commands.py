@@ -8,6 +8,7 @@ from contactpoint.cli import (
     audit,
     bench,
     feeds,
+    lifecycle,
     matching,
     operations,
     subject_access,
@@ -16,4 +17,5 @@ from contactpoint.cli import (
 
 REGISTRY = [*operations.REGISTRY[:1], *feeds.REGISTRY, *operations.REGISTRY[1:],
             *accounts.REGISTRY, *bench.REGISTRY, *matching.REGISTRY, *tokens.REGISTRY,
-            *audit.REGISTRY, *subject_access.REGISTRY, *alerts.REGISTRY]
+            *audit.REGISTRY, *subject_access.REGISTRY, *alerts.REGISTRY,
+            *lifecycle.REGISTRY]

@@ -397,6 +397,17 @@ def _normalise(raw: dict[str, Any], *, today: date | None, now: datetime | None,
         if value is not None:
             row.received[name] = raw[name]
 
+    death = row.optional("date_of_death", _date)
+    if death is not None:
+        if death < birth:
+            row.part("date_of_death", "date_of_death is before date_of_birth; left out")
+        elif today is not None and death > today:
+            row.part("date_of_death", "date_of_death is in the future; left out")
+        else:
+            # Only when sent: a record without one stays as it was (same content digest).
+            record["date_of_death"] = death.isoformat()
+            row.received["date_of_death"] = raw["date_of_death"]
+
     record["address"] = None
     if raw.get("address") not in (None, "", {}):
         try:

@@ -119,6 +119,7 @@ def derive(views: Iterable[SourceView],
     other_births = sorted({v.record["date_of_birth"] for v in ordered} - {birth})
     preferred, preferred_from = _first(ordered, "preferred_name")
     gender, gender_from = _first(ordered, "gender")
+    death, death_from = _first(ordered, "date_of_death")
     whereabouts, where_from = _whereabouts(ordered)
     # Each identifier value with the first (highest-priority) record that gave it.
     identifiers: dict[str, dict[str, dict[str, str]]] = {}
@@ -133,7 +134,7 @@ def derive(views: Iterable[SourceView],
         "identifiers": {k: dict(sorted(v.items())) for k, v in sorted(identifiers.items())},
     }
     for field, source in (("preferred_name", preferred_from), ("gender", gender_from),
-                          ("address", where_from)):
+                          ("address", where_from), ("date_of_death", death_from)):
         if source is not None:
             provenance[field] = source.provenance
     return {
@@ -144,6 +145,8 @@ def derive(views: Iterable[SourceView],
         "date_of_birth": birth,
         "other_dates_of_birth": other_births,
         "gender": gender or "unspecified",
+        # Only when a source recorded a death: other records derive exactly as before.
+        **({"date_of_death": death} if death else {}),
         **whereabouts,
         "identifiers": {k: sorted(v) for k, v in sorted(identifiers.items())},
         "carers": _union(ordered, "carers", _carer_identity),

@@ -59,6 +59,10 @@ class Child(models.Model):
                                     related_name="+")
     #: The derived record (identity, whereabouts, carers, services, provenance), sealed.
     record = models.BinaryField(null=True)
+    #: The day the retention run archived the record, and the day it purged it
+    #: (lifecycle.retention): status dates, kept in the tombstone with the ID and status.
+    archived_on = models.DateField(null=True, blank=True)
+    purged_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -57,6 +57,10 @@ REASONS = {
     "education_welfare": "Education welfare",
     "health_care": "Health care",
     "youth_justice": "Youth justice",
+    # With child_protection, the reasons a record archived over a year ago opens for
+    # (access.policy.ARCHIVE_PURPOSES).
+    "serious_case_review": "Serious case review",
+    "child_death_review": "Child death review",
     "other": "Other (say why)",
 }
 NOT_FOUND = "No child with that ContactPoint ID."
@@ -74,21 +78,24 @@ def facts_of(child: Child) -> ChildFacts:
     """What access.visibility needs to know of a child (its rules take nothing else)."""
     return ChildFacts(child.contactpoint_id, child.shielded, child.status,
                       child.local_authority_id, _broker(child.local_authority),
-                      child.shield_broker_id, _broker(child.shield_broker))
+                      child.shield_broker_id, _broker(child.shield_broker),
+                      archived_on=child.archived_on)
 
 
 def child_scope(child: Child) -> ChildFacts:
     """What the access policy needs of a child (who its team is), without the brokers'
     names, so asking about many children reads no more rows."""
     return ChildFacts(child.contactpoint_id, child.shielded, child.status,
-                      child.local_authority_id, shield_broker_id=child.shield_broker_id)
+                      child.local_authority_id, shield_broker_id=child.shield_broker_id,
+                      archived_on=child.archived_on)
 
 
 def find_child(contactpoint_id: str, *, for_update: bool = False) -> Child:
-    """The active child with this id, following merges; NotFound for anything else.
+    """The child with this id, following merges; NotFound for none.
 
-    Archived and purged children are not shown to practitioners (the lifecycle issue
-    gives data managers their own way in): to them, such an id does not exist.
+    Archived and purged children are found too: whoever asks then authorises with the
+    child's facts, and the access policy decides (an archived child is unseen by all but
+    its data managers, a purged one is gone: 410).
     """
     children = Child.objects.select_related("local_authority", "shield_broker")
     if for_update:
@@ -102,6 +109,8 @@ def find_child(contactpoint_id: str, *, for_update: bool = False) -> Child:
         if child.status == ChildStatus.MERGED and child.merged_into_id is not None:
             contactpoint_id = Child.objects.get(pk=child.merged_into_id).contactpoint_id
             continue
+        if child.status in (ChildStatus.ARCHIVED, ChildStatus.PURGED):
+            return child
         if child.status != ChildStatus.ACTIVE or child.record is None:
             raise NotFound(NOT_FOUND)
         return child
@@ -156,7 +165,8 @@ def opening(user: User, contactpoint_id: str, *, reason: str | None,
     keys = keys or get_keystore()
     child = find_child(contactpoint_id)
     facts = facts_of(child)
-    viewer = authorise(user, Permission.CHILDREN_RECORD_VIEW, facts, break_glass=break_glass)
+    viewer = authorise(user, Permission.CHILDREN_RECORD_VIEW, facts, break_glass=break_glass,
+                       purpose=reason, unseen=NOT_FOUND)
     glass = break_glass and child.shielded and not sees_everything(viewer, facts)
     record = open_child_record(keys, child)
     if record is None:  # find_child returns only a child with a record
@@ -167,7 +177,9 @@ def opening(user: User, contactpoint_id: str, *, reason: str | None,
                              subject=child.contactpoint_id,
                              personal={"reason_detail": detail} if detail else None,
                              details={"break_glass": glass, "shielded": child.shielded,
-                                      "asked_for": contactpoint_id})
+                                      "asked_for": contactpoint_id,
+                                      **({"archived": True}
+                                         if child.status == ChildStatus.ARCHIVED else {})})
         if glass:
             # DOMAIN.md: breaking the glass triggers an immediate investigation and alerts
             # the child's management team at once; the audit issue turns this into its alert.

@@ -23,6 +23,7 @@ TOP_LEVEL_FIELDS = frozenset({
     "source_id", "action", "recorded_at", "given_names", "family_name",
     "former_family_names", "preferred_name", "date_of_birth", "gender", "address",
     "address_status", "return_expected", "identifiers", "carers", "services",
+    "date_of_death",
 })
 ADDRESS_FIELDS = frozenset({"lines", "town", "postcode", "uprn"})
 CARER_FIELDS = frozenset({

@@ -109,6 +109,9 @@ def _reason(reason: str) -> str:
 
 # -- the queue -------------------------------------------------------------------------------
 
+LIFECYCLE_ENDED = (ChildStatus.ARCHIVED, ChildStatus.PURGED)
+
+
 def queue(actor: User, *, statuses: Sequence[str] = PENDING,
           limit: int = 50) -> list[ReviewItem]:
     """The actor's pending pairs, open before deferred, strongest first (audited: the
@@ -117,6 +120,10 @@ def queue(actor: User, *, statuses: Sequence[str] = PENDING,
     facts = _check_actor(actor, Permission.MATCHING_REVIEW_READ)
     items: QuerySet[ReviewItem] = (
         ReviewItem.objects.filter(status__in=statuses, source_record__child__isnull=False)
+        # Archived (or purged) children are nobody's to review: the policy refuses each
+        # below; left out here too, so they do not take places in the list.
+        .exclude(candidate__status__in=LIFECYCLE_ENDED)
+        .exclude(source_record__child__status__in=LIFECYCLE_ENDED)
         .select_related("candidate", "source_record__child", "source_record__source")
         .order_by("-status", "-score", "pk"))  # open before deferred
     if not facts.national:  # narrowed in the query; the policy decides each below

@@ -27,6 +27,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception, template_name="web/404.html")
 
 
+def gone(request: HttpRequest) -> HttpResponse:
+    """A purged record's page (410): that it was removed, and nothing of it."""
+    return render(request, "web/410.html", status=410)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return defaults.server_error(request, template_name="web/500.html")
 

@@ -28,15 +28,17 @@ from django.http import HttpRequest, HttpResponse
 
 from contactpoint.access.authorise import note_refusal, noted_refusal
 from contactpoint.audit import hooks as audit
+from contactpoint.errors import Gone
 from contactpoint.routes import API_PREFIX
-from contactpoint.web.errors import server_error
+from contactpoint.web.errors import gone, server_error
 
 log = logging.getLogger("contactpoint.web")
 
 EVENT = "request:refused"
 #: The answers that refuse: not signed in, not allowed, not found (or not yours), not
-#: this method, already decided, too many tries. A 400 only says the input was wrong.
-REFUSALS = frozenset({401, 403, 404, 405, 409, 429})
+#: this method, already decided, gone (a purged record), too many tries. A 400 only
+#: says the input was wrong.
+REFUSALS = frozenset({401, 403, 404, 405, 409, 410, 429})
 SIGN_IN_PREFIX = "/sign-in/"
 #: Route values never written anywhere, not even sealed.
 SECRET_VALUES = frozenset({"secret"})
@@ -93,9 +95,14 @@ class RefusalAuditMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
-        """A page's refusal, before Django answers it: note what the policy refused."""
+    def process_exception(self, request: HttpRequest,
+                          exception: Exception) -> HttpResponse | None:
+        """A page's refusal, before Django answers it: note what the policy refused. A
+        purged record's (any page about it) is answered here: "this record was removed"."""
         note_refusal(request, exception)
+        if isinstance(exception, Gone):
+            return gone(request)
+        return None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
