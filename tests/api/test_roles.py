@@ -71,6 +71,7 @@ def operations(world):
         "history": ("get", f"/children/{child}/match-history", None),
         "defer": ("post", f"/review/{item}/defer", {"reason": "checking"}),
         "feed": ("post", "/feeds/school_census", None),
+        "notifications": ("get", "/notifications", None),
     }
 
 
@@ -78,19 +79,26 @@ def operations(world):
 #: role may see (another authority's team), answered as if it did not exist.
 EXPECTED = {
     "practitioner":    {"search": 200, "open": 200, "involve": 201, "shield": 403,
-                        "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 403},
+                        "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 403,
+                        "notifications": 200},
     "management_team": {"search": 200, "open": 200, "involve": 201, "shield": 200,
-                        "queue": 200, "pair": 200, "history": 200, "defer": 200, "feed": 403},
+                        "queue": 200, "pair": 200, "history": 200, "defer": 200, "feed": 403,
+                        "notifications": 200},
     "other_team":      {"search": 200, "open": 200, "involve": 201, "shield": 403,
-                        "queue": 200, "pair": 404, "history": 404, "defer": 404, "feed": 403},
+                        "queue": 200, "pair": 404, "history": 404, "defer": 404, "feed": 403,
+                        "notifications": 200},
     "national_admin":  {"search": 200, "open": 200, "involve": 201, "shield": 200,
-                        "queue": 200, "pair": 200, "history": 200, "defer": 200, "feed": 403},
+                        "queue": 200, "pair": 200, "history": 200, "defer": 200, "feed": 403,
+                        "notifications": 200},
     "auditor":         {"search": 403, "open": 403, "involve": 403, "shield": 403,
-                        "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 403},
+                        "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 403,
+                        "notifications": 403},
     "client":          {"search": 403, "open": 403, "involve": 403, "shield": 403,
-                        "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 200},
+                        "queue": 403, "pair": 403, "history": 403, "defer": 403, "feed": 200,
+                        "notifications": 403},
     "nobody":          dict.fromkeys(("search", "open", "involve", "shield", "queue", "pair",
-                                      "history", "defer", "feed"), 401),
+                                      "history", "defer", "feed", "notifications"),
+                                     401),
 }
 
 
@@ -99,7 +107,7 @@ NEEDS = {"search": "children:search", "open": "children:record:view",
          "involve": "children:involvement:create", "shield": "children:shield:manage",
          "queue": "matching:review:read", "pair": "matching:review:read",
          "history": "matching:review:read", "defer": "matching:review:decide",
-         "feed": "feeds:load"}
+         "feed": "feeds:load", "notifications": "notifications:read"}
 
 
 def test_the_table_covers_every_permission_the_api_uses():
