@@ -465,3 +465,12 @@ def test_the_involvement_form_is_refused_as_its_answer_would_be(world):
     page = social.post(url, _involvement(replaces="x")).page
     assert "The involvement to update is not known" in _summary(page)
     assert "Enter a whole number" not in _text(page)
+
+
+def test_the_record_leads_its_own_team_to_subject_access_and_nobody_else(world):
+    teacher = _text(open_with_reason(world.client("teacher"), world.child))
+    assert "Subject access request" not in teacher
+    team = open_with_reason(world.client("team"), world.child, "other", "a parent asked")
+    assert "Subject access request" in _text(team)
+    links = {a.get("href") for a in team.iter("a") if "Subject access" in "".join(a.itertext())}
+    assert links == {f"/children/{world.child}/subject-access/"}

@@ -161,6 +161,8 @@ def _record_page(request: AuthedRequest, contactpoint_id: str, shown: dict[str, 
                              if s.get("involvement") and s.get("organisation_code") == own_org},
         "may_add_involvement": allows(user, Permission.CHILDREN_INVOLVEMENT_CREATE),
         "manages_shield": manages_shield, "resolves_matches": resolves_matches,
+        "answers_subject_access": allows(user, Permission.CHILDREN_SUBJECT_ACCESS,
+                                         records.facts_of(child)),
         "sources": sources if resolves_matches else [],
         "recent_access": (recent_rows(recent.recent_access(user, child))
                           if recent.may_read(user, child) else None),
