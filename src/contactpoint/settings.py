@@ -221,7 +221,7 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 CONTACTPOINT_MISUSE = {
     # Looking up one's own family: children sharing the user's family name (but not their
     # postcode district) looked up within `own_family_days`.
-    "own_family_name_children": 3,
+    "own_family_name_children": 5,
     "own_family_days": 7,
     # Far more searches and views than peers in the same kind of organisation: at least
     # this many in an hour (a day), and more than `peer_multiple` times the median of

@@ -36,7 +36,7 @@ MOST_EVIDENCE = 50
 class Thresholds:
     """settings.CONTACTPOINT_MISUSE, each rule's thresholds (settings.py says what each is)."""
 
-    own_family_name_children: int = 3
+    own_family_name_children: int = 5
     own_family_days: int = 7
     volume_per_hour: int = 60
     volume_per_day: int = 250

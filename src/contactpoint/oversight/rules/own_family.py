@@ -9,7 +9,8 @@ on when they open a child's record, or a search returns a child, where
   district (one alert per child);
 
 and when, within `own_family_days`, they open the records of `own_family_name_children`
-children sharing their family name anywhere (one alert per user and window). Opening a
+children sharing their family name anywhere (one alert per user and fixed window of
+`own_family_days`). Opening a
 record counts for all three; a search's results for the first only (a surname search
 returns many namesakes). Everything is compared as blind-index tokens: the child's are
 made from its sealed record, the user's were made when their details were given.
@@ -107,7 +108,11 @@ def _namesakes(username: str, context: Context, tokens: _Tokens,
     if len(sharing) < limits.own_family_name_children:
         return []
     first = min(v.at for v in sharing.values())
+    # One alert per user and window of `own_family_days`, the windows fixed on the calendar:
+    # windows that slide a day at a time would otherwise raise one alert a day for the
+    # same few records.
+    window = local_day(first).toordinal() // limits.own_family_days
     return [Finding(
-        RULE, f"{RULE}:name:{username}:{local_day(first).isoformat()}", username,
+        RULE, f"{RULE}:name:{username}:{window}", username,
         f"Opened the records of {len(sharing)} children sharing their family name within "
         f"{limits.own_family_days} days", evidence(sharing.values()))]
