@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import TYPE_CHECKING
 
 import pyotp
 from django.test import Client
@@ -17,6 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import make_user
 from contactpoint.access import second_factors
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 STRONG_PASSWORD = "violet-harbour-kettle-57"
 
@@ -60,6 +64,21 @@ def sign_in(client, user, device: TOTPDevice, password: str = STRONG_PASSWORD): 
     assert response["Location"] == "/sign-in/second-factor/"
     device.refresh_from_db()
     return client.post("/sign-in/second-factor/", {"code": fresh_code(secret_of(device), device)})
+
+
+def sign_in_browser(page: Page, base_url: str, user, device: TOTPDevice) -> None:  # type: ignore[no-untyped-def]
+    """Both steps through the pages in a real browser; returns once the browser has left
+    the sign-in pages."""
+    page.goto(f"{base_url}/sign-in/")
+    page.get_by_label("Username", exact=True).fill(user.username)
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/sign-in/second-factor/"))
+    device.refresh_from_db()
+    page.get_by_label("Code from your authenticator app", exact=True).fill(
+        fresh_code(secret_of(device), device))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(lambda url: "/sign-in/" not in url)
 
 
 def verified_client(user, device) -> Client:  # type: ignore[no-untyped-def]

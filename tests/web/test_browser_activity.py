@@ -16,7 +16,7 @@ from children_world import World, make_world, ready_person
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 from contactpoint.identity.identifiers import format_contactpoint_id
 from databases import ALL_DATABASES
-from signing_in import STRONG_PASSWORD, fresh_code, secret_of
+from signing_in import sign_in_browser
 
 pytestmark = [
     pytest.mark.slow,
@@ -53,14 +53,7 @@ def test_an_auditor_filters_the_activity_by_child_and_reads_who_looked_and_why(
     page.on("console", lambda m: blocked.append(m.text)
             if "Content Security Policy" in m.text else None)
     user, device = world_here.users["national.auditor"], world_here.devices["national.auditor"]
-    page.goto(f"{live_server.url}/sign-in/")
-    page.get_by_label("Username", exact=True).fill(user.username)
-    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    device.refresh_from_db()
-    page.get_by_label("Code from your authenticator app", exact=True).fill(
-        fresh_code(secret_of(device), device))
-    page.get_by_role("button", name="Continue").click()
+    sign_in_browser(page, live_server.url, user, device)
 
     menu = page.get_by_role("navigation", name="Menu")
     assert menu.get_by_role("link", name="Find a child").count() == 0  # an auditor finds none

@@ -18,7 +18,7 @@ from contactpoint.access.models import User
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 from contactpoint.oversight import own_details, runner
 from databases import ALL_DATABASES
-from signing_in import STRONG_PASSWORD, fresh_code, secret_of
+from signing_in import sign_in_browser
 
 pytestmark = [
     pytest.mark.slow,
@@ -50,14 +50,7 @@ def test_a_team_reads_an_alert_and_suspends_the_account(live_server, chromium, w
     page.on("console", lambda m: blocked.append(m.text)
             if "Content Security Policy" in m.text else None)
     user, device = world_here.users["team"], world_here.devices["team"]
-    page.goto(f"{live_server.url}/sign-in/")
-    page.get_by_label("Username", exact=True).fill(user.username)
-    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    device.refresh_from_db()
-    page.get_by_label("Code from your authenticator app", exact=True).fill(
-        fresh_code(secret_of(device), device))
-    page.get_by_role("button", name="Continue").click()
+    sign_in_browser(page, live_server.url, user, device)
 
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Alerts").click()
     expect(page).to_have_title(re.compile(r"^Alerts"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from databases import ALL_DATABASES
-from signing_in import STRONG_PASSWORD, fresh_code, ready_user, secret_of
+from signing_in import ready_user, sign_in_browser
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,13 +36,7 @@ def test_a_person_creates_uses_and_revokes_their_own_token(live_server, chromium
     page.on("console", lambda message: blocked.append(message.text)
             if "Content Security Policy" in message.text else None)
     user, device = ready_user("practitioner")
-    page.goto(f"{live_server.url}/sign-in/")
-    page.get_by_label("Username", exact=True).fill(user.username)
-    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code from your authenticator app", exact=True).fill(
-        fresh_code(secret_of(device), device))
-    page.get_by_role("button", name="Continue").click()
+    sign_in_browser(page, live_server.url, user, device)
 
     page.get_by_role("link", name="Your account").click()
     page.get_by_role("button", name="Create an API token").click()

@@ -19,7 +19,7 @@ from children_world import World, make_world, queue_a_pair
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 from contactpoint.identity.models import SourceRecord
 from databases import ALL_DATABASES
-from signing_in import STRONG_PASSWORD, fresh_code, secret_of
+from signing_in import sign_in_browser
 
 pytestmark = [
     pytest.mark.slow,
@@ -61,14 +61,7 @@ class Person:
 
     def sign_in(self) -> None:
         user, device = self.world.users[self.who], self.world.devices[self.who]
-        self.page.goto(f"{self.url}/sign-in/")
-        self.page.get_by_label("Username", exact=True).fill(user.username)
-        self.page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-        self.page.get_by_role("button", name="Continue").click()
-        device.refresh_from_db()
-        self.page.get_by_label("Code from your authenticator app", exact=True).fill(
-            fresh_code(secret_of(device), device))
-        self.page.get_by_role("button", name="Continue").click()
+        sign_in_browser(self.page, self.url, user, device)
         assert self.h1() == "Find a child"
 
     def find_and_open(self, family_name: str, reason: str | None, detail: str = "") -> None:

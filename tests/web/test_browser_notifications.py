@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 from databases import ALL_DATABASES
 from notification_world import Scene, make_scene
-from signing_in import STRONG_PASSWORD, fresh_code, secret_of
+from signing_in import sign_in_browser
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,15 +37,7 @@ def scene_here(tmp_path, keystore) -> Scene:
 
 def _sign_in(page: Page, url: str, scene: Scene, who: str) -> None:
     user, device = scene.world.users[who], scene.world.devices[who]
-    page.goto(f"{url}/sign-in/")
-    page.get_by_label("Username", exact=True).fill(user.username)
-    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(re.compile(r"/sign-in/second-factor/"))
-    device.refresh_from_db()
-    page.get_by_label("Code from your authenticator app", exact=True).fill(
-        fresh_code(secret_of(device), device))
-    page.get_by_role("button", name="Continue").click()
+    sign_in_browser(page, url, user, device)
     expect(page).to_have_title(re.compile(r"^Find a child"))
 
 

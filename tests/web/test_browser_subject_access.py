@@ -18,7 +18,7 @@ from children_world import World, make_world
 from contactpoint.crypto.keystore import get_keystore, reset_keystore
 from contactpoint.subject_access.verify import verify_folder
 from databases import ALL_DATABASES
-from signing_in import STRONG_PASSWORD, fresh_code, secret_of
+from signing_in import sign_in_browser
 
 pytestmark = [
     pytest.mark.slow,
@@ -49,14 +49,7 @@ def test_the_team_answers_a_subject_access_request_and_downloads_it(
     page.on("console", lambda m: blocked.append(m.text)
             if "Content Security Policy" in m.text else None)
     user, device = world_here.users["team"], world_here.devices["team"]
-    page.goto(f"{live_server.url}/sign-in/")
-    page.get_by_label("Username", exact=True).fill(user.username)
-    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    device.refresh_from_db()
-    page.get_by_label("Code from your authenticator app", exact=True).fill(
-        fresh_code(secret_of(device), device))
-    page.get_by_role("button", name="Continue").click()
+    sign_in_browser(page, live_server.url, user, device)
     page.wait_for_url(re.compile(r"/children/search/|/$"))
 
     page.goto(f"{live_server.url}/children/{world_here.child}/subject-access/")
